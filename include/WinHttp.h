@@ -1,0 +1,1 @@
+#include "winhttp.h" /* alias: Linux file names are case-sensitive */

@@ -1,0 +1,1 @@
+#include "windows.h" /* alias: Linux file names are case-sensitive */

@@ -1,0 +1,63 @@
+// Session (WinHttpOpen) and connect (WinHttpConnect) objects.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "core/object.h"
+
+namespace winhttp {
+
+class ConnectionPool;
+class CookieJar;
+
+class Session final : public Object {
+public:
+    Session(std::wstring agent, DWORD access_type, std::wstring proxy, std::wstring bypass,
+            DWORD flags);
+    ~Session() override;
+
+    bool async() const noexcept { return (flags_ & WINHTTP_FLAG_ASYNC) != 0; }
+    bool secure_defaults() const noexcept {
+        return (flags_ & WINHTTP_FLAG_SECURE_DEFAULTS) == WINHTTP_FLAG_SECURE_DEFAULTS;
+    }
+    DWORD open_flags() const noexcept { return flags_; }
+
+    const std::wstring& agent() const { return agent_; }
+    void set_agent(std::wstring a) { agent_ = std::move(a); }
+    DWORD access_type() const noexcept { return access_type_; }
+    const std::wstring& proxy() const { return proxy_; }
+    const std::wstring& proxy_bypass() const { return bypass_; }
+    void set_proxy(DWORD access, std::wstring proxy, std::wstring bypass);
+
+    DWORD max_conns_per_server = 0xFFFFFFFFu;
+    DWORD max_conns_per_1_0_server = 0xFFFFFFFFu;
+
+    ConnectionPool& pool() { return *pool_; }
+    CookieJar& cookies() { return *cookies_; }
+
+private:
+    std::wstring agent_;
+    DWORD access_type_;
+    std::wstring proxy_;
+    std::wstring bypass_;
+    const DWORD flags_;
+    std::unique_ptr<ConnectionPool> pool_;
+    std::unique_ptr<CookieJar> cookies_;
+};
+
+class Connect final : public Object {
+public:
+    Connect(Session& session, std::wstring host, INTERNET_PORT port)
+        : Object(HandleType::Connect, &session), host_(std::move(host)), port_(port) {}
+
+    Session& session() const { return static_cast<Session&>(*parent()); }
+    const std::wstring& host() const { return host_; }
+    // INTERNET_DEFAULT_PORT (0) is resolved by scheme when a request is sent.
+    INTERNET_PORT port() const noexcept { return port_; }
+
+private:
+    std::wstring host_;
+    INTERNET_PORT port_;
+};
+
+}  // namespace winhttp

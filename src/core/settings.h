@@ -1,0 +1,49 @@
+// Per-handle settings. A child handle copies its parent's settings when it is created
+// (winhttp-surface.md (f): "Settings inherit downward at handle creation"); later changes
+// on the parent do not reach existing children.
+#pragma once
+#include <winhttp.h>
+
+#include <string>
+#include <vector>
+
+namespace winhttp {
+
+// Windows' documented defaults (winhttp-surface.md (c)).
+struct Timeouts {
+    DWORD resolve = 0;  // 0 = infinite (WinHttpSetTimeouts page)
+    DWORD connect = 60000;
+    DWORD send = 30000;
+    DWORD receive = 30000;
+    DWORD receive_response = 90000;
+};
+
+// A timeout value of 0 or INFINITE means "wait forever" (WinHttpSetTimeouts page).
+inline bool is_infinite(DWORD ms) { return ms == 0 || ms == 0xFFFFFFFFu; }
+
+struct Settings {
+    Timeouts timeouts;
+    DWORD connect_retries = 5;
+    DWORD redirect_policy = WINHTTP_OPTION_REDIRECT_POLICY_DISALLOW_HTTPS_TO_HTTP;
+    DWORD max_redirects = 10;
+    DWORD max_status_continue = 10;
+    DWORD max_response_header_size = 64 * 1024;
+    DWORD max_response_drain_size = 1024 * 1024;
+    DWORD decompression = 0;     // WINHTTP_DECOMPRESSION_FLAG_*
+    DWORD http_protocols = 0;    // WINHTTP_PROTOCOL_FLAG_*; 0 = HTTP/1.1 only
+    DWORD disabled_features = 0; // WINHTTP_DISABLE_*
+    DWORD enabled_features = 0;  // WINHTTP_ENABLE_*
+    DWORD security_flags = 0;    // SECURITY_FLAG_IGNORE_*
+    DWORD secure_protocols = WINHTTP_FLAG_SECURE_PROTOCOL_TLS1_2 | WINHTTP_FLAG_SECURE_PROTOCOL_TLS1_3;
+    DWORD autologon_policy = WINHTTP_AUTOLOGON_SECURITY_LEVEL_MEDIUM;
+    DWORD codepage = 65001;      // CP_UTF8
+    BOOL reject_userpwd_in_url = FALSE;
+    BOOL http_protocol_required = FALSE;
+    BOOL ipv6_fast_fallback = FALSE;
+    // Deprecated on Windows: kept and reported, no effect.
+    DWORD read_buffer_size = 8192;
+    DWORD write_buffer_size = 8192;
+    DWORD request_priority = 0;
+};
+
+}  // namespace winhttp

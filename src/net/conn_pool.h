@@ -1,0 +1,48 @@
+// Keep-alive connection pool of a session, keyed by scheme, host, port and proxy.
+#pragma once
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "net/socket.h"
+
+namespace winhttp {
+
+// One TCP connection and the bytes already read from it but not yet parsed.
+struct Connection {
+    net::Socket socket;
+    std::string key;
+    std::string pending;  // read ahead beyond the previous response (kept across requests)
+    unsigned requests = 0;  // responses completed on this connection
+};
+
+class ConnectionPool {
+public:
+    // Key format is internal; equal keys may share connections.
+    static std::string make_key(bool secure, const std::string& host, unsigned short port,
+                                const std::wstring& proxy);
+
+    // Takes an idle live connection for `key`, or null when there is none. Stale idle
+    // connections (closed by the server) are dropped on the way.
+    std::unique_ptr<Connection> take_idle(const std::string& key);
+
+    // Reserves a connection slot for `key` under `limit` (INFINITE = no limit), waiting up to
+    // `deadline`. Returns ERROR_SUCCESS or ERROR_WINHTTP_TIMEOUT.
+    DWORD reserve(const std::string& key, DWORD limit, const net::Deadline& deadline);
+    // Gives a reserved slot back (connection closed).
+    void unreserve(const std::string& key);
+
+    // Returns a connection whose response was read to the end; the slot stays reserved by it.
+    void give_back(std::unique_ptr<Connection> conn);
+
+private:
+    std::mutex mutex_;
+    std::condition_variable freed_;
+    std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
+    std::map<std::string, DWORD> in_use_;  // reserved slots per key (busy and idle)
+};
+
+}  // namespace winhttp

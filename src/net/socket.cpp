@@ -1,0 +1,171 @@
+#include "net/socket.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "util/wide.h"
+
+namespace winhttp::net {
+
+Deadline Deadline::after_ms(DWORD ms) {
+    Deadline d;
+    if (ms == 0 || ms == 0xFFFFFFFFu) return d;
+    d.infinite = false;
+    d.at = Clock::now() + std::chrono::milliseconds(ms);
+    return d;
+}
+
+int Deadline::poll_timeout_ms() const {
+    if (infinite) return -1;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(at - Clock::now());
+    // Round up so a wait never ends a hair before its deadline and spins.
+    return left.count() <= 0 ? 0 : static_cast<int>(left.count()) + 1;
+}
+
+CancelEvent::CancelEvent() : fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+CancelEvent::~CancelEvent() {
+    if (fd_ >= 0) ::close(fd_);
+}
+void CancelEvent::signal() noexcept {
+    uint64_t one = 1;
+    [[maybe_unused]] auto r = ::write(fd_, &one, sizeof(one));
+}
+bool CancelEvent::signaled() const noexcept {
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, 0) > 0;
+}
+
+DWORD wait_ready(int fd, short events, const Deadline& deadline, const CancelEvent* cancel) {
+    pollfd fds[2] = {{fd, events, 0}, {cancel ? cancel->fd() : -1, POLLIN, 0}};
+    const nfds_t n = cancel ? 2 : 1;
+    for (;;) {
+        const int r = ::poll(fds, n, deadline.poll_timeout_ms());
+        if (r < 0 && errno == EINTR) continue;
+        if (cancel && (fds[1].revents & POLLIN)) return ERROR_WINHTTP_OPERATION_CANCELLED;
+        if (r > 0) return ERROR_SUCCESS;  // ready, or an error the next call will report
+        if (deadline.expired() || r == 0) return ERROR_WINHTTP_TIMEOUT;
+    }
+}
+
+std::wstring Address::text() const {
+    char buf[INET6_ADDRSTRLEN] = {};
+    if (storage.ss_family == AF_INET) {
+        auto* a = reinterpret_cast<const sockaddr_in*>(&storage);
+        ::inet_ntop(AF_INET, &a->sin_addr, buf, sizeof(buf));
+    } else {
+        auto* a = reinterpret_cast<const sockaddr_in6*>(&storage);
+        ::inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof(buf));
+    }
+    return from_utf8(buf);
+}
+
+DWORD resolve(const std::string& host, unsigned short port, std::vector<Address>& out) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV;
+    if (host == "localhost") hints.ai_flags &= ~AI_ADDRCONFIG;  // loopback without a network
+    addrinfo* res = nullptr;
+    const std::string service = std::to_string(port);
+    if (::getaddrinfo(host.c_str(), service.c_str(), &hints, &res) != 0 || !res)
+        return ERROR_WINHTTP_NAME_NOT_RESOLVED;
+    for (addrinfo* ai = res; ai; ai = ai->ai_next) {
+        Address a;
+        std::memcpy(&a.storage, ai->ai_addr, ai->ai_addrlen);
+        a.len = ai->ai_addrlen;
+        out.push_back(a);
+    }
+    ::freeaddrinfo(res);
+    return ERROR_SUCCESS;
+}
+
+Socket::Socket(Socket&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+Socket& Socket::operator=(Socket&& o) noexcept {
+    if (this != &o) {
+        close();
+        fd_ = std::exchange(o.fd_, -1);
+    }
+    return *this;
+}
+Socket::~Socket() { close(); }
+
+void Socket::close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+}
+
+DWORD Socket::connect(const Address& addr, const Deadline& deadline, const CancelEvent* cancel) {
+    close();
+    fd_ = ::socket(addr.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) return ERROR_WINHTTP_CANNOT_CONNECT;
+    const int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr.storage), addr.len) == 0)
+        return ERROR_SUCCESS;
+    if (errno != EINPROGRESS) return ERROR_WINHTTP_CANNOT_CONNECT;
+    if (DWORD e = wait_ready(fd_, POLLOUT, deadline, cancel)) return e;
+    int err = 0;
+    socklen_t len = sizeof(err);
+    ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len);
+    return err == 0 ? ERROR_SUCCESS : ERROR_WINHTTP_CANNOT_CONNECT;
+}
+
+DWORD Socket::write_all(const char* data, size_t len, const Deadline& deadline,
+                        const CancelEvent* cancel) {
+    while (len > 0) {
+        const ssize_t n = ::send(fd_, data, len, MSG_NOSIGNAL);
+        if (n > 0) {
+            data += n;
+            len -= static_cast<size_t>(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (DWORD e = wait_ready(fd_, POLLOUT, deadline, cancel)) return e;
+            continue;
+        }
+        return ERROR_WINHTTP_CONNECTION_ERROR;
+    }
+    return ERROR_SUCCESS;
+}
+
+DWORD Socket::read_some(char* buf, size_t cap, size_t& n, const Deadline& deadline,
+                        const CancelEvent* cancel) {
+    for (;;) {
+        const ssize_t r = ::recv(fd_, buf, cap, 0);
+        if (r >= 0) {
+            n = static_cast<size_t>(r);
+            return ERROR_SUCCESS;
+        }
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) return ERROR_WINHTTP_CONNECTION_ERROR;
+        if (DWORD e = wait_ready(fd_, POLLIN, deadline, cancel)) return e;
+    }
+}
+
+bool Socket::idle_peer_activity() const {
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, 0) != 0;
+}
+
+bool Socket::local_address(sockaddr_storage& out) const {
+    socklen_t len = sizeof(out);
+    return ::getsockname(fd_, reinterpret_cast<sockaddr*>(&out), &len) == 0;
+}
+
+bool Socket::remote_address(sockaddr_storage& out) const {
+    socklen_t len = sizeof(out);
+    return ::getpeername(fd_, reinterpret_cast<sockaddr*>(&out), &len) == 0;
+}
+
+}  // namespace winhttp::net

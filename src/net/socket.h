@@ -1,0 +1,93 @@
+// Non-blocking TCP sockets with bounded, cancellable waits (DESIGN.md "Threads": the sync
+// path polls the socket together with the request's wake-up descriptor).
+// Errors leave this layer as WinHTTP codes; errno never travels upward.
+#pragma once
+#include <winhttp.h>
+
+#include <sys/socket.h>
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace winhttp::net {
+
+using Clock = std::chrono::steady_clock;
+
+// A point in time after which a wait gives up; `infinite` never expires.
+struct Deadline {
+    Clock::time_point at{};
+    bool infinite = true;
+    static Deadline after_ms(DWORD ms);  // 0 and INFINITE mean no deadline
+    int poll_timeout_ms() const;         // -1 for infinite, else >= 0
+    bool expired() const { return !infinite && Clock::now() >= at; }
+};
+
+// An eventfd that a closing thread signals to abort a blocked wait.
+class CancelEvent {
+public:
+    CancelEvent();
+    ~CancelEvent();
+    CancelEvent(const CancelEvent&) = delete;
+    CancelEvent& operator=(const CancelEvent&) = delete;
+    void signal() noexcept;
+    bool signaled() const noexcept;
+    int fd() const noexcept { return fd_; }
+
+private:
+    int fd_;
+};
+
+// Waits until `fd` is ready for `events` (POLLIN/POLLOUT).
+// Returns ERROR_SUCCESS, ERROR_WINHTTP_TIMEOUT or ERROR_WINHTTP_OPERATION_CANCELLED.
+DWORD wait_ready(int fd, short events, const Deadline& deadline, const CancelEvent* cancel);
+
+struct Address {
+    sockaddr_storage storage{};
+    socklen_t len = 0;
+    std::wstring text() const;  // numeric form, for CONNECTING_TO_SERVER
+};
+
+// Resolves host:port (numeric literals included; brackets already stripped).
+// Returns ERROR_SUCCESS or ERROR_WINHTTP_NAME_NOT_RESOLVED.
+DWORD resolve(const std::string& host, unsigned short port, std::vector<Address>& out);
+
+class Socket {
+public:
+    Socket() = default;
+    explicit Socket(int fd) : fd_(fd) {}
+    Socket(Socket&& o) noexcept;
+    Socket& operator=(Socket&& o) noexcept;
+    ~Socket();
+
+    bool valid() const { return fd_ >= 0; }
+    int fd() const { return fd_; }
+    void close();
+
+    // Connects to one address. Returns ERROR_SUCCESS, ERROR_WINHTTP_CANNOT_CONNECT,
+    // ERROR_WINHTTP_TIMEOUT or ERROR_WINHTTP_OPERATION_CANCELLED.
+    DWORD connect(const Address& addr, const Deadline& deadline, const CancelEvent* cancel);
+
+    // Writes all of `data`. Returns ERROR_SUCCESS, ERROR_WINHTTP_CONNECTION_ERROR,
+    // ERROR_WINHTTP_TIMEOUT or ERROR_WINHTTP_OPERATION_CANCELLED.
+    DWORD write_all(const char* data, size_t len, const Deadline& deadline,
+                    const CancelEvent* cancel);
+
+    // Reads at least one byte (n > 0) or reports the peer's orderly close (n == 0).
+    // Returns ERROR_SUCCESS, ERROR_WINHTTP_CONNECTION_ERROR, ERROR_WINHTTP_TIMEOUT or
+    // ERROR_WINHTTP_OPERATION_CANCELLED.
+    DWORD read_some(char* buf, size_t cap, size_t& n, const Deadline& deadline,
+                    const CancelEvent* cancel);
+
+    // True when an idle connection has been closed or written to by the peer (stale).
+    bool idle_peer_activity() const;
+
+    bool local_address(sockaddr_storage& out) const;
+    bool remote_address(sockaddr_storage& out) const;
+
+private:
+    int fd_ = -1;
+};
+
+}  // namespace winhttp::net

@@ -1,0 +1,107 @@
+// URL splitting, building, escaping and reference resolution: the logic behind WinHttpCrackUrl,
+// WinHttpCreateUrl (src/api/url_api.cpp), WinHttpOpenRequest's object-name escaping and redirect
+// handling. Pure functions: no I/O, no last error; failures are returned as Windows error codes.
+//
+// Only http and https are recognised, as WinHttpCrackUrl documents. Component boundaries follow
+// RFC 3986: the authority ends at the first '/', '?' or '#'; user info ends at the last '@' in
+// the authority; the path ends at the first '?' or '#'; everything from there on is "extra
+// info" and keeps its leading '?' or '#' (URL_COMPONENTS page: "?something or #something").
+#pragma once
+
+#include <winhttp.h>
+
+#include <string>
+#include <string_view>
+
+namespace winhttp {
+
+// Where each component of a URL lies, as views into the string given to split_url.
+struct UrlSpan {
+    int scheme_id = 0;          // INTERNET_SCHEME_HTTP or INTERNET_SCHEME_HTTPS
+    INTERNET_PORT port = 0;     // explicit port, or the scheme's default when none was given
+    bool explicit_port = false;
+    bool has_user_info = false;  // an '@' ends a user-info part (possibly empty)
+    bool has_password = false;   // the user info holds a ':'
+    std::wstring_view scheme;    // as written ("HTTP" stays "HTTP")
+    std::wstring_view user;
+    std::wstring_view password;
+    std::wstring_view host;      // an IPv6 literal keeps its brackets: "[::1]"
+    std::wstring_view path;      // "" or starts with '/'
+    std::wstring_view extra;     // "" or starts with '?' or '#'
+};
+
+// Splits `url` into components without decoding or copying anything.
+// Returns:
+//   ERROR_SUCCESS
+//   ERROR_WINHTTP_UNRECOGNIZED_SCHEME  no "scheme:" prefix, or a scheme other than http/https
+//   ERROR_WINHTTP_INVALID_URL          "//" missing after the scheme, empty host, unterminated
+//                                      or malformed IPv6 literal, port not all digits, port 0,
+//                                      port above 65535
+// On failure `out` is left in an unspecified state.
+DWORD split_url(std::wstring_view url, UrlSpan& out);
+
+// Default port of INTERNET_SCHEME_HTTP (80) or INTERNET_SCHEME_HTTPS (443); 0 for anything else.
+INTERNET_PORT default_port(int scheme_id) noexcept;
+
+// An absolute http(s) URL in owned strings, for the request engine (connect, redirects).
+struct ParsedUrl {
+    int scheme = 0;           // INTERNET_SCHEME_HTTP or INTERNET_SCHEME_HTTPS
+    std::wstring host;        // IPv6 literal with brackets, as WinHttpCrackUrl returns it
+    INTERNET_PORT port = 0;   // never 0: the scheme's default fills in
+    std::wstring user, password;
+    std::wstring path;        // raw (still escaped), "" when the URL has none
+    std::wstring extra;       // raw, "" or starting with '?' or '#'
+};
+
+// split_url into owned strings. Returns what split_url returns; `out` is only written on success.
+DWORD crack_url(std::wstring_view url, ParsedUrl& out);
+
+// Replaces every "%XX" (two hex digits) by the character with that code (0..255). As the
+// WinHttpCrackUrl page says of ICU_DECODE, UTF-8 sequences are not decoded further. A '%' not
+// followed by two hex digits is kept.
+std::wstring percent_decode(std::wstring_view text);
+
+// ICU_ESCAPE: replaces characters that cannot appear raw in an HTTP request line by "%XX" —
+// control characters, space, DEL, " < > [ \ ] ^ ` { | } and every non-ASCII character (as the
+// %XX bytes of its UTF-8 form). '%', '#', '?' and the other URL delimiters are kept, so escaping
+// an already escaped string changes nothing.
+std::wstring escape_url_text(std::wstring_view text);
+
+// What WinHttpCreateUrl assembles a URL from; views into the caller's URL_COMPONENTS strings.
+struct UrlBuildParts {
+    std::wstring_view scheme;  // empty: derived from scheme_id
+    int scheme_id = 0;         // nScheme
+    std::wstring_view host;
+    INTERNET_PORT port = 0;    // 0: none
+    std::wstring_view user, password, path, extra;
+};
+
+// Builds scheme://[user[:password]@]host[:port][path][extra].
+//  - scheme: `scheme` as given, else "http"/"https" from scheme_id.
+//  - a host holding ':' without brackets is an IPv6 address and gets them.
+//  - the port is written when non-zero and not the scheme's default; with ICU_INCLUDE_DEFAULT_PORT
+//    it is always written (the default one when `port` is 0).
+//  - a non-empty path not starting with '/' gets one.
+//  - ICU_ESCAPE escapes path and extra with escape_url_text.
+// Returns ERROR_SUCCESS, ERROR_INVALID_PARAMETER (no scheme text and scheme_id not HTTP/HTTPS, or
+// empty host), ERROR_WINHTTP_INVALID_URL (ICU_REJECT_USERPWD and a user name or password given).
+DWORD build_url(const UrlBuildParts& parts, DWORD flags, std::wstring& out);
+
+// The request-target bytes WinHttpOpenRequest sends for `object_name`, per the WinHttpOpenRequest
+// page: by default every unsafe character except '%' becomes "%XX" (non-ASCII as its UTF-8
+// bytes; the unsafe set is escape_url_text's); WINHTTP_FLAG_ESCAPE_PERCENT escapes '%' too;
+// WINHTTP_FLAG_ESCAPE_DISABLE_QUERY leaves everything from the first '?' raw;
+// WINHTTP_FLAG_ESCAPE_DISABLE leaves the whole name raw (UTF-8). WINHTTP_FLAG_NULL_CODEPAGE is
+// obsolete (page: "Windows 7: This option is obsolete") and ignored. Never fails; an empty name
+// gives an empty string (the caller decides on "/").
+std::string escape_object_name(std::wstring_view object_name, DWORD open_request_flags);
+
+// Resolves a Location header value against the URL that was requested (RFC 3986 section 5.2,
+// dot segments removed; a fragment-less target inherits the base's fragment, RFC 7231 7.1.2).
+// Handles absolute URLs, scheme-relative "//host/x", absolute paths, relative paths and
+// query-only references. The base's user info is not carried over (credentials do not follow a
+// redirect through the URL). Leading and trailing spaces/tabs of `location` are ignored. Never
+// fails; the result may still be rejected by crack_url (e.g. a non-http scheme).
+std::wstring resolve_reference(const ParsedUrl& base, std::wstring_view location);
+
+}  // namespace winhttp
