@@ -18,8 +18,12 @@ struct ComponentSlot {
     DWORD* len;
 };
 
-bool wanted(const ComponentSlot& s) { return *s.ptr != nullptr || *s.len != 0; }
-bool pointer_mode(const ComponentSlot& s) { return *s.ptr == nullptr && *s.len != 0; }
+bool wanted(const ComponentSlot& s) {
+    return *s.ptr != nullptr || *s.len != 0;
+}
+bool pointer_mode(const ComponentSlot& s) {
+    return *s.ptr == nullptr && *s.len != 0;
+}
 
 // Hands one cracked component to the caller (URL_COMPONENTS and WinHttpCrackUrl pages):
 //  - pointer and length both zero: not wanted, untouched;

@@ -9,8 +9,12 @@ namespace {
 
 using K = LevelKind;
 
-constexpr QueryLevel hdr(std::string_view name) { return {K::header, name}; }
-constexpr QueryLevel special(LevelKind kind) { return {kind, {}}; }
+constexpr QueryLevel hdr(std::string_view name) {
+    return {K::header, name};
+}
+constexpr QueryLevel special(LevelKind kind) {
+    return {kind, {}};
+}
 
 // Indexed by the level value itself, so the lookup is one bounds check and one load.
 constexpr std::array<QueryLevel, WINHTTP_QUERY_MAX + 1> kLevels = {{
@@ -117,7 +121,9 @@ const QueryLevel& query_level(DWORD level) noexcept {
     return level == WINHTTP_QUERY_CUSTOM ? kCustom : kUnassigned;
 }
 
-std::string_view header_name_for_level(DWORD level) noexcept { return query_level(level).name; }
+std::string_view header_name_for_level(DWORD level) noexcept {
+    return query_level(level).name;
+}
 
 std::optional<DWORD> level_for_header_name(std::string_view name) noexcept {
     if (name.empty()) return std::nullopt;

@@ -2,12 +2,12 @@
 // lists of http1/message.h: no handles, no I/O, no last error. Every function returns
 // ERROR_SUCCESS (0) or the Windows error code the API layer hands on.
 //
-// Character conversion (decided here, see docs/design notes in the report of this module):
+// Character conversion (the WinHTTP pages leave it open; decided here):
 //  * Query output: each wire byte becomes one WCHAR of the same value (ISO-8859-1 widening). The
 //    WinHTTP pages do not say; "HttpQueryInfo function" (WinINet, WinHTTP's ancestor) documents
 //    exactly this ("ISO-8859-1 characters converted to UTF-16LE"), it is lossless, and it keeps
-//    the documented workaround - narrow the WCHARs back with code page 28591, then decode - working.
-//    QueryHeadersEx can decode UTF-8 instead (uiCodePage = CP_UTF8).
+//    the documented workaround - narrow the WCHARs back with code page 28591, then decode -
+//    working. QueryHeadersEx can decode UTF-8 instead (uiCodePage = CP_UTF8).
 //  * Input: add_request_headers takes bytes (the API layer converts the WCHAR text); bytes >= 0x80
 //    are kept as opaque obs-text. add_request_headers_ex converts wide strings with to_utf8, as
 //    the API layer does for WinHttpAddRequestHeaders.
@@ -36,10 +36,10 @@ inline constexpr UINT kCodePageUtf8 = 65001;
 // except the controls other than tab (CR, LF and NUL included).
 //
 // `modifiers` is applied to every line in turn, in this precedence:
-//   REPLACE      the (modifiers & WINHTTP_ADDREQ_INDEX_MASK)-th header of that name (0 = first) gets
-//                the new value, or is removed when the new value is empty; when there is no such
-//                header, REPLACE|ADD appends a non-empty value (an empty one is a no-op) and
-//                REPLACE alone fails;
+//   REPLACE      the n-th header of that name, n = modifiers & WINHTTP_ADDREQ_INDEX_MASK
+//                (0 = first), gets the new value, or is removed when the new value is empty;
+//                when there is no such header, REPLACE|ADD appends a non-empty value (an empty
+//                one is a no-op) and REPLACE alone fails;
 //   ADD_IF_NEW   appends unless a header of that name exists;
 //   COALESCE_WITH_COMMA / _WITH_SEMICOLON   appends ", value" / "; value" to the first header of
 //                that name (semicolon wins if both are set), or appends the header when absent;
@@ -50,22 +50,22 @@ inline constexpr UINT kCodePageUtf8 = 65001;
 //                                   byte, bare CR, folded line) - the WinHttpAddRequestHeaders page
 //                                   names this code for invalid headers;
 //         ERROR_WINHTTP_HEADER_ALREADY_EXISTS   ADD_IF_NEW and the header exists;
-//         ERROR_WINHTTP_HEADER_NOT_FOUND        REPLACE without ADD and no such header.
+//         ERROR_WINHTTP_HEADER_NOT_FOUND        REPLACE without ADD and no such header;
+//         ERROR_NOT_ENOUGH_MEMORY.
 DWORD add_request_headers(HeaderList& list, std::string_view headers, DWORD modifiers);
 
 // Applies WinHttpAddRequestHeadersEx: `count` name/value pairs, each handled like one line of
-// add_request_headers with the same `modifiers` (no trimming: the strings are taken as given, so
-// surrounding white space in a value is refused like any other malformed value... except tab and
-// space inside it). With WINHTTP_EXTENDED_HEADER_FLAG_UNICODE in `flags` the pwsz* members are
-// read and converted with to_utf8; otherwise the psz* members are taken as bytes. Other flag bits
-// and `reserved` are ignored. A NULL value pointer counts as an empty value. All or nothing.
+// add_request_headers with the same `modifiers`. The name is taken as given (it must be a token);
+// space and tab around the value are dropped. With WINHTTP_EXTENDED_HEADER_FLAG_UNICODE in `flags`
+// the pwsz* members are read and converted with to_utf8; otherwise the psz* members are taken as
+// bytes. Other flag bits and `reserved` are ignored. A NULL value pointer counts as an empty value
+// (so REPLACE with it removes). `count` 0 succeeds without reading `headers`. All or nothing.
 //
 // Errors: ERROR_INVALID_PARAMETER   `headers` NULL with count > 0, a NULL name, or a malformed
 //                                   name/value; plus the two modifier errors of
-//                                   add_request_headers.
-DWORD add_request_headers_ex(HeaderList& list, DWORD modifiers, ULONGLONG flags,
-                             ULONGLONG reserved, DWORD count,
-                             const WINHTTP_EXTENDED_HEADER* headers);
+//                                   add_request_headers; ERROR_NOT_ENOUGH_MEMORY.
+DWORD add_request_headers_ex(HeaderList& list, DWORD modifiers, ULONGLONG flags, ULONGLONG reserved,
+                             DWORD count, const WINHTTP_EXTENDED_HEADER* headers);
 
 // Where a query reads. Either pointer may be NULL when that side does not exist yet.
 struct QuerySource {
@@ -104,7 +104,8 @@ struct QuerySource {
 //         ERROR_WINHTTP_HEADER_NOT_FOUND        no such header, or no *index-th one; STATUS_* on
 //                                               request headers or trailers; raw forms of an
 //                                               empty trailer block;
-//         ERROR_INSUFFICIENT_BUFFER             as above.
+//         ERROR_INSUFFICIENT_BUFFER             as above;
+//         ERROR_NOT_ENOUGH_MEMORY               the answer would exceed 4 GiB.
 DWORD query_headers(const QuerySource& src, DWORD info_level, const WCHAR* custom_name,
                     void* buffer, DWORD* buffer_bytes, DWORD* index);
 
@@ -128,7 +129,8 @@ DWORD query_headers(const QuerySource& src, DWORD info_level, const WCHAR* custo
 //                                   REQUEST_HEADERS with TRAILERS; a misaligned `buffer`;
 //         ERROR_WINHTTP_INCORRECT_HANDLE_STATE  the side asked for is NULL in `src`;
 //         ERROR_WINHTTP_HEADER_NOT_FOUND        no such header / occurrence, or no header at all;
-//         ERROR_INSUFFICIENT_BUFFER             `buffer` NULL or too small: *buffer_bytes = size.
+//         ERROR_INSUFFICIENT_BUFFER             `buffer` NULL or too small: *buffer_bytes = size;
+//         ERROR_NOT_ENOUGH_MEMORY.
 DWORD query_headers_ex(const QuerySource& src, DWORD info_level, ULONGLONG flags, UINT code_page,
                        DWORD* index, const WINHTTP_HEADER_NAME* name, void* buffer,
                        DWORD* buffer_bytes, WINHTTP_EXTENDED_HEADER** headers, DWORD* count);

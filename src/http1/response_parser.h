@@ -23,7 +23,7 @@
 // consumed into the parser's state; nothing needs to be kept.
 #pragma once
 
-#include <winhttp.h>
+#include <openwinhttp/wintypes.h>  // DWORD; winhttp.h (error codes) clashes with llhttp.h
 
 #include <cstddef>
 #include <cstdint>
@@ -122,12 +122,12 @@ private:
     Header& next_field();
     Header& current_field() { return (*fields_)[fields_used_ - 1]; }
     ParseStep run(const char* data, size_t len);
-    ParseStep check_head_size(ParseStep step, bool was_in_head);
+    ParseStep check_head_size(ParseStep step);
     ParseStep fail(DWORD error);
     ParseStep complete_now();
 
-    std::unique_ptr<Engine> engine_;
     ParseLimits limits_;
+    std::unique_ptr<Engine> engine_;
     ResponseHead head_;
     Phase phase_ = Phase::Idle;
     bool head_request_ = false;

@@ -9,19 +9,26 @@ namespace winhttp {
 namespace detail {
 namespace {
 
-constexpr std::array<const char*, 7> kDayNames = {"Sun", "Mon", "Tue", "Wed",
-                                                  "Thu", "Fri", "Sat"};
+constexpr std::array<const char*, 7> kDayNames = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 constexpr std::array<const char*, 12> kMonthNames = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 // The SYSTEMTIME page documents wYear as 1601 through 30827.
 constexpr unsigned kMinYear = 1601;
 constexpr unsigned kMaxYear = 30827;
 
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+bool is_alpha(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+char lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
-bool is_leap(unsigned y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool is_leap(unsigned y) {
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 unsigned days_in_month(unsigned y, unsigned m) {
     static constexpr std::array<unsigned, 12> kDays = {31, 28, 31, 30, 31, 30,
@@ -29,7 +36,9 @@ unsigned days_in_month(unsigned y, unsigned m) {
     return (m == 2 && is_leap(y)) ? 29 : kDays[m - 1];
 }
 
-char at(std::string_view word, size_t i) { return i < word.size() ? lower(word[i]) : '\0'; }
+char at(std::string_view word, size_t i) {
+    return i < word.size() ? lower(word[i]) : '\0';
+}
 
 // Weekday names are only skipped, but they must be told apart from months: every weekday starts
 // with a two-letter prefix no month shares.
@@ -49,14 +58,22 @@ unsigned month_from_word(std::string_view word) {
         case 'j':
             if (at(word, 1) != 'u') return 1;
             return at(word, 2) == 'l' ? 7 : 6;
-        case 'f': return 2;
-        case 'm': return at(word, 2) == 'y' ? 5 : 3;
-        case 'a': return at(word, 1) == 'u' ? 8 : 4;
-        case 's': return 9;
-        case 'o': return 10;
-        case 'n': return 11;
-        case 'd': return 12;
-        default: return 0;
+        case 'f':
+            return 2;
+        case 'm':
+            return at(word, 2) == 'y' ? 5 : 3;
+        case 'a':
+            return at(word, 1) == 'u' ? 8 : 4;
+        case 's':
+            return 9;
+        case 'o':
+            return 10;
+        case 'n':
+            return 11;
+        case 'd':
+            return 12;
+        default:
+            return 0;
     }
 }
 
@@ -70,7 +87,9 @@ struct DateFields {
     bool has_day = false, has_year = false;
 };
 
-unsigned two_digit_year(unsigned y) { return y < 50 ? 2000 + y : 1900 + y; }
+unsigned two_digit_year(unsigned y) {
+    return y < 50 ? 2000 + y : 1900 + y;
+}
 
 void take_number(DateFields& f, uint32_t value, size_t digits, bool is_time) {
     if (is_time) {
@@ -151,7 +170,8 @@ WORD day_of_week(unsigned year, unsigned month, unsigned day) noexcept {
     // Sakamoto's method: shift January and February to the end of the previous year.
     static constexpr std::array<unsigned, 12> kOffsets = {0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4};
     if (month < 3) year -= 1;
-    const unsigned dow = (year + year / 4 - year / 100 + year / 400 + kOffsets[month - 1] + day) % 7;
+    const unsigned dow =
+        (year + year / 4 - year / 100 + year / 400 + kOffsets[month - 1] + day) % 7;
     return static_cast<WORD>(dow);
 }
 
@@ -180,10 +200,10 @@ bool parse_http_date(std::string_view text, SYSTEMTIME* out) {
 
 std::string format_http_date(const SYSTEMTIME& t) {
     char buf[64];
-    const int n = std::snprintf(buf, sizeof buf, "%s, %02u %s %04u %02u:%02u:%02u GMT",
-                                detail::kDayNames[day_of_week(t.wYear, t.wMonth, t.wDay)], t.wDay,
-                                detail::kMonthNames[t.wMonth - 1], t.wYear, t.wHour, t.wMinute,
-                                t.wSecond);
+    const int n =
+        std::snprintf(buf, sizeof buf, "%s, %02u %s %04u %02u:%02u:%02u GMT",
+                      detail::kDayNames[day_of_week(t.wYear, t.wMonth, t.wDay)], t.wDay,
+                      detail::kMonthNames[t.wMonth - 1], t.wYear, t.wHour, t.wMinute, t.wSecond);
     return std::string(buf, n > 0 ? static_cast<size_t>(n) : 0);
 }
 

@@ -10,8 +10,12 @@ namespace {
 
 constexpr char kHex[] = "0123456789ABCDEF";
 
-bool is_alpha(wchar_t c) { return (c >= L'a' && c <= L'z') || (c >= L'A' && c <= L'Z'); }
-bool is_digit(wchar_t c) { return c >= L'0' && c <= L'9'; }
+bool is_alpha(wchar_t c) {
+    return (c >= L'a' && c <= L'z') || (c >= L'A' && c <= L'Z');
+}
+bool is_digit(wchar_t c) {
+    return c >= L'0' && c <= L'9';
+}
 bool is_hex(wchar_t c) {
     return is_digit(c) || (c >= L'a' && c <= L'f') || (c >= L'A' && c <= L'F');
 }
@@ -42,13 +46,7 @@ int scheme_id_of(std::wstring_view scheme) {
 // handled by the callers, since whether it is escaped depends on the flags.
 bool is_unsafe_byte(unsigned char b) {
     if (b <= 0x20 || b >= 0x7F) return true;
-    switch (b) {
-        case '"': case '<': case '>': case '[': case '\\': case ']':
-        case '^': case '`': case '{': case '|': case '}':
-            return true;
-        default:
-            return false;
-    }
+    return std::string_view("\"<>[\\]^`{|}").find(static_cast<char>(b)) != std::string_view::npos;
 }
 
 void append_escaped(std::string& out, std::string_view bytes, bool escape_percent) {
@@ -333,9 +331,8 @@ std::wstring percent_decode(std::wstring_view text) {
     for (size_t i = 0; i < text.size(); ++i) {
         if (text[i] == L'%' && i + 2 < text.size() && detail::is_hex(text[i + 1]) &&
             detail::is_hex(text[i + 2])) {
-            out.push_back(
-                static_cast<wchar_t>(detail::hex_value(text[i + 1]) * 16 +
-                                     detail::hex_value(text[i + 2])));
+            out.push_back(static_cast<wchar_t>(detail::hex_value(text[i + 1]) * 16 +
+                                               detail::hex_value(text[i + 2])));
             i += 2;
         } else {
             out.push_back(text[i]);
@@ -390,7 +387,8 @@ DWORD build_url(const UrlBuildParts& parts, DWORD flags, std::wstring& out) {
         if (!parts.password.empty()) out += L':' + std::wstring(parts.password);
         out += L'@';
     }
-    const bool bare_ipv6 = parts.host.find(L':') != std::wstring_view::npos && parts.host[0] != L'[';
+    const bool bare_ipv6 =
+        parts.host.find(L':') != std::wstring_view::npos && parts.host[0] != L'[';
     out += bare_ipv6 ? L"[" + std::wstring(parts.host) + L"]" : std::wstring(parts.host);
 
     INTERNET_PORT port = parts.port;
@@ -426,7 +424,8 @@ std::string escape_object_name(std::wstring_view object_name, DWORD open_request
 
 std::wstring resolve_reference(const ParsedUrl& base, std::wstring_view location) {
     const detail::Reference base_ref = detail::base_reference(base);
-    detail::Reference target = detail::resolve(base_ref, detail::parse_reference(detail::trim_ows(location)));
+    detail::Reference target =
+        detail::resolve(base_ref, detail::parse_reference(detail::trim_ows(location)));
     // RFC 7231 section 7.1.2: a Location without a fragment keeps the request's fragment.
     if (!target.has_fragment && base_ref.has_fragment) {
         target.has_fragment = true;

@@ -17,17 +17,17 @@ namespace winhttp {
 
 // Where each component of a URL lies, as views into the string given to split_url.
 struct UrlSpan {
-    int scheme_id = 0;          // INTERNET_SCHEME_HTTP or INTERNET_SCHEME_HTTPS
-    INTERNET_PORT port = 0;     // explicit port, or the scheme's default when none was given
+    int scheme_id = 0;       // INTERNET_SCHEME_HTTP or INTERNET_SCHEME_HTTPS
+    INTERNET_PORT port = 0;  // explicit port, or the scheme's default when none was given
     bool explicit_port = false;
     bool has_user_info = false;  // an '@' ends a user-info part (possibly empty)
     bool has_password = false;   // the user info holds a ':'
     std::wstring_view scheme;    // as written ("HTTP" stays "HTTP")
     std::wstring_view user;
     std::wstring_view password;
-    std::wstring_view host;      // an IPv6 literal keeps its brackets: "[::1]"
-    std::wstring_view path;      // "" or starts with '/'
-    std::wstring_view extra;     // "" or starts with '?' or '#'
+    std::wstring_view host;   // an IPv6 literal keeps its brackets: "[::1]"
+    std::wstring_view path;   // "" or starts with '/'
+    std::wstring_view extra;  // "" or starts with '?' or '#'
 };
 
 // Splits `url` into components without decoding or copying anything.
@@ -45,12 +45,12 @@ INTERNET_PORT default_port(int scheme_id) noexcept;
 
 // An absolute http(s) URL in owned strings, for the request engine (connect, redirects).
 struct ParsedUrl {
-    int scheme = 0;           // INTERNET_SCHEME_HTTP or INTERNET_SCHEME_HTTPS
-    std::wstring host;        // IPv6 literal with brackets, as WinHttpCrackUrl returns it
-    INTERNET_PORT port = 0;   // never 0: the scheme's default fills in
+    int scheme = 0;          // INTERNET_SCHEME_HTTP or INTERNET_SCHEME_HTTPS
+    std::wstring host;       // IPv6 literal with brackets, as WinHttpCrackUrl returns it
+    INTERNET_PORT port = 0;  // never 0: the scheme's default fills in
     std::wstring user, password;
-    std::wstring path;        // raw (still escaped), "" when the URL has none
-    std::wstring extra;       // raw, "" or starting with '?' or '#'
+    std::wstring path;   // raw (still escaped), "" when the URL has none
+    std::wstring extra;  // raw, "" or starting with '?' or '#'
 };
 
 // split_url into owned strings. Returns what split_url returns; `out` is only written on success.
@@ -72,7 +72,7 @@ struct UrlBuildParts {
     std::wstring_view scheme;  // empty: derived from scheme_id
     int scheme_id = 0;         // nScheme
     std::wstring_view host;
-    INTERNET_PORT port = 0;    // 0: none
+    INTERNET_PORT port = 0;  // 0: none
     std::wstring_view user, password, path, extra;
 };
 

@@ -10,10 +10,11 @@
 #include <tuple>
 
 // Pages cited below:
-//  [From]  https://learn.microsoft.com/windows/win32/api/winhttp/nf-winhttp-winhttptimefromsystemtime
-//  [To]    https://learn.microsoft.com/windows/win32/api/winhttp/nf-winhttp-winhttptimetosystemtime
-//  [ST]    https://learn.microsoft.com/windows/win32/api/minwinbase/ns-minwinbase-systemtime
-//  [Chen]  https://devblogs.microsoft.com/oldnewthing/20200304-00/?p=103527 (Windows' HTTP date
+//  [From]
+//  https://learn.microsoft.com/windows/win32/api/winhttp/nf-winhttp-winhttptimefromsystemtime [To]
+//  https://learn.microsoft.com/windows/win32/api/winhttp/nf-winhttp-winhttptimetosystemtime [ST]
+//  https://learn.microsoft.com/windows/win32/api/minwinbase/ns-minwinbase-systemtime [Chen]
+//  https://devblogs.microsoft.com/oldnewthing/20200304-00/?p=103527 (Windows' HTTP date
 //          parser "is not a validator. It's a best-guess parser.")
 
 namespace {
@@ -21,8 +22,7 @@ namespace {
 constexpr DWORD kSentinel = 0xDEADBEEF;
 constexpr size_t kBufChars = WINHTTP_TIME_FORMAT_BUFSIZE / sizeof(WCHAR);
 
-SYSTEMTIME make_time(WORD y, WORD mo, WORD d, WORD h, WORD mi, WORD s, WORD dow = 0,
-                     WORD ms = 0) {
+SYSTEMTIME make_time(WORD y, WORD mo, WORD d, WORD h, WORD mi, WORD s, WORD dow = 0, WORD ms = 0) {
     SYSTEMTIME t{};
     t.wYear = y;
     t.wMonth = mo;
@@ -35,11 +35,11 @@ SYSTEMTIME make_time(WORD y, WORD mo, WORD d, WORD h, WORD mi, WORD s, WORD dow 
     return t;
 }
 
-SYSTEMTIME poisoned_time() { return make_time(0xAAAA, 0xAAAA, 0xAAAA, 0xAAAA, 0xAAAA, 0xAAAA,
-                                              0xAAAA, 0xAAAA); }
+SYSTEMTIME poisoned_time() {
+    return make_time(0xAAAA, 0xAAAA, 0xAAAA, 0xAAAA, 0xAAAA, 0xAAAA, 0xAAAA, 0xAAAA);
+}
 
-void expect_time(const SYSTEMTIME& t, WORD y, WORD mo, WORD d, WORD h, WORD mi, WORD s,
-                 WORD dow) {
+void expect_time(const SYSTEMTIME& t, WORD y, WORD mo, WORD d, WORD h, WORD mi, WORD s, WORD dow) {
     EXPECT_EQ(t.wYear, y);
     EXPECT_EQ(t.wMonth, mo);
     EXPECT_EQ(t.wDay, d);
@@ -163,12 +163,12 @@ TEST(TimeFromSystemTime, NullBufferFailsWithInvalidParameter) {
 TEST(TimeFromSystemTime, OutOfRangeFieldsFailWithInvalidParameter) {
     // [ST] documents the valid range of every member; [From] lists no code, we use 87.
     const SYSTEMTIME bad[] = {
-        make_time(2008, 0, 1, 0, 0, 0),    make_time(2008, 13, 1, 0, 0, 0),
-        make_time(2008, 1, 0, 0, 0, 0),    make_time(2008, 1, 32, 0, 0, 0),
-        make_time(2001, 2, 29, 0, 0, 0),   make_time(2008, 4, 31, 0, 0, 0),
-        make_time(2008, 1, 1, 24, 0, 0),   make_time(2008, 1, 1, 0, 60, 0),
-        make_time(2008, 1, 1, 0, 0, 60),   make_time(2008, 1, 1, 0, 0, 0, 0, 1000),
-        make_time(1600, 12, 31, 0, 0, 0),  make_time(30828, 1, 1, 0, 0, 0)};
+        make_time(2008, 0, 1, 0, 0, 0),   make_time(2008, 13, 1, 0, 0, 0),
+        make_time(2008, 1, 0, 0, 0, 0),   make_time(2008, 1, 32, 0, 0, 0),
+        make_time(2001, 2, 29, 0, 0, 0),  make_time(2008, 4, 31, 0, 0, 0),
+        make_time(2008, 1, 1, 24, 0, 0),  make_time(2008, 1, 1, 0, 60, 0),
+        make_time(2008, 1, 1, 0, 0, 60),  make_time(2008, 1, 1, 0, 0, 0, 0, 1000),
+        make_time(1600, 12, 31, 0, 0, 0), make_time(30828, 1, 1, 0, 0, 0)};
     for (const SYSTEMTIME& t : bad) {
         const FormatResult r = format(t);
         EXPECT_EQ(r.ok, FALSE) << t.wYear << "-" << t.wMonth << "-" << t.wDay;
@@ -289,10 +289,10 @@ TEST(TimeToSystemTime, RoundTripsWithTimeFromSystemTime) {
 // ---- parse_http_date / format_http_date (internal) -----------------------------------------
 
 TEST(TimeParseHttpDate, FailsWithoutTouchingOutput) {
-    for (const char* text : {"", "1", "29 1994", "Oct 1994", "31 Feb 2008", "29 Feb 2001",
-                             "1 Jan 1600", "1 Jan 30828", "1 Jan 2000 24:00:00",
-                             "1 Jan 2000 00:60:00", "1 Jan 2000 00:00:61",
-                             "1 Jan 99999999999999999999"}) {
+    for (const char* text :
+         {"", "1", "29 1994", "Oct 1994", "31 Feb 2008", "29 Feb 2001", "1 Jan 1600", "1 Jan 30828",
+          "1 Jan 2000 24:00:00", "1 Jan 2000 00:60:00", "1 Jan 2000 00:00:61",
+          "1 Jan 99999999999999999999"}) {
         SCOPED_TRACE(text);
         SYSTEMTIME t = poisoned_time();
         EXPECT_FALSE(winhttp::parse_http_date(text, &t));
@@ -311,8 +311,8 @@ TEST(TimeParseHttpDate, MapsTwoDigitYearsAroundFifty) {
 }
 
 TEST(TimeParseHttpDate, RecognisesEveryMonthByName) {
-    const char* names[] = {"January", "february", "MAR", "Apr", "may", "June",
-                           "jul", "August", "Sept", "oct", "Nov", "December"};
+    const char* names[] = {"January", "february", "MAR",  "Apr", "may", "June",
+                           "jul",     "August",   "Sept", "oct", "Nov", "December"};
     for (WORD m = 1; m <= 12; ++m) {
         SYSTEMTIME t{};
         const std::string text = std::string("01 ") + names[m - 1] + " 2001";

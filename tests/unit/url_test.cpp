@@ -14,7 +14,8 @@
 //  [Crack]  https://learn.microsoft.com/windows/win32/api/winhttp/nf-winhttp-winhttpcrackurl
 //  [Create] https://learn.microsoft.com/windows/win32/api/winhttp/nf-winhttp-winhttpcreateurl
 //  [UC]     https://learn.microsoft.com/windows/win32/api/winhttp/ns-winhttp-url_components
-//  [URLs]   https://learn.microsoft.com/windows/win32/winhttp/uniform-resource-locators--urls--in-winhttp
+//  [URLs]
+//  https://learn.microsoft.com/windows/win32/winhttp/uniform-resource-locators--urls--in-winhttp
 //  [Open]   https://learn.microsoft.com/windows/win32/api/winhttp/nf-winhttp-winhttpopenrequest
 //  [Bufs]   https://learn.microsoft.com/windows/win32/wininet/appendix-b-using-buffers
 //  [3986]   RFC 3986 (URI generic syntax), [7231] RFC 7231 section 7.1.2 (Location)
@@ -116,8 +117,8 @@ TEST(CrackUrl, NullComponentsFailsWithInvalidParameter) {
 
 TEST(CrackUrl, WrongStructSizeFailsWithInvalidParameter) {
     // [Crack] "the size of the URL_COMPONENTS structure must be stored in the dwStructSize".
-    for (const DWORD size : {DWORD{0}, DWORD{sizeof(URL_COMPONENTS) - 1},
-                             DWORD{sizeof(URL_COMPONENTS) + 1}}) {
+    for (const DWORD size :
+         {DWORD{0}, DWORD{sizeof(URL_COMPONENTS) - 1}, DWORD{sizeof(URL_COMPONENTS) + 1}}) {
         URL_COMPONENTS uc = pointer_components();
         uc.dwStructSize = size;
         const URL_COMPONENTS before = uc;
@@ -424,9 +425,8 @@ TEST(CrackUrl, MalformedUrlsFailWithInvalidUrl) {
     for (const wchar_t* url :
          {L"http://", L"http:///path", L"http://host:99999/", L"http://host:65536/",
           L"http://host:99999999999999999999/", L"http://host:abc/", L"http://host:8o/",
-          L"http://host:0/", L"http://host:-1/", L"http://:80/", L"http://user@/",
-          L"http:x", L"http:/x", L"http://[::1/", L"http://[::1]x/", L"http://[]/",
-          L"http://[host]/"}) {
+          L"http://host:0/", L"http://host:-1/", L"http://:80/", L"http://user@/", L"http:x",
+          L"http:/x", L"http://[::1/", L"http://[::1]x/", L"http://[]/", L"http://[host]/"}) {
         SCOPED_TRACE(testing::Message() << winhttp::to_utf8(url));
         URL_COMPONENTS uc = pointer_components();
         const URL_COMPONENTS before = uc;
@@ -459,7 +459,8 @@ TEST(CrackUrl, DecodeUnescapesPercentSequences) {
     // non-escaped form. This does not decode other encodings, such as UTF-8."
     Buffers b;
     URL_COMPONENTS uc = buffer_components(b);
-    const CallResult r = crack(L"http://us%65r:p%40ss@h/a%20b%2fc%C3%A9?x=%41%zz%4", uc, ICU_DECODE);
+    const CallResult r =
+        crack(L"http://us%65r:p%40ss@h/a%20b%2fc%C3%A9?x=%41%zz%4", uc, ICU_DECODE);
     EXPECT_EQ(r.ok, TRUE);
     EXPECT_EQ(r.error, ERROR_SUCCESS);
     EXPECT_STREQ(b.user, L"user");
@@ -777,7 +778,8 @@ TEST(CrackUrlEngine, CrackUrlFillsParsedUrl) {
 TEST(CrackUrlEngine, CrackUrlReturnsWinHttpErrors) {
     winhttp::ParsedUrl p;
     p.host = L"untouched";
-    EXPECT_EQ(winhttp::crack_url(L"ftp://h/", p), static_cast<DWORD>(ERROR_WINHTTP_UNRECOGNIZED_SCHEME));
+    EXPECT_EQ(winhttp::crack_url(L"ftp://h/", p),
+              static_cast<DWORD>(ERROR_WINHTTP_UNRECOGNIZED_SCHEME));
     EXPECT_EQ(winhttp::crack_url(L"http://h:x/", p), static_cast<DWORD>(ERROR_WINHTTP_INVALID_URL));
     EXPECT_EQ(p.host, L"untouched");
 }
@@ -791,16 +793,24 @@ winhttp::ParsedUrl rfc3986_base() {
 TEST(CrackUrlEngine, ResolvesRfc3986NormalExamples) {
     // [3986] 5.4.1 normal examples against base "http://a/b/c/d;p?q".
     const winhttp::ParsedUrl base = rfc3986_base();
-    const std::pair<const wchar_t*, const wchar_t*> cases[] = {
-        {L"g:h", L"g:h"},          {L"g", L"http://a/b/c/g"},
-        {L"./g", L"http://a/b/c/g"}, {L"g/", L"http://a/b/c/g/"},
-        {L"/g", L"http://a/g"},     {L"//g", L"http://g"},
-        {L"?y", L"http://a/b/c/d;p?y"}, {L"g?y", L"http://a/b/c/g?y"},
-        {L"#s", L"http://a/b/c/d;p?q#s"}, {L"g#s", L"http://a/b/c/g#s"},
-        {L";x", L"http://a/b/c/;x"}, {L"", L"http://a/b/c/d;p?q"},
-        {L".", L"http://a/b/c/"},   {L"./", L"http://a/b/c/"},
-        {L"..", L"http://a/b/"},    {L"../g", L"http://a/b/g"},
-        {L"../..", L"http://a/"},   {L"../../g", L"http://a/g"}};
+    const std::pair<const wchar_t*, const wchar_t*> cases[] = {{L"g:h", L"g:h"},
+                                                               {L"g", L"http://a/b/c/g"},
+                                                               {L"./g", L"http://a/b/c/g"},
+                                                               {L"g/", L"http://a/b/c/g/"},
+                                                               {L"/g", L"http://a/g"},
+                                                               {L"//g", L"http://g"},
+                                                               {L"?y", L"http://a/b/c/d;p?y"},
+                                                               {L"g?y", L"http://a/b/c/g?y"},
+                                                               {L"#s", L"http://a/b/c/d;p?q#s"},
+                                                               {L"g#s", L"http://a/b/c/g#s"},
+                                                               {L";x", L"http://a/b/c/;x"},
+                                                               {L"", L"http://a/b/c/d;p?q"},
+                                                               {L".", L"http://a/b/c/"},
+                                                               {L"./", L"http://a/b/c/"},
+                                                               {L"..", L"http://a/b/"},
+                                                               {L"../g", L"http://a/b/g"},
+                                                               {L"../..", L"http://a/"},
+                                                               {L"../../g", L"http://a/g"}};
     for (const auto& [ref, expected] : cases) {
         EXPECT_EQ(winhttp::resolve_reference(base, ref), expected) << winhttp::to_utf8(ref);
     }
@@ -810,11 +820,16 @@ TEST(CrackUrlEngine, ResolvesRfc3986AbnormalExamples) {
     // [3986] 5.4.2 abnormal examples.
     const winhttp::ParsedUrl base = rfc3986_base();
     const std::pair<const wchar_t*, const wchar_t*> cases[] = {
-        {L"../../../g", L"http://a/g"}, {L"/./g", L"http://a/g"},
-        {L"/../g", L"http://a/g"},      {L"g.", L"http://a/b/c/g."},
-        {L"..g", L"http://a/b/c/..g"},  {L"./../g", L"http://a/b/g"},
-        {L"g/./h", L"http://a/b/c/g/h"}, {L"g/../h", L"http://a/b/c/h"},
-        {L"g?y/./x", L"http://a/b/c/g?y/./x"}, {L"g#s/../x", L"http://a/b/c/g#s/../x"}};
+        {L"../../../g", L"http://a/g"},
+        {L"/./g", L"http://a/g"},
+        {L"/../g", L"http://a/g"},
+        {L"g.", L"http://a/b/c/g."},
+        {L"..g", L"http://a/b/c/..g"},
+        {L"./../g", L"http://a/b/g"},
+        {L"g/./h", L"http://a/b/c/g/h"},
+        {L"g/../h", L"http://a/b/c/h"},
+        {L"g?y/./x", L"http://a/b/c/g?y/./x"},
+        {L"g#s/../x", L"http://a/b/c/g#s/../x"}};
     for (const auto& [ref, expected] : cases) {
         EXPECT_EQ(winhttp::resolve_reference(base, ref), expected) << winhttp::to_utf8(ref);
     }

@@ -19,9 +19,9 @@ TEST(WideToUtf8, AsciiIsCopied) {
 }
 
 TEST(WideToUtf8, EncodesTwoThreeAndFourByteForms) {
-    EXPECT_EQ(to_utf8(L"\x00E9"), "\xC3\xA9");               // é
-    EXPECT_EQ(to_utf8(L"\x20AC"), "\xE2\x82\xAC");           // €
-    EXPECT_EQ(to_utf8(L"\x0001F600"), "\xF0\x9F\x98\x80");   // 😀 as one UTF-32 unit
+    EXPECT_EQ(to_utf8(L"\x00E9"), "\xC3\xA9");              // é
+    EXPECT_EQ(to_utf8(L"\x20AC"), "\xE2\x82\xAC");          // €
+    EXPECT_EQ(to_utf8(L"\x0001F600"), "\xF0\x9F\x98\x80");  // 😀 as one UTF-32 unit
 }
 
 TEST(WideToUtf8, JoinsSurrogatePairFromUtf16Sources) {
@@ -31,7 +31,9 @@ TEST(WideToUtf8, JoinsSurrogatePairFromUtf16Sources) {
 
 TEST(WideToUtf8, LoneSurrogateBecomesReplacementCharacter) {
     const wchar_t high_then_a[] = {0xD83D, L'a', 0};
-    EXPECT_EQ(to_utf8(high_then_a), "\xEF\xBF\xBD" "a");
+    EXPECT_EQ(to_utf8(high_then_a),
+              "\xEF\xBF\xBD"
+              "a");
     const wchar_t low_alone[] = {0xDE00, 0};
     EXPECT_EQ(to_utf8(low_alone), "\xEF\xBF\xBD");
 }
@@ -52,12 +54,16 @@ TEST(WideFromUtf8, RoundTripsEveryPlane) {
 }
 
 TEST(WideFromUtf8, StrayContinuationByteIsOneReplacement) {
-    EXPECT_EQ(from_utf8("a\x80" "b"), L"a" + kReplacement + L"b");
+    EXPECT_EQ(from_utf8("a\x80"
+                        "b"),
+              L"a" + kReplacement + L"b");
 }
 
 TEST(WideFromUtf8, TruncatedSequenceIsOneReplacement) {
     EXPECT_EQ(from_utf8("\xE2\x82"), kReplacement);
-    EXPECT_EQ(from_utf8("\xE2\x82" "a"), kReplacement + L"a");
+    EXPECT_EQ(from_utf8("\xE2\x82"
+                        "a"),
+              kReplacement + L"a");
 }
 
 TEST(WideFromUtf8, OverlongFormIsRejected) {

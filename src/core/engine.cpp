@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "core/cookies.h"
 #include "http1/content_decoder.h"
@@ -17,6 +18,8 @@ namespace winhttp {
 namespace {
 
 constexpr size_t kReadChunk = 64 * 1024;
+// Internal status of fill_input: the peer closed the connection (never leaves the engine).
+constexpr DWORD kPeerClosed = 0xE0F00001u;
 
 bool is_redirect(unsigned status) {
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
@@ -41,8 +44,12 @@ std::string host_for_header(const std::string& host, unsigned short port, bool s
 }  // namespace
 
 struct RequestEngine::Codecs {
-    http1::ResponseParser parser;
+    // Built per response so the header-size limit in force at receive time applies.
+    std::optional<http1::ResponseParser> parser;
     http1::ContentDecoder decoder;
+    http1::ResponseHead no_response;
+    http1::ResponseParser& p() { return *parser; }
+    const http1::ResponseHead& head() const { return parser ? parser->head() : no_response; }
 };
 
 RequestEngine::RequestEngine(Request& owner) : owner_(owner), codecs_(std::make_unique<Codecs>()) {
@@ -118,7 +125,7 @@ DWORD RequestEngine::query_headers(DWORD level, const WCHAR* name, void* buffer,
     const bool want_request = (level & WINHTTP_QUERY_FLAG_REQUEST_HEADERS) != 0;
     if (!want_request && state_ != State::HeadersAvailable && state_ != State::BodyDone)
         return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
-    http1::QuerySource src{&codecs_->parser.head(), req};
+    http1::QuerySource src{&codecs_->head(), req};
     return http1::query_headers(src, level, name, buffer, len, index);
 }
 
@@ -136,7 +143,7 @@ DWORD RequestEngine::query_headers_ex(DWORD level, ULONGLONG flags, UINT codepag
         pending.headers = app_headers_;
         req = &pending;
     }
-    http1::QuerySource src{&codecs_->parser.head(), req};
+    http1::QuerySource src{&codecs_->head(), req};
     return http1::query_headers_ex(src, level, flags, codepage, index, name, buffer, len, headers,
                                    count);
 }
@@ -288,21 +295,21 @@ DWORD RequestEngine::fill_input(const net::Deadline& deadline) {
     DWORD e = conn_->socket.read_some(in_.data() + old, kReadChunk, n, deadline, &cancel_);
     in_.resize(old + n);
     if (e) return e;
-    return n == 0 ? ERROR_HANDLE_EOF : ERROR_SUCCESS;
+    return n == 0 ? kPeerClosed : ERROR_SUCCESS;
 }
 
 DWORD RequestEngine::read_head() {
-    codecs_->parser.reset(method_ == "HEAD");
-    codecs_->parser.set_limits({owner_.settings().max_response_header_size});
+    codecs_->parser.emplace(http1::ParseLimits{owner_.settings().max_response_header_size});
+    codecs_->p().reset(method_ == "HEAD");
     unsigned informational = 0;
     bool got_bytes = !in_.empty();
     for (;;) {
         if (in_off_ < in_.size()) {
-            auto step = codecs_->parser.feed(in_.data() + in_off_, in_.size() - in_off_);
+            auto step = codecs_->p().feed(in_.data() + in_off_, in_.size() - in_off_);
             in_off_ += step.consumed;
             if (step.event == http1::ParseEvent::Error) return step.error;
             if (step.event == http1::ParseEvent::HeadComplete) {
-                const unsigned st = codecs_->parser.head().status;
+                const unsigned st = codecs_->p().head().status;
                 if (st >= 100 && st < 200 && st != 101) {
                     if (++informational > owner_.settings().max_status_continue)
                         return ERROR_WINHTTP_INVALID_SERVER_RESPONSE;
@@ -313,8 +320,7 @@ DWORD RequestEngine::read_head() {
                 return ERROR_SUCCESS;
             }
             if (step.event == http1::ParseEvent::MessageComplete) {  // end of a 1xx
-                codecs_->parser.reset(method_ == "HEAD");
-                codecs_->parser.set_limits({owner_.settings().max_response_header_size});
+                codecs_->p().reset(method_ == "HEAD");
             }
             if (step.event != http1::ParseEvent::NeedMore) continue;
         }
@@ -322,10 +328,10 @@ DWORD RequestEngine::read_head() {
         if (!head_deadline_.infinite && (deadline.infinite || head_deadline_.at < deadline.at))
             deadline = head_deadline_;
         DWORD e = fill_input(deadline);
-        if (e == ERROR_HANDLE_EOF) {
+        if (e == kPeerClosed) {
             // A pooled connection the server closed before answering: retry once, fresh.
             if (!got_bytes && conn_reused_ && !body_streamed_) return ERROR_WINHTTP_RESEND_REQUEST;
-            auto step = codecs_->parser.finish();
+            auto step = codecs_->p().finish();
             return step.event == http1::ParseEvent::Error ? step.error
                                                           : ERROR_WINHTTP_INVALID_SERVER_RESPONSE;
         }
@@ -365,7 +371,7 @@ DWORD RequestEngine::receive_response() {
     state_ = State::HeadersAvailable;
     const Settings& s = owner_.settings();
     if (s.decompression) {
-        const std::string* ce = find_header(codecs_->parser.head().headers, "Content-Encoding");
+        const std::string* ce = find_header(codecs_->p().head().headers, "Content-Encoding");
         auto coding = ce ? http1::ContentDecoder::from_header(*ce) : http1::ContentDecoder::Coding::Identity;
         const bool wanted = (coding == http1::ContentDecoder::Coding::Gzip &&
                              (s.decompression & WINHTTP_DECOMPRESSION_FLAG_GZIP)) ||
@@ -381,7 +387,7 @@ DWORD RequestEngine::receive_response() {
 
 void RequestEngine::store_cookies() {
     if (owner_.settings().disabled_features & WINHTTP_DISABLE_COOKIES) return;
-    for (const auto& h : codecs_->parser.head().headers)
+    for (const auto& h : codecs_->p().head().headers)
         if (iequals(h.name, "Set-Cookie"))
             owner_.session().cookies().store(h.value, host_, target_);
 }
@@ -389,11 +395,11 @@ void RequestEngine::store_cookies() {
 DWORD RequestEngine::follow_redirect(bool& followed) {
     followed = false;
     const Settings& s = owner_.settings();
-    const unsigned status = codecs_->parser.head().status;
+    const unsigned status = codecs_->p().head().status;
     if (!is_redirect(status) || (s.disabled_features & WINHTTP_DISABLE_REDIRECTS) ||
         s.redirect_policy == WINHTTP_OPTION_REDIRECT_POLICY_NEVER)
         return ERROR_SUCCESS;
-    const std::string* location = find_header(codecs_->parser.head().headers, "Location");
+    const std::string* location = find_header(codecs_->p().head().headers, "Location");
     if (!location) return ERROR_SUCCESS;  // handed to the app as is
     const bool keep_method = status == 307 || status == 308;
     if (keep_method && body_streamed_) return ERROR_SUCCESS;  // body cannot be sent again
@@ -457,24 +463,23 @@ DWORD RequestEngine::drain_body() {
 // message done. Returns an error when the connection or the framing fails.
 DWORD RequestEngine::next_body_piece() {
     while (body_left_ == 0 && !message_done_) {
-        if (in_off_ < in_.size()) {
-            auto step = codecs_->parser.feed(in_.data() + in_off_, in_.size() - in_off_);
-            in_off_ += step.consumed;
-            switch (step.event) {
-                case http1::ParseEvent::Error: return step.error;
-                case http1::ParseEvent::Body:
-                    body_ptr_ = step.body;
-                    body_left_ = step.body_len;
-                    break;
-                case http1::ParseEvent::MessageComplete: finish_message(); break;
-                default: break;
-            }
-            continue;
+        // Fed even with no bytes left: the end of a body is known without another byte.
+        auto step = codecs_->p().feed(in_.data() + in_off_, in_.size() - in_off_);
+        in_off_ += step.consumed;
+        switch (step.event) {
+            case http1::ParseEvent::Error: return step.error;
+            case http1::ParseEvent::Body:
+                body_ptr_ = step.body;
+                body_left_ = step.body_len;
+                continue;
+            case http1::ParseEvent::MessageComplete: finish_message(); continue;
+            default: break;
         }
+        if (in_off_ < in_.size()) continue;
         DWORD e = fill_input(receive_deadline());
-        if (e == ERROR_HANDLE_EOF) {
-            auto step = codecs_->parser.finish();
-            if (step.event == http1::ParseEvent::Error) return step.error;
+        if (e == kPeerClosed) {
+            auto end = codecs_->p().finish();
+            if (end.event == http1::ParseEvent::Error) return end.error;
             finish_message();
             continue;
         }
@@ -487,7 +492,7 @@ DWORD RequestEngine::next_body_piece() {
 void RequestEngine::finish_message() {
     message_done_ = true;
     if (!conn_) return;
-    const bool reusable = codecs_->parser.keep_alive() && in_off_ == in_.size() &&
+    const bool reusable = codecs_->p().keep_alive() && in_off_ == in_.size() &&
                           !(owner_.settings().disabled_features & WINHTTP_DISABLE_KEEP_ALIVE);
     if (!reusable) {
         drop_connection();

@@ -1,0 +1,51 @@
+// options.h - the parsed command line.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace whttp {
+
+// One -d/--data or --data-binary argument; "@file" (or "@-" for stdin) names a file.
+struct DataArg {
+    std::string value;
+    bool binary = false;  // --data-binary: sent as is; -d: CR and LF are stripped from files
+};
+
+struct Options {
+    std::string url;
+    std::string method;                // -X; empty: HEAD for -I, POST with data, PUT for -T
+    std::vector<std::string> headers;  // -H, "Name: value"
+    std::vector<DataArg> data;         // -d / --data-binary, joined with '&' like curl
+    std::string upload_file;           // -T
+    std::string output;                // -o; empty: stdout
+    std::string user_agent;            // -A; empty: "whttp/<version>"
+    std::string cacert;                // --cacert (not supported yet)
+    long max_redirs = -1;              // --max-redirs; -1: the library's default
+    double max_time = 0;               // -m, seconds; 0: no limit
+    bool head = false;                 // -I
+    bool include = false;              // -i
+    bool follow = false;               // -L
+    bool compressed = false;           // --compressed
+    bool verbose = false;              // -v
+    bool silent = false;               // -s
+    bool show_error = false;           // -S
+    bool insecure = false;             // -k
+    bool fail = false;                 // -f
+};
+
+enum class ParseAction { run, help, version, error };
+
+struct ParseResult {
+    ParseAction action = ParseAction::run;
+    std::string error;  // for ParseAction::error
+};
+
+// Parses argv into `opt`. Short flags may be grouped (-sSL) and a short option's value may
+// be attached (-XPUT); long options take their value as the next argument or after '='.
+ParseResult parse_args(int argc, char** argv, Options& opt);
+
+// The --help text, including the exit code table.
+void print_help();
+
+}  // namespace whttp
