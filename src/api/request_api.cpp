@@ -35,10 +35,18 @@ RequestCall lookup_request(HINTERNET h) {
 // lands they are refused rather than silently run synchronously (docs/STATUS.md).
 bool async_unsupported(const RequestCall& r) { return r->session().async(); }
 
-std::string header_text(LPCWSTR headers, DWORD len) {
-    if (!headers) return {};
+// Header text goes on the wire as Latin-1, one byte per WCHAR, as on Windows; a character above
+// U+00FF cannot be sent and the call fails with ERROR_INVALID_PARAMETER.
+bool header_text(LPCWSTR headers, DWORD len, std::string& out) {
+    out.clear();
+    if (!headers) return true;
     const size_t n = (len == 0xFFFFFFFFu || len == 0) ? std::wcslen(headers) : len;
-    return to_utf8(std::wstring_view(headers, n));
+    out.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+        if (static_cast<unsigned long>(headers[i]) > 0xFF) return false;
+        out.push_back(static_cast<char>(headers[i]));
+    }
+    return true;
 }
 
 // Calls on one request may not overlap (one operation at a time, WinHttpSendRequest page).
@@ -77,7 +85,8 @@ BOOL WinHttpSendRequest(HINTERNET request, LPCWSTR headers, DWORD headers_len, L
     if (total_len != 0 && total_len < optional_len) return fail(ERROR_INVALID_PARAMETER);
     r->set_context(context);
     if (async_unsupported(r)) return fail(ERROR_CALL_NOT_IMPLEMENTED);
-    const std::string extra = header_text(headers, headers_len);
+    std::string extra;
+    if (!header_text(headers, headers_len, extra)) return fail(ERROR_INVALID_PARAMETER);
     RUN_OPERATION(r, r->engine().send(extra, optional, optional_len, total_len));
 }
 
@@ -132,7 +141,9 @@ BOOL WinHttpAddRequestHeaders(HINTERNET request, LPCWSTR headers, DWORD len, DWO
     RequestCall r = lookup_request(request);
     if (r.error) return fail(r.error);
     if (!headers || len == 0) return fail(ERROR_INVALID_PARAMETER);
-    RUN_OPERATION(r, r->engine().add_headers(header_text(headers, len), modifiers));
+    std::string text;
+    if (!header_text(headers, len, text)) return fail(ERROR_INVALID_PARAMETER);
+    RUN_OPERATION(r, r->engine().add_headers(text, modifiers));
 }
 
 DWORD WinHttpAddRequestHeadersEx(HINTERNET request, DWORD modifiers, ULONGLONG flags,

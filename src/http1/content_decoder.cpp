@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstring>
+#include <new>
 
 namespace winhttp::http1 {
 
@@ -82,7 +83,8 @@ DWORD ContentDecoder::init(Coding coding) {
 // decoder can move (zlib keeps a pointer back to its z_stream). Returns ERROR_SUCCESS or
 // ERROR_NOT_ENOUGH_MEMORY.
 DWORD ContentDecoder::start_inflate(int window_bits) {
-    if (!z_) z_ = std::make_unique<Zlib>();
+    if (!z_) z_.reset(new (std::nothrow) Zlib);
+    if (!z_) return fail(ERROR_NOT_ENOUGH_MEMORY);
     int rc = z_->live ? inflateReset2(&z_->s, window_bits) : inflateInit2(&z_->s, window_bits);
     if (rc != Z_OK) return fail(ERROR_NOT_ENOUGH_MEMORY);
     z_->live = true;
@@ -94,25 +96,36 @@ DWORD ContentDecoder::decode(const char*& in, size_t& in_len, char* out, size_t 
                              size_t& produced, bool& done) {
     produced = 0;
     done = false;
-    if (state_ == State::Failed) return error_;
     if (in_len > 0) any_input_ = true;
-    if (state_ == State::Copy) {
-        produced = std::min(in_len, out_cap);
-        if (produced > 0) std::memcpy(out, in, produced);
-        in += produced;
-        in_len -= produced;
-        return ERROR_SUCCESS;
+    switch (state_) {
+        case State::Failed:
+            return error_;
+        case State::Copy:
+            produced = std::min(in_len, out_cap);
+            if (produced > 0) std::memcpy(out, in, produced);
+            in += produced;
+            in_len -= produced;
+            return ERROR_SUCCESS;
+        case State::Drain:
+            in += in_len;
+            in_len = 0;
+            done = true;
+            return ERROR_SUCCESS;
+        case State::Sniff:
+            if (DWORD rc = sniff(in, in_len)) return rc;
+            if (state_ == State::Sniff) return ERROR_SUCCESS;
+            break;
+        case State::Inflate:
+        case State::Ended:
+            break;
     }
-    if (state_ == State::Drain) {
-        in += in_len;
-        in_len = 0;
-        done = true;
-        return ERROR_SUCCESS;
-    }
-    if (state_ == State::Sniff) {
-        if (DWORD rc = sniff(in, in_len)) return rc;
-        if (state_ == State::Sniff) return ERROR_SUCCESS;
-    }
+    return inflate_all(in, in_len, out, out_cap, produced, done);
+}
+
+// Inflates until the output is full or the input is used up, moving on to the next gzip member
+// at each stream end. Returns what inflate_into() returns.
+DWORD ContentDecoder::inflate_all(const char*& in, size_t& in_len, char* out, size_t out_cap,
+                                  size_t& produced, bool& done) {
     for (;;) {
         if (state_ == State::Ended && !start_next_member(in, in_len)) {
             done = true;

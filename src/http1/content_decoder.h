@@ -69,6 +69,8 @@ private:
 
     DWORD start_inflate(int window_bits);
     DWORD sniff(const char*& in, size_t& in_len);
+    DWORD inflate_all(const char*& in, size_t& in_len, char* out, size_t out_cap, size_t& produced,
+                      bool& done);
     DWORD inflate_into(const char*& in, size_t& in_len, char* out, size_t out_cap, size_t& produced);
     bool start_next_member(const char*& in, size_t& in_len);
     DWORD fail(DWORD error);
