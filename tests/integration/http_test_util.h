@@ -5,6 +5,7 @@
 #include <winhttp.h>
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -236,6 +237,41 @@ public:
 private:
     std::chrono::steady_clock::time_point start_;
 };
+
+// gzip framing (RFC 1952) with zlib, for compressed bodies.
+inline std::string gzip(const std::string& in) {
+    z_stream z{};
+    EXPECT_EQ(deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY),
+              Z_OK);
+    std::string out(deflateBound(&z, in.size()) + 32, '\0');
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    z.avail_in = static_cast<uInt>(in.size());
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+    out.resize(z.total_out);
+    deflateEnd(&z);
+    return out;
+}
+
+inline std::string gunzip(const std::string& in) {
+    z_stream z{};
+    EXPECT_EQ(inflateInit2(&z, 15 + 16), Z_OK);
+    std::string out;
+    char buf[16384];
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    z.avail_in = static_cast<uInt>(in.size());
+    int rc = Z_OK;
+    while (rc == Z_OK) {
+        z.next_out = reinterpret_cast<Bytef*>(buf);
+        z.avail_out = sizeof(buf);
+        rc = inflate(&z, Z_NO_FLUSH);
+        out.append(buf, sizeof(buf) - z.avail_out);
+    }
+    EXPECT_EQ(rc, Z_STREAM_END);
+    inflateEnd(&z);
+    return out;
+}
 
 // "Host: 127.0.0.1:PORT" value for a loopback server.
 inline std::string host_port(INTERNET_PORT port) { return "127.0.0.1:" + std::to_string(port); }
