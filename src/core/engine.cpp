@@ -181,6 +181,13 @@ void RequestEngine::build_head(http1::RequestHead& head, DWORD content_length, b
     if (!find_header(app_headers_, "Connection"))
         head.headers.push_back({"Connection", keep_alive ? "Keep-Alive" : "Close"});
     for (const auto& h : app_headers_) head.headers.push_back(h);
+    // WinHttpOpenRequest page: WINHTTP_FLAG_REFRESH adds "Pragma: no-cache", and for an HTTP/1.1
+    // request "Cache-Control: no-cache".
+    if (owner_.open_flags() & WINHTTP_FLAG_REFRESH) {
+        if (!find_header(app_headers_, "Pragma")) head.headers.push_back({"Pragma", "no-cache"});
+        if (head.version == "HTTP/1.1" && !find_header(app_headers_, "Cache-Control"))
+            head.headers.push_back({"Cache-Control", "no-cache"});
+    }
     const std::wstring& agent = owner_.session().agent();
     if (!agent.empty() && !find_header(app_headers_, "User-Agent"))
         head.headers.push_back({"User-Agent", to_utf8(agent)});

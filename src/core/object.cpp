@@ -66,7 +66,6 @@ void Object::notify(DWORD status, void* info, DWORD info_len) {
 }
 
 void Object::notify_created() {
-    if (context() == 0) return;
     HINTERNET h = handle_;
     notify(WINHTTP_CALLBACK_STATUS_HANDLE_CREATED, &h, sizeof(h));
 }
@@ -80,7 +79,7 @@ void Object::close() {
 void Object::deliver_handle_closing() noexcept {
     // refs_ is zero: no other thread can be in a callback of ours (each holds a reference).
     WINHTTP_STATUS_CALLBACK fn = cb_;
-    if (!fn || !(cb_flags_ & WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING) || context() == 0) return;
+    if (!fn || !(cb_flags_ & WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING)) return;
     HINTERNET h = handle_;
     fn(h, context(), WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING, &h, sizeof(h));
 }

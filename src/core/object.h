@@ -82,8 +82,9 @@ protected:
     Settings settings_;
 
 private:
-    // HANDLE_CLOSING is only for handles that have a non-zero context value
-    // (WinHttpCloseHandle page) and a callback whose mask includes it.
+    // HANDLE_CLOSING goes to a callback whose mask includes it, whatever the context value:
+    // Windows delivers it with context 0 too (Azure SDK PR #7353 waits for it), although the
+    // WinHttpCloseHandle page, inherited from WinINet, mentions a non-NULL context.
     void deliver_handle_closing() noexcept;
 
     const HandleType type_;

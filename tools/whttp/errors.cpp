@@ -17,7 +17,8 @@ struct ErrorInfo {
     int exit_code;
 };
 
-#define WHTTP_ERROR(name, exit_code) {name, #name, exit_code}
+#define WHTTP_ERROR(name, exit_code) \
+    { name, #name, exit_code }
 
 // Every ERROR_WINHTTP_* code from winhttp.h, then the generic ERROR_* codes.
 constexpr ErrorInfo kErrors[] = {
@@ -124,9 +125,13 @@ int exit_code_for(DWORD code) {
     return e ? e->exit_code : kExitGeneric;
 }
 
-void set_messages_enabled(bool enabled) { g_messages_enabled = enabled; }
+void set_messages_enabled(bool enabled) {
+    g_messages_enabled = enabled;
+}
 
-bool messages_enabled() { return g_messages_enabled; }
+bool messages_enabled() {
+    return g_messages_enabled;
+}
 
 void message(const char* fmt, ...) {
     if (!g_messages_enabled) return;

@@ -1,0 +1,283 @@
+// WinHttpQueryHeaders on live responses from a scripted server: status line items, numbers,
+// raw blocks, custom names, index enumeration, the size probe, missing headers, the request
+// side, and calls made too early.
+#include <winhttp.h>
+
+#include <gtest/gtest.h>
+
+#include "http_test_util.h"
+#include "support/scripted_server.h"
+
+using namespace itest;
+using winhttp::test::ScriptedServer;
+using winhttp::test::Step;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kResponse =
+    "HTTP/1.1 200 OK\r\n"
+    "Content-Type: text/plain\r\n"
+    "Content-Length: 5\r\n"
+    "Set-Cookie: a=1\r\n"
+    "Set-Cookie: b=2\r\n"
+    "Set-Cookie: c=3\r\n"
+    "X-Custom: custom value\r\n"
+    "\r\n"
+    "hello";
+
+// A request that has received kResponse (headers only; the body is left unread).
+class QueryHeadersTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        server_ = std::make_unique<ScriptedServer>(std::vector<winhttp::test::Script>{
+            {Step::read_request(), Step::send(kResponse), Step::stall(10s)}});
+        client_ = open_client(server_->port(), L"GET", L"/q");
+        ASSERT_TRUE(client_.request);
+        ASSERT_TRUE(WinHttpAddRequestHeaders(client_.request, L"X-App: app value",
+                                             static_cast<DWORD>(-1), WINHTTP_ADDREQ_FLAG_ADD));
+        ASSERT_TRUE(WinHttpSendRequest(client_.request, WINHTTP_NO_ADDITIONAL_HEADERS, 0,
+                                       WINHTTP_NO_REQUEST_DATA, 0, 0, 0))
+            << GetLastError();
+        ASSERT_TRUE(WinHttpReceiveResponse(client_.request, nullptr)) << GetLastError();
+    }
+    HINTERNET request() const { return client_.request; }
+
+    std::unique_ptr<ScriptedServer> server_;
+    Client client_;
+};
+
+}  // namespace
+
+// WinHttpQueryHeaders page: on success lpdwBufferLength is the string length in bytes, without
+// the terminating null; Query Info Flags page: WINHTTP_QUERY_STATUS_CODE.
+TEST_F(QueryHeadersTest, StatusCodeAsText) {
+    WCHAR buf[16];
+    DWORD size = sizeof(buf);
+    SetLastError(kSentinel);
+    ASSERT_TRUE(WinHttpQueryHeaders(request(), WINHTTP_QUERY_STATUS_CODE,
+                                    WINHTTP_HEADER_NAME_BY_INDEX, buf, &size,
+                                    WINHTTP_NO_HEADER_INDEX));
+    EXPECT_EQ(GetLastError(), ERROR_SUCCESS);
+    EXPECT_EQ(size, 3 * sizeof(WCHAR));
+    EXPECT_EQ(std::wstring(buf), L"200");
+}
+
+// Query Info Flags page, WINHTTP_QUERY_FLAG_NUMBER: the value as a 32-bit number.
+TEST_F(QueryHeadersTest, StatusCodeAsNumber) {
+    DWORD status = 0xFFFFFFFF, size = sizeof(status);
+    SetLastError(kSentinel);
+    ASSERT_TRUE(WinHttpQueryHeaders(request(),
+                                    WINHTTP_QUERY_STATUS_CODE | WINHTTP_QUERY_FLAG_NUMBER,
+                                    WINHTTP_HEADER_NAME_BY_INDEX, &status, &size,
+                                    WINHTTP_NO_HEADER_INDEX));
+    EXPECT_EQ(GetLastError(), ERROR_SUCCESS);
+    EXPECT_EQ(status, 200u);
+    EXPECT_EQ(size, sizeof(DWORD));
+}
+
+TEST_F(QueryHeadersTest, StatusTextAndVersion) {
+    EXPECT_EQ(header(request(), WINHTTP_QUERY_STATUS_TEXT), L"OK");
+    EXPECT_EQ(header(request(), WINHTTP_QUERY_VERSION), L"HTTP/1.1");
+}
+
+TEST_F(QueryHeadersTest, ContentLengthAsNumber) {
+    DWORD length = 0xFFFFFFFF, size = sizeof(length);
+    SetLastError(kSentinel);
+    ASSERT_TRUE(WinHttpQueryHeaders(request(),
+                                    WINHTTP_QUERY_CONTENT_LENGTH | WINHTTP_QUERY_FLAG_NUMBER,
+                                    WINHTTP_HEADER_NAME_BY_INDEX, &length, &size,
+                                    WINHTTP_NO_HEADER_INDEX));
+    EXPECT_EQ(GetLastError(), ERROR_SUCCESS);
+    EXPECT_EQ(length, 5u);
+    EXPECT_EQ(size, sizeof(DWORD));
+    EXPECT_EQ(header(request(), WINHTTP_QUERY_CONTENT_TYPE), L"text/plain");
+}
+
+// Query Info Flags page, WINHTTP_QUERY_RAW_HEADERS_CRLF: all response headers, status line
+// first, each separated by CR/LF.
+TEST_F(QueryHeadersTest, RawHeadersCrlfIsTheWholeHead) {
+    std::wstring raw;
+    DWORD error = 0;
+    ASSERT_TRUE(query_string(request(), WINHTTP_QUERY_RAW_HEADERS_CRLF, raw,
+                             WINHTTP_HEADER_NAME_BY_INDEX, WINHTTP_NO_HEADER_INDEX, &error))
+        << error;
+    EXPECT_EQ(narrow(raw), kResponse.substr(0, kResponse.size() - 5));
+}
+
+// Query Info Flags page, WINHTTP_QUERY_RAW_HEADERS: each header terminated by a NUL, and one
+// more NUL after the last.
+TEST_F(QueryHeadersTest, RawHeadersAreNulSeparated) {
+    DWORD size = 0;
+    SetLastError(kSentinel);
+    EXPECT_FALSE(WinHttpQueryHeaders(request(), WINHTTP_QUERY_RAW_HEADERS,
+                                     WINHTTP_HEADER_NAME_BY_INDEX, WINHTTP_NO_OUTPUT_BUFFER, &size,
+                                     WINHTTP_NO_HEADER_INDEX));
+    ASSERT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INSUFFICIENT_BUFFER));
+    std::vector<WCHAR> buf(size / sizeof(WCHAR) + 2, L'#');
+    ASSERT_TRUE(WinHttpQueryHeaders(request(), WINHTTP_QUERY_RAW_HEADERS,
+                                    WINHTTP_HEADER_NAME_BY_INDEX, buf.data(), &size,
+                                    WINHTTP_NO_HEADER_INDEX));
+    std::wstring expected = L"HTTP/1.1 200 OK";
+    expected.push_back(L'\0');
+    for (const wchar_t* line : {L"Content-Type: text/plain", L"Content-Length: 5",
+                                L"Set-Cookie: a=1", L"Set-Cookie: b=2", L"Set-Cookie: c=3",
+                                L"X-Custom: custom value"}) {
+        expected += line;
+        expected.push_back(L'\0');
+    }
+    expected.push_back(L'\0');
+    ASSERT_GE(buf.size(), expected.size());
+    EXPECT_EQ(std::wstring(buf.data(), expected.size()), expected);
+}
+
+// Query Info Flags page, WINHTTP_QUERY_CUSTOM: the header named by pwszName (any case).
+TEST_F(QueryHeadersTest, CustomHeaderByName) {
+    EXPECT_EQ(header(request(), WINHTTP_QUERY_CUSTOM, L"X-Custom"), L"custom value");
+    EXPECT_EQ(header(request(), WINHTTP_QUERY_CUSTOM, L"x-CUSTOM"), L"custom value");
+}
+
+// WinHttpQueryHeaders page, lpdwIndex: enumerates headers of the same name; on return it is the
+// index of the next one; past the last, ERROR_WINHTTP_HEADER_NOT_FOUND.
+TEST_F(QueryHeadersTest, IndexEnumeratesEverySetCookie) {
+    DWORD index = 0;
+    for (const wchar_t* expected : {L"a=1", L"b=2", L"c=3"}) {
+        const DWORD before = index;
+        std::wstring value;
+        DWORD error = 0;
+        ASSERT_TRUE(query_string(request(), WINHTTP_QUERY_SET_COOKIE, value,
+                                 WINHTTP_HEADER_NAME_BY_INDEX, &index, &error))
+            << error;
+        EXPECT_EQ(value, expected);
+        EXPECT_EQ(index, before + 1);
+    }
+    WCHAR buf[32];
+    DWORD size = sizeof(buf);
+    SetLastError(kSentinel);
+    EXPECT_FALSE(WinHttpQueryHeaders(request(), WINHTTP_QUERY_SET_COOKIE,
+                                     WINHTTP_HEADER_NAME_BY_INDEX, buf, &size, &index));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_HEADER_NOT_FOUND));
+    EXPECT_EQ(index, 3u);
+    // The same through WINHTTP_QUERY_CUSTOM.
+    index = 1;
+    std::wstring value;
+    ASSERT_TRUE(query_string(request(), WINHTTP_QUERY_CUSTOM, value, L"Set-Cookie", &index));
+    EXPECT_EQ(value, L"b=2");
+    EXPECT_EQ(index, 2u);
+}
+
+// WinHttpQueryHeaders page: WINHTTP_NO_OUTPUT_BUFFER makes it return FALSE with
+// ERROR_INSUFFICIENT_BUFFER and the number of bytes required (terminating null included).
+TEST_F(QueryHeadersTest, SizeProbeReportsBytesNeeded) {
+    DWORD size = 0;
+    SetLastError(kSentinel);
+    EXPECT_FALSE(WinHttpQueryHeaders(request(), WINHTTP_QUERY_CUSTOM, L"X-Custom",
+                                     WINHTTP_NO_OUTPUT_BUFFER, &size, WINHTTP_NO_HEADER_INDEX));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INSUFFICIENT_BUFFER));
+    EXPECT_EQ(size, (12 + 1) * sizeof(WCHAR));  // "custom value" + NUL
+
+    // A buffer one character short: same answer, same size.
+    std::vector<WCHAR> buf(12, L'#');
+    size = 12 * sizeof(WCHAR);
+    SetLastError(kSentinel);
+    EXPECT_FALSE(WinHttpQueryHeaders(request(), WINHTTP_QUERY_CUSTOM, L"X-Custom", buf.data(),
+                                     &size, WINHTTP_NO_HEADER_INDEX));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INSUFFICIENT_BUFFER));
+    EXPECT_EQ(size, (12 + 1) * sizeof(WCHAR));
+
+    // Exactly enough: the string and its NUL; the length excludes the NUL.
+    buf.assign(13, L'#');
+    size = 13 * sizeof(WCHAR);
+    SetLastError(kSentinel);
+    ASSERT_TRUE(WinHttpQueryHeaders(request(), WINHTTP_QUERY_CUSTOM, L"X-Custom", buf.data(),
+                                    &size, WINHTTP_NO_HEADER_INDEX));
+    EXPECT_EQ(GetLastError(), ERROR_SUCCESS);
+    EXPECT_EQ(size, 12 * sizeof(WCHAR));
+    EXPECT_EQ(std::wstring(buf.data()), L"custom value");
+}
+
+// WinHttpQueryHeaders page: ERROR_WINHTTP_HEADER_NOT_FOUND "The requested header could not be
+// located".
+TEST_F(QueryHeadersTest, MissingHeaderFailsWithHeaderNotFound) {
+    WCHAR buf[32];
+    DWORD size = sizeof(buf);
+    SetLastError(kSentinel);
+    EXPECT_FALSE(WinHttpQueryHeaders(request(), WINHTTP_QUERY_CUSTOM, L"X-Missing", buf, &size,
+                                     WINHTTP_NO_HEADER_INDEX));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_HEADER_NOT_FOUND));
+    size = sizeof(buf);
+    SetLastError(kSentinel);
+    EXPECT_FALSE(WinHttpQueryHeaders(request(), WINHTTP_QUERY_LOCATION,
+                                     WINHTTP_HEADER_NAME_BY_INDEX, buf, &size,
+                                     WINHTTP_NO_HEADER_INDEX));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_HEADER_NOT_FOUND));
+}
+
+// Query Info Flags page, WINHTTP_QUERY_FLAG_REQUEST_HEADERS: queries the request headers. After
+// sending, they are what went on the wire.
+TEST_F(QueryHeadersTest, RequestHeadersFlagQueriesWhatWasSent) {
+    EXPECT_EQ(header(request(), WINHTTP_QUERY_USER_AGENT | WINHTTP_QUERY_FLAG_REQUEST_HEADERS),
+              kAgent);
+    EXPECT_EQ(header(request(), WINHTTP_QUERY_HOST | WINHTTP_QUERY_FLAG_REQUEST_HEADERS),
+              widen(host_port(server_->port())));
+    EXPECT_EQ(header(request(), WINHTTP_QUERY_CUSTOM | WINHTTP_QUERY_FLAG_REQUEST_HEADERS,
+                     L"X-App"),
+              L"app value");
+    std::wstring raw;
+    DWORD error = 0;
+    ASSERT_TRUE(query_string(request(),
+                             WINHTTP_QUERY_RAW_HEADERS_CRLF | WINHTTP_QUERY_FLAG_REQUEST_HEADERS,
+                             raw, WINHTTP_HEADER_NAME_BY_INDEX, WINHTTP_NO_HEADER_INDEX, &error))
+        << error;
+    EXPECT_EQ(narrow(raw), server_->request(0));
+}
+
+// Headers stay queryable while and after the body is read.
+TEST_F(QueryHeadersTest, HeadersRemainAfterTheBodyIsRead) {
+    std::string body;
+    ASSERT_EQ(read_body(request(), body), ERROR_SUCCESS);
+    EXPECT_EQ(body, "hello");
+    EXPECT_EQ(status_code(request()), 200u);
+    EXPECT_EQ(header(request(), WINHTTP_QUERY_CUSTOM, L"X-Custom"), L"custom value");
+}
+
+// WinHttpQueryHeaders page: "WinHttpReceiveResponse must have been called for this handle and
+// have completed before WinHttpQueryHeaders is called."
+TEST(QueryHeaders, ResponseHeadersBeforeReceiveResponseFailWithIncorrectHandleState) {
+    ScriptedServer server({{Step::read_request(), Step::send(kResponse), Step::stall(10s)}});
+    Client c = open_client(server.port(), L"GET", L"/early");
+    ASSERT_TRUE(c.request);
+    WCHAR buf[32];
+    DWORD size = sizeof(buf);
+    SetLastError(kSentinel);
+    EXPECT_FALSE(WinHttpQueryHeaders(c.request, WINHTTP_QUERY_STATUS_CODE,
+                                     WINHTTP_HEADER_NAME_BY_INDEX, buf, &size,
+                                     WINHTTP_NO_HEADER_INDEX));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_STATE));
+
+    ASSERT_TRUE(WinHttpSendRequest(c.request, WINHTTP_NO_ADDITIONAL_HEADERS, 0,
+                                   WINHTTP_NO_REQUEST_DATA, 0, 0, 0))
+        << GetLastError();
+    size = sizeof(buf);
+    SetLastError(kSentinel);
+    EXPECT_FALSE(WinHttpQueryHeaders(c.request, WINHTTP_QUERY_CUSTOM, L"X-Custom", buf, &size,
+                                     WINHTTP_NO_HEADER_INDEX));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_STATE));
+    size = sizeof(buf);
+    SetLastError(kSentinel);
+    EXPECT_FALSE(WinHttpQueryHeaders(c.request, WINHTTP_QUERY_RAW_HEADERS_CRLF,
+                                     WINHTTP_HEADER_NAME_BY_INDEX, buf, &size,
+                                     WINHTTP_NO_HEADER_INDEX));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_STATE));
+}
+
+// The request side is queryable before sending: it holds what the application added.
+TEST(QueryHeaders, RequestHeadersAreQueryableBeforeSending) {
+    Client c = open_client(unused_port(), L"GET", L"/early");
+    ASSERT_TRUE(c.request);
+    ASSERT_TRUE(WinHttpAddRequestHeaders(c.request, L"X-App: before", static_cast<DWORD>(-1),
+                                         WINHTTP_ADDREQ_FLAG_ADD));
+    EXPECT_EQ(header(c.request, WINHTTP_QUERY_CUSTOM | WINHTTP_QUERY_FLAG_REQUEST_HEADERS,
+                     L"X-App"),
+              L"before");
+}

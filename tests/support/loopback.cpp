@@ -1,0 +1,196 @@
+#include "support/loopback.h"
+
+#include "support/http_text.h"
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace winhttp::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int ms_until(Clock::time_point deadline) {
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+    return static_cast<int>(std::max<std::chrono::milliseconds::rep>(left.count(), 0));
+}
+
+// Fills `storage` with the loopback address for `port`; returns its length.
+socklen_t loopback_address(sockaddr_storage& storage, unsigned short port, bool ipv6) {
+    std::memset(&storage, 0, sizeof storage);
+    if (ipv6) {
+        auto& a = reinterpret_cast<sockaddr_in6&>(storage);
+        a.sin6_family = AF_INET6;
+        a.sin6_port = htons(port);
+        a.sin6_addr = in6addr_loopback;
+        return sizeof a;
+    }
+    auto& a = reinterpret_cast<sockaddr_in&>(storage);
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return sizeof a;
+}
+
+// Waits for `events` on `fd` until `deadline`; returns poll's revents, or 0 on timeout.
+short wait_for(int fd, short events, Clock::time_point deadline) {
+    pollfd p{fd, events, 0};
+    for (;;) {
+        int n = ::poll(&p, 1, ms_until(deadline));
+        if (n > 0) return p.revents;
+        if (n == 0) return 0;
+        if (errno != EINTR) return POLLERR;
+    }
+}
+
+}  // namespace
+
+bool ipv6_loopback_available() {
+    int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    sockaddr_storage addr;
+    socklen_t len = loopback_address(addr, 0, true);
+    bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0;
+    ::close(fd);
+    return ok;
+}
+
+unsigned short pick_free_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return 0;
+    sockaddr_storage addr;
+    socklen_t len = loopback_address(addr, 0, false);
+    unsigned short port = 0;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+        port = ntohs(reinterpret_cast<sockaddr_in&>(addr).sin_port);
+    }
+    ::close(fd);
+    return port;
+}
+
+// ---- TcpClient --------------------------------------------------------------------------
+
+TcpClient::TcpClient(unsigned short port, bool ipv6, std::chrono::milliseconds timeout) {
+    fd_ = ::socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd_ < 0) {
+        error_ = errno;
+        return;
+    }
+    int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    sockaddr_storage addr;
+    socklen_t len = loopback_address(addr, port, ipv6);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), len) == 0) return;
+    if (errno != EINPROGRESS) {
+        error_ = errno;
+        return;
+    }
+    if (wait_for(fd_, POLLOUT, Clock::now() + timeout) == 0) {
+        error_ = ETIMEDOUT;
+        return;
+    }
+    socklen_t size = sizeof error_;
+    ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error_, &size);
+}
+
+TcpClient::~TcpClient() {
+    close();
+}
+
+void TcpClient::close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+}
+
+void TcpClient::shutdown_write() {
+    if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
+}
+
+bool TcpClient::send(std::string_view bytes, std::chrono::milliseconds timeout) {
+    auto deadline = Clock::now() + timeout;
+    while (!bytes.empty() && connected()) {
+        ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+        if (n > 0) {
+            bytes.remove_prefix(static_cast<size_t>(n));
+        } else if (errno == EAGAIN || errno == EINTR) {
+            if (wait_for(fd_, POLLOUT, deadline) == 0) error_ = ETIMEDOUT;
+        } else {
+            error_ = errno;
+        }
+    }
+    return bytes.empty();
+}
+
+bool TcpClient::fill(Clock::time_point deadline) {
+    if (fd_ < 0 || eof_ || error_ != 0) return false;
+    for (;;) {
+        char chunk[16384];
+        ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+        if (n > 0) {
+            buffer_.append(chunk, static_cast<size_t>(n));
+            return true;
+        }
+        if (n == 0) {
+            eof_ = true;
+            return false;
+        }
+        if (errno != EAGAIN && errno != EINTR) {
+            error_ = errno;
+            return false;
+        }
+        if (wait_for(fd_, POLLIN, deadline) == 0) {
+            error_ = ETIMEDOUT;
+            return false;
+        }
+    }
+}
+
+std::string TcpClient::take(size_t n) {
+    n = std::min(n, buffer_.size());
+    std::string out = buffer_.substr(0, n);
+    buffer_.erase(0, n);
+    return out;
+}
+
+std::string TcpClient::read_exactly(size_t n, std::chrono::milliseconds timeout) {
+    auto deadline = Clock::now() + timeout;
+    while (buffer_.size() < n && fill(deadline)) {
+    }
+    return take(n);
+}
+
+std::string TcpClient::read_until(std::string_view delim, std::chrono::milliseconds timeout) {
+    auto deadline = Clock::now() + timeout;
+    for (;;) {
+        size_t at = buffer_.find(delim);
+        if (at != std::string::npos) return take(at + delim.size());
+        if (!fill(deadline)) return take(buffer_.size());
+    }
+}
+
+std::string TcpClient::read_response(std::chrono::milliseconds timeout) {
+    auto deadline = Clock::now() + timeout;
+    for (;;) {
+        if (auto length = message_length(buffer_, MessageKind::response)) return take(*length);
+        if (!fill(deadline)) return take(buffer_.size());
+    }
+}
+
+std::string TcpClient::read_to_close(std::chrono::milliseconds timeout) {
+    auto deadline = Clock::now() + timeout;
+    while (fill(deadline)) {
+    }
+    return take(buffer_.size());
+}
+
+}  // namespace winhttp::test

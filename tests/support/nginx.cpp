@@ -1,0 +1,331 @@
+#include "support/nginx.h"
+
+#include "support/loopback.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace winhttp::test {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kDefaultBinary = "/usr/sbin/nginx";
+constexpr int kStartAttempts = 5;
+
+// WINHTTP_TEST_NGINX overrides the binary, for machines that keep nginx elsewhere.
+std::string nginx_binary() {
+    const char* env = std::getenv("WINHTTP_TEST_NGINX");
+    return env && *env ? env : kDefaultBinary;
+}
+
+std::string read_text(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+void write_text(const fs::path& path, std::string_view text) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    if (!out) throw std::runtime_error("Nginx: cannot write " + path.string());
+}
+
+// As root, nginx chowns its temp dirs to the `user` directive (default "nobody"). Naming the
+// current user keeps everything in the temp dir ours. With master_process off nginx never
+// switches user, so this changes nothing else. As a normal user the directive would only
+// draw a warning, so it is left out.
+std::string user_directive() {
+    if (::geteuid() != 0) return {};
+    const passwd* pw = ::getpwuid(::geteuid());
+    const group* gr = ::getgrgid(::getegid());
+    if (!pw || !gr) return {};
+    return std::string("user ") + pw->pw_name + " " + gr->gr_name + ";";
+}
+
+// The process-wide nginx and why it could not start, if it could not.
+struct SharedNginx {
+    std::once_flag once;
+    std::unique_ptr<Nginx> instance;
+    std::string failure;
+};
+
+}  // namespace
+
+Nginx::Nginx() {
+    std::string binary = nginx_binary();
+    if (::access(binary.c_str(), X_OK) != 0) {
+        throw std::runtime_error(
+            "Nginx: " + binary +
+            " not found or not executable. Install Debian's nginx package (apt-get install "
+            "nginx), or set WINHTTP_TEST_NGINX to the binary. Tests that need a real "
+            "HTTP server cannot run without it.");
+    }
+    char tmpl[] = "/tmp/winhttp-nginx.XXXXXX";
+    if (!::mkdtemp(tmpl)) throw std::runtime_error("Nginx: mkdtemp failed");
+    dir_ = tmpl;
+    root_ = dir_ + "/root";
+    ipv6_ = ipv6_loopback_available();
+    try {
+        create_default_files();
+        // Picking a port and handing it to nginx races with other processes: retry.
+        for (int attempt = 0; attempt < kStartAttempts; ++attempt) {
+            if (start_on(pick_free_port())) return;
+        }
+    } catch (...) {
+        stop();
+        throw;
+    }
+    std::string log = error_log();
+    stop();
+    throw std::runtime_error("Nginx: could not start after " + std::to_string(kStartAttempts) +
+                             " attempts. Last error log:\n" + log);
+}
+
+Nginx::~Nginx() {
+    stop();
+}
+
+Nginx& Nginx::shared() {
+    // A function-local static: destroyed at exit, which stops nginx.
+    static SharedNginx shared;
+    std::call_once(shared.once, [] {
+        try {
+            shared.instance = std::make_unique<Nginx>();
+        } catch (const std::exception& e) {
+            shared.failure = e.what();
+        }
+    });
+    if (!shared.instance) throw std::runtime_error(shared.failure);
+    return *shared.instance;
+}
+
+// ---- starting and stopping ---------------------------------------------------------------
+
+namespace {
+
+// The config, as nginx reads it; @DIR@, @ROOT@, @PORT@, @USER@ and @LISTEN6@ are filled in.
+// Every path nginx writes is inside the temp dir. Our own tiny types table avoids reading
+// /etc/nginx/mime.types.
+constexpr std::string_view kConfigTemplate = R"(@USER@
+daemon off;
+master_process off;
+worker_processes 1;
+pid @DIR@/nginx.pid;
+lock_file @DIR@/nginx.lock;
+error_log @DIR@/error.log info;
+events { worker_connections 1024; }
+http {
+  access_log @DIR@/access.log;
+  client_body_temp_path @DIR@/tmp/body;
+  proxy_temp_path @DIR@/tmp/proxy;
+  fastcgi_temp_path @DIR@/tmp/fastcgi;
+  uwsgi_temp_path @DIR@/tmp/uwsgi;
+  scgi_temp_path @DIR@/tmp/scgi;
+  types { text/plain txt; text/html html; application/octet-stream bin; }
+  default_type application/octet-stream;
+  keepalive_requests 100000;
+  keepalive_timeout 60s;
+  server {
+    listen 127.0.0.1:@PORT@;
+    @LISTEN6@
+    root @ROOT@;
+    location = /nginx_status { stub_status; }
+    location /gz/ { gzip on; gzip_types *; gzip_min_length 0; }
+    location /redirect/ { return 302 /hello.txt; }
+    location /redirect307/ { return 307 /hello.txt; }
+    location = /redirect-loop { return 302 /redirect-loop; }
+  }
+}
+)";
+
+void replace_all(std::string& text, std::string_view from, std::string_view to) {
+    for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at)) {
+        text.replace(at, from.size(), to);
+        at += to.size();
+    }
+}
+
+}  // namespace
+
+void Nginx::write_config(unsigned short port) const {
+    std::string conf(kConfigTemplate);
+    const std::string p = std::to_string(port);
+    replace_all(conf, "@USER@", user_directive());
+    replace_all(conf, "@LISTEN6@", ipv6_ ? "listen [::1]:" + p + ";" : "");
+    replace_all(conf, "@PORT@", p);
+    replace_all(conf, "@ROOT@", root_);
+    replace_all(conf, "@DIR@", dir_);
+    write_text(fs::path(dir_) / "nginx.conf", conf);
+}
+
+bool Nginx::start_on(unsigned short port) {
+    if (port == 0) return false;
+    write_config(port);
+    fs::create_directories(fs::path(dir_) / "tmp");
+    fs::remove(fs::path(dir_) / "error.log");
+
+    // Everything the child needs is prepared before fork: between fork and exec only
+    // async-signal-safe calls are allowed (the test process has other threads).
+    std::string binary = nginx_binary();
+    std::string conf = dir_ + "/nginx.conf";
+    std::string log = dir_ + "/error.log";
+    std::string prefix = dir_ + "/";
+    std::vector<char*> argv = {
+        binary.data(), const_cast<char*>("-p"), prefix.data(), const_cast<char*>("-c"),
+        conf.data(),   const_cast<char*>("-e"), log.data(),    nullptr};
+    int out =
+        ::open((dir_ + "/stderr.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int null_in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    // A child of the main thread dies with the test process even on a crash. The death
+    // signal follows the forking *thread*, so a worker thread must not arm it.
+    bool main_thread = ::syscall(SYS_gettid) == ::getpid();
+    pid_t parent = ::getpid();
+
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        if (main_thread) {
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (::getppid() != parent) ::_exit(1);
+        }
+        ::dup2(null_in, 0);
+        ::dup2(out, 1);
+        ::dup2(out, 2);
+        // Test sockets without CLOEXEC must not live on inside nginx.
+        ::close_range(3, ~0U, 0);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    ::close(out);
+    ::close(null_in);
+    if (pid < 0) return false;
+    pid_ = pid;
+    port_ = port;
+
+    // Ready when it accepts a connection; gone if it exited (e.g. the port was taken).
+    auto deadline = Clock::now() + kDefaultTimeout;
+    while (Clock::now() < deadline) {
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            return false;
+        }
+        if (TcpClient(port_, false, std::chrono::milliseconds(200)).connected()) {
+            // That probe was accepted too; connections_accepted() must not count it.
+            probes_ = 1;
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    kill_process();
+    return false;
+}
+
+void Nginx::stop() {
+    kill_process();
+    if (!dir_.empty()) {
+        std::error_code ignored;
+        fs::remove_all(dir_, ignored);
+        dir_.clear();
+    }
+}
+
+void Nginx::kill_process() {
+    if (pid_ > 0) {
+        ::kill(pid_, SIGTERM);
+        auto deadline = Clock::now() + std::chrono::seconds(5);
+        int status = 0;
+        while (::waitpid(pid_, &status, WNOHANG) == 0) {
+            if (Clock::now() > deadline) {
+                ::kill(pid_, SIGKILL);
+                ::waitpid(pid_, &status, 0);
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        pid_ = -1;
+    }
+}
+
+// ---- files --------------------------------------------------------------------------------
+
+void Nginx::create_default_files() const {
+    write_file("hello.txt", "hello, world\n");
+    make_file("100.bin", 100);
+    make_file("16k.bin", 16 * 1024);
+    make_file("1m.bin", 1024 * 1024);
+    std::string text;
+    for (int line = 0; text.size() < 100 * 1024; ++line) {
+        text += "line " + std::to_string(line) + ": the quick brown fox jumps over the lazy dog\n";
+    }
+    text.resize(100 * 1024);
+    write_file("gz/text.txt", text);
+}
+
+void Nginx::write_file(std::string_view relpath, std::string_view contents) const {
+    while (!relpath.empty() && relpath.front() == '/') relpath.remove_prefix(1);
+    fs::path path = fs::path(root_) / relpath;
+    if (path.lexically_normal().string().rfind(root_, 0) != 0) {
+        throw std::runtime_error("Nginx::write_file: path escapes the root: " +
+                                 std::string(relpath));
+    }
+    fs::create_directories(path.parent_path());
+    write_text(path, contents);
+}
+
+void Nginx::make_file(std::string_view relpath, size_t size_bytes) const {
+    write_file(relpath, pattern(size_bytes));
+}
+
+std::string Nginx::pattern(size_t size_bytes) {
+    std::string data(size_bytes, '\0');
+    for (size_t i = 0; i < size_bytes; ++i) data[i] = static_cast<char>(i % 251);
+    return data;
+}
+
+// ---- status ------------------------------------------------------------------------------
+
+uint64_t Nginx::connections_accepted() const {
+    TcpClient client(port_);
+    ++probes_;  // counted before the request: nginx counts the connection at accept
+    std::string response;
+    if (client.send("GET /nginx_status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")) {
+        response = client.read_to_close();
+    }
+    // "...server accepts handled requests\n 3 3 3 \n..."
+    constexpr std::string_view kLabel = "server accepts handled requests";
+    size_t at = response.find(kLabel);
+    if (at == std::string::npos) {
+        throw std::runtime_error("Nginx: cannot read /nginx_status (errno " +
+                                 std::to_string(client.error()) + "), got:\n" + response);
+    }
+    uint64_t accepts = std::strtoull(response.c_str() + at + kLabel.size(), nullptr, 10);
+    return accepts - probes_.load();
+}
+
+std::string Nginx::error_log() const {
+    return read_text(fs::path(dir_) / "error.log") + read_text(fs::path(dir_) / "stderr.log");
+}
+
+}  // namespace winhttp::test

@@ -1,0 +1,80 @@
+// Debian's nginx as a real HTTP/1.1 server for integration tests, run as a child process on
+// 127.0.0.1 (and [::1] when available) with a generated config in a fresh temp dir.
+//
+//     auto& nginx = Nginx::shared();           // started once per test binary, stopped at exit
+//     ... GET http://127.0.0.1:<nginx.port()>/hello.txt ...
+//     EXPECT_EQ(nginx.connections_accepted() - before, 1u);   // the connection was reused
+//
+// Served paths:
+//   /hello.txt        "hello, world\n"            /100.bin /16k.bin /1m.bin   pattern(size)
+//   /gz/text.txt      100 KiB of text; everything under /gz/ is gzipped on Accept-Encoding
+//   /redirect/...     302 to /hello.txt            /redirect307/...            307 to /hello.txt
+//   /redirect-loop    302 to itself                /nginx_status               stub_status
+// Keep-alive: 100000 requests per connection, 60 s idle timeout.
+//
+// Startup failures (nginx missing, no free port, bad config) throw std::runtime_error with
+// nginx's error log, so the test using it fails with the reason instead of skipping.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace winhttp::test {
+
+class Nginx {
+  public:
+    // Starts a private instance; throws std::runtime_error on failure.
+    Nginx();
+    // Stops nginx (SIGTERM, then SIGKILL after 5 s) and deletes the temp dir.
+    ~Nginx();
+    Nginx(const Nginx&) = delete;
+    Nginx& operator=(const Nginx&) = delete;
+
+    // The process-wide instance, started on first use and stopped at exit. Throws
+    // std::runtime_error on every call if it could not start.
+    static Nginx& shared();
+
+    unsigned short port() const { return port_; }
+    // Whether nginx also listens on [::1]:port().
+    bool has_ipv6() const { return ipv6_; }
+    // Document root (absolute path); the temp dir holding config, logs and root.
+    const std::string& root() const { return root_; }
+    const std::string& dir() const { return dir_; }
+
+    // Creates or replaces root()/relpath (parent directories included). Throws on failure.
+    void write_file(std::string_view relpath, std::string_view contents) const;
+    // Writes pattern(size_bytes) to root()/relpath.
+    void make_file(std::string_view relpath, size_t size_bytes) const;
+    // Deterministic content of a made file: byte i is i % 251 (a prime, so the pattern does
+    // not line up with power-of-two buffer sizes).
+    static std::string pattern(size_t size_bytes);
+
+    // Connections nginx has accepted since it started (stub_status "accepts"), not counting
+    // the probe connections this function opens itself. Compare two readings to see whether
+    // a client opened new connections. Throws if the status page cannot be read.
+    uint64_t connections_accepted() const;
+
+    // Contents of nginx's error log (for failure messages).
+    std::string error_log() const;
+
+  private:
+    bool start_on(unsigned short port);  // false: nginx exited or never accepted
+    void stop();                         // kill_process() and delete the temp dir
+    void kill_process();                 // SIGTERM, SIGKILL after 5 s, reap
+    void write_config(unsigned short port) const;
+    void create_default_files() const;
+
+    std::string dir_;
+    std::string root_;
+    unsigned short port_ = 0;
+    bool ipv6_ = false;
+    pid_t pid_ = -1;
+    mutable std::atomic<uint64_t> probes_{0};
+};
+
+}  // namespace winhttp::test

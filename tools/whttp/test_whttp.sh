@@ -1,0 +1,168 @@
+#!/bin/sh
+# test_whttp.sh WHTTP - whttp end to end against a throwaway local nginx (CTest: WhttpAgainstNginx).
+# Exits 0 when every check passes, 1 otherwise, 77 (skipped) without nginx or python3.
+set -u
+WHTTP=${1:?usage: test_whttp.sh PATH_TO_WHTTP}
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tools/whttp/nginx_fixture.sh
+. "$HERE/nginx_fixture.sh"
+
+[ -x "$FIXTURE_NGINX" ] || { echo "SKIP: no $FIXTURE_NGINX"; exit 77; }
+command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
+
+FAILED=0
+pass() { echo "ok   $1"; }
+fail() { echo "FAIL $1"; FAILED=1; }
+
+# check NAME EXPECTED_EXIT whttp-args... : runs whttp, output in $OUT, stderr in $ERR.
+check() {
+    name=$1 expected=$2
+    shift 2
+    "$WHTTP" "$@" >"$OUT" 2>"$ERR" </dev/null
+    rc=$?
+    if [ "$rc" -eq "$expected" ]; then return 0; fi
+    fail "$name: exit $rc, expected $expected"
+    sed 's/^/     stderr: /' "$ERR" | head -5
+    return 1
+}
+
+# expect NAME COMMAND... : the check passes when COMMAND succeeds.
+expect() {
+    name=$1
+    shift
+    if "$@"; then pass "$name"; else fail "$name"; fi
+}
+
+has() { grep -q -- "$2" "$1"; }
+
+# Bytes nginx sent for the last request of $1 (combined log: ... STATUS BYTES "ref" "ua").
+bytes_sent() {
+    grep -F "$1" "$FIXTURE_DIR/access.log" | tail -n 1 | sed -E 's/.*" [0-9]{3} ([0-9]+) ".*/\1/'
+}
+
+fixture_init
+OUT=$FIXTURE_DIR/out ERR=$FIXTURE_DIR/err U=$FIXTURE_DIR/u
+WWW=$FIXTURE_DIR/www
+echo "hello from nginx" >"$WWW/hello.txt"
+python3 -c 'import sys; sys.stdout.write("".join("line %d: the quick brown fox\n" % i for i in range(20000)))' \
+    >"$WWW/words.txt"
+head -c 8M /dev/urandom >"$WWW/big.bin"
+mkdir "$WWW/dav" "$U"
+head -c 300000 /dev/urandom >"$U/upload.bin"
+printf 'a=1\nb=2\n' >"$U/form.txt"
+
+fixture_start '
+        location ~ \.txt$ { gzip on; gzip_types text/plain; gzip_min_length 1; }
+        location = /redirect { return 302 /hello.txt; }
+        location = /loop { return 302 /loop; }
+        location = /echo {
+            return 200 "method=$request_method ua=$http_user_agent x=$http_x_whttp ct=$content_type cl=$content_length ae=$http_accept_encoding\n";
+        }
+        location ^~ /dav/ { dav_methods PUT; create_full_put_path on; client_max_body_size 100m; }
+' || exit 1
+URL=$FIXTURE_URL
+
+# --- help and the command line ------------------------------------------------------------
+check help 0 --help && expect "--help prints usage and exit codes" has "$OUT" "Exit codes:"
+check "no URL" 2 && expect "no URL is a usage error" has "$ERR" "no URL given"
+check "unknown option" 2 --nope "$URL/" && pass "unknown option is a usage error"
+check cacert 2 --cacert /dev/null "$URL/" && expect "--cacert is not supported yet" \
+    has "$ERR" "not supported yet"
+
+# --- GET, -i, -I, -o ------------------------------------------------------------------------
+check "plain GET" 0 "$URL/hello.txt" && expect "GET writes the body" cmp -s "$OUT" "$WWW/hello.txt"
+if check "-i" 0 -i "$URL/hello.txt"; then
+    expect "-i starts with the status line" sh -c "head -n 1 '$OUT' | grep -q '^HTTP/1.1 200 OK'"
+    expect "-i includes Content-Length" has "$OUT" "Content-Length: 17"
+    expect "-i ends with the body" sh -c "tail -n 1 '$OUT' | grep -q '^hello from nginx$'"
+fi
+if check "-I" 0 -I "$URL/big.bin"; then
+    expect "-I prints headers" has "$OUT" "Content-Length: 8388608"
+    expect "-I sends HEAD" sh -c "grep -F '\"HEAD /big.bin' '$FIXTURE_DIR/access.log' >/dev/null"
+    expect "-I prints no body" test "$(wc -c <"$OUT")" -lt 1000
+fi
+check "-o" 0 -o "$U/big.out" "$URL/big.bin" && expect "-o stores the body" cmp -s "$U/big.out" "$WWW/big.bin"
+check "-o -" 0 -o - "$URL/hello.txt" && expect "-o - is stdout" cmp -s "$OUT" "$WWW/hello.txt"
+check "-o bad dir" 23 -o "$U/no/such/dir/file" "$URL/hello.txt" && pass "-o into a missing directory exits 23"
+check "404" 0 "$URL/missing" && expect "HTTP 404 without -f is success" has "$OUT" "404 Not Found"
+
+# --- -v, -s, -S -----------------------------------------------------------------------------
+if check "-v" 0 -v -o /dev/null "$URL/hello.txt"; then
+    expect "-v shows the request line" has "$ERR" "^> GET /hello.txt HTTP/1.1"
+    expect "-v shows the Host header" has "$ERR" "^> Host: 127.0.0.1:$FIXTURE_PORT"
+    expect "-v shows the status line" has "$ERR" "^< HTTP/1.1 200 OK"
+fi
+
+# --- -d, -X, -H, -A, -f ---------------------------------------------------------------------
+check "-d to a static file" 0 -d "a=1" "$URL/hello.txt" && expect "POST to a static file gets 405" \
+    has "$OUT" "405 Not Allowed"
+check "-f -d" 22 -f -d "a=1" "$URL/hello.txt" && expect "-f prints no body" test ! -s "$OUT"
+if check "-d to /echo" 0 -d "a=1" -d "b=22" "$URL/echo"; then
+    expect "-d sends POST" has "$OUT" "method=POST"
+    expect "-d joins with & and sets the length" has "$OUT" "cl=8 "
+    expect "-d sets a form Content-Type" has "$OUT" "ct=application/x-www-form-urlencoded "
+fi
+check "-d @file" 0 -d "@$U/form.txt" "$URL/echo" && expect "-d @file strips newlines" has "$OUT" "cl=6 "
+check "-H -A" 0 -H "X-Whttp: yes" -H "Content-Type: text/plain" -A "agent/7" -d x "$URL/echo" &&
+    expect "-H and -A are sent" has "$OUT" "ua=agent/7 x=yes ct=text/plain "
+check "-X" 0 -X DELETE "$URL/echo" && expect "-X sets the method" has "$OUT" "method=DELETE"
+check "bad -H" 2 -H "no colon" "$URL/echo" && pass "a header without ':' is a usage error"
+
+# --- uploads: -T and --data-binary @file ------------------------------------------------------
+check "-T" 0 -f -T "$U/upload.bin" "$URL/dav/one.bin" &&
+    expect "-T uploads the file" cmp -s "$WWW/dav/one.bin" "$U/upload.bin"
+check "-T to a directory" 0 -f -T "$U/upload.bin" "$URL/dav/sub/" &&
+    expect "-T appends the file name to a URL ending in /" cmp -s "$WWW/dav/sub/upload.bin" "$U/upload.bin"
+check "--data-binary @file" 0 -f -X PUT --data-binary "@$U/form.txt" "$URL/dav/form.txt" &&
+    expect "--data-binary @file is sent unchanged" cmp -s "$WWW/dav/form.txt" "$U/form.txt"
+check "-T missing file" 26 -T "$U/missing" "$URL/dav/x" && pass "-T with a missing file exits 26"
+
+# --- --compressed ---------------------------------------------------------------------------
+size=$(wc -c <"$WWW/words.txt")
+check "no --compressed" 0 -o "$U/plain.txt" "$URL/words.txt" &&
+    expect "without --compressed the body is sent as is" test "$(bytes_sent "GET /words.txt")" -ge "$size"
+if check "--compressed" 0 --compressed -o "$U/gz.txt" -v "$URL/words.txt"; then
+    expect "--compressed asks for gzip" has "$ERR" "^> Accept-Encoding: .*gzip"
+    expect "--compressed gets a gzip body" test "$(bytes_sent "GET /words.txt")" -lt "$((size / 4))"
+    expect "--compressed decompresses" cmp -s "$U/gz.txt" "$WWW/words.txt"
+fi
+
+# --- redirects ------------------------------------------------------------------------------
+check "302 without -L" 0 -i "$URL/redirect" && expect "redirects are off by default" \
+    has "$OUT" "^HTTP/1.1 302"
+check "-L" 0 -L "$URL/redirect" && expect "-L follows the redirect" cmp -s "$OUT" "$WWW/hello.txt"
+check "--max-redirs" 47 -L --max-redirs 3 "$URL/loop" && expect "too many redirects exits 47" \
+    has "$ERR" "ERROR_WINHTTP_REDIRECT_FAILED"
+
+# --- network errors -------------------------------------------------------------------------
+port=$(fixture_free_port)
+check "refused" 7 "http://127.0.0.1:$port/" && expect "a refused port exits 7" \
+    has "$ERR" "failed: ERROR_WINHTTP_CANNOT_CONNECT (12029)"
+check "-s refused" 7 -s "http://127.0.0.1:$port/" && expect "-s hides the error" test ! -s "$ERR"
+check "-sS refused" 7 -sS "http://127.0.0.1:$port/" && expect "-S shows it again" \
+    has "$ERR" "ERROR_WINHTTP_CANNOT_CONNECT"
+check "bad URL" 3 "http://[::1/" && expect "a bad URL exits 3" has "$ERR" "WinHttpCrackUrl failed"
+check "bad scheme" 3 "ftp://127.0.0.1/" && pass "an ftp URL exits 3"
+
+# A listener that never answers: -m must turn the wait into exit 28.
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+print(s.getsockname()[1], flush=True); time.sleep(30)' >"$U/silent.port" &
+silent_pid=$!
+sleep 0.5
+start=$(date +%s)
+check "-m" 28 -m 1 "http://127.0.0.1:$(cat "$U/silent.port")/" && expect "-m 1 times out within 5 s" \
+    test "$(($(date +%s) - start))" -le 5
+kill "$silent_pid" 2>/dev/null
+wait "$silent_pid" 2>/dev/null
+
+# --- progress bar, when a pseudo-terminal is available ------------------------------------------
+if command -v script >/dev/null 2>&1; then
+    script -qfc "'$WHTTP' -o /dev/null '$URL/big.bin'" "$U/typescript" >/dev/null 2>&1
+    expect "progress bar on a terminal" has "$U/typescript" "100.0%\|MiB/s"
+    check "no bar off a terminal" 0 -o /dev/null "$URL/big.bin" && expect "no progress bar off a terminal" \
+        test ! -s "$ERR"
+fi
+
+[ "$FAILED" -eq 0 ] && echo "all whttp checks passed"
+exit "$FAILED"

@@ -1,0 +1,273 @@
+#include "transfer.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cwchar>
+#include <string>
+
+#include "download.h"
+#include "errors.h"
+#include "handle.h"
+#include "headers.h"
+#include "text.h"
+#include "upload.h"
+
+#ifndef WHTTP_VERSION
+#define WHTTP_VERSION "0"
+#endif
+
+namespace whttp {
+namespace {
+
+// Where the request goes, from WinHttpCrackUrl.
+struct Target {
+    bool secure = false;
+    std::wstring host;
+    INTERNET_PORT port = 0;
+    std::wstring object;  // path and query, without the fragment
+};
+
+// curl accepts "host/path"; so does whttp, as http.
+std::string with_scheme(const std::string& url) {
+    return url.find("://") == std::string::npos ? "http://" + url : url;
+}
+
+std::wstring object_name(const URL_COMPONENTS& uc) {
+    std::wstring object(uc.lpszUrlPath, uc.dwUrlPathLength);
+    object.append(uc.lpszExtraInfo, uc.dwExtraInfoLength);
+    object = object.substr(0, object.find(L'#'));
+    return object.empty() || object[0] != L'/' ? L"/" + object : object;
+}
+
+// -T FILE with a URL path ending in '/' uploads to that directory under FILE's name.
+void append_upload_name(const Options& opt, std::wstring& object) {
+    if (opt.upload_file.empty() || opt.upload_file == "-") return;
+    const size_t query = object.find(L'?');
+    const std::wstring path = object.substr(0, query);
+    if (path.empty() || path.back() != L'/') return;
+    const std::string base = opt.upload_file.substr(opt.upload_file.find_last_of('/') + 1);
+    object.insert(path.size(), to_wide(base));
+}
+
+int crack_url(const Options& opt, Target& target) {
+    const std::wstring url = to_wide(with_scheme(opt.url));
+    URL_COMPONENTS uc{};
+    uc.dwStructSize = sizeof uc;
+    uc.dwSchemeLength = uc.dwHostNameLength = uc.dwUrlPathLength = uc.dwExtraInfoLength =
+        static_cast<DWORD>(-1);
+    if (!WinHttpCrackUrl(url.c_str(), 0, 0, &uc)) return report_failure("WinHttpCrackUrl");
+    if (uc.nScheme != INTERNET_SCHEME_HTTP && uc.nScheme != INTERNET_SCHEME_HTTPS) {
+        message("unsupported scheme in %s: only http and https", opt.url.c_str());
+        return kExitBadUrl;
+    }
+    target.secure = uc.nScheme == INTERNET_SCHEME_HTTPS;
+    target.host.assign(uc.lpszHostName, uc.dwHostNameLength);
+    target.port = uc.nPort;
+    target.object = object_name(uc);
+    append_upload_name(opt, target.object);
+    return kExitOk;
+}
+
+// Characters of a callback string: up to `length` (when given) or the NUL.
+size_t callback_text_length(const WCHAR* text, DWORD length) {
+    if (!text) return 0;
+    if (length == 0) return std::wcslen(text);
+    size_t n = 0;
+    while (n < length && text[n] != L'\0') ++n;
+    return n;
+}
+
+// -v: name resolution, connection and redirect notifications as "* " lines.
+void CALLBACK on_status(HINTERNET, DWORD_PTR, DWORD status, LPVOID info, DWORD length) {
+    const char* what = nullptr;
+    switch (status) {
+        case WINHTTP_CALLBACK_STATUS_RESOLVING_NAME:
+            what = "Resolving";
+            break;
+        case WINHTTP_CALLBACK_STATUS_CONNECTING_TO_SERVER:
+            what = "Connecting to";
+            break;
+        case WINHTTP_CALLBACK_STATUS_CONNECTED_TO_SERVER:
+            what = "Connected to";
+            break;
+        case WINHTTP_CALLBACK_STATUS_REDIRECT:
+            what = "Redirected to";
+            break;
+        default:
+            return;
+    }
+    const auto* text = static_cast<const WCHAR*>(info);
+    const std::wstring_view value(text, callback_text_length(text, length));
+    std::fprintf(stderr, "* %s %s\n", what, to_utf8(value).c_str());
+}
+
+int open_session(const Options& opt, Handle& session) {
+    const std::string agent = opt.user_agent.empty() ? "whttp/" WHTTP_VERSION : opt.user_agent;
+    session = Handle(WinHttpOpen(to_wide(agent).c_str(), WINHTTP_ACCESS_TYPE_NO_PROXY,
+                                 WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, 0));
+    if (!session) return report_failure("WinHttpOpen");
+    if (opt.max_time > 0) {
+        const int ms = static_cast<int>(opt.max_time * 1000 + 0.5);
+        if (!WinHttpSetTimeouts(session.get(), ms, ms, ms, ms)) {
+            return report_failure("WinHttpSetTimeouts");
+        }
+    }
+    if (opt.verbose) {
+        const DWORD events = WINHTTP_CALLBACK_FLAG_RESOLVE_NAME |
+                             WINHTTP_CALLBACK_FLAG_CONNECT_TO_SERVER |
+                             WINHTTP_CALLBACK_FLAG_REDIRECT;
+        if (WinHttpSetStatusCallback(session.get(), on_status, events, 0) ==
+            WINHTTP_INVALID_STATUS_CALLBACK) {
+            return report_failure("WinHttpSetStatusCallback");
+        }
+    }
+    return kExitOk;
+}
+
+std::string method_for(const Options& opt) {
+    if (!opt.method.empty()) return opt.method;
+    if (opt.head) return "HEAD";
+    if (!opt.upload_file.empty()) return "PUT";
+    if (!opt.data.empty()) return "POST";
+    return "GET";
+}
+
+int open_request(const Options& opt, const Target& target, HINTERNET connect, Handle& request) {
+    LPCWSTR accept[] = {L"*/*", nullptr};
+    request = Handle(WinHttpOpenRequest(connect, to_wide(method_for(opt)).c_str(),
+                                        target.object.c_str(), nullptr, WINHTTP_NO_REFERER, accept,
+                                        target.secure ? WINHTTP_FLAG_SECURE : 0));
+    return request ? kExitOk : report_failure("WinHttpOpenRequest");
+}
+
+int set_option(HINTERNET request, DWORD option, DWORD value, const char* name) {
+    if (WinHttpSetOption(request, option, &value, sizeof value)) return kExitOk;
+    return report_failure(("WinHttpSetOption(" + std::string(name) + ")").c_str());
+}
+
+#define WHTTP_SET_OPTION(request, option, value) set_option(request, option, value, #option)
+
+int configure_redirects(const Options& opt, HINTERNET request) {
+    if (!opt.follow) {
+        return WHTTP_SET_OPTION(request, WINHTTP_OPTION_DISABLE_FEATURE, WINHTTP_DISABLE_REDIRECTS);
+    }
+    // Like curl -L: also from https to http.
+    if (int rc = WHTTP_SET_OPTION(request, WINHTTP_OPTION_REDIRECT_POLICY,
+                                  WINHTTP_OPTION_REDIRECT_POLICY_ALWAYS)) {
+        return rc;
+    }
+    if (opt.max_redirs < 0) return kExitOk;
+    return WHTTP_SET_OPTION(request, WINHTTP_OPTION_MAX_HTTP_AUTOMATIC_REDIRECTS,
+                            static_cast<DWORD>(opt.max_redirs));
+}
+
+int configure_request(const Options& opt, HINTERNET request) {
+    if (int rc = configure_redirects(opt, request)) return rc;
+    if (opt.compressed) {
+        if (int rc = WHTTP_SET_OPTION(request, WINHTTP_OPTION_DECOMPRESSION,
+                                      WINHTTP_DECOMPRESSION_FLAG_ALL)) {
+            return rc;
+        }
+    }
+    if (opt.insecure) {
+        return WHTTP_SET_OPTION(request, WINHTTP_OPTION_SECURITY_FLAGS,
+                                SECURITY_FLAG_IGNORE_ALL_CERT_ERRORS);
+    }
+    return kExitOk;
+}
+
+#undef WHTTP_SET_OPTION
+
+bool has_header(const Options& opt, std::string_view name) {
+    for (const std::string& line : opt.headers) {
+        if (iequals(std::string_view(line).substr(0, line.find(':')), name)) return true;
+    }
+    return false;
+}
+
+int add_header(HINTERNET request, const std::string& line) {
+    if (line.find(':') == std::string::npos || line.find_first_of("\r\n") != std::string::npos) {
+        message("bad header '%s': expected \"Name: value\" on one line", line.c_str());
+        return kExitUsage;
+    }
+    const DWORD flags = WINHTTP_ADDREQ_FLAG_ADD | WINHTTP_ADDREQ_FLAG_REPLACE;
+    if (!WinHttpAddRequestHeaders(request, to_wide(line).c_str(), static_cast<DWORD>(-1), flags)) {
+        return report_failure("WinHttpAddRequestHeaders");
+    }
+    return kExitOk;
+}
+
+int add_headers(const Options& opt, HINTERNET request) {
+    if (!opt.data.empty() && !has_header(opt, "Content-Type")) {
+        if (int rc = add_header(request, "Content-Type: application/x-www-form-urlencoded")) {
+            return rc;
+        }
+    }
+    for (const std::string& line : opt.headers) {
+        if (int rc = add_header(request, line)) return rc;
+    }
+    return kExitOk;
+}
+
+// -v: what went out, as the library reports it; a failure here does not stop the transfer.
+void show_request_headers(HINTERNET request) {
+    std::string raw;
+    if (query_raw_headers(request, WINHTTP_QUERY_FLAG_REQUEST_HEADERS, raw) == kExitOk) {
+        print_prefixed(stderr, '>', raw);
+    }
+}
+
+int write_response(const Options& opt, HINTERNET request, Deadline deadline) {
+    DWORD status = 0;
+    if (int rc = query_status(request, status)) return rc;
+    std::string raw;
+    if ((opt.verbose || opt.include || opt.head) && query_raw_headers(request, 0, raw) != kExitOk) {
+        return kExitGeneric;
+    }
+    if (opt.verbose) print_prefixed(stderr, '<', raw);
+    if (opt.fail && status >= 400) {
+        message("the requested URL returned error: %u", status);
+        return kExitHttpError;
+    }
+    Output out(opt.output);
+    if ((opt.include || opt.head) && !out.write(raw)) return out.close();
+    if (!opt.head) {
+        const bool progress = !opt.silent && isatty(STDERR_FILENO) && !out.is_terminal();
+        if (int rc = read_body(request, out, progress, deadline)) return rc;
+    }
+    return out.close();
+}
+
+Deadline deadline_for(const Options& opt) {
+    if (opt.max_time <= 0) return std::nullopt;
+    return std::chrono::steady_clock::now() +
+           std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+               std::chrono::duration<double>(opt.max_time));
+}
+
+}  // namespace
+
+int run_transfer(const Options& opt) {
+    const Deadline deadline = deadline_for(opt);
+    RequestBody body;
+    Target target;
+    if (int rc = body.load(opt)) return rc;
+    if (int rc = crack_url(opt, target)) return rc;
+    Handle session, connect, request;
+    if (int rc = open_session(opt, session)) return rc;
+    connect = Handle(WinHttpConnect(session.get(), target.host.c_str(), target.port, 0));
+    if (!connect) return report_failure("WinHttpConnect");
+    if (int rc = open_request(opt, target, connect.get(), request)) return rc;
+    if (int rc = configure_request(opt, request.get())) return rc;
+    if (int rc = add_headers(opt, request.get())) return rc;
+    if (int rc = body.send(request.get())) return rc;
+    if (opt.verbose) show_request_headers(request.get());
+    if (!WinHttpReceiveResponse(request.get(), nullptr)) {
+        return report_failure("WinHttpReceiveResponse");
+    }
+    return write_response(opt, request.get(), deadline);
+}
+
+}  // namespace whttp
