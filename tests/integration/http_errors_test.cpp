@@ -161,6 +161,32 @@ TEST(ReceiveResponse, ResetBeforeAnyResponseFailsWithConnectionError) {
     EXPECT_EQ(o.error, static_cast<DWORD>(ERROR_WINHTTP_CONNECTION_ERROR));
 }
 
+// WinHttpWriteData page: ERROR_WINHTTP_CONNECTION_ERROR when the connection is reset while the
+// application is still writing the body.
+TEST(WriteData, ServerResetDuringUploadFailsWithConnectionError) {
+    ScriptedServer server({{Step::read_until("\r\n\r\n"), Step::reset()}});
+    Client c = open_client(server.port(), L"PUT", L"/upload");
+    ASSERT_TRUE(c.request);
+    const DWORD total = 64u << 20;
+    ASSERT_TRUE(WinHttpSendRequest(c.request, WINHTTP_NO_ADDITIONAL_HEADERS, 0,
+                                   WINHTTP_NO_REQUEST_DATA, 0, total, 0))
+        << GetLastError();
+    std::string piece(1u << 20, 'u');
+    BOOL ok = TRUE;
+    DWORD error = 0;
+    Stopwatch sw;
+    for (DWORD sent = 0; ok && sent < total; sent += piece.size()) {
+        DWORD written = 0;
+        SetLastError(kSentinel);
+        ok = WinHttpWriteData(c.request, piece.data(), static_cast<DWORD>(piece.size()), &written);
+        error = GetLastError();
+        if (!ok) EXPECT_EQ(written, 0u);
+    }
+    EXPECT_FALSE(ok) << "64 MiB went into a reset connection";
+    EXPECT_EQ(error, static_cast<DWORD>(ERROR_WINHTTP_CONNECTION_ERROR));
+    EXPECT_LT(sw.ms(), 5000);
+}
+
 // ===== Malformed responses ====================================================================
 
 // WinHttpReceiveResponse page: ERROR_WINHTTP_INVALID_SERVER_RESPONSE "The server response

@@ -138,13 +138,13 @@ TEST(ReadData, OneMebibyteWithOneKibibyteBufferIsByteExact) {
     ASSERT_EQ(nginx_file("1m.bin"), expected);
     Client c = open_client(nginx.port(), L"GET", L"/1m.bin");
     ASSERT_TRUE(c.request);
-    Outcome o;
+    std::string body;
     ASSERT_TRUE(WinHttpSendRequest(c.request, WINHTTP_NO_ADDITIONAL_HEADERS, 0,
                                    WINHTTP_NO_REQUEST_DATA, 0, 0, 0));
     ASSERT_TRUE(WinHttpReceiveResponse(c.request, nullptr)) << GetLastError();
-    EXPECT_EQ(read_body(c.request, o.body, 1024), ERROR_SUCCESS);
-    ASSERT_EQ(o.body.size(), expected.size());
-    EXPECT_TRUE(o.body == expected) << "1 MiB body differs";
+    EXPECT_EQ(read_body(c.request, body, 1024), ERROR_SUCCESS);
+    ASSERT_EQ(body.size(), expected.size());
+    EXPECT_TRUE(body == expected) << "1 MiB body differs";
 }
 
 TEST(ReadData, OneMebibyteWithLargeBufferIsByteExact) {
@@ -152,15 +152,14 @@ TEST(ReadData, OneMebibyteWithLargeBufferIsByteExact) {
     const std::string expected = Nginx::pattern(1u << 20);
     Client c = open_client(nginx.port(), L"GET", L"/1m.bin");
     ASSERT_TRUE(c.request);
-    Outcome o;
+    std::string body;
     ASSERT_TRUE(WinHttpSendRequest(c.request, WINHTTP_NO_ADDITIONAL_HEADERS, 0,
                                    WINHTTP_NO_REQUEST_DATA, 0, 0, 0));
     ASSERT_TRUE(WinHttpReceiveResponse(c.request, nullptr)) << GetLastError();
-    EXPECT_EQ(read_body(c.request, o.body, 4u << 20), ERROR_SUCCESS);
-    ASSERT_EQ(o.body.size(), expected.size());
-    EXPECT_TRUE(o.body == expected) << "1 MiB body differs";
+    EXPECT_EQ(read_body(c.request, body, 4u << 20), ERROR_SUCCESS);
+    ASSERT_EQ(body.size(), expected.size());
+    EXPECT_TRUE(body == expected) << "1 MiB body differs";
 }
-
 
 // WinHttpReadDataEx page: with WINHTTP_READ_DATA_EX_FLAG_FILL_BUFFER the call does not complete
 // until the buffer is full or the response is complete.
@@ -195,7 +194,6 @@ TEST(ReadDataEx, FillBufferFillsTheWholeBufferFromNginx) {
     EXPECT_EQ(read, 0u);
     EXPECT_TRUE(got == expected);
 }
-
 
 // WINHTTP_OPTION_DISABLE_FEATURE (Option Flags page) exists because keep-alive is the default:
 // sequential requests on one session share one pooled connection.
@@ -240,7 +238,6 @@ TEST(KeepAlive, DisableKeepAliveOpensOneConnectionPerRequest) {
     EXPECT_EQ(nginx.connections_accepted() - before, 3u);
 }
 
-
 // Option Flags page, WINHTTP_OPTION_DECOMPRESSION: WinHTTP asks for and decodes gzip/deflate
 // content; the application reads the decoded body.
 TEST(Decompression, OptionGivesDecodedBodyFromNginx) {
@@ -280,7 +277,6 @@ TEST(Decompression, WithoutOptionBodyArrivesCompressed) {
     EXPECT_EQ(static_cast<unsigned char>(o.body[1]), 0x8bu);
     EXPECT_EQ(gunzip(o.body), expected);
 }
-
 
 // WinHttpConnect page: pswzServerName may be an IP address; a bracketed IPv6 literal reaches
 // nginx on [::1].

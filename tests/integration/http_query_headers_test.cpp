@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "http_test_util.h"
 #include "support/scripted_server.h"
 
@@ -280,4 +282,68 @@ TEST(QueryHeaders, RequestHeadersAreQueryableBeforeSending) {
     EXPECT_EQ(header(c.request, WINHTTP_QUERY_CUSTOM | WINHTTP_QUERY_FLAG_REQUEST_HEADERS,
                      L"X-App"),
               L"before");
+}
+
+// RFC 9110 §5.5: leading and trailing whitespace is not part of a field value.
+TEST(QueryHeaders, ValuesComeWithoutSurroundingWhitespace) {
+    ScriptedServer server({{Step::read_request(),
+                            Step::send("HTTP/1.1 200 OK\r\nX-Tight:b\r\nX-Loose:   spaced out \t \r\n"
+                                       "Content-Length: 0\r\n\r\n"),
+                            Step::stall(10s)}});
+    Client c = open_client(server.port(), L"GET", L"/ws");
+    ASSERT_TRUE(c.request);
+    ASSERT_EQ(run_request(c.request).error, ERROR_SUCCESS);
+    EXPECT_EQ(header(c.request, WINHTTP_QUERY_CUSTOM, L"X-Tight"), L"b");
+    EXPECT_EQ(header(c.request, WINHTTP_QUERY_CUSTOM, L"X-Loose"), L"spaced out");
+}
+
+// Query Info Flags page, WINHTTP_QUERY_FLAG_SYSTEMTIME: the value as a SYSTEMTIME (HTTP-date,
+// RFC 9110 §5.6.7).
+TEST(QueryHeaders, SystemTimeFlagParsesTheDateHeader) {
+    ScriptedServer server({{Step::read_request(),
+                            Step::send("HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+                                       "Content-Length: 0\r\n\r\n"),
+                            Step::stall(10s)}});
+    Client c = open_client(server.port(), L"GET", L"/date");
+    ASSERT_TRUE(c.request);
+    ASSERT_EQ(run_request(c.request).error, ERROR_SUCCESS);
+    SYSTEMTIME st;
+    memset(&st, 0xAB, sizeof(st));
+    DWORD size = sizeof(st);
+    SetLastError(kSentinel);
+    ASSERT_TRUE(WinHttpQueryHeaders(c.request, WINHTTP_QUERY_DATE | WINHTTP_QUERY_FLAG_SYSTEMTIME,
+                                    WINHTTP_HEADER_NAME_BY_INDEX, &st, &size,
+                                    WINHTTP_NO_HEADER_INDEX))
+        << GetLastError();
+    EXPECT_EQ(GetLastError(), ERROR_SUCCESS);
+    EXPECT_EQ(size, sizeof(SYSTEMTIME));
+    EXPECT_EQ(st.wYear, 1994);
+    EXPECT_EQ(st.wMonth, 11);
+    EXPECT_EQ(st.wDayOfWeek, 0);
+    EXPECT_EQ(st.wDay, 6);
+    EXPECT_EQ(st.wHour, 8);
+    EXPECT_EQ(st.wMinute, 49);
+    EXPECT_EQ(st.wSecond, 37);
+    EXPECT_EQ(st.wMilliseconds, 0);
+}
+
+// Query Info Flags page, WINHTTP_QUERY_FLAG_NUMBER64: the value as a 64-bit number, for lengths
+// beyond 4 GiB (a HEAD response announces one without sending it).
+TEST(QueryHeaders, Number64FlagReturnsLengthsBeyondFourGibibytes) {
+    ScriptedServer server({{Step::read_request(),
+                            Step::send("HTTP/1.1 200 OK\r\nContent-Length: 5000000000\r\n\r\n"),
+                            Step::stall(10s)}});
+    Client c = open_client(server.port(), L"HEAD", L"/huge");
+    ASSERT_TRUE(c.request);
+    ASSERT_EQ(run_request(c.request).error, ERROR_SUCCESS);
+    ULONGLONG length = 0;
+    DWORD size = sizeof(length);
+    SetLastError(kSentinel);
+    ASSERT_TRUE(WinHttpQueryHeaders(c.request,
+                                    WINHTTP_QUERY_CONTENT_LENGTH | WINHTTP_QUERY_FLAG_NUMBER64,
+                                    WINHTTP_HEADER_NAME_BY_INDEX, &length, &size,
+                                    WINHTTP_NO_HEADER_INDEX))
+        << GetLastError();
+    EXPECT_EQ(length, 5000000000ull);
+    EXPECT_EQ(size, sizeof(ULONGLONG));
 }

@@ -9,6 +9,7 @@
 
 #include "http_test_util.h"
 #include "support/nginx.h"
+#include "support/recorder.h"
 #include "support/scripted_server.h"
 
 using namespace itest;
@@ -324,4 +325,99 @@ TEST(Redirect, AuthorizationIsKeptOnTheSameHost) {
     const auto wire = server.requests();
     ASSERT_EQ(wire.size(), 2u);
     EXPECT_EQ(wire[1], head("GET", "/landing", server.port(), "Authorization: Bearer s3cret\r\n"));
+}
+
+// ===== More hops ==============================================================================
+
+// A cookie set by the 3xx itself is stored and sent with the redirected request.
+TEST(Redirect, CookieSetByTheRedirectIsSentToTheTarget) {
+    ScriptedServer server({hop("HTTP/1.1 302 Found\r\nLocation: /next\r\nSet-Cookie: r=1; Path=/\r\n"
+                               "Content-Length: 0\r\nConnection: close\r\n\r\n"),
+                           hop(ok_close("with cookie"))});
+    Client c = open_client(server.port(), L"GET", L"/start");
+    ASSERT_TRUE(c.request);
+    Outcome o = run_request(c.request);
+    ASSERT_EQ(o.error, ERROR_SUCCESS) << o.stage;
+    const auto wire = server.requests();
+    ASSERT_EQ(wire.size(), 2u);
+    EXPECT_EQ(winhttp::test::start_line(wire[1]), "GET /next HTTP/1.1");
+    EXPECT_EQ(winhttp::test::header_value(wire[1], "Cookie").value_or("<none>"), "r=1") << wire[1];
+}
+
+// RFC 9110 §4.2.4 / RFC 3986 §3.5: a fragment never goes on the wire.
+TEST(Redirect, FragmentOfLocationIsNotSent) {
+    ScriptedServer server({hop(redirect(302, "/next?a=b#section")), hop(ok_close("ok"))});
+    Client c = open_client(server.port(), L"GET", L"/start");
+    ASSERT_TRUE(c.request);
+    ASSERT_EQ(run_request(c.request).error, ERROR_SUCCESS);
+    const auto wire = server.requests();
+    ASSERT_EQ(wire.size(), 2u);
+    EXPECT_EQ(wire[1], head("GET", "/next?a=b", server.port()));
+}
+
+// A HEAD stays a HEAD through a 302 (only POST is rewritten to GET).
+TEST(Redirect, HeadStaysHeadAfter302) {
+    ScriptedServer server({hop(redirect(302, "/next", "")),
+                           {Step::read_request(),
+                            Step::send("HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\n\r\n"),
+                            Step::close()}});
+    Client c = open_client(server.port(), L"HEAD", L"/start");
+    ASSERT_TRUE(c.request);
+    Outcome o = run_request(c.request);
+    ASSERT_EQ(o.error, ERROR_SUCCESS) << o.stage;
+    EXPECT_EQ(o.body, "");
+    const auto wire = server.requests();
+    ASSERT_EQ(wire.size(), 2u);
+    EXPECT_EQ(wire[1], head("HEAD", "/next", server.port()));
+}
+
+// Option Flags page, WINHTTP_OPTION_MAX_RESPONSE_DRAIN_SIZE: the body of a redirect response is
+// drained so that its connection can carry the redirected request.
+TEST(Redirect, KeepAliveConnectionIsReusedAfterDrainingTheRedirectBody) {
+    ScriptedServer server({{Step::read_request(),
+                            Step::send("HTTP/1.1 302 Found\r\nLocation: /next\r\nContent-Length: 20\r\n"
+                                       "\r\n01234567890123456789"),
+                            Step::read_request(), Step::send("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext"),
+                            Step::stall(10s)}});
+    Client c = open_client(server.port(), L"GET", L"/start");
+    ASSERT_TRUE(c.request);
+    Outcome o = run_request(c.request);
+    ASSERT_EQ(o.error, ERROR_SUCCESS) << o.stage;
+    EXPECT_EQ(o.body, "next");
+    EXPECT_EQ(server.connections_accepted(), 1u);
+    const auto wire = server.requests();
+    ASSERT_EQ(wire.size(), 2u);
+    EXPECT_EQ(wire[1], head("GET", "/next", server.port()));
+}
+
+// WinHttpReceiveResponse page: ERROR_WINHTTP_REDIRECT_FAILED when "the scheme changed" to one
+// WinHTTP cannot follow.
+TEST(Redirect, LocationWithUnsupportedSchemeFailsWithRedirectFailed) {
+    ScriptedServer server({hop(redirect(302, "ftp://127.0.0.1/file"))});
+    Client c = open_client(server.port(), L"GET", L"/start");
+    ASSERT_TRUE(c.request);
+    Outcome o = run_request(c.request);
+    EXPECT_EQ(o.stage, "receive");
+    EXPECT_EQ(o.error, static_cast<DWORD>(ERROR_WINHTTP_REDIRECT_FAILED));
+    EXPECT_EQ(server.requests().size(), 1u);
+}
+
+// WINHTTP_CALLBACK_STATUS_REDIRECT (WINHTTP_STATUS_CALLBACK page): "about to automatically
+// redirect the request"; lpvStatusInformation is the new URL.
+TEST(Redirect, RedirectNotificationCarriesTheNewUrl) {
+    ScriptedServer server({hop(redirect(302, "/next")), hop(ok_close("ok"))});
+    Client c = open_client(server.port(), L"GET", L"/start");
+    ASSERT_TRUE(c.request);
+    winhttp::test::CallbackRecorder rec;
+    DWORD_PTR ctx = rec.context();
+    ASSERT_NE(WinHttpSetStatusCallback(c.request, winhttp::test::CallbackRecorder::record,
+                                       WINHTTP_CALLBACK_FLAG_REDIRECT, 0),
+              WINHTTP_INVALID_STATUS_CALLBACK);
+    ASSERT_TRUE(WinHttpSendRequest(c.request, WINHTTP_NO_ADDITIONAL_HEADERS, 0,
+                                   WINHTTP_NO_REQUEST_DATA, 0, 0, ctx));
+    ASSERT_TRUE(WinHttpReceiveResponse(c.request, nullptr)) << GetLastError();
+    const auto events = rec.events_for(c.request);
+    ASSERT_EQ(events.size(), 1u) << rec.dump();
+    EXPECT_EQ(events[0].status, static_cast<DWORD>(WINHTTP_CALLBACK_STATUS_REDIRECT));
+    EXPECT_EQ(events[0].text, L"http://127.0.0.1:" + std::to_wstring(server.port()) + L"/next");
 }

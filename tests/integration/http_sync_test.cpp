@@ -1,6 +1,6 @@
-// The synchronous HTTP/1.1 engine end to end: a Windows-style client against nginx, the exact
-// request bytes against a scripted server, response framings, keep-alive, decompression, IPv6
-// and cancellation by closing a blocked request from another thread.
+// The synchronous HTTP/1.1 engine against a scripted server: the exact request bytes, response
+// framings, keep-alive, decompression, IPv6 and cancellation by closing a blocked request from
+// another thread. The same client against nginx is in http_nginx_test.cpp.
 #include <winhttp.h>
 
 #include <gtest/gtest.h>
@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "http_test_util.h"
+#include "support/recorder.h"
 #include "support/scripted_server.h"
 
 using namespace itest;
@@ -151,6 +152,116 @@ TEST(KeepAlive, PooledConnectionClosedRightAfterResponseIsRetriedOnce) {
     const auto wire = server.requests();
     ASSERT_EQ(wire.size(), 2u);
     EXPECT_EQ(wire[1], plain_get("/two", server.port()));
+}
+
+// A request closed before its body was read must not leave those bytes for the next request
+// on the pooled connection: the next request gets its own response, whether the connection was
+// drained and reused or replaced.
+TEST(KeepAlive, UnreadBodyOfAClosedRequestDoesNotLeakIntoTheNext) {
+    ScriptedServer server({
+        {Step::read_request(), Step::send(ok_response("0123456789")), Step::read_request(),
+         Step::send(ok_response("second")), Step::stall()},
+        {Step::read_request(), Step::send(ok_response("second")), Step::stall()},
+    });
+    Handle session = open_session();
+    set_timeouts(session);
+    Handle connect(WinHttpConnect(session, L"127.0.0.1", server.port(), 0));
+    ASSERT_TRUE(connect);
+    {
+        Handle r = open_request(connect, L"GET", L"/first");
+        ASSERT_TRUE(WinHttpSendRequest(r, WINHTTP_NO_ADDITIONAL_HEADERS, 0,
+                                       WINHTTP_NO_REQUEST_DATA, 0, 0, 0));
+        ASSERT_TRUE(WinHttpReceiveResponse(r, nullptr)) << GetLastError();
+        char two[2];
+        DWORD read = 0;
+        ASSERT_TRUE(WinHttpReadData(r, two, 2, &read));  // read a little, leave the rest
+    }
+    Handle r2 = open_request(connect, L"GET", L"/second");
+    Outcome o = run_request(r2);
+    ASSERT_EQ(o.error, ERROR_SUCCESS) << o.stage;
+    EXPECT_EQ(o.body, "second");
+    const auto wire = server.requests();
+    ASSERT_EQ(wire.size(), 2u);
+    EXPECT_EQ(wire[1], plain_get("/second", server.port()));
+}
+
+// A response that says "Connection: close" (or an HTTP/1.0 one without keep-alive) ends its
+// connection: the next request opens a new one. A plain HTTP/1.1 response keeps it.
+TEST(KeepAlive, ConnectionCloseAndHttp10ResponsesAreNotReused) {
+    ScriptedServer server({
+        {Step::read_request(), Step::send(ok_response("a", "Connection: close\r\n")),
+         Step::close()},
+        {Step::read_request(),
+         Step::send("HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\nb"), Step::close()},
+        {Step::read_request(), Step::send(ok_response("c")), Step::read_request(),
+         Step::send(ok_response("d")), Step::stall()},
+    });
+    Handle session = open_session();
+    set_timeouts(session);
+    Handle connect(WinHttpConnect(session, L"127.0.0.1", server.port(), 0));
+    ASSERT_TRUE(connect);
+    std::string bodies;
+    for (const wchar_t* path : {L"/a", L"/b", L"/c", L"/d"}) {
+        Handle r = open_request(connect, L"GET", path);
+        Outcome o = run_request(r);
+        ASSERT_EQ(o.error, ERROR_SUCCESS) << o.stage << " " << narrow(path);
+        bodies += o.body;
+    }
+    EXPECT_EQ(bodies, "abcd");
+    EXPECT_EQ(server.connections_accepted(), 3u);
+}
+
+// WinHttpSendRequest may be called again on the same request handle once its response is
+// done (what authentication retries do): a second, identical request goes out.
+TEST(SendRequest, SendingAgainOnTheSameHandleIssuesAnotherRequest) {
+    ScriptedServer server({{Step::read_request(), Step::send(ok_response("first")),
+                            Step::read_request(), Step::send(ok_response("second")),
+                            Step::stall()},
+                           {Step::read_request(), Step::send(ok_response("second")),
+                            Step::stall()}});
+    Client c = open_client(server.port(), L"POST", L"/twice");
+    ASSERT_TRUE(c.request);
+    char data[] = "data";
+    Outcome o1 = run_request(c.request, data, 4, 4);
+    ASSERT_EQ(o1.error, ERROR_SUCCESS) << o1.stage;
+    EXPECT_EQ(o1.body, "first");
+    Outcome o2 = run_request(c.request, data, 4, 4);
+    ASSERT_EQ(o2.error, ERROR_SUCCESS) << o2.stage;
+    EXPECT_EQ(o2.body, "second");
+    const auto wire = server.requests();
+    ASSERT_EQ(wire.size(), 2u);
+    EXPECT_EQ(wire[0], wire[1]);
+}
+
+// A large body streamed with WinHttpWriteData in 64 KiB pieces arrives whole, byte for byte.
+TEST(WriteData, OneMebibyteUploadArrivesByteExact) {
+    std::string upload(1u << 20, '\0');
+    for (size_t i = 0; i < upload.size(); ++i) upload[i] = static_cast<char>(i % 253);
+    ScriptedServer server({{Step::read_request(), Step::send(ok_close("stored")), Step::close()}});
+    Client c = open_client(server.port(), L"PUT", L"/big");
+    ASSERT_TRUE(c.request);
+    ASSERT_TRUE(WinHttpSendRequest(c.request, WINHTTP_NO_ADDITIONAL_HEADERS, 0,
+                                   WINHTTP_NO_REQUEST_DATA, 0,
+                                   static_cast<DWORD>(upload.size()), 0))
+        << GetLastError();
+    for (size_t off = 0; off < upload.size(); off += 65536) {
+        DWORD written = 0;
+        ASSERT_TRUE(WinHttpWriteData(c.request, upload.data() + off, 65536, &written))
+            << GetLastError() << " at " << off;
+        ASSERT_EQ(written, 65536u);
+    }
+    ASSERT_TRUE(WinHttpReceiveResponse(c.request, nullptr)) << GetLastError();
+    std::string body;
+    EXPECT_EQ(read_body(c.request, body), ERROR_SUCCESS);
+    EXPECT_EQ(body, "stored");
+    const std::string wire = server.request(0);
+    const std::string expected_head = "PUT /big HTTP/1.1\r\nConnection: Keep-Alive\r\nUser-Agent: " +
+                                      std::string(kAgentA) + "\r\nContent-Length: 1048576\r\nHost: " +
+                                      host_port(server.port()) + "\r\n\r\n";
+    ASSERT_EQ(wire.size(), expected_head.size() + upload.size());
+    EXPECT_EQ(wire.substr(0, expected_head.size()), expected_head);
+    EXPECT_TRUE(wire.compare(expected_head.size(), std::string::npos, upload) == 0)
+        << "uploaded body differs";
 }
 
 // ===== Exact request bytes ====================================================================
@@ -497,6 +608,30 @@ TEST(ReceiveResponse, ContinueThenOkReportsOk) {
     EXPECT_EQ(header(c.request, WINHTTP_QUERY_STATUS_TEXT), L"OK");
 }
 
+// WINHTTP_STATUS_CALLBACK page, WINHTTP_CALLBACK_STATUS_INTERMEDIATE_RESPONSE: "Received an
+// intermediate (100 level) status code message from the server"; the payload is that status.
+TEST(ReceiveResponse, InterimResponseIsNotifiedWithItsStatus) {
+    ScriptedServer server({{Step::read_request(),
+                            Step::send("HTTP/1.1 100 Continue\r\n\r\n"
+                                       "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+                            Step::stall()}});
+    Client c = open_client(server.port(), L"GET", L"/c");
+    ASSERT_TRUE(c.request);
+    winhttp::test::CallbackRecorder rec;
+    ASSERT_NE(WinHttpSetStatusCallback(c.request, winhttp::test::CallbackRecorder::record,
+                                       WINHTTP_CALLBACK_FLAG_INTERMEDIATE_RESPONSE, 0),
+              WINHTTP_INVALID_STATUS_CALLBACK);
+    ASSERT_TRUE(WinHttpSendRequest(c.request, WINHTTP_NO_ADDITIONAL_HEADERS, 0,
+                                   WINHTTP_NO_REQUEST_DATA, 0, 0, rec.context()));
+    ASSERT_TRUE(WinHttpReceiveResponse(c.request, nullptr)) << GetLastError();
+    const auto events = rec.events_for(c.request);
+    ASSERT_EQ(events.size(), 1u) << rec.dump();
+    EXPECT_EQ(events[0].status, static_cast<DWORD>(WINHTTP_CALLBACK_STATUS_INTERMEDIATE_RESPONSE));
+    EXPECT_EQ(events[0].length, sizeof(DWORD));
+    EXPECT_EQ(events[0].value, 100u);
+    EXPECT_EQ(status_code(c.request), 200u);
+}
+
 // Option Flags page, WINHTTP_OPTION_MAX_HTTP_STATUS_CONTINUE: the number of informational
 // responses WinHTTP skips (default 10). Several below the limit are all skipped.
 TEST(ReceiveResponse, SeveralInformationalResponsesAreSkipped) {
@@ -587,11 +722,62 @@ TEST(Decompression, OptionSendsAcceptEncodingAndDecodesScriptedGzip) {
         << wire[0];
 }
 
+// Option Flags page, WINHTTP_DECOMPRESSION_FLAG_DEFLATE: "deflate" content (RFC 9110 §8.4.1.2,
+// the zlib format) is decoded too.
+TEST(Decompression, DeflateBodyIsDecoded) {
+    const std::string text(5000, 'd');
+    std::string packed(compressBound(text.size()), '\0');
+    uLongf packed_len = packed.size();
+    ASSERT_EQ(compress(reinterpret_cast<Bytef*>(packed.data()), &packed_len,
+                       reinterpret_cast<const Bytef*>(text.data()), text.size()),
+              Z_OK);
+    packed.resize(packed_len);
+    ScriptedServer server({{Step::read_request(),
+                            Step::send(ok_response(packed, "Content-Encoding: deflate\r\n")),
+                            Step::stall()}});
+    Client c = open_client(server.port(), L"GET", L"/deflate");
+    ASSERT_TRUE(c.request);
+    ASSERT_TRUE(set_dword_option(c.request, WINHTTP_OPTION_DECOMPRESSION,
+                                 WINHTTP_DECOMPRESSION_FLAG_DEFLATE));
+    Outcome o = run_request(c.request);
+    ASSERT_EQ(o.error, ERROR_SUCCESS) << o.stage;
+    EXPECT_EQ(o.body, text);
+    EXPECT_NE(server.request(0).find("\r\nAccept-Encoding: deflate\r\n"), std::string::npos)
+        << server.request(0);
+}
+
+// With the option on, a response the server did not compress is passed through unchanged.
+TEST(Decompression, UncompressedResponseIsPassedThrough) {
+    ScriptedServer server({{Step::read_request(), Step::send(ok_response("plain text")),
+                            Step::stall()}});
+    Client c = open_client(server.port(), L"GET", L"/plain");
+    ASSERT_TRUE(c.request);
+    ASSERT_TRUE(set_dword_option(c.request, WINHTTP_OPTION_DECOMPRESSION,
+                                 WINHTTP_DECOMPRESSION_FLAG_ALL));
+    Outcome o = run_request(c.request);
+    ASSERT_EQ(o.error, ERROR_SUCCESS) << o.stage;
+    EXPECT_EQ(o.body, "plain text");
+}
+
+// A gzip-encoded response that has no body (204) is not an error either.
+TEST(Decompression, EncodedResponseWithoutBodyIsEmpty) {
+    ScriptedServer server({{Step::read_request(),
+                            Step::send("HTTP/1.1 204 No Content\r\nContent-Encoding: gzip\r\n\r\n"),
+                            Step::stall()}});
+    Client c = open_client(server.port(), L"GET", L"/none");
+    ASSERT_TRUE(c.request);
+    ASSERT_TRUE(set_dword_option(c.request, WINHTTP_OPTION_DECOMPRESSION,
+                                 WINHTTP_DECOMPRESSION_FLAG_ALL));
+    Outcome o = run_request(c.request);
+    ASSERT_EQ(o.error, ERROR_SUCCESS) << o.stage;
+    EXPECT_EQ(o.body, "");
+}
+
 // ===== IPv6 ===================================================================================
 
 // WinHttpConnect page: pswzServerName is a host name or an IP address; an IPv6 literal in
 // brackets reaches [::1], and the Host header carries the brackets.
-TEST(WinHttpConnect, Ipv6LoopbackLiteralWorks) {
+TEST(Connect, Ipv6LoopbackLiteralWorks) {
     if (!winhttp::test::ipv6_loopback_available()) GTEST_SKIP() << "no IPv6 loopback here";
     ScriptedServer::Options v6;
     v6.ipv6 = true;

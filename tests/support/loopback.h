@@ -10,10 +10,8 @@
 
 namespace winhttp::test {
 
-using namespace std::chrono_literals;
-
 // Default bound for any single wait in test support code.
-inline constexpr std::chrono::milliseconds kDefaultTimeout = 10s;
+inline constexpr std::chrono::milliseconds kDefaultTimeout = std::chrono::seconds(10);
 
 // True when a socket can be bound to [::1] (containers often lack IPv6 loopback).
 bool ipv6_loopback_available();
