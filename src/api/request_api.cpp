@@ -10,10 +10,6 @@
 #include "core/request.h"
 #include "util/wide.h"
 
-#ifndef ERROR_CALL_NOT_IMPLEMENTED
-#define ERROR_CALL_NOT_IMPLEMENTED 120
-#endif
-
 using namespace winhttp;
 
 namespace {
@@ -30,10 +26,6 @@ RequestCall lookup_request(HINTERNET h) {
     Lookup l = lookup_handle(h, {HandleType::Request});
     return RequestCall{std::move(l.object), l.error};
 }
-
-// Network operations on an async session complete through callbacks; until the async engine
-// lands they are refused rather than silently run synchronously (docs/STATUS.md).
-bool async_unsupported(const RequestCall& r) { return r->session().async(); }
 
 // Header text goes on the wire as Latin-1, one byte per WCHAR, as on Windows; a character above
 // U+00FF cannot be sent and the call fails with ERROR_INVALID_PARAMETER.
@@ -59,6 +51,8 @@ public:
         if (owned_) busy_.store(false, std::memory_order_release);
     }
     bool owned() const { return owned_; }
+    // An async operation keeps the request busy until its completion (Request::start_async).
+    void hand_over() { owned_ = false; }
 
 private:
     std::atomic<bool>& busy_;
@@ -73,6 +67,29 @@ private:
         return succeed();                                                  \
     } while (0)
 
+// Synchronous handle: the operation runs to its end on this thread, `count` is the caller's
+// out-parameter. Asynchronous handle: the errors known at once (`check()`) fail the call;
+// otherwise it returns TRUE, leaves the caller's out-parameter alone (the API pages say to pass
+// NULL in async mode) and completes through the status callback.
+template <class Check, class Make>
+DWORD run_operation(Request& r, DWORD api, void* buffer, DWORD* count, Check check, Make make) {
+    OperationGuard guard(r);
+    if (!guard.owned()) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
+    if (!r.async()) return make(count).run_inline();
+    if (DWORD e = check()) return e;
+    auto op = std::make_unique<AsyncOp>();
+    op->api = api;
+    op->buffer = buffer;
+    Task<DWORD> task = make(&op->count);
+    guard.hand_over();
+    r.start_async(std::move(op), std::move(task));
+    return ERROR_SUCCESS;
+}
+
+DWORD no_check() { return ERROR_SUCCESS; }
+
+BOOL finish(DWORD error) { return error ? fail(error) : succeed(); }
+
 }  // namespace
 
 extern "C" {
@@ -84,43 +101,53 @@ BOOL WinHttpSendRequest(HINTERNET request, LPCWSTR headers, DWORD headers_len, L
     if (!optional && optional_len) return fail(ERROR_INVALID_PARAMETER);
     if (total_len != 0 && total_len < optional_len) return fail(ERROR_INVALID_PARAMETER);
     r->set_context(context);
-    if (async_unsupported(r)) return fail(ERROR_CALL_NOT_IMPLEMENTED);
     std::string extra;
     if (!header_text(headers, headers_len, extra)) return fail(ERROR_INVALID_PARAMETER);
-    RUN_OPERATION(r, r->engine().send(extra, optional, optional_len, total_len));
+    RequestEngine& e = r->engine();
+    return finish(run_operation(*r, API_SEND_REQUEST, nullptr, nullptr, no_check, [&](DWORD*) {
+        return e.send(std::move(extra), optional, optional_len, total_len);
+    }));
 }
 
 BOOL WinHttpWriteData(HINTERNET request, LPCVOID buffer, DWORD len, LPDWORD written) {
     RequestCall r = lookup_request(request);
     if (r.error) return fail(r.error);
     if (!buffer && len) return fail(ERROR_INVALID_PARAMETER);
-    if (async_unsupported(r)) return fail(ERROR_CALL_NOT_IMPLEMENTED);
     if (written) *written = 0;
-    RUN_OPERATION(r, r->engine().write(buffer, len, written));
+    RequestEngine& e = r->engine();
+    return finish(run_operation(
+        *r, API_WRITE_DATA, nullptr, written, [&] { return e.check_write(len); },
+        [&](DWORD* count) { return e.write(buffer, len, count); }));
 }
 
 BOOL WinHttpReceiveResponse(HINTERNET request, LPVOID reserved) {
     RequestCall r = lookup_request(request);
     if (r.error) return fail(r.error);
     if (reserved) return fail(ERROR_INVALID_PARAMETER);
-    if (async_unsupported(r)) return fail(ERROR_CALL_NOT_IMPLEMENTED);
-    RUN_OPERATION(r, r->engine().receive_response());
+    RequestEngine& e = r->engine();
+    return finish(run_operation(
+        *r, API_RECEIVE_RESPONSE, nullptr, nullptr, [&] { return e.check_receive(); },
+        [&](DWORD*) { return e.receive_response(); }));
 }
 
 BOOL WinHttpQueryDataAvailable(HINTERNET request, LPDWORD available) {
     RequestCall r = lookup_request(request);
     if (r.error) return fail(r.error);
-    if (async_unsupported(r)) return fail(ERROR_CALL_NOT_IMPLEMENTED);
-    RUN_OPERATION(r, r->engine().query_data_available(available));
+    RequestEngine& e = r->engine();
+    return finish(run_operation(
+        *r, API_QUERY_DATA_AVAILABLE, nullptr, available, [&] { return e.check_read(); },
+        [&](DWORD* count) { return e.query_data_available(count); }));
 }
 
 BOOL WinHttpReadData(HINTERNET request, LPVOID buffer, DWORD len, LPDWORD read) {
     RequestCall r = lookup_request(request);
     if (r.error) return fail(r.error);
     if (!buffer && len) return fail(ERROR_INVALID_PARAMETER);
-    if (async_unsupported(r)) return fail(ERROR_CALL_NOT_IMPLEMENTED);
-    if (read) *read = 0;
-    RUN_OPERATION(r, r->engine().read(buffer, len, read, false));
+    if (read) *read = 0;  // before any work or error checking (WinHttpReadData page)
+    RequestEngine& e = r->engine();
+    return finish(run_operation(
+        *r, API_READ_DATA, buffer, read, [&] { return e.check_read(); },
+        [&](DWORD* count) { return e.read(buffer, len, count, false); }));
 }
 
 DWORD WinHttpReadDataEx(HINTERNET request, LPVOID buffer, DWORD len, LPDWORD read,
@@ -130,11 +157,12 @@ DWORD WinHttpReadDataEx(HINTERNET request, LPVOID buffer, DWORD len, LPDWORD rea
     if ((!buffer && len) || (flags & ~WINHTTP_READ_DATA_EX_FLAG_FILL_BUFFER) || property_size ||
         property)
         return ERROR_INVALID_PARAMETER;
-    if (async_unsupported(r)) return ERROR_CALL_NOT_IMPLEMENTED;
-    if (read) *read = 0;
-    OperationGuard guard(*r);
-    if (!guard.owned()) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
-    return r->engine().read(buffer, len, read, (flags & WINHTTP_READ_DATA_EX_FLAG_FILL_BUFFER) != 0);
+    if (read) *read = 0;  // before any work or error checking (WinHttpReadData page)
+    const bool fill = (flags & WINHTTP_READ_DATA_EX_FLAG_FILL_BUFFER) != 0;
+    RequestEngine& e = r->engine();
+    return run_operation(
+        *r, API_READ_DATA, buffer, read, [&] { return e.check_read(); },
+        [&](DWORD* count) { return e.read(buffer, len, count, fill); });
 }
 
 BOOL WinHttpAddRequestHeaders(HINTERNET request, LPCWSTR headers, DWORD len, DWORD modifiers) {

@@ -1,5 +1,7 @@
 #include "core/engine.h"
 
+#include <poll.h>
+
 #include <algorithm>
 #include <cstring>
 #include <optional>
@@ -18,7 +20,7 @@ namespace winhttp {
 namespace {
 
 constexpr size_t kReadChunk = 64 * 1024;
-// Internal status of fill_input: the peer closed the connection (never leaves the engine).
+// Internal result of fill_input: the peer closed the connection (never leaves the engine).
 constexpr DWORD kPeerClosed = 0xE0F00001u;
 
 bool is_redirect(unsigned status) {
@@ -52,7 +54,8 @@ struct RequestEngine::Codecs {
     const http1::ResponseHead& head() const { return parser ? parser->head() : no_response; }
 };
 
-RequestEngine::RequestEngine(Request& owner) : owner_(owner), codecs_(std::make_unique<Codecs>()) {
+RequestEngine::RequestEngine(Request& owner, bool async)
+    : owner_(owner), io_(owner, async), codecs_(std::make_unique<Codecs>()) {
     secure_ = owner.secure();
     std::wstring host = owner.connect().host();
     if (host.size() > 2 && host.front() == L'[' && host.back() == L']')
@@ -72,11 +75,34 @@ RequestEngine::RequestEngine(Request& owner) : owner_(owner), codecs_(std::make_
     if (!owner.referrer().empty()) app_headers_.push_back({"Referer", to_utf8(owner.referrer())});
 }
 
-RequestEngine::~RequestEngine() { drop_connection(); }
+// Silent: the handle is gone, HANDLE_CLOSING may already have been delivered.
+RequestEngine::~RequestEngine() { drop_connection(false); }
 
-void RequestEngine::cancel() noexcept {
-    cancelled_.store(true, std::memory_order_release);
-    cancel_.signal();
+char* RequestEngine::InputBuffer::prepare(size_t n) {
+    if (off == len) off = len = 0;
+    if (cap - len >= n) return mem.get() + len;
+    if (off > 0) {  // slide the unread tail to the front first
+        std::memmove(mem.get(), mem.get() + off, len - off);
+        len -= off;
+        off = 0;
+        if (cap - len >= n) return mem.get() + len;
+    }
+    const size_t new_cap = std::max(cap * 2, len + n);
+    std::unique_ptr<char[]> bigger(new char[new_cap]);
+    if (len) std::memcpy(bigger.get(), mem.get(), len);
+    mem = std::move(bigger);
+    cap = new_cap;
+    return mem.get() + len;
+}
+
+void RequestEngine::status(DWORD code, const void* info, DWORD len, size_t bytes) {
+    if (owner_.wants(code)) owner_.status(code, info, len, bytes);
+}
+
+// Strings go to the callback as a NUL-terminated LPWSTR; the length counts characters without
+// the terminator (the same convention as REDIRECT).
+void RequestEngine::status_text(DWORD code, const std::wstring& text) {
+    status(code, text.c_str(), static_cast<DWORD>(text.size()), (text.size() + 1) * sizeof(WCHAR));
 }
 
 net::Deadline RequestEngine::receive_deadline() const {
@@ -112,20 +138,22 @@ DWORD RequestEngine::add_headers_ex(DWORD modifiers, ULONGLONG flags, ULONGLONG 
     return http1::add_request_headers_ex(app_headers_, modifiers, flags, reserved, count, headers);
 }
 
+// Before the request is sent, request-header queries see what would be sent.
+const http1::RequestHead& RequestEngine::head_for_query(http1::RequestHead& pending) const {
+    if (state_ != State::Created) return sent_head_;
+    pending.method = method_;
+    pending.target = target_;
+    pending.headers = app_headers_;
+    return pending;
+}
+
 DWORD RequestEngine::query_headers(DWORD level, const WCHAR* name, void* buffer, DWORD* len,
                                    DWORD* index) {
-    http1::RequestHead pending;
-    const http1::RequestHead* req = &sent_head_;
-    if (state_ == State::Created) {
-        pending.method = method_;
-        pending.target = target_;
-        pending.headers = app_headers_;
-        req = &pending;
-    }
     const bool want_request = (level & WINHTTP_QUERY_FLAG_REQUEST_HEADERS) != 0;
     if (!want_request && state_ != State::HeadersAvailable && state_ != State::BodyDone)
         return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
-    http1::QuerySource src{&codecs_->head(), req};
+    http1::RequestHead pending;
+    http1::QuerySource src{&codecs_->head(), &head_for_query(pending)};
     return http1::query_headers(src, level, name, buffer, len, index);
 }
 
@@ -136,25 +164,19 @@ DWORD RequestEngine::query_headers_ex(DWORD level, ULONGLONG flags, UINT codepag
     if (!want_request && state_ != State::HeadersAvailable && state_ != State::BodyDone)
         return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
     http1::RequestHead pending;
-    const http1::RequestHead* req = &sent_head_;
-    if (state_ == State::Created) {
-        pending.method = method_;
-        pending.target = target_;
-        pending.headers = app_headers_;
-        req = &pending;
-    }
-    http1::QuerySource src{&codecs_->head(), req};
+    http1::QuerySource src{&codecs_->head(), &head_for_query(pending)};
     return http1::query_headers_ex(src, level, flags, codepage, index, name, buffer, len, headers,
                                    count);
 }
 
 // --- sending ---------------------------------------------------------------------------------
 
-DWORD RequestEngine::send(std::string_view extra_headers, const void* optional,
-                          DWORD optional_len, DWORD total_len) {
+Task<DWORD> RequestEngine::send(std::string extra_headers, const void* optional,
+                                DWORD optional_len, DWORD total_len) {
     if (!extra_headers.empty()) {
-        if (DWORD e = add_headers(extra_headers, WINHTTP_ADDREQ_FLAG_ADD | WINHTTP_ADDREQ_FLAG_REPLACE))
-            return e;
+        const DWORD e =
+            add_headers(extra_headers, WINHTTP_ADDREQ_FLAG_ADD | WINHTTP_ADDREQ_FLAG_REPLACE);
+        if (e) co_return e;
     }
     // A new request on the same handle: whatever is left of the previous response goes.
     if (state_ != State::Created && conn_) drop_connection();
@@ -165,10 +187,11 @@ DWORD RequestEngine::send(std::string_view extra_headers, const void* optional,
     body_streamed_ = false;
     redirects_ = 0;
     state_ = State::Failed;
-    if (DWORD e = transmit_request()) return e;
+    const DWORD e = co_await transmit_request();
+    if (e) co_return e;
     body_left_to_write_ = total_len_ - optional_.size();
     state_ = (body_left_to_write_ > 0 || app_chunked_) ? State::AwaitingWrite : State::Sent;
-    return ERROR_SUCCESS;
+    co_return ERROR_SUCCESS;
 }
 
 void RequestEngine::build_head(http1::RequestHead& head, DWORD content_length, bool has_length) {
@@ -207,48 +230,86 @@ void RequestEngine::build_head(http1::RequestHead& head, DWORD content_length, b
         head.headers.push_back({"Host", host_for_header(host_, port_, secure_)});
 }
 
-DWORD RequestEngine::connect_fresh(const std::string& host, unsigned short port) {
+// Resolves and connects conn_->socket, trying each address in turn.
+Task<DWORD> RequestEngine::connect_fresh() {
+    const Settings& s = owner_.settings();
     std::vector<net::Address> addrs;
-    if (DWORD e = net::resolve(host, port, addrs)) return e;
-    const DWORD timeout = owner_.settings().timeouts.connect;
-    DWORD err = ERROR_WINHTTP_CANNOT_CONNECT;
+    status_text(WINHTTP_CALLBACK_STATUS_RESOLVING_NAME, from_utf8(host_));
+    DWORD e = co_await io_.resolve(host_, port_, addrs, net::Deadline::after_ms(s.timeouts.resolve));
+    if (e) co_return e;
+    if (owner_.wants(WINHTTP_CALLBACK_STATUS_NAME_RESOLVED))
+        status_text(WINHTTP_CALLBACK_STATUS_NAME_RESOLVED, addrs.front().text());
+    e = ERROR_WINHTTP_CANNOT_CONNECT;
     for (const auto& a : addrs) {
-        if (cancelled_.load()) return ERROR_WINHTTP_OPERATION_CANCELLED;
-        err = conn_->socket.connect(a, net::Deadline::after_ms(timeout), &cancel_);
-        if (err == ERROR_SUCCESS || err == ERROR_WINHTTP_OPERATION_CANCELLED) return err;
+        const std::wstring ip = owner_.wants(WINHTTP_CALLBACK_FLAG_CONNECT_TO_SERVER) ? a.text() : L"";
+        status_text(WINHTTP_CALLBACK_STATUS_CONNECTING_TO_SERVER, ip);
+        io_.forget_fd(conn_->socket.fd());  // start_connect replaces the descriptor
+        e = conn_->socket.start_connect(a);
+        if (e == ERROR_IO_PENDING) {
+            e = co_await io_.ready(conn_->socket.fd(), POLLOUT,
+                                   net::Deadline::after_ms(s.timeouts.connect));
+            if (e == ERROR_SUCCESS) e = conn_->socket.finish_connect();
+        }
+        if (e == ERROR_SUCCESS) {
+            status_text(WINHTTP_CALLBACK_STATUS_CONNECTED_TO_SERVER, ip);
+            co_return ERROR_SUCCESS;
+        }
+        if (e == ERROR_WINHTTP_OPERATION_CANCELLED) co_return e;
     }
-    return err;
+    co_return e;
 }
 
-DWORD RequestEngine::open_connection() {
+// A pooled connection when one is idle, else a new one within MAX_CONNS_PER_SERVER.
+Task<DWORD> RequestEngine::open_connection() {
     Session& session = owner_.session();
     const std::string key = ConnectionPool::make_key(secure_, host_, port_, session.proxy());
-    if (secure_) return ERROR_WINHTTP_SECURE_FAILURE;  // TLS arrives with the HTTPS issue
+    if (secure_) co_return ERROR_WINHTTP_SECURE_FAILURE;  // TLS arrives with the HTTPS issue
+    const bool keep_alive = !(owner_.settings().disabled_features & WINHTTP_DISABLE_KEEP_ALIVE);
+    const auto deadline = net::Deadline::after_ms(owner_.settings().timeouts.connect);
     conn_reused_ = false;
-    if (!(owner_.settings().disabled_features & WINHTTP_DISABLE_KEEP_ALIVE)) {
-        conn_ = session.pool().take_idle(key);
-        conn_reused_ = conn_ != nullptr;
-    }
-    if (!conn_) {
-        const DWORD limit = session.max_conns_per_server;
-        const auto deadline = net::Deadline::after_ms(owner_.settings().timeouts.connect);
-        if (DWORD e = session.pool().reserve(key, limit, deadline)) return e;
+    for (;;) {
+        if (keep_alive && (conn_ = session.pool().take_idle(key))) {
+            conn_reused_ = true;
+            break;
+        }
+        DWORD e = co_await io_.room(session.pool(), key, session.max_conns_per_server, deadline);
+        if (e == RequestIo::kPoolChanged) continue;
+        if (e) co_return e;
         conn_ = std::make_unique<Connection>();
         conn_->key = key;
-        if (DWORD e = connect_fresh(host_, port_)) {
+        e = co_await connect_fresh();
+        if (e) {
             drop_connection();
-            return e;
+            co_return e;
         }
+        break;
     }
     have_addresses_ = conn_->socket.local_address(local_) && conn_->socket.remote_address(remote_);
-    return ERROR_SUCCESS;
+    co_return ERROR_SUCCESS;
+}
+
+Task<DWORD> RequestEngine::write_all(const char* data, size_t len, net::Deadline deadline) {
+    net::Stream& s = conn_->socket;
+    while (len > 0) {
+        const net::IoResult r = s.write_some(data, len);
+        if (r.status == net::IoStatus::Done) {
+            data += r.n;
+            len -= r.n;
+            continue;
+        }
+        if (r.status == net::IoStatus::Failed) co_return r.error;
+        if (r.status == net::IoStatus::Closed) co_return ERROR_WINHTTP_CONNECTION_ERROR;
+        const short events = r.status == net::IoStatus::WantRead ? POLLIN : POLLOUT;
+        const DWORD e = co_await io_.ready(s.fd(), events, deadline);
+        if (e) co_return e;
+    }
+    co_return ERROR_SUCCESS;
 }
 
 // Sends head + optional body on a pooled or new connection; a pooled connection the server
 // closed meanwhile is replaced once.
-DWORD RequestEngine::transmit_request() {
+Task<DWORD> RequestEngine::transmit_request() {
     in_.clear();
-    in_off_ = 0;
     body_left_ = 0;
     message_done_ = false;
     decoding_ = false;
@@ -261,135 +322,164 @@ DWORD RequestEngine::transmit_request() {
     http1::serialize_request(sent_head_, wire);
     wire += optional_;
     for (int attempt = 0; attempt < 2; ++attempt) {
-        if (DWORD e = open_connection()) return e;
-        DWORD e = conn_->socket.write_all(wire.data(), wire.size(), send_deadline(), &cancel_);
-        if (e == ERROR_SUCCESS) return ERROR_SUCCESS;
+        DWORD e = co_await open_connection();
+        if (e) co_return e;
+        status(WINHTTP_CALLBACK_STATUS_SENDING_REQUEST);
+        e = co_await write_all(wire.data(), wire.size(), send_deadline());
+        if (e == ERROR_SUCCESS) {
+            DWORD sent = static_cast<DWORD>(wire.size());
+            status(WINHTTP_CALLBACK_STATUS_REQUEST_SENT, &sent, sizeof(sent), sizeof(sent));
+            co_return ERROR_SUCCESS;
+        }
         const bool retry = conn_reused_ && e == ERROR_WINHTTP_CONNECTION_ERROR;
         drop_connection();
-        if (!retry) return e;
+        if (!retry) co_return e;
     }
-    return ERROR_WINHTTP_CONNECTION_ERROR;
+    co_return ERROR_WINHTTP_CONNECTION_ERROR;
 }
 
-DWORD RequestEngine::write(const void* data, DWORD len, DWORD* written) {
+DWORD RequestEngine::check_write(DWORD len) const {
     if (state_ != State::AwaitingWrite || !conn_) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
     if (!app_chunked_ && len > body_left_to_write_) return ERROR_INVALID_PARAMETER;
+    return ERROR_SUCCESS;
+}
+
+Task<DWORD> RequestEngine::write(const void* data, DWORD len, DWORD* written) {
+    if (const DWORD e = check_write(len)) co_return e;
     body_streamed_ = true;
-    if (DWORD e = conn_->socket.write_all(static_cast<const char*>(data), len, send_deadline(),
-                                          &cancel_)) {
+    const DWORD e = co_await write_all(static_cast<const char*>(data), len, send_deadline());
+    if (e) {
         state_ = State::Failed;
         drop_connection();
-        return e;
+        co_return e;
     }
     if (written) *written = len;
     if (!app_chunked_) {
         body_left_to_write_ -= len;
         if (body_left_to_write_ == 0) state_ = State::Sent;
     }
-    return ERROR_SUCCESS;
+    co_return ERROR_SUCCESS;
 }
 
 // --- receiving -------------------------------------------------------------------------------
 
-DWORD RequestEngine::fill_input(const net::Deadline& deadline) {
-    if (in_off_ == in_.size()) {
-        in_.clear();
-        in_off_ = 0;
+// Reads what the socket has (at least one byte) into in_. kPeerClosed on an orderly close.
+Task<DWORD> RequestEngine::fill_input(net::Deadline deadline) {
+    net::Stream& s = conn_->socket;
+    status(WINHTTP_CALLBACK_STATUS_RECEIVING_RESPONSE);
+    for (;;) {
+        const net::IoResult r = s.read_some(in_.prepare(kReadChunk), kReadChunk);
+        if (r.status == net::IoStatus::Done) {
+            in_.len += r.n;
+            DWORD got = static_cast<DWORD>(r.n);
+            status(WINHTTP_CALLBACK_STATUS_RESPONSE_RECEIVED, &got, sizeof(got), sizeof(got));
+            co_return ERROR_SUCCESS;
+        }
+        if (r.status == net::IoStatus::Closed) co_return kPeerClosed;
+        if (r.status == net::IoStatus::Failed) co_return r.error;
+        const short events = r.status == net::IoStatus::WantWrite ? POLLOUT : POLLIN;
+        const DWORD e = co_await io_.ready(s.fd(), events, deadline);
+        if (e) co_return e;
     }
-    const size_t old = in_.size();
-    in_.resize(old + kReadChunk);
-    size_t n = 0;
-    DWORD e = conn_->socket.read_some(in_.data() + old, kReadChunk, n, deadline, &cancel_);
-    in_.resize(old + n);
-    if (e) return e;
-    return n == 0 ? kPeerClosed : ERROR_SUCCESS;
 }
 
-DWORD RequestEngine::read_head() {
+Task<DWORD> RequestEngine::read_head() {
     codecs_->parser.emplace(http1::ParseLimits{owner_.settings().max_response_header_size});
     codecs_->p().reset(method_ == "HEAD");
     unsigned informational = 0;
-    bool got_bytes = !in_.empty();
+    bool got_bytes = in_.unread() > 0;
     for (;;) {
-        if (in_off_ < in_.size()) {
-            auto step = codecs_->p().feed(in_.data() + in_off_, in_.size() - in_off_);
-            in_off_ += step.consumed;
-            if (step.event == http1::ParseEvent::Error) return step.error;
+        if (in_.unread() > 0) {
+            auto step = codecs_->p().feed(in_.unread_data(), in_.unread());
+            in_.off += step.consumed;
+            if (step.event == http1::ParseEvent::Error) co_return step.error;
             if (step.event == http1::ParseEvent::HeadComplete) {
                 const unsigned st = codecs_->p().head().status;
                 if (st >= 100 && st < 200 && st != 101) {
                     if (++informational > owner_.settings().max_status_continue)
-                        return ERROR_WINHTTP_INVALID_SERVER_RESPONSE;
+                        co_return ERROR_WINHTTP_INVALID_SERVER_RESPONSE;
                     DWORD code = st;
-                    owner_.notify(WINHTTP_CALLBACK_STATUS_INTERMEDIATE_RESPONSE, &code, sizeof(code));
+                    status(WINHTTP_CALLBACK_STATUS_INTERMEDIATE_RESPONSE, &code, sizeof(code),
+                           sizeof(code));
                     continue;  // MessageComplete follows at once
                 }
-                return ERROR_SUCCESS;
+                co_return ERROR_SUCCESS;
             }
-            if (step.event == http1::ParseEvent::MessageComplete) {  // end of a 1xx
+            if (step.event == http1::ParseEvent::MessageComplete)  // end of a 1xx
                 codecs_->p().reset(method_ == "HEAD");
-            }
             if (step.event != http1::ParseEvent::NeedMore) continue;
         }
         auto deadline = receive_deadline();
         if (!head_deadline_.infinite && (deadline.infinite || head_deadline_.at < deadline.at))
             deadline = head_deadline_;
-        DWORD e = fill_input(deadline);
+        const DWORD e = co_await fill_input(deadline);
+        // A pooled connection the server closed before answering: the caller retries once.
+        const bool stale = !got_bytes && conn_reused_ && !body_streamed_;
         if (e == kPeerClosed) {
-            // A pooled connection the server closed before answering: retry once, fresh.
-            if (!got_bytes && conn_reused_ && !body_streamed_) return ERROR_WINHTTP_RESEND_REQUEST;
+            if (stale) co_return ERROR_WINHTTP_RESEND_REQUEST;
             auto step = codecs_->p().finish();
-            return step.event == http1::ParseEvent::Error ? step.error
-                                                          : ERROR_WINHTTP_INVALID_SERVER_RESPONSE;
+            co_return step.event == http1::ParseEvent::Error ? step.error
+                                                             : ERROR_WINHTTP_INVALID_SERVER_RESPONSE;
         }
-        if (e == ERROR_WINHTTP_CONNECTION_ERROR && !got_bytes && conn_reused_ && !body_streamed_)
-            return ERROR_WINHTTP_RESEND_REQUEST;
-        if (e) return e;
+        if (e == ERROR_WINHTTP_CONNECTION_ERROR && stale) co_return ERROR_WINHTTP_RESEND_REQUEST;
+        if (e) co_return e;
         got_bytes = true;
     }
 }
 
-DWORD RequestEngine::receive_response() {
+DWORD RequestEngine::check_receive() const {
     if (state_ == State::AwaitingWrite && !app_chunked_) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
     if (state_ != State::Sent && state_ != State::AwaitingWrite)
         return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
+    return ERROR_SUCCESS;
+}
+
+Task<DWORD> RequestEngine::receive_response() {
+    if (const DWORD e = check_receive()) co_return e;
     state_ = State::Failed;
     for (;;) {
         head_deadline_ = net::Deadline::after_ms(owner_.settings().timeouts.receive_response);
-        DWORD e = read_head();
+        DWORD e = co_await read_head();
         if (e == ERROR_WINHTTP_RESEND_REQUEST) {
             drop_connection();
             conn_reused_ = false;
-            if ((e = transmit_request())) return e;
+            e = co_await transmit_request();
+            if (e) co_return e;
             continue;
         }
         if (e) {
             drop_connection();
-            return e;
+            co_return e;
         }
         store_cookies();
         bool followed = false;
-        if ((e = follow_redirect(followed))) {
+        e = co_await follow_redirect(followed);
+        if (e) {
             drop_connection();
-            return e;
+            co_return e;
         }
         if (!followed) break;
     }
     state_ = State::HeadersAvailable;
+    DWORD e = ERROR_SUCCESS;
+    if (!start_decoding(e)) co_return e;
+    co_return ERROR_SUCCESS;
+}
+
+// Sets up decompression when the app asked for it and the response is compressed.
+bool RequestEngine::start_decoding(DWORD& error) {
     const Settings& s = owner_.settings();
-    if (s.decompression) {
-        const std::string* ce = find_header(codecs_->p().head().headers, "Content-Encoding");
-        auto coding = ce ? http1::ContentDecoder::from_header(*ce) : http1::ContentDecoder::Coding::Identity;
-        const bool wanted = (coding == http1::ContentDecoder::Coding::Gzip &&
-                             (s.decompression & WINHTTP_DECOMPRESSION_FLAG_GZIP)) ||
-                            (coding == http1::ContentDecoder::Coding::Deflate &&
-                             (s.decompression & WINHTTP_DECOMPRESSION_FLAG_DEFLATE));
-        if (wanted) {
-            if (DWORD err = codecs_->decoder.init(coding)) return err;
-            decoding_ = true;
-        }
-    }
-    return ERROR_SUCCESS;
+    if (!s.decompression) return true;
+    const std::string* ce = find_header(codecs_->p().head().headers, "Content-Encoding");
+    using Coding = http1::ContentDecoder::Coding;
+    const Coding coding = ce ? http1::ContentDecoder::from_header(*ce) : Coding::Identity;
+    const bool wanted =
+        (coding == Coding::Gzip && (s.decompression & WINHTTP_DECOMPRESSION_FLAG_GZIP)) ||
+        (coding == Coding::Deflate && (s.decompression & WINHTTP_DECOMPRESSION_FLAG_DEFLATE));
+    if (!wanted) return true;
+    if ((error = codecs_->decoder.init(coding))) return false;
+    decoding_ = true;
+    return true;
 }
 
 void RequestEngine::store_cookies() {
@@ -399,32 +489,30 @@ void RequestEngine::store_cookies() {
             owner_.session().cookies().store(h.value, host_, target_);
 }
 
-DWORD RequestEngine::follow_redirect(bool& followed) {
+Task<DWORD> RequestEngine::follow_redirect(bool& followed) {
     followed = false;
     const Settings& s = owner_.settings();
-    const unsigned status = codecs_->p().head().status;
-    if (!is_redirect(status) || (s.disabled_features & WINHTTP_DISABLE_REDIRECTS) ||
+    const unsigned code = codecs_->p().head().status;
+    if (!is_redirect(code) || (s.disabled_features & WINHTTP_DISABLE_REDIRECTS) ||
         s.redirect_policy == WINHTTP_OPTION_REDIRECT_POLICY_NEVER)
-        return ERROR_SUCCESS;
+        co_return ERROR_SUCCESS;
     const std::string* location = find_header(codecs_->p().head().headers, "Location");
-    if (!location) return ERROR_SUCCESS;  // handed to the app as is
-    const bool keep_method = status == 307 || status == 308;
-    if (keep_method && body_streamed_) return ERROR_SUCCESS;  // body cannot be sent again
+    if (!location) co_return ERROR_SUCCESS;  // handed to the app as is
+    const bool keep_method = code == 307 || code == 308;
+    if (keep_method && body_streamed_) co_return ERROR_SUCCESS;  // body cannot be sent again
     ParsedUrl base;
-    if (crack_url(url(), base)) return ERROR_SUCCESS;
+    if (crack_url(url(), base)) co_return ERROR_SUCCESS;
+    const std::wstring new_url = resolve_reference(base, from_utf8(*location));
     ParsedUrl next;
-    if (crack_url(resolve_reference(base, from_utf8(*location)), next))
-        return ERROR_WINHTTP_REDIRECT_FAILED;
+    if (crack_url(new_url, next)) co_return ERROR_WINHTTP_REDIRECT_FAILED;
     const bool to_secure = next.scheme == INTERNET_SCHEME_HTTPS;
     if (secure_ && !to_secure &&
         s.redirect_policy == WINHTTP_OPTION_REDIRECT_POLICY_DISALLOW_HTTPS_TO_HTTP)
-        return ERROR_SUCCESS;
-    if (++redirects_ > s.max_redirects) return ERROR_WINHTTP_REDIRECT_FAILED;
+        co_return ERROR_SUCCESS;
+    if (++redirects_ > s.max_redirects) co_return ERROR_WINHTTP_REDIRECT_FAILED;
 
-    drain_body();
-    std::wstring new_url = resolve_reference(base, from_utf8(*location));
-    owner_.notify(WINHTTP_CALLBACK_STATUS_REDIRECT, new_url.data(),
-                  static_cast<DWORD>(new_url.size()));
+    co_await drain_body();
+    status_text(WINHTTP_CALLBACK_STATUS_REDIRECT, new_url);
     std::wstring host = next.host;
     if (host.size() > 2 && host.front() == L'[') host = host.substr(1, host.size() - 2);
     const std::string new_host = to_utf8(host);
@@ -438,43 +526,45 @@ DWORD RequestEngine::follow_redirect(bool& followed) {
     target_ = to_utf8(next.path.empty() ? L"/" : next.path);
     const auto hash = next.extra.find(L'#');
     target_ += to_utf8(next.extra.substr(0, hash));
-    if (!keep_method && (status == 303 ? method_ != "HEAD" : method_ == "POST")) {
+    if (!keep_method && (code == 303 ? method_ != "HEAD" : method_ == "POST")) {
         method_ = "GET";
         optional_.clear();
         total_len_ = 0;
         remove_header(app_headers_, "Content-Type");
         remove_header(app_headers_, "Content-Length");
     }
-    if (DWORD e = transmit_request()) return e;
+    const DWORD e = co_await transmit_request();
+    if (e) co_return e;
     followed = true;
-    return ERROR_SUCCESS;
+    co_return ERROR_SUCCESS;
 }
 
 // Reads the rest of a body we won't deliver, keeping the connection when it is small enough.
-DWORD RequestEngine::drain_body() {
+Task<DWORD> RequestEngine::drain_body() {
     uint64_t drained = 0;
     const uint64_t limit = owner_.settings().max_response_drain_size;
     while (conn_ && !message_done_) {
-        if (next_body_piece()) {
+        const DWORD e = co_await next_body_piece();
+        if (e) {
             drop_connection();
-            return ERROR_SUCCESS;
+            co_return ERROR_SUCCESS;
         }
         drained += body_left_;
         body_left_ = 0;
         if (drained > limit) drop_connection();
     }
-    return ERROR_SUCCESS;
+    co_return ERROR_SUCCESS;
 }
 
 // Makes the next piece of de-chunked body available in body_ptr_/body_left_, or marks the
-// message done. Returns an error when the connection or the framing fails.
-DWORD RequestEngine::next_body_piece() {
+// message done. Fails when the connection or the framing fails.
+Task<DWORD> RequestEngine::next_body_piece() {
     while (body_left_ == 0 && !message_done_) {
         // Fed even with no bytes left: the end of a body is known without another byte.
-        auto step = codecs_->p().feed(in_.data() + in_off_, in_.size() - in_off_);
-        in_off_ += step.consumed;
+        auto step = codecs_->p().feed(in_.unread_data(), in_.unread());
+        in_.off += step.consumed;
         switch (step.event) {
-            case http1::ParseEvent::Error: return step.error;
+            case http1::ParseEvent::Error: co_return step.error;
             case http1::ParseEvent::Body:
                 body_ptr_ = step.body;
                 body_left_ = step.body_len;
@@ -482,93 +572,105 @@ DWORD RequestEngine::next_body_piece() {
             case http1::ParseEvent::MessageComplete: finish_message(); continue;
             default: break;
         }
-        if (in_off_ < in_.size()) continue;
-        DWORD e = fill_input(receive_deadline());
+        if (in_.unread() > 0) continue;
+        const DWORD e = co_await fill_input(receive_deadline());
         if (e == kPeerClosed) {
             auto end = codecs_->p().finish();
-            if (end.event == http1::ParseEvent::Error) return end.error;
+            if (end.event == http1::ParseEvent::Error) co_return end.error;
             finish_message();
             continue;
         }
-        if (e) return e;
+        if (e) co_return e;
     }
-    return ERROR_SUCCESS;
+    co_return ERROR_SUCCESS;
 }
 
 // The response ended: hand a clean keep-alive connection back to the pool.
 void RequestEngine::finish_message() {
     message_done_ = true;
     if (!conn_) return;
-    const bool reusable = codecs_->p().keep_alive() && in_off_ == in_.size() &&
+    const bool reusable = codecs_->p().keep_alive() && in_.unread() == 0 &&
                           !(owner_.settings().disabled_features & WINHTTP_DISABLE_KEEP_ALIVE);
     if (!reusable) {
         drop_connection();
         return;
     }
     ++conn_->requests;
+    io_.forget_fd(conn_->socket.fd());
     owner_.session().pool().give_back(std::move(conn_));
 }
 
-void RequestEngine::drop_connection() {
+void RequestEngine::drop_connection(bool notify) {
     if (!conn_) return;
     const std::string key = conn_->key;
+    const bool open = notify && conn_->socket.valid();
+    io_.forget_fd(conn_->socket.fd());
+    if (open) status(WINHTTP_CALLBACK_STATUS_CLOSING_CONNECTION);
     conn_.reset();
+    if (open) status(WINHTTP_CALLBACK_STATUS_CONNECTION_CLOSED);
     owner_.session().pool().unreserve(key);
 }
 
-DWORD RequestEngine::decode_more() {
+Task<DWORD> RequestEngine::decode_more() {
     while (decoded_off_ == decoded_.size()) {
-        if (DWORD e = next_body_piece()) return e;
+        const DWORD e = co_await next_body_piece();
+        if (e) co_return e;
+        if (message_done_ && body_left_ == 0) {
+            decoded_.clear();
+            decoded_off_ = 0;
+            co_return codecs_->decoder.finish();
+        }
         decoded_.resize(kReadChunk);
         decoded_off_ = 0;
         size_t produced = 0;
         bool done = false;
         const char* in = body_ptr_;
         size_t in_len = body_left_;
-        if (message_done_ && body_left_ == 0) {
-            decoded_.clear();
-            return codecs_->decoder.finish();
-        }
-        if (DWORD e = codecs_->decoder.decode(in, in_len, decoded_.data(), decoded_.size(), produced, done))
-            return e;
+        const DWORD d =
+            codecs_->decoder.decode(in, in_len, decoded_.data(), decoded_.size(), produced, done);
+        if (d) co_return d;
         body_ptr_ = in;
         body_left_ = in_len;
         decoded_.resize(produced);
         if (done && produced == 0) {
             // Trailing bytes after the compressed stream are ignored.
             body_left_ = 0;
-            if (!message_done_) drain_body();
-            return ERROR_SUCCESS;
+            if (!message_done_) co_await drain_body();
+            co_return ERROR_SUCCESS;
         }
     }
+    co_return ERROR_SUCCESS;
+}
+
+DWORD RequestEngine::check_read() const {
+    if (state_ != State::HeadersAvailable && state_ != State::BodyDone)
+        return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
     return ERROR_SUCCESS;
 }
 
-DWORD RequestEngine::query_data_available(DWORD* available) {
-    if (state_ != State::HeadersAvailable && state_ != State::BodyDone)
-        return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
+Task<DWORD> RequestEngine::query_data_available(DWORD* available) {
+    if (const DWORD e = check_read()) co_return e;
     DWORD e;
     size_t n;
     if (decoding_) {
-        e = decode_more();
+        e = co_await decode_more();
         n = decoded_.size() - decoded_off_;
     } else {
-        e = next_body_piece();
+        e = co_await next_body_piece();
         n = body_left_;
     }
     if (e) {
         state_ = State::Failed;
         drop_connection();
-        return e;
+        co_return e;
     }
     if (n == 0) state_ = State::BodyDone;
     if (available) *available = static_cast<DWORD>(std::min<size_t>(n, 0xFFFFFFFFu));
-    return ERROR_SUCCESS;
+    co_return ERROR_SUCCESS;
 }
 
-DWORD RequestEngine::read(void* buffer, DWORD len, DWORD* read, bool fill_buffer) {
-    if (state_ != State::HeadersAvailable && state_ != State::BodyDone)
-        return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
+Task<DWORD> RequestEngine::read(void* buffer, DWORD len, DWORD* read, bool fill_buffer) {
+    if (const DWORD e = check_read()) co_return e;
     auto* out = static_cast<char*>(buffer);
     size_t done = 0;
     while (done < len) {
@@ -576,18 +678,18 @@ DWORD RequestEngine::read(void* buffer, DWORD len, DWORD* read, bool fill_buffer
         const char* src;
         size_t avail;
         if (decoding_) {
-            e = decode_more();
+            e = co_await decode_more();
             src = decoded_.data() + decoded_off_;
             avail = decoded_.size() - decoded_off_;
         } else {
-            e = next_body_piece();
+            e = co_await next_body_piece();
             src = body_ptr_;
             avail = body_left_;
         }
         if (e) {
             state_ = State::Failed;
             drop_connection();
-            return e;
+            co_return e;
         }
         if (avail == 0) {
             state_ = State::BodyDone;
@@ -603,12 +705,12 @@ DWORD RequestEngine::read(void* buffer, DWORD len, DWORD* read, bool fill_buffer
             body_left_ -= n;
         }
         // Without FILL_BUFFER a read returns what is at hand rather than wait for more.
-        if (!fill_buffer && in_off_ == in_.size() && body_left_ == 0 &&
+        if (!fill_buffer && in_.unread() == 0 && body_left_ == 0 &&
             (!decoding_ || decoded_off_ == decoded_.size()))
             break;
     }
     if (read) *read = static_cast<DWORD>(done);
-    return ERROR_SUCCESS;
+    co_return ERROR_SUCCESS;
 }
 
 }  // namespace winhttp

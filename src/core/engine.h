@@ -1,21 +1,23 @@
 // The request state machine: send headers -> write body -> receive headers -> read body,
 // with 1xx skipping, redirects, cookies, decompression and keep-alive hand-back.
 //
-//   Created ──send──► Sending ──► AwaitingWrite ──write*──► Sent ──receive──► HeadersAvailable
-//      ▲                              │ (declared body complete)                  │ read*
-//      └──────────── send again (new request on the same handle) ◄── BodyDone ◄───┘
+//   Created ──send──► AwaitingWrite ──write*──► Sent ──receive──► HeadersAvailable ──read*──┐
+//      ▲               (declared body complete)                                              │
+//      └──────────── send again (new request on the same handle) ◄── BodyDone ◄──────────────┘
 //   any state ──error──► Failed        any state ──close──► (cancelled, connection dropped)
 //
-// It never knows which thread it runs on. Each operation runs until it completes or fails; I/O
-// waits go through net::wait_ready with the handle's timeout and its cancel event, so a close
-// from another thread ends any wait at once with ERROR_WINHTTP_OPERATION_CANCELLED.
+// Written once as coroutines (core/task.h) and run in both modes: every wait goes through
+// RequestIo, which polls on the caller's thread for a synchronous handle and suspends onto the
+// event loop for an asynchronous one. The engine never knows which thread it runs on; one
+// operation runs at a time (the API layer guarantees it).
 #pragma once
 #include <winhttp.h>
 
-#include <atomic>
 #include <memory>
 #include <string>
 
+#include "async/request_io.h"
+#include "core/task.h"
 #include "http1/message.h"
 #include "net/conn_pool.h"
 #include "net/socket.h"
@@ -28,16 +30,21 @@ class RequestEngine {
 public:
     enum class State { Created, AwaitingWrite, Sent, HeadersAvailable, BodyDone, Failed, Count };
 
-    explicit RequestEngine(Request& owner);
+    RequestEngine(Request& owner, bool async);
     ~RequestEngine();
 
-    // Each returns ERROR_SUCCESS or the WinHTTP error code (see the API pages).
-    DWORD send(std::string_view extra_headers, const void* optional, DWORD optional_len,
-               DWORD total_len);
-    DWORD write(const void* data, DWORD len, DWORD* written);
-    DWORD receive_response();
-    DWORD query_data_available(DWORD* available);
-    DWORD read(void* buffer, DWORD len, DWORD* read, bool fill_buffer);
+    // Each completes with ERROR_SUCCESS or the WinHTTP error code (see the API pages). The
+    // check_* functions are the errors known before any I/O: the async API reports them at once.
+    Task<DWORD> send(std::string extra_headers, const void* optional, DWORD optional_len,
+                     DWORD total_len);
+    DWORD check_write(DWORD len) const;
+    Task<DWORD> write(const void* data, DWORD len, DWORD* written);
+    DWORD check_receive() const;
+    Task<DWORD> receive_response();
+    DWORD check_read() const;
+    Task<DWORD> query_data_available(DWORD* available);
+    Task<DWORD> read(void* buffer, DWORD len, DWORD* read, bool fill_buffer);
+
     DWORD add_headers(std::string_view headers, DWORD modifiers);
     DWORD add_headers_ex(DWORD modifiers, ULONGLONG flags, ULONGLONG reserved, DWORD count,
                          WINHTTP_EXTENDED_HEADER* headers);
@@ -46,8 +53,9 @@ public:
                            WINHTTP_HEADER_NAME* name, void* buffer, DWORD* len,
                            WINHTTP_EXTENDED_HEADER** headers, DWORD* count);
 
-    // From WinHttpCloseHandle, on any thread: aborts a blocked operation promptly.
-    void cancel() noexcept;
+    // From WinHttpCloseHandle, on any thread: aborts the operation in flight promptly.
+    void cancel() noexcept { io_.cancel(); }
+    RequestIo& io() noexcept { return io_; }
 
     std::wstring url() const;
     bool started() const noexcept { return state_ != State::Created; }
@@ -56,29 +64,44 @@ public:
     State state() const noexcept { return state_; }
 
 private:
-    // --- sending ---
-    DWORD open_connection();
-    DWORD connect_fresh(const std::string& host, unsigned short port);
-    void build_head(http1::RequestHead& head, DWORD content_length, bool has_length);
-    DWORD transmit_request();
-    // --- receiving ---
-    DWORD read_head();
-    DWORD fill_input(const net::Deadline& deadline);
-    DWORD next_body_piece();
-    DWORD follow_redirect(bool& followed);
-    DWORD drain_body();
-    void finish_message();
-    void drop_connection();
-    void store_cookies();
-    DWORD decode_more();
+    // Bytes read from the socket; [off, len) not parsed yet. Not zero-filled on growth.
+    struct InputBuffer {
+        std::unique_ptr<char[]> mem;
+        size_t cap = 0, off = 0, len = 0;
+        const char* unread_data() const { return mem.get() + off; }
+        size_t unread() const { return len - off; }
+        char* prepare(size_t n);  // room for n more bytes at the end
+        void clear() { off = len = 0; }
+    };
 
+    // --- sending ---
+    Task<DWORD> open_connection();
+    Task<DWORD> connect_fresh();
+    void build_head(http1::RequestHead& head, DWORD content_length, bool has_length);
+    Task<DWORD> transmit_request();
+    Task<DWORD> write_all(const char* data, size_t len, net::Deadline deadline);
+    // --- receiving ---
+    Task<DWORD> read_head();
+    Task<DWORD> fill_input(net::Deadline deadline);
+    Task<DWORD> next_body_piece();
+    Task<DWORD> follow_redirect(bool& followed);
+    Task<DWORD> drain_body();
+    Task<DWORD> decode_more();
+    bool start_decoding(DWORD& error);
+    void finish_message();
+    void drop_connection(bool notify = true);
+    void store_cookies();
+    const http1::RequestHead& head_for_query(http1::RequestHead& pending) const;
+
+    // Informational notifications; `bytes` is the payload size to copy if delivery is deferred.
+    void status(DWORD code, const void* info = nullptr, DWORD len = 0, size_t bytes = 0);
+    void status_text(DWORD code, const std::wstring& text);
     net::Deadline receive_deadline() const;
     net::Deadline send_deadline() const;
 
     Request& owner_;
+    RequestIo io_;
     State state_ = State::Created;
-    net::CancelEvent cancel_;
-    std::atomic<bool> cancelled_{false};
 
     // Where the request goes (changes on redirect).
     bool secure_ = false;
@@ -103,8 +126,7 @@ private:
     // The codecs live behind a pointer so this header stays light for the API layer.
     struct Codecs;
     std::unique_ptr<Codecs> codecs_;
-    std::string in_;            // bytes read from the socket
-    size_t in_off_ = 0;         // parsed up to here
+    InputBuffer in_;
     const char* body_ptr_ = nullptr;  // undelivered part of the current body piece
     size_t body_left_ = 0;
     bool message_done_ = false;

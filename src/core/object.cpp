@@ -12,6 +12,7 @@ Object::Object(HandleType type, Object* parent) : type_(type), parent_(parent) {
         std::lock_guard lock(parent_->cb_mutex_);
         cb_ = parent_->cb_;
         cb_flags_ = parent_->cb_flags_;
+        wanted_.store(cb_ ? cb_flags_ : 0, std::memory_order_relaxed);
     }
 }
 
@@ -30,6 +31,7 @@ WINHTTP_STATUS_CALLBACK Object::set_callback(WINHTTP_STATUS_CALLBACK fn, DWORD f
     WINHTTP_STATUS_CALLBACK previous = cb_;
     cb_ = fn;
     cb_flags_ = fn ? flags : 0;
+    wanted_.store(cb_flags_, std::memory_order_relaxed);
     if (!fn) {
         const auto self = std::this_thread::get_id();
         cb_idle_.wait(lock, [&] {

@@ -61,6 +61,10 @@ public:
     WINHTTP_STATUS_CALLBACK set_callback(WINHTTP_STATUS_CALLBACK fn, DWORD flags);
     WINHTTP_STATUS_CALLBACK callback() const;
     DWORD notify_flags() const;
+    // Lock-free pre-check for hot paths: does the current callback's mask select `status`?
+    bool wants(DWORD status) const noexcept {
+        return (wanted_.load(std::memory_order_relaxed) & status) != 0;
+    }
 
     // Delivers `status` to the application if a callback is set and its mask selects it.
     // The caller must hold a reference to this object.
@@ -98,6 +102,7 @@ private:
     std::condition_variable cb_idle_;
     WINHTTP_STATUS_CALLBACK cb_ = nullptr;
     DWORD cb_flags_ = 0;
+    std::atomic<DWORD> wanted_{0};  // cb_flags_ when a callback is set, else 0
     std::vector<std::thread::id> cb_running_;  // threads inside one of our callbacks
 };
 

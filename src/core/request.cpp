@@ -1,5 +1,7 @@
 #include "core/request.h"
 
+#include <cstring>
+
 #include "core/engine.h"
 
 namespace winhttp {
@@ -13,10 +15,76 @@ Request::Request(Connect& connect, std::string verb, std::string target, std::st
       referrer_(std::move(referrer)),
       accept_types_(std::move(accept_types)),
       flags_(flags),
-      engine_(std::make_unique<RequestEngine>(*this)) {}
+      async_(connect.session().async()),
+      engine_(std::make_unique<RequestEngine>(*this, async_)) {}
 
 Request::~Request() = default;
 
 void Request::on_close() { engine_->cancel(); }
+
+void Request::status(DWORD code, const void* info, DWORD len, size_t bytes) {
+    if (!async_ || !delivering_) {
+        if (async_) delivering_ = true;
+        notify(code, const_cast<void*>(info), len);
+        if (!async_) return;
+        // Whatever the callback started and completed meanwhile, in order, on this thread.
+        while (!deferred_.empty()) {
+            Deferred d = std::move(deferred_.front());
+            deferred_.pop_front();
+            notify(d.code, d.copy.empty() ? const_cast<void*>(d.info) : d.copy.data(), d.len);
+        }
+        delivering_ = false;
+        return;
+    }
+    Deferred d{code, info, len, {}};
+    if (bytes) {
+        d.copy.resize((bytes + 7) / 8);
+        std::memcpy(d.copy.data(), info, bytes);
+    }
+    deferred_.push_back(std::move(d));
+}
+
+Detached run_async(Ref<Object> keep, std::unique_ptr<AsyncOp> op, Task<DWORD> task);
+
+// The driver of one async operation; its frame owns the operation's task and result slot.
+Detached run_async(Ref<Object> keep, std::unique_ptr<AsyncOp> op, Task<DWORD> task) {
+    Request& r = as<Request>(*keep);
+    co_await r.engine().io().enter_strand();
+    const DWORD error = co_await task;
+    r.complete_async(*op, error);
+}
+
+void Request::start_async(std::unique_ptr<AsyncOp> op, Task<DWORD> task) {
+    run_async(Ref<Object>(this), std::move(op), std::move(task));
+}
+
+// WINHTTP_STATUS_CALLBACK page: what each completion carries.
+void Request::complete_async(const AsyncOp& op, DWORD error) {
+    busy_.store(false, std::memory_order_release);
+    if (error) {
+        WINHTTP_ASYNC_RESULT result{op.api, error};
+        status(WINHTTP_CALLBACK_STATUS_REQUEST_ERROR, &result, sizeof(result), sizeof(result));
+        return;
+    }
+    DWORD count = op.count;
+    switch (op.api) {
+        case API_SEND_REQUEST:
+            status(WINHTTP_CALLBACK_STATUS_SENDREQUEST_COMPLETE, nullptr, 0, 0);
+            break;
+        case API_RECEIVE_RESPONSE:
+            status(WINHTTP_CALLBACK_STATUS_HEADERS_AVAILABLE, nullptr, 0, 0);
+            break;
+        case API_QUERY_DATA_AVAILABLE:
+            status(WINHTTP_CALLBACK_STATUS_DATA_AVAILABLE, &count, sizeof(count), sizeof(count));
+            break;
+        case API_READ_DATA:
+            status(WINHTTP_CALLBACK_STATUS_READ_COMPLETE, op.buffer, count, 0);
+            break;
+        case API_WRITE_DATA:
+            status(WINHTTP_CALLBACK_STATUS_WRITE_COMPLETE, &count, sizeof(count), sizeof(count));
+            break;
+        default: break;
+    }
+}
 
 }  // namespace winhttp

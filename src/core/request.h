@@ -1,15 +1,26 @@
-// Request object (WinHttpOpenRequest): what the application asked for, plus its engine.
+// Request object (WinHttpOpenRequest): what the application asked for, plus its engine, plus
+// how an asynchronous request reports (completions and notifications through the callback).
 #pragma once
 #include <atomic>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "core/session.h"
+#include "core/task.h"
 
 namespace winhttp {
 
 class RequestEngine;
+
+// One asynchronous operation: which API started it (WINHTTP_ASYNC_RESULT.dwResult) and what
+// its completion reports.
+struct AsyncOp {
+    DWORD api = 0;             // API_SEND_REQUEST, API_READ_DATA, ...
+    DWORD count = 0;           // bytes available/read/written, filled by the engine
+    void* buffer = nullptr;    // ReadData's buffer, handed back in READ_COMPLETE
+};
 
 class Request final : public Object {
 public:
@@ -19,6 +30,7 @@ public:
 
     Connect& connect() const { return static_cast<Connect&>(*parent()); }
     Session& session() const { return connect().session(); }
+    bool async() const noexcept { return async_; }
     bool secure() const noexcept { return (flags_ & WINHTTP_FLAG_SECURE) != 0; }
     DWORD open_flags() const noexcept { return flags_; }
     const std::string& verb() const { return verb_; }
@@ -28,21 +40,46 @@ public:
     const std::vector<std::wstring>& accept_types() const { return accept_types_; }
 
     RequestEngine& engine() { return *engine_; }
-    // Set while an API call runs on this request (calls may not overlap).
+    // Set while an operation runs on this request (operations may not overlap). For an async
+    // operation it stays set until just before its completion callback.
     std::atomic<bool>& engine_busy() { return busy_; }
+
+    // Runs `task` on the request's strand and reports its end through the callback. The caller
+    // holds engine_busy(); it is released before the completion is delivered, so the callback
+    // may start the next operation.
+    void start_async(std::unique_ptr<AsyncOp> op, Task<DWORD> task);
+
+    // A notification from the engine. Sync handles: delivered now, on this thread. Async
+    // handles: delivered on the request's strand, deferred (payload copied, `bytes` long) when
+    // a callback of this request is already running further up the stack, so that callbacks
+    // never nest or run concurrently.
+    void status(DWORD code, const void* info, DWORD len, size_t bytes);
 
 protected:
     void on_close() override;
 
 private:
+    struct Deferred {
+        DWORD code;
+        const void* info;  // borrowed (ReadData's buffer) when copy is empty
+        DWORD len;
+        std::vector<std::uint64_t> copy;
+    };
+    friend Detached run_async(Ref<Object> keep, std::unique_ptr<AsyncOp> op, Task<DWORD> task);
+    void complete_async(const AsyncOp& op, DWORD error);
+
     std::string verb_;
     std::string target_;
     std::string version_;
     std::wstring referrer_;
     std::vector<std::wstring> accept_types_;
     DWORD flags_;
+    bool async_;
     std::unique_ptr<RequestEngine> engine_;
     std::atomic<bool> busy_{false};
+    // Strand-only state of async delivery.
+    bool delivering_ = false;
+    std::deque<Deferred> deferred_;
 };
 
 }  // namespace winhttp

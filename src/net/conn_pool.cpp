@@ -32,20 +32,49 @@ std::unique_ptr<Connection> ConnectionPool::take_idle(const std::string& key) {
     return nullptr;
 }
 
+// True when a slot can be taken now; an idle connection of this key is closed to make room.
+bool ConnectionPool::make_room(const std::string& key, DWORD limit) {
+    for (;;) {
+        if (limit == 0xFFFFFFFFu || in_use_[key] < limit) return true;
+        auto it = idle_.find(key);
+        if (it == idle_.end() || it->second.empty()) return false;
+        it->second.erase(it->second.begin());  // the oldest
+        --in_use_[key];
+    }
+}
+
+bool ConnectionPool::try_reserve_or_wait(const std::string& key, DWORD limit,
+                                         std::shared_ptr<OneShot> wake) {
+    std::lock_guard lock(mutex_);
+    if (make_room(key, limit)) {
+        ++in_use_[key];
+        return true;
+    }
+    waiters_[key].push_back(std::move(wake));
+    return false;
+}
+
+void ConnectionPool::wake_one(const std::string& key) {
+    for (;;) {
+        std::shared_ptr<OneShot> next;
+        {
+            std::lock_guard lock(mutex_);
+            auto it = waiters_.find(key);
+            if (it == waiters_.end() || it->second.empty()) return;
+            next = std::move(it->second.front());
+            it->second.pop_front();
+        }
+        if (next->fire()) return;  // revoked waiters gave up: try the next one
+    }
+}
+
 DWORD ConnectionPool::reserve(const std::string& key, DWORD limit, const net::Deadline& deadline) {
     std::unique_lock lock(mutex_);
-    auto has_room = [&] { return limit == 0xFFFFFFFFu || in_use_[key] < limit; };
-    while (!has_room()) {
-        // An idle connection of this key can make room: close the oldest.
-        auto it = idle_.find(key);
-        if (it != idle_.end() && !it->second.empty()) {
-            it->second.erase(it->second.begin());
-            --in_use_[key];
-            continue;
-        }
+    while (!make_room(key, limit)) {
         if (deadline.infinite) {
             freed_.wait(lock);
-        } else if (freed_.wait_until(lock, deadline.at) == std::cv_status::timeout && !has_room()) {
+        } else if (freed_.wait_until(lock, deadline.at) == std::cv_status::timeout &&
+                   !make_room(key, limit)) {
             return ERROR_WINHTTP_TIMEOUT;
         }
     }
@@ -54,15 +83,22 @@ DWORD ConnectionPool::reserve(const std::string& key, DWORD limit, const net::De
 }
 
 void ConnectionPool::unreserve(const std::string& key) {
-    std::lock_guard lock(mutex_);
-    if (in_use_[key] > 0) --in_use_[key];
-    freed_.notify_all();
+    {
+        std::lock_guard lock(mutex_);
+        if (in_use_[key] > 0) --in_use_[key];
+        freed_.notify_all();
+    }
+    wake_one(key);
 }
 
 void ConnectionPool::give_back(std::unique_ptr<Connection> conn) {
-    std::lock_guard lock(mutex_);
-    idle_[conn->key].push_back(std::move(conn));
-    freed_.notify_all();
+    const std::string key = conn->key;
+    {
+        std::lock_guard lock(mutex_);
+        idle_[key].push_back(std::move(conn));
+        freed_.notify_all();
+    }
+    wake_one(key);
 }
 
 }  // namespace winhttp

@@ -1,6 +1,7 @@
 // Keep-alive connection pool of a session, keyed by scheme, host, port and proxy.
 #pragma once
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "net/socket.h"
+#include "util/one_shot.h"
 
 namespace winhttp {
 
@@ -32,6 +34,12 @@ public:
     // Reserves a connection slot for `key` under `limit` (INFINITE = no limit), waiting up to
     // `deadline`. Returns ERROR_SUCCESS or ERROR_WINHTTP_TIMEOUT.
     DWORD reserve(const std::string& key, DWORD limit, const net::Deadline& deadline);
+    // Async form of reserve(): reserves and returns true when there is room; otherwise queues
+    // `wake`, fired once when a connection of `key` closes or goes idle, and returns false.
+    bool try_reserve_or_wait(const std::string& key, DWORD limit, std::shared_ptr<OneShot> wake);
+    // Fires the oldest still-armed waiter of `key`, if any.
+    void wake_one(const std::string& key);
+
     // Gives a reserved slot back (connection closed).
     void unreserve(const std::string& key);
 
@@ -43,6 +51,9 @@ private:
     std::condition_variable freed_;
     std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
     std::map<std::string, DWORD> in_use_;  // reserved slots per key (busy and idle)
+    std::map<std::string, std::deque<std::shared_ptr<OneShot>>> waiters_;
+
+    bool make_room(const std::string& key, DWORD limit);  // mutex_ held
 };
 
 }  // namespace winhttp

@@ -89,6 +89,25 @@ DWORD resolve(const std::string& host, unsigned short port, std::vector<Address>
     return ERROR_SUCCESS;
 }
 
+bool resolve_numeric(const std::string& host, unsigned short port, std::vector<Address>& out) {
+    Address a;
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&a.storage);
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&a.storage);
+    if (::inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(port);
+        a.len = sizeof(sockaddr_in);
+    } else if (::inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(port);
+        a.len = sizeof(sockaddr_in6);
+    } else {
+        return false;
+    }
+    out.assign(1, a);
+    return true;
+}
+
 Socket::Socket(Socket&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
 Socket& Socket::operator=(Socket&& o) noexcept {
     if (this != &o) {
@@ -104,7 +123,7 @@ void Socket::close() {
     fd_ = -1;
 }
 
-DWORD Socket::connect(const Address& addr, const Deadline& deadline, const CancelEvent* cancel) {
+DWORD Socket::start_connect(const Address& addr) {
     close();
     fd_ = ::socket(addr.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd_ < 0) return ERROR_WINHTTP_CANNOT_CONNECT;
@@ -112,44 +131,34 @@ DWORD Socket::connect(const Address& addr, const Deadline& deadline, const Cance
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     if (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr.storage), addr.len) == 0)
         return ERROR_SUCCESS;
-    if (errno != EINPROGRESS) return ERROR_WINHTTP_CANNOT_CONNECT;
-    if (DWORD e = wait_ready(fd_, POLLOUT, deadline, cancel)) return e;
+    return errno == EINPROGRESS ? ERROR_IO_PENDING : ERROR_WINHTTP_CANNOT_CONNECT;
+}
+
+DWORD Socket::finish_connect() {
     int err = 0;
     socklen_t len = sizeof(err);
     ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len);
     return err == 0 ? ERROR_SUCCESS : ERROR_WINHTTP_CANNOT_CONNECT;
 }
 
-DWORD Socket::write_all(const char* data, size_t len, const Deadline& deadline,
-                        const CancelEvent* cancel) {
-    while (len > 0) {
-        const ssize_t n = ::send(fd_, data, len, MSG_NOSIGNAL);
-        if (n > 0) {
-            data += n;
-            len -= static_cast<size_t>(n);
-            continue;
-        }
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (DWORD e = wait_ready(fd_, POLLOUT, deadline, cancel)) return e;
-            continue;
-        }
-        return ERROR_WINHTTP_CONNECTION_ERROR;
-    }
-    return ERROR_SUCCESS;
-}
-
-DWORD Socket::read_some(char* buf, size_t cap, size_t& n, const Deadline& deadline,
-                        const CancelEvent* cancel) {
+IoResult Socket::read_some(char* buf, size_t cap) {
     for (;;) {
         const ssize_t r = ::recv(fd_, buf, cap, 0);
-        if (r >= 0) {
-            n = static_cast<size_t>(r);
-            return ERROR_SUCCESS;
-        }
+        if (r > 0) return {IoStatus::Done, static_cast<size_t>(r), 0};
+        if (r == 0) return {IoStatus::Closed, 0, 0};
         if (errno == EINTR) continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK) return ERROR_WINHTTP_CONNECTION_ERROR;
-        if (DWORD e = wait_ready(fd_, POLLIN, deadline, cancel)) return e;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return {IoStatus::WantRead, 0, 0};
+        return {IoStatus::Failed, 0, ERROR_WINHTTP_CONNECTION_ERROR};
+    }
+}
+
+IoResult Socket::write_some(const char* data, size_t len) {
+    for (;;) {
+        const ssize_t n = ::send(fd_, data, len, MSG_NOSIGNAL);
+        if (n > 0) return {IoStatus::Done, static_cast<size_t>(n), 0};
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return {IoStatus::WantWrite, 0, 0};
+        return {IoStatus::Failed, 0, ERROR_WINHTTP_CONNECTION_ERROR};
     }
 }
 

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "net/stream.h"
+
 namespace winhttp::net {
 
 using Clock = std::chrono::steady_clock;
@@ -49,36 +51,32 @@ struct Address {
     std::wstring text() const;  // numeric form, for CONNECTING_TO_SERVER
 };
 
-// Resolves host:port (numeric literals included; brackets already stripped).
+// Resolves host:port (numeric literals included; brackets already stripped). Blocking.
 // Returns ERROR_SUCCESS or ERROR_WINHTTP_NAME_NOT_RESOLVED.
 DWORD resolve(const std::string& host, unsigned short port, std::vector<Address>& out);
+// Fills `out` and returns true when `host` is an IPv4/IPv6 literal (no lookup needed).
+bool resolve_numeric(const std::string& host, unsigned short port, std::vector<Address>& out);
 
-class Socket {
+// A non-blocking TCP socket. It never waits: the engine waits its own way (RequestIo).
+class Socket final : public Stream {
 public:
     Socket() = default;
     explicit Socket(int fd) : fd_(fd) {}
     Socket(Socket&& o) noexcept;
     Socket& operator=(Socket&& o) noexcept;
-    ~Socket();
+    ~Socket() override;
 
     bool valid() const { return fd_ >= 0; }
-    int fd() const { return fd_; }
+    int fd() const override { return fd_; }
     void close();
 
-    // Connects to one address. Returns ERROR_SUCCESS, ERROR_WINHTTP_CANNOT_CONNECT,
-    // ERROR_WINHTTP_TIMEOUT or ERROR_WINHTTP_OPERATION_CANCELLED.
-    DWORD connect(const Address& addr, const Deadline& deadline, const CancelEvent* cancel);
+    // Starts connecting to one address: ERROR_SUCCESS (connected), ERROR_IO_PENDING (wait
+    // for POLLOUT, then finish_connect) or ERROR_WINHTTP_CANNOT_CONNECT.
+    DWORD start_connect(const Address& addr);
+    DWORD finish_connect();
 
-    // Writes all of `data`. Returns ERROR_SUCCESS, ERROR_WINHTTP_CONNECTION_ERROR,
-    // ERROR_WINHTTP_TIMEOUT or ERROR_WINHTTP_OPERATION_CANCELLED.
-    DWORD write_all(const char* data, size_t len, const Deadline& deadline,
-                    const CancelEvent* cancel);
-
-    // Reads at least one byte (n > 0) or reports the peer's orderly close (n == 0).
-    // Returns ERROR_SUCCESS, ERROR_WINHTTP_CONNECTION_ERROR, ERROR_WINHTTP_TIMEOUT or
-    // ERROR_WINHTTP_OPERATION_CANCELLED.
-    DWORD read_some(char* buf, size_t cap, size_t& n, const Deadline& deadline,
-                    const CancelEvent* cancel);
+    IoResult read_some(char* buf, size_t cap) override;
+    IoResult write_some(const char* data, size_t len) override;
 
     // True when an idle connection has been closed or written to by the peer (stale).
     bool idle_peer_activity() const;

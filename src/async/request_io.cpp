@@ -1,0 +1,215 @@
+#include "async/request_io.h"
+
+#include <poll.h>
+
+#include <asio/bind_executor.hpp>
+#include <asio/post.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
+#include <mutex>
+
+#include "async/reactor.h"
+#include "core/object.h"
+#include "core/ref.h"
+#include "net/conn_pool.h"
+#include "util/one_shot.h"
+
+namespace winhttp {
+
+// State of an async request's waits; touched only on the strand.
+struct RequestIo::Async {
+    explicit Async(RequestIo& owner_io)
+        : io(owner_io),
+          strand(asio::make_strand(Reactor::get().loop())),
+          desc(strand),
+          timer(strand) {}
+
+    Ref<Object> keep() { return Ref<Object>(&io.owner_); }
+
+    // Starts a wait: the coroutine `h` resumes with *result once finish() runs for this `gen`.
+    unsigned begin(std::coroutine_handle<> h, DWORD* result, const net::Deadline& deadline) {
+        waiter = h;
+        result_slot = result;
+        const unsigned g = ++gen;
+        if (!deadline.infinite) {
+            timer.expires_at(deadline.at);
+            timer.async_wait([k = keep(), this, g](const asio::error_code& ec) {
+                if (!ec) finish(g, ERROR_WINHTTP_TIMEOUT);
+            });
+        }
+        return g;
+    }
+
+    void finish(unsigned g, DWORD r) {
+        if (g != gen || !waiter) return;  // a stale completion of an earlier wait
+        ++gen;
+        timer.cancel();
+        if (desc.is_open()) desc.cancel();
+        if (job) std::exchange(job, nullptr)->revoke();
+        *result_slot = r;
+        std::exchange(waiter, nullptr).resume();
+    }
+
+    // finish() from outside the current call stack (never resume inside await_suspend).
+    void finish_later(unsigned g, DWORD r) {
+        asio::post(strand, [k = keep(), this, g, r] { finish(g, r); });
+    }
+
+    RequestIo& io;
+    asio::strand<asio::io_context::executor_type> strand;
+    asio::posix::stream_descriptor desc;
+    asio::steady_timer timer;
+    std::coroutine_handle<> waiter;
+    DWORD* result_slot = nullptr;
+    unsigned gen = 0;
+    std::shared_ptr<OneShot> job;  // pending lookup or pool wait
+};
+
+RequestIo::RequestIo(Object& owner, bool async) : owner_(owner), async_(async) {
+    if (async_) a_ = std::make_unique<Async>(*this);
+    else cancel_event_ = new net::CancelEvent();
+}
+
+RequestIo::~RequestIo() {
+    if (a_ && a_->desc.is_open()) a_->desc.release();
+    delete cancel_event_;
+}
+
+void RequestIo::cancel() noexcept {
+    cancelled_.store(true, std::memory_order_release);
+    if (!async_) {
+        cancel_event_->signal();
+        return;
+    }
+    Async* a = a_.get();
+    asio::post(a->strand, [k = a->keep(), a] { a->finish(a->gen, ERROR_WINHTTP_OPERATION_CANCELLED); });
+}
+
+bool RequestIo::StrandEntry::await_ready() const noexcept {
+    return !io.async_ || io.a_->strand.running_in_this_thread();
+}
+
+void RequestIo::StrandEntry::await_suspend(std::coroutine_handle<> h) {
+    asio::post(io.a_->strand, [k = io.a_->keep(), h] { h.resume(); });
+}
+
+void RequestIo::forget_fd(int fd) noexcept {
+    if (!a_ || !a_->desc.is_open() || a_->desc.native_handle() != fd) return;
+    a_->desc.release();  // deregisters without closing: the Socket owns the descriptor
+}
+
+// --- readiness -------------------------------------------------------------------------------
+
+RequestIo::ReadyWait RequestIo::ready(int fd, short events, net::Deadline deadline) {
+    return ReadyWait{*this, fd, events, deadline};
+}
+
+bool RequestIo::ReadyWait::await_ready() {
+    if (io.cancelled()) {
+        result = ERROR_WINHTTP_OPERATION_CANCELLED;
+        return true;
+    }
+    if (io.async_) return false;
+    result = net::wait_ready(fd, events, deadline, io.cancel_event_);
+    return true;
+}
+
+void RequestIo::suspend_ready(std::coroutine_handle<> h, DWORD* result, int fd, short events,
+                              const net::Deadline& deadline) {
+    Async& a = *a_;
+    const unsigned g = a.begin(h, result, deadline);
+    if (a.desc.is_open() && a.desc.native_handle() != fd) a.desc.release();
+    if (!a.desc.is_open()) {
+        asio::error_code ec;
+        a.desc.assign(fd, ec);
+        if (ec) return a.finish_later(g, ERROR_WINHTTP_CONNECTION_ERROR);
+    }
+    const auto type = (events & POLLOUT) ? asio::posix::descriptor_base::wait_write
+                                         : asio::posix::descriptor_base::wait_read;
+    a.desc.async_wait(type, [k = a.keep(), &a, g](const asio::error_code& ec) {
+        if (ec == asio::error::operation_aborted) return;
+        a.finish(g, ec ? ERROR_WINHTTP_CONNECTION_ERROR : ERROR_SUCCESS);
+    });
+}
+
+// --- name lookup -----------------------------------------------------------------------------
+
+RequestIo::ResolveWait RequestIo::resolve(std::string host, unsigned short port,
+                                          std::vector<net::Address>& out,
+                                          net::Deadline deadline) {
+    return ResolveWait{*this, std::move(host), port, &out, deadline};
+}
+
+bool RequestIo::ResolveWait::await_ready() {
+    if (io.cancelled()) {
+        result = ERROR_WINHTTP_OPERATION_CANCELLED;
+        return true;
+    }
+    // Literals need no lookup; sync handles look up on the caller's thread.
+    if (net::resolve_numeric(host, port, *out)) return true;
+    if (io.async_) return false;
+    result = net::resolve(host, port, *out);
+    return true;
+}
+
+void RequestIo::suspend_resolve(std::coroutine_handle<> h, DWORD* result, const std::string& host,
+                                unsigned short port, std::vector<net::Address>* out,
+                                const net::Deadline& deadline) {
+    Async& a = *a_;
+    const unsigned g = a.begin(h, result, deadline);
+    auto job = std::make_shared<OneShot>();
+    auto found = std::make_shared<std::pair<DWORD, std::vector<net::Address>>>();
+    job->arm([k = a.keep(), &a, g, out, found] {
+        asio::post(a.strand, [k, &a, g, out, found] {
+            if (g != a.gen) return;
+            *out = std::move(found->second);
+            a.finish(g, found->first);
+        });
+    });
+    a.job = job;
+    asio::post(Reactor::get().lookups(), [job, found, host, port] {
+        found->first = net::resolve(host, port, found->second);
+        job->fire();
+    });
+}
+
+// --- connection slots ------------------------------------------------------------------------
+
+RequestIo::RoomWait RequestIo::room(ConnectionPool& pool, std::string key, DWORD limit,
+                                    net::Deadline deadline) {
+    return RoomWait{*this, pool, std::move(key), limit, deadline};
+}
+
+bool RequestIo::RoomWait::await_ready() {
+    if (io.cancelled()) {
+        result = ERROR_WINHTTP_OPERATION_CANCELLED;
+        return true;
+    }
+    if (io.async_) return false;
+    result = pool.reserve(key, limit, deadline);
+    return true;
+}
+
+void RequestIo::suspend_room(std::coroutine_handle<> h, DWORD* result, ConnectionPool& pool,
+                             const std::string& key, DWORD limit, const net::Deadline& deadline) {
+    Async& a = *a_;
+    const unsigned g = a.begin(h, result, deadline);
+    auto ticket = std::make_shared<OneShot>();
+    ticket->arm([k = a.keep(), &a, g, &pool, key] {
+        asio::post(a.strand, [k, &a, g, &pool, key] {
+            if (g != a.gen) {
+                pool.wake_one(key);  // we gave up meanwhile: pass the wake-up on
+                return;
+            }
+            a.finish(g, kPoolChanged);
+        });
+    });
+    a.job = ticket;
+    if (pool.try_reserve_or_wait(key, limit, ticket)) {
+        ticket->revoke();
+        a.finish_later(g, ERROR_SUCCESS);
+    }
+}
+
+}  // namespace winhttp

@@ -1,0 +1,122 @@
+// How a request waits. The engine co_awaits these; it never knows which mode it runs in.
+//
+//   synchronous handle: await_ready() does the wait on the caller's thread (poll with the
+//     handle's timeout and a cancel eventfd) and the coroutine never suspends.
+//   asynchronous handle: the coroutine suspends; the event loop resumes it on the request's
+//     strand when the socket is ready, the deadline passes, the lookup ends, or the request is
+//     cancelled. Everything of one request (engine code, callbacks) runs on that strand.
+#pragma once
+#include <winhttp.h>
+
+#include <atomic>
+#include <coroutine>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "net/socket.h"
+
+namespace winhttp {
+
+class Object;
+class ConnectionPool;
+
+class RequestIo {
+public:
+    RequestIo(Object& owner, bool async);
+    ~RequestIo();
+    RequestIo(const RequestIo&) = delete;
+    RequestIo& operator=(const RequestIo&) = delete;
+
+    bool async() const noexcept { return async_; }
+    bool cancelled() const noexcept { return cancelled_.load(std::memory_order_acquire); }
+    // Any thread: ends the current wait (and every later one) with OPERATION_CANCELLED.
+    void cancel() noexcept;
+    // Moves the awaiting coroutine onto the request's strand (no-op when already there or
+    // for a sync handle).
+    struct StrandEntry {
+        RequestIo& io;
+        bool await_ready() const noexcept;
+        void await_suspend(std::coroutine_handle<> h);
+        void await_resume() const noexcept {}
+    };
+    StrandEntry enter_strand() { return StrandEntry{*this}; }
+    // Async only: the socket `fd` is leaving the request (closed or pooled); stop watching it.
+    void forget_fd(int fd) noexcept;
+
+    // Socket readiness (POLLIN/POLLOUT). Result: ERROR_SUCCESS, ERROR_WINHTTP_TIMEOUT,
+    // ERROR_WINHTTP_OPERATION_CANCELLED.
+    struct ReadyWait;
+    ReadyWait ready(int fd, short events, net::Deadline deadline);
+    // Name lookup. Result: ERROR_SUCCESS, ERROR_WINHTTP_NAME_NOT_RESOLVED, _TIMEOUT, _CANCELLED.
+    struct ResolveWait;
+    ResolveWait resolve(std::string host, unsigned short port, std::vector<net::Address>& out,
+                        net::Deadline deadline);
+    // A connection slot of `key` under `limit`. Result: ERROR_SUCCESS when a slot is reserved,
+    // kPoolChanged when a connection went idle or closed (look for an idle one, then wait
+    // again), ERROR_WINHTTP_TIMEOUT, ERROR_WINHTTP_OPERATION_CANCELLED.
+    static constexpr DWORD kPoolChanged = 0xE0F00002u;
+    struct RoomWait;
+    RoomWait room(ConnectionPool& pool, std::string key, DWORD limit, net::Deadline deadline);
+
+private:
+    struct Async;
+    friend struct Async;
+    void suspend_ready(std::coroutine_handle<> h, DWORD* result, int fd, short events,
+                       const net::Deadline& deadline);
+    void suspend_resolve(std::coroutine_handle<> h, DWORD* result, const std::string& host,
+                         unsigned short port, std::vector<net::Address>* out,
+                         const net::Deadline& deadline);
+    void suspend_room(std::coroutine_handle<> h, DWORD* result, ConnectionPool& pool,
+                      const std::string& key, DWORD limit, const net::Deadline& deadline);
+
+    Object& owner_;
+    const bool async_;
+    std::atomic<bool> cancelled_{false};
+    net::CancelEvent* cancel_event_ = nullptr;  // sync handles
+    std::unique_ptr<Async> a_;                  // async handles
+};
+
+struct RequestIo::ReadyWait {
+    RequestIo& io;
+    int fd;
+    short events;
+    net::Deadline deadline;
+    DWORD result = ERROR_SUCCESS;
+    bool await_ready();
+    void await_suspend(std::coroutine_handle<> h) {
+        io.suspend_ready(h, &result, fd, events, deadline);
+    }
+    DWORD await_resume() const noexcept { return result; }
+};
+
+struct RequestIo::ResolveWait {
+    RequestIo& io;
+    std::string host;
+    unsigned short port;
+    std::vector<net::Address>* out;
+    net::Deadline deadline;
+    DWORD result = ERROR_SUCCESS;
+    bool await_ready();
+    void await_suspend(std::coroutine_handle<> h) {
+        io.suspend_resolve(h, &result, host, port, out, deadline);
+    }
+    DWORD await_resume() const noexcept { return result; }
+};
+
+struct RequestIo::RoomWait {
+    RequestIo& io;
+    ConnectionPool& pool;
+    std::string key;
+    DWORD limit;
+    net::Deadline deadline;
+    DWORD result = ERROR_SUCCESS;
+    bool await_ready();
+    void await_suspend(std::coroutine_handle<> h) {
+        io.suspend_room(h, &result, pool, key, limit, deadline);
+    }
+    DWORD await_resume() const noexcept { return result; }
+};
+
+}  // namespace winhttp

@@ -1,0 +1,34 @@
+// A byte stream over a non-blocking socket: plain TCP or TLS. Calls never wait; they say what
+// to wait for, and the request engine waits its own way (poll on the caller's thread for sync
+// handles, the event loop for async ones).
+#pragma once
+#include <winhttp.h>
+
+#include <cstddef>
+
+namespace winhttp::net {
+
+enum class IoStatus {
+    Done,       // n bytes moved (n > 0)
+    WantRead,   // wait until the socket is readable, then call again
+    WantWrite,  // wait until the socket is writable, then call again
+    Closed,     // orderly end of stream from the peer (reads only)
+    Failed,     // `error` holds the WinHTTP error code
+};
+
+struct IoResult {
+    IoStatus status = IoStatus::Done;
+    size_t n = 0;
+    DWORD error = 0;
+};
+
+class Stream {
+public:
+    virtual ~Stream() = default;
+    // The socket to wait on.
+    virtual int fd() const = 0;
+    virtual IoResult read_some(char* buf, size_t cap) = 0;
+    virtual IoResult write_some(const char* data, size_t len) = 0;
+};
+
+}  // namespace winhttp::net
