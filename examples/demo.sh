@@ -9,3 +9,5 @@ echo "== handle tree: creation and close trace =="
 if [ -x "$BUILD/tools/whttp/whttp" ] && [ -x "$(dirname "$0")/whttp_demo.sh" ]; then
   "$(dirname "$0")/whttp_demo.sh" "$BUILD"
 fi
+echo "== async download: callback trace, then a cancel in mid-body =="
+"$(dirname "$0")/async_demo.sh" "$BUILD"

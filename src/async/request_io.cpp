@@ -125,6 +125,11 @@ void RequestIo::suspend_ready(std::coroutine_handle<> h, DWORD* result, int fd, 
         a.desc.assign(fd, ec);
         if (ec) return a.finish_later(g, ERROR_WINHTTP_CONNECTION_ERROR);
     }
+    // The loop watches sockets edge-triggered: a socket that is ready already (a short-I/O
+    // build's simulated EAGAIN, or bytes that arrived since the call that said EAGAIN) may
+    // never signal again, so look once before waiting.
+    pollfd now{fd, events, 0};
+    if (::poll(&now, 1, 0) > 0) return a.finish_later(g, ERROR_SUCCESS);
     const auto type = (events & POLLOUT) ? asio::posix::descriptor_base::wait_write
                                          : asio::posix::descriptor_base::wait_read;
     a.desc.async_wait(type, [k = a.keep(), &a, g](const asio::error_code& ec) {

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <utility>
 
+#include "net/sys_io.h"
 #include "util/wide.h"
 
 namespace winhttp::net {
@@ -143,7 +144,7 @@ DWORD Socket::finish_connect() {
 
 IoResult Socket::read_some(char* buf, size_t cap) {
     for (;;) {
-        const ssize_t r = ::recv(fd_, buf, cap, 0);
+        const ssize_t r = sys_recv(fd_, buf, cap, 0);
         if (r > 0) return {IoStatus::Done, static_cast<size_t>(r), 0};
         if (r == 0) return {IoStatus::Closed, 0, 0};
         if (errno == EINTR) continue;
@@ -154,7 +155,7 @@ IoResult Socket::read_some(char* buf, size_t cap) {
 
 IoResult Socket::write_some(const char* data, size_t len) {
     for (;;) {
-        const ssize_t n = ::send(fd_, data, len, MSG_NOSIGNAL);
+        const ssize_t n = sys_send(fd_, data, len, MSG_NOSIGNAL);
         if (n > 0) return {IoStatus::Done, static_cast<size_t>(n), 0};
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return {IoStatus::WantWrite, 0, 0};
