@@ -4,7 +4,7 @@ Run: python3 docs/gen_status.py > docs/STATUS-options.md (then paste), or edit t
 import re, sys
 
 DONE = {  # option -> note (done and tested)
-    "CALLBACK": "", "RESOLVE_TIMEOUT": "stored; resolution is getaddrinfo (not yet interruptible)",
+    "CALLBACK": "", "RESOLVE_TIMEOUT": "async: enforced; sync: stored (getaddrinfo on the calling thread)",
     "CONNECT_TIMEOUT": "per address", "CONNECT_RETRIES": "stored; one attempt per resolved address",
     "SEND_TIMEOUT": "", "RECEIVE_TIMEOUT": "", "RECEIVE_RESPONSE_TIMEOUT": "",
     "HANDLE_TYPE": "", "READ_BUFFER_SIZE": "deprecated: stored, no effect",
@@ -14,7 +14,7 @@ DONE = {  # option -> note (done and tested)
     "MAX_CONNS_PER_SERVER": "", "REDIRECT_POLICY": "", "MAX_HTTP_AUTOMATIC_REDIRECTS": "",
     "MAX_HTTP_STATUS_CONTINUE": "", "MAX_RESPONSE_HEADER_SIZE": "", "MAX_RESPONSE_DRAIN_SIZE": "",
     "DECOMPRESSION": "gzip, deflate", "CONNECTION_INFO": "", "HTTP_PROTOCOL_USED": "always 0 (HTTP/1.x)",
-    "WORKER_THREAD_COUNT": "NULL handle; stored (async engine not yet)", "HTTP_VERSION": "NULL handle; 1.0/1.1",
+    "WORKER_THREAD_COUNT": "NULL handle; sets the async worker threads when set before the first async request", "HTTP_VERSION": "NULL handle; 1.0/1.1",
 }
 PARTIAL = {
     "SECURITY_FLAGS": "stored and validated; no TLS yet",
