@@ -151,11 +151,41 @@ bool RequestIo::ResolveWait::await_ready() {
         result = ERROR_WINHTTP_OPERATION_CANCELLED;
         return true;
     }
-    // Literals need no lookup; sync handles look up on the caller's thread.
+    // Literals need no lookup; sync handles look up on the caller's thread, or on the lookup
+    // pool when a resolve timeout bounds the wait.
     if (net::resolve_numeric(host, port, *out)) return true;
     if (io.async_) return false;
-    result = net::resolve(host, port, *out);
+    result = deadline.infinite ? net::resolve(host, port, *out)
+                               : io.resolve_bounded(host, port, *out, deadline);
     return true;
+}
+
+// getaddrinfo cannot be interrupted: run it on the lookup pool and wait for its end, the
+// deadline or a close, whichever comes first. A lookup that loses the race finishes alone.
+DWORD RequestIo::resolve_bounded(const std::string& host, unsigned short port,
+                                 std::vector<net::Address>& out, const net::Deadline& deadline) {
+    struct Lookup {
+        net::CancelEvent done;  // signalled when the lookup ends
+        std::mutex m;           // the eventfd wakes us; the mutex orders the data
+        DWORD result = ERROR_WINHTTP_NAME_NOT_RESOLVED;
+        std::vector<net::Address> found;
+    };
+    auto lookup = std::make_shared<Lookup>();
+    asio::post(Reactor::get().lookups(), [lookup, host, port] {
+        std::vector<net::Address> found;
+        const DWORD r = net::resolve(host, port, found);
+        {
+            std::lock_guard lock(lookup->m);
+            lookup->result = r;
+            lookup->found = std::move(found);
+        }
+        lookup->done.signal();
+    });
+    const DWORD e = net::wait_ready(lookup->done.fd(), POLLIN, deadline, cancel_event_);
+    if (e) return e;
+    std::lock_guard lock(lookup->m);
+    out = std::move(lookup->found);
+    return lookup->result;
 }
 
 void RequestIo::suspend_resolve(std::coroutine_handle<> h, DWORD* result, const std::string& host,

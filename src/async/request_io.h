@@ -63,6 +63,8 @@ public:
 private:
     struct Async;
     friend struct Async;
+    DWORD resolve_bounded(const std::string& host, unsigned short port,
+                          std::vector<net::Address>& out, const net::Deadline& deadline);
     void suspend_ready(std::coroutine_handle<> h, DWORD* result, int fd, short events,
                        const net::Deadline& deadline);
     void suspend_resolve(std::coroutine_handle<> h, DWORD* result, const std::string& host,
