@@ -9,7 +9,11 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Build + test dependencies (Debian 12 package names).
 DEPS := build-essential cmake pkg-config python3 nginx-light \
         libssl-dev zlib1g-dev node-llhttp libasio-dev \
-        libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
+        libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev openssl
+
+# Benchmark-only dependencies (make bench): libcurl is the reference, valgrind counts instructions.
+BENCH_DEPS := libcurl4-openssl-dev valgrind libbenchmark-dev nginx-light openssl util-linux python3
+BENCH_BUILD ?= build-bench
 
 .PHONY: deps build demo test test-asan test-tsan fuzz bench install clean format
 
@@ -53,6 +57,21 @@ fuzz: deps
 	  -DWINHTTP_BUILD_FUZZERS=ON -DWINHTTP_BUILD_TESTS=OFF -DWINHTTP_SANITIZE=address,undefined
 	cmake --build build-fuzz -j $(JOBS)
 	./fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
+# Benchmarks against libcurl (issue 6): bench/run.py writes bench/results.md.
+# BENCH_QUICK=1 make bench is a quick smoke run; see bench/README.md for the other knobs.
+bench: deps
+	@missing=""; for p in $(BENCH_DEPS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	else echo "bench deps: all present"; fi
+	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DWINHTTP_BUILD_BENCH=ON -DWINHTTP_BUILD_TESTS=OFF
+	cmake --build $(BENCH_BUILD) -j $(JOBS) --target bench_winhttp bench_curl bench_micro
+	python3 bench/run.py --build $(BENCH_BUILD)
 
 install: build
 	cmake --install $(BUILD) --prefix $(or $(PREFIX),/usr/local)

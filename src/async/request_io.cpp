@@ -68,18 +68,28 @@ struct RequestIo::Async {
 
 RequestIo::RequestIo(Object& owner, bool async) : owner_(owner), async_(async) {
     if (async_) a_ = std::make_unique<Async>(*this);
-    else cancel_event_ = new net::CancelEvent();
+
 }
 
 RequestIo::~RequestIo() {
     if (a_ && a_->desc.is_open()) a_->desc.release();
-    delete cancel_event_;
+    delete cancel_event_.load();
+}
+
+net::CancelEvent* RequestIo::cancel_event() {
+    net::CancelEvent* e = cancel_event_.load(std::memory_order_seq_cst);
+    if (e) return e;
+    auto* made = new net::CancelEvent();
+    if (cancel_event_.compare_exchange_strong(e, made, std::memory_order_seq_cst)) return made;
+    delete made;  // another thread of ours made it first
+    return e;
 }
 
 void RequestIo::cancel() noexcept {
-    cancelled_.store(true, std::memory_order_release);
+    cancelled_.store(true, std::memory_order_seq_cst);
     if (!async_) {
-        cancel_event_->signal();
+        // A waiter that has no event yet sees cancelled_ once it has made one (both seq_cst).
+        if (net::CancelEvent* e = cancel_event_.load(std::memory_order_seq_cst)) e->signal();
         return;
     }
     Async* a = a_.get();
@@ -111,7 +121,9 @@ bool RequestIo::ReadyWait::await_ready() {
         return true;
     }
     if (io.async_) return false;
-    result = net::wait_ready(fd, events, deadline, io.cancel_event_);
+    net::CancelEvent* cancel = io.cancel_event();
+    result = io.cancelled() ? ERROR_WINHTTP_OPERATION_CANCELLED
+                            : net::wait_ready(fd, events, deadline, cancel);
     return true;
 }
 
@@ -181,7 +193,9 @@ DWORD RequestIo::resolve_bounded(const std::string& host, unsigned short port,
         }
         lookup->done.signal();
     });
-    const DWORD e = net::wait_ready(lookup->done.fd(), POLLIN, deadline, cancel_event_);
+    net::CancelEvent* cancel = cancel_event();
+    if (cancelled()) return ERROR_WINHTTP_OPERATION_CANCELLED;
+    const DWORD e = net::wait_ready(lookup->done.fd(), POLLIN, deadline, cancel);
     if (e) return e;
     std::lock_guard lock(lookup->m);
     out = std::move(lookup->found);

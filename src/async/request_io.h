@@ -30,7 +30,7 @@ public:
     RequestIo& operator=(const RequestIo&) = delete;
 
     bool async() const noexcept { return async_; }
-    bool cancelled() const noexcept { return cancelled_.load(std::memory_order_acquire); }
+    bool cancelled() const noexcept { return cancelled_.load(std::memory_order_seq_cst); }
     // Any thread: ends the current wait (and every later one) with OPERATION_CANCELLED.
     void cancel() noexcept;
     // Moves the awaiting coroutine onto the request's strand (no-op when already there or
@@ -76,7 +76,10 @@ private:
     Object& owner_;
     const bool async_;
     std::atomic<bool> cancelled_{false};
-    net::CancelEvent* cancel_event_ = nullptr;  // sync handles
+    // Sync handles: made at the first wait (most requests that are opened and closed never
+    // wait, and an eventfd costs two system calls).
+    net::CancelEvent* cancel_event();
+    std::atomic<net::CancelEvent*> cancel_event_{nullptr};
     std::unique_ptr<Async> a_;                  // async handles
 };
 

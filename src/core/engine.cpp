@@ -251,6 +251,7 @@ Task<DWORD> RequestEngine::connect_fresh() {
             if (e == ERROR_SUCCESS) e = conn_->socket.finish_connect();
         }
         if (e == ERROR_SUCCESS) {
+            conn_->connected = true;
             status_text(WINHTTP_CALLBACK_STATUS_CONNECTED_TO_SERVER, ip);
             co_return ERROR_SUCCESS;
         }
@@ -259,11 +260,36 @@ Task<DWORD> RequestEngine::connect_fresh() {
     co_return e;
 }
 
+// TLS over the fresh connection: SNI and name check against the host the app asked for, the
+// request's SECURITY_FLAG_IGNORE_* and client certificate choice. A certificate problem is
+// reported as ERROR_WINHTTP_SECURE_FAILURE with a SECURE_FAILURE notification whose flags say
+// why (WinHttpSendRequest and WINHTTP_STATUS_CALLBACK pages).
+Task<DWORD> RequestEngine::start_tls() {
+    std::shared_ptr<net::TlsContext> context;
+    if (const DWORD e = owner_.session().tls_context(context)) co_return e;
+    conn_->tls = std::make_unique<net::TlsStream>(context, conn_->socket.fd(), host_, port_,
+                                                  owner_.settings().security_flags,
+                                                  owner_.client_cert());
+    const net::Deadline deadline = receive_deadline();
+    for (;;) {
+        const net::IoResult r = conn_->tls->handshake();
+        if (r.status == net::IoStatus::Done) co_return ERROR_SUCCESS;
+        if (r.status == net::IoStatus::Failed || r.status == net::IoStatus::Closed) {
+            DWORD flags = conn_->tls->failure_flags();
+            if (r.error == ERROR_WINHTTP_SECURE_FAILURE)
+                status(WINHTTP_CALLBACK_STATUS_SECURE_FAILURE, &flags, sizeof(flags), sizeof(flags));
+            co_return r.status == net::IoStatus::Closed ? ERROR_WINHTTP_CONNECTION_ERROR : r.error;
+        }
+        const short events = r.status == net::IoStatus::WantWrite ? POLLOUT : POLLIN;
+        const DWORD e = co_await io_.ready(conn_->socket.fd(), events, deadline);
+        if (e) co_return e;
+    }
+}
+
 // A pooled connection when one is idle, else a new one within MAX_CONNS_PER_SERVER.
 Task<DWORD> RequestEngine::open_connection() {
     Session& session = owner_.session();
     const std::string key = ConnectionPool::make_key(secure_, host_, port_, session.proxy());
-    if (secure_) co_return ERROR_WINHTTP_SECURE_FAILURE;  // TLS arrives with the HTTPS issue
     const bool keep_alive = !(owner_.settings().disabled_features & WINHTTP_DISABLE_KEEP_ALIVE);
     const auto deadline = net::Deadline::after_ms(owner_.settings().timeouts.connect);
     conn_reused_ = false;
@@ -278,6 +304,7 @@ Task<DWORD> RequestEngine::open_connection() {
         conn_ = std::make_unique<Connection>();
         conn_->key = key;
         e = co_await connect_fresh();
+        if (e == ERROR_SUCCESS && secure_) e = co_await start_tls();
         if (e) {
             drop_connection();
             co_return e;
@@ -289,7 +316,7 @@ Task<DWORD> RequestEngine::open_connection() {
 }
 
 Task<DWORD> RequestEngine::write_all(const char* data, size_t len, net::Deadline deadline) {
-    net::Stream& s = conn_->socket;
+    net::Stream& s = conn_->stream();
     while (len > 0) {
         const net::IoResult r = s.write_some(data, len);
         if (r.status == net::IoStatus::Done) {
@@ -365,12 +392,21 @@ Task<DWORD> RequestEngine::write(const void* data, DWORD len, DWORD* written) {
 
 // Reads what the socket has (at least one byte) into in_. kPeerClosed on an orderly close.
 Task<DWORD> RequestEngine::fill_input(net::Deadline deadline) {
-    net::Stream& s = conn_->socket;
+    size_t n = 0;
+    const DWORD e = co_await receive_into(in_.prepare(kReadChunk), kReadChunk, n, deadline);
+    in_.len += n;
+    co_return e;
+}
+
+// One socket read (at least one byte) into dst. kPeerClosed on an orderly close.
+Task<DWORD> RequestEngine::receive_into(char* dst, size_t cap, size_t& n, net::Deadline deadline) {
+    net::Stream& s = conn_->stream();
+    n = 0;
     status(WINHTTP_CALLBACK_STATUS_RECEIVING_RESPONSE);
     for (;;) {
-        const net::IoResult r = s.read_some(in_.prepare(kReadChunk), kReadChunk);
+        const net::IoResult r = s.read_some(dst, cap);
         if (r.status == net::IoStatus::Done) {
-            in_.len += r.n;
+            n = r.n;
             DWORD got = static_cast<DWORD>(r.n);
             status(WINHTTP_CALLBACK_STATUS_RESPONSE_RECEIVED, &got, sizeof(got), sizeof(got));
             co_return ERROR_SUCCESS;
@@ -381,6 +417,49 @@ Task<DWORD> RequestEngine::fill_input(net::Deadline deadline) {
         const DWORD e = co_await io_.ready(s.fd(), events, deadline);
         if (e) co_return e;
     }
+}
+
+// A body with identity framing (Content-Length or until close) needs no de-framing: when
+// nothing is buffered, the socket reads straight into the caller's buffer and the parser only
+// counts the bytes there. Saves a copy of every body byte on large downloads.
+bool RequestEngine::can_read_direct(size_t room) const {
+    const http1::ResponseParser& p = *codecs_->parser;
+    return room >= 4096 && !decoding_ && body_left_ == 0 && in_.unread() == 0 && !message_done_ &&
+           conn_ && !p.chunked() && (p.content_length().has_value() || p.body_until_close());
+}
+
+Task<DWORD> RequestEngine::read_direct(char* dst, size_t cap, size_t& got) {
+    got = 0;
+    size_t n = 0;
+    const DWORD e = co_await receive_into(dst, cap, n, receive_deadline());
+    if (e == kPeerClosed) {
+        auto end = codecs_->p().finish();
+        if (end.event == http1::ParseEvent::Error) co_return end.error;
+        finish_message();
+        co_return ERROR_SUCCESS;
+    }
+    if (e) co_return e;
+    size_t off = 0;
+    while (off < n && !message_done_) {
+        auto step = codecs_->p().feed(dst + off, n - off);
+        off += step.consumed;
+        if (step.event == http1::ParseEvent::Error) co_return step.error;
+        if (step.event == http1::ParseEvent::Body) {
+            if (step.body != dst + got) std::memmove(dst + got, step.body, step.body_len);
+            got += step.body_len;
+        } else if (step.event == http1::ParseEvent::MessageComplete) {
+            break;
+        }
+    }
+    if (off < n) {  // bytes beyond the body: keep them as input, so the connection is not reused
+        std::memcpy(in_.prepare(n - off), dst + off, n - off);
+        in_.len += n - off;
+    }
+    // The end of a Content-Length body is known without another byte.
+    if (!message_done_ &&
+        codecs_->p().feed(in_.unread_data(), 0).event == http1::ParseEvent::MessageComplete)
+        finish_message();
+    co_return ERROR_SUCCESS;
 }
 
 Task<DWORD> RequestEngine::read_head() {
@@ -603,7 +682,7 @@ void RequestEngine::finish_message() {
 void RequestEngine::drop_connection(bool notify) {
     if (!conn_) return;
     const std::string key = conn_->key;
-    const bool open = notify && conn_->socket.valid();
+    const bool open = notify && conn_->connected;
     io_.forget_fd(conn_->socket.fd());
     if (open) status(WINHTTP_CALLBACK_STATUS_CLOSING_CONNECTION);
     conn_.reset();
@@ -674,6 +753,23 @@ Task<DWORD> RequestEngine::read(void* buffer, DWORD len, DWORD* read, bool fill_
     auto* out = static_cast<char*>(buffer);
     size_t done = 0;
     while (done < len) {
+        if (can_read_direct(len - done)) {
+            // The end of a Content-Length body is known without another byte: never wait then.
+            if (codecs_->p().feed(in_.unread_data(), 0).event == http1::ParseEvent::MessageComplete) {
+                finish_message();
+                continue;
+            }
+            size_t got = 0;
+            const DWORD e = co_await read_direct(out + done, len - done, got);
+            if (e) {
+                state_ = State::Failed;
+                drop_connection();
+                co_return e;
+            }
+            done += got;
+            if (got > 0 && !fill_buffer) break;
+            continue;
+        }
         DWORD e;
         const char* src;
         size_t avail;

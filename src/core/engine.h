@@ -61,6 +61,9 @@ public:
     bool started() const noexcept { return state_ != State::Created; }
     DWORD protocol_used() const noexcept { return 0; }  // HTTP/1.x
     bool connection_info(WINHTTP_CONNECTION_INFO& info) const;
+    // The TLS layer of the connection the request holds (until its response has been read to
+    // the end and the connection went back to the pool), else null.
+    const net::TlsStream* tls() const noexcept { return conn_ ? conn_->tls.get() : nullptr; }
     State state() const noexcept { return state_; }
 
 private:
@@ -77,12 +80,16 @@ private:
     // --- sending ---
     Task<DWORD> open_connection();
     Task<DWORD> connect_fresh();
+    Task<DWORD> start_tls();
     void build_head(http1::RequestHead& head, DWORD content_length, bool has_length);
     Task<DWORD> transmit_request();
     Task<DWORD> write_all(const char* data, size_t len, net::Deadline deadline);
     // --- receiving ---
     Task<DWORD> read_head();
     Task<DWORD> fill_input(net::Deadline deadline);
+    Task<DWORD> receive_into(char* dst, size_t cap, size_t& n, net::Deadline deadline);
+    bool can_read_direct(size_t room) const;
+    Task<DWORD> read_direct(char* dst, size_t cap, size_t& got);
     Task<DWORD> next_body_piece();
     Task<DWORD> follow_redirect(bool& followed);
     Task<DWORD> drain_body();

@@ -4,11 +4,13 @@
 #include <atomic>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "core/session.h"
 #include "core/task.h"
+#include "net/tls.h"
 
 namespace winhttp {
 
@@ -40,6 +42,16 @@ public:
     const std::vector<std::wstring>& accept_types() const { return accept_types_; }
 
     RequestEngine& engine() { return *engine_; }
+
+    // WINHTTP_OPTION_CLIENT_CERT_CONTEXT and its Linux mirror (docs/design/tls.md).
+    net::ClientCertChoice client_cert() const {
+        std::lock_guard lock(cert_mutex_);
+        return client_cert_;
+    }
+    void set_client_cert(net::ClientCertChoice c) {
+        std::lock_guard lock(cert_mutex_);
+        client_cert_ = std::move(c);
+    }
     // Set while an operation runs on this request (operations may not overlap). For an async
     // operation it stays set until just before its completion callback.
     std::atomic<bool>& engine_busy() { return busy_; }
@@ -77,6 +89,8 @@ private:
     bool async_;
     std::unique_ptr<RequestEngine> engine_;
     std::atomic<bool> busy_{false};
+    mutable std::mutex cert_mutex_;
+    net::ClientCertChoice client_cert_;
     // Strand-only state of async delivery.
     bool delivering_ = false;
     std::deque<Deferred> deferred_;

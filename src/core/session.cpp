@@ -2,6 +2,7 @@
 
 #include "core/cookies.h"
 #include "net/conn_pool.h"
+#include "net/tls.h"
 
 namespace winhttp {
 
@@ -17,6 +18,17 @@ Session::Session(std::wstring agent, DWORD access_type, std::wstring proxy, std:
       cookies_(std::make_unique<CookieJar>()) {}
 
 Session::~Session() = default;
+
+DWORD Session::tls_context(std::shared_ptr<net::TlsContext>& out) {
+    std::lock_guard lock(tls_mutex_);
+    if (!tls_) {
+        net::TlsConfig config;
+        config.protocols = settings().secure_protocols;
+        if (DWORD e = net::TlsContext::create(config, tls_)) return e;
+    }
+    out = tls_;
+    return ERROR_SUCCESS;
+}
 
 void Session::set_proxy(DWORD access, std::wstring proxy, std::wstring bypass) {
     access_type_ = access;

@@ -1,6 +1,7 @@
 // Session (WinHttpOpen) and connect (WinHttpConnect) objects.
 #pragma once
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "core/object.h"
@@ -9,6 +10,9 @@ namespace winhttp {
 
 class ConnectionPool;
 class CookieJar;
+namespace net {
+class TlsContext;
+}
 
 class Session final : public Object {
 public:
@@ -32,6 +36,10 @@ public:
     DWORD max_conns_per_server = 0xFFFFFFFFu;
     DWORD max_conns_per_1_0_server = 0xFFFFFFFFu;
 
+    // The session's TLS context (protocols, trust store, session cache), made on first use with
+    // the session's WINHTTP_OPTION_SECURE_PROTOCOLS. ERROR_SUCCESS or the creation error.
+    DWORD tls_context(std::shared_ptr<net::TlsContext>& out);
+
     ConnectionPool& pool() { return *pool_; }
     CookieJar& cookies() { return *cookies_; }
 
@@ -43,6 +51,8 @@ private:
     const DWORD flags_;
     std::unique_ptr<ConnectionPool> pool_;
     std::unique_ptr<CookieJar> cookies_;
+    std::mutex tls_mutex_;
+    std::shared_ptr<net::TlsContext> tls_;
 };
 
 class Connect final : public Object {

@@ -9,14 +9,19 @@
 #include <vector>
 
 #include "net/socket.h"
+#include "net/tls.h"
 #include "util/one_shot.h"
 
 namespace winhttp {
 
-// One TCP connection and the bytes already read from it but not yet parsed.
+// One TCP connection (with its TLS layer for https) and the bytes already read from it but not
+// yet parsed.
 struct Connection {
     net::Socket socket;
+    std::unique_ptr<net::TlsStream> tls;  // destroyed before the socket closes
+    net::Stream& stream() { return tls ? static_cast<net::Stream&>(*tls) : socket; }
     std::string key;
+    bool connected = false;  // TCP connection established (closing it is worth a notification)
     std::string pending;  // read ahead beyond the previous response (kept across requests)
     unsigned requests = 0;  // responses completed on this connection
 };

@@ -89,6 +89,8 @@ Nginx::Nginx() {
     ipv6_ = ipv6_loopback_available();
     try {
         create_default_files();
+        fs::create_directories(fs::path(dir_) / "certs");
+        certs_ = std::make_unique<TestCertificates>(dir_ + "/certs");
         // Picking a port and handing it to nginx races with other processes: retry.
         for (int attempt = 0; attempt < kStartAttempts; ++attempt) {
             if (start_on(pick_free_port())) return;
@@ -150,14 +152,29 @@ http {
   server {
     listen 127.0.0.1:@PORT@;
     @LISTEN6@
-    root @ROOT@;
+@LOCATIONS@
+  }
+@TLS_SERVERS@
+}
+)";
+
+// What every server block serves, plain or TLS.
+constexpr std::string_view kLocations = R"(    root @ROOT@;
     location = /nginx_status { stub_status; }
     location /gz/ { gzip on; gzip_types *; gzip_min_length 0; }
     location /redirect/ { return 302 /hello.txt; }
     location /redirect307/ { return 307 /hello.txt; }
-    location = /redirect-loop { return 302 /redirect-loop; }
+    location = /redirect-loop { return 302 /redirect-loop; })";
+
+// One HTTPS server; HTTP/2 stays off (no "http2" on the listen line) until the client has it.
+constexpr std::string_view kTlsServer = R"(  server {
+    listen 127.0.0.1:@TLS_PORT@ ssl;
+    ssl_certificate @CERT@;
+    ssl_certificate_key @KEY@;
+    ssl_protocols @PROTOCOLS@;
+@CLIENT_AUTH@
+@LOCATIONS@
   }
-}
 )";
 
 void replace_all(std::string& text, std::string_view from, std::string_view to) {
@@ -172,6 +189,8 @@ void replace_all(std::string& text, std::string_view from, std::string_view to) 
 void Nginx::write_config(unsigned short port) const {
     std::string conf(kConfigTemplate);
     const std::string p = std::to_string(port);
+    replace_all(conf, "@TLS_SERVERS@", tls_servers());
+    replace_all(conf, "@LOCATIONS@", kLocations);
     replace_all(conf, "@USER@", user_directive());
     replace_all(conf, "@LISTEN6@", ipv6_ ? "listen [::1]:" + p + ";" : "");
     replace_all(conf, "@PORT@", p);
@@ -180,8 +199,57 @@ void Nginx::write_config(unsigned short port) const {
     write_text(fs::path(dir_) / "nginx.conf", conf);
 }
 
+namespace {
+
+// The certificate each HTTPS port presents.
+ServerCert tls_port_cert(TlsPort which) {
+    if (which < TlsPort::ClientAuth) return static_cast<ServerCert>(which);
+    return ServerCert::Valid;
+}
+
+}  // namespace
+
+std::string Nginx::tls_servers() const {
+    std::string out;
+    for (size_t i = 0; i < tls_ports_.size(); ++i) {
+        auto which = static_cast<TlsPort>(i);
+        CertFiles files = certs_->server(tls_port_cert(which));
+        std::string block(kTlsServer);
+        replace_all(block, "@TLS_PORT@", std::to_string(tls_ports_[i]));
+        replace_all(block, "@CERT@", files.cert_file);
+        replace_all(block, "@KEY@", files.key_file);
+        replace_all(block, "@PROTOCOLS@",
+                    which == TlsPort::Tls12Only   ? "TLSv1.2"
+                    : which == TlsPort::Tls13Only ? "TLSv1.3"
+                                                  : "TLSv1.2 TLSv1.3");
+        replace_all(
+            block, "@CLIENT_AUTH@",
+            which == TlsPort::ClientAuth
+                ? "    ssl_verify_client on;\n    ssl_client_certificate " + certs_->ca_file() + ";"
+                : std::string());
+        out += block;
+    }
+    return out;
+}
+
+// Distinct free ports for the HTTPS listeners, none equal to the HTTP port.
+bool Nginx::pick_tls_ports(unsigned short http_port) {
+    for (size_t i = 0; i < tls_ports_.size(); ++i) {
+        unsigned short port = 0;
+        for (int tries = 0; tries < 20 && port == 0; ++tries) {
+            port = pick_free_port();
+            bool taken = port == http_port;
+            for (size_t j = 0; j < i; ++j) taken = taken || tls_ports_[j] == port;
+            if (taken) port = 0;
+        }
+        if (port == 0) return false;
+        tls_ports_[i] = port;
+    }
+    return true;
+}
+
 bool Nginx::start_on(unsigned short port) {
-    if (port == 0) return false;
+    if (port == 0 || !pick_tls_ports(port)) return false;
     write_config(port);
     fs::create_directories(fs::path(dir_) / "tmp");
     fs::remove(fs::path(dir_) / "error.log");

@@ -12,19 +12,46 @@
 //   /redirect-loop    302 to itself                /nginx_status               stub_status
 // Keep-alive: 100000 requests per connection, 60 s idle timeout.
 //
+// HTTPS: one extra port per test certificate (see tls_certs.h), TLS 1.2 and 1.3, HTTP/1.1
+// only (no http2), same document root and locations:
+//     nginx.tls_port(TlsPort::Valid)        CN=localhost issued by certificates().ca_file()
+//     nginx.tls_port(TlsPort::Expired) ...  one port per ServerCert
+//     nginx.tls_port(TlsPort::ClientAuth)   valid certificate; requires a client certificate
+//                                           issued by the test CA (ssl_verify_client on)
+//     nginx.tls_port(TlsPort::Tls12Only)    valid certificate, TLS 1.2 only
+//     nginx.tls_port(TlsPort::Tls13Only)    valid certificate, TLS 1.3 only
+//
 // Startup failures (nginx missing, no free port, bad config) throw std::runtime_error with
 // nginx's error log, so the test using it fails with the reason instead of skipping.
 #pragma once
 
+#include "support/tls_certs.h"
+
 #include <sys/types.h>
 
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
 namespace winhttp::test {
+
+// The HTTPS listeners; the first ServerCert::Count match ServerCert one to one.
+enum class TlsPort {
+    Valid,
+    WrongHost,
+    Expired,
+    NotYetValid,
+    SelfSigned,
+    WrongUsage,
+    ClientAuth,
+    Tls12Only,
+    Tls13Only,
+    Count
+};
 
 class Nginx {
   public:
@@ -40,6 +67,10 @@ class Nginx {
     static Nginx& shared();
 
     unsigned short port() const { return port_; }
+    // The HTTPS port for `which` (127.0.0.1 only).
+    unsigned short tls_port(TlsPort which) const { return tls_ports_[static_cast<size_t>(which)]; }
+    // The certificates the HTTPS ports use, and the test CA and client certificate.
+    const TestCertificates& certificates() const { return *certs_; }
     // Whether nginx also listens on [::1]:port().
     bool has_ipv6() const { return ipv6_; }
     // Document root (absolute path); the temp dir holding config, logs and root.
@@ -67,6 +98,8 @@ class Nginx {
     void stop();                         // kill_process() and delete the temp dir
     void kill_process();                 // SIGTERM, SIGKILL after 5 s, reap
     void write_config(unsigned short port) const;
+    std::string tls_servers() const;  // the config's HTTPS server blocks
+    bool pick_tls_ports(unsigned short http_port);
     void create_default_files() const;
 
     std::string dir_;
@@ -74,6 +107,8 @@ class Nginx {
     unsigned short port_ = 0;
     bool ipv6_ = false;
     pid_t pid_ = -1;
+    std::unique_ptr<TestCertificates> certs_;
+    std::array<unsigned short, static_cast<size_t>(TlsPort::Count)> tls_ports_{};
     mutable std::atomic<uint64_t> probes_{0};
 };
 

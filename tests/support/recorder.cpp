@@ -1,5 +1,6 @@
 #include "support/recorder.h"
 
+#include <algorithm>
 #include <cstring>
 #include <cwchar>
 #include <sstream>
@@ -226,6 +227,70 @@ std::string CallbackRecorder::dump() const {
         if (!e.text.empty()) out << " text=" << narrow(e.text);
         out << " tid=" << e.thread << "\n";
     }
+    return out.str();
+}
+
+namespace {
+
+std::string describe(const Expected& x) {
+    std::ostringstream out;
+    out << CallbackRecorder::status_name(x.status);
+    if (x.text) out << " text=" << narrow(*x.text);
+    if (x.value) out << " value=" << *x.value;
+    if (x.result) out << " result=" << x.result->dwResult << " error=" << x.result->dwError;
+    if (x.length) out << " len=" << *x.length;
+    if (x.bytes) out << " bytes(" << x.bytes->size() << ")";
+    return out.str();
+}
+
+std::string describe(const CallbackEvent& e) {
+    std::ostringstream out;
+    out << CallbackRecorder::status_name(e.status) << " len=" << e.length;
+    if (!e.text.empty()) out << " text=" << narrow(e.text);
+    if (e.value) out << " value=" << e.value;
+    if (e.status == WINHTTP_CALLBACK_STATUS_REQUEST_ERROR)
+        out << " result=" << e.result.dwResult << " error=" << e.result.dwError;
+    return out.str();
+}
+
+// Why `e` does not match `x`, or "".
+std::string mismatch(const CallbackEvent& e, const Expected& x) {
+    if (e.status != x.status) return "status";
+    if (x.text && e.text != *x.text) return "text";
+    if (x.value && e.value != *x.value) return "value";
+    if (x.result && (e.result.dwResult != x.result->dwResult ||
+                     e.result.dwError != x.result->dwError))
+        return "result";
+    if (x.length && e.length != *x.length) return "length";
+    if (x.bytes && e.bytes != *x.bytes) return "bytes";
+    return "";
+}
+
+}  // namespace
+
+std::string compare_events(const std::vector<CallbackEvent>& got,
+                           const std::vector<Expected>& want) {
+    std::ostringstream out;
+    const size_t n = std::max(got.size(), want.size());
+    bool differs = false;
+    for (size_t i = 0; i < n && !differs; ++i) {
+        if (i >= got.size()) {
+            out << "row " << i << ": missing " << describe(want[i]) << "\n";
+            differs = true;
+        } else if (i >= want.size()) {
+            out << "row " << i << ": unexpected " << describe(got[i]) << "\n";
+            differs = true;
+        } else if (std::string why = mismatch(got[i], want[i]); !why.empty()) {
+            out << "row " << i << ": " << why << " differs: got " << describe(got[i])
+                << ", want " << describe(want[i]) << "\n";
+            differs = true;
+        }
+    }
+    if (!differs) return "";
+    out << "got:\n";
+    for (size_t i = 0; i < got.size(); ++i) out << "  " << i << " " << describe(got[i]) << "\n";
+    out << "want:\n";
+    for (size_t i = 0; i < want.size(); ++i) out << "  " << i << " " << describe(want[i]) << "\n";
     return out.str();
 }
 

@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,6 +55,23 @@ struct CallbackEvent {
     // or the WINHTTP_WEB_SOCKET_STATUS on a WebSocket handle), WRITE_COMPLETE, REQUEST_ERROR.
     std::string bytes;
 };
+
+// One row of an ordered table of expected notifications. Only the fields set are compared:
+// `text` with CallbackEvent::text, `value` with CallbackEvent::value, `result` with the
+// WINHTTP_ASYNC_RESULT of REQUEST_ERROR, `length` with dwStatusInformationLength, `bytes`
+// with the copied payload (READ_COMPLETE data).
+struct Expected {
+    DWORD status = 0;
+    std::optional<std::wstring> text{};
+    std::optional<DWORD> value{};
+    std::optional<WINHTTP_ASYNC_RESULT> result{};
+    std::optional<DWORD> length{};
+    std::optional<std::string> bytes{};
+};
+
+// Compares `got` with `want` row by row; "" when they match, else a readable report of the
+// first difference followed by both sequences.
+std::string compare_events(const std::vector<CallbackEvent>& got, const std::vector<Expected>& want);
 
 class CallbackRecorder {
   public:

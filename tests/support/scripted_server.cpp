@@ -77,6 +77,27 @@ Step Step::shutdown_write() {
     return Step(Kind::shutdown_write);
 }
 
+Step Step::send_endless(std::string head, std::string unit, size_t max_bytes) {
+    Step s(Kind::send_endless);
+    s.bytes_ = std::move(head);
+    s.unit_ = unit.empty() ? std::string(" ") : std::move(unit);  // an empty unit never ends
+    s.count_ = max_bytes;
+    return s;
+}
+
+Step Step::read_slowly(milliseconds per_byte, milliseconds limit) {
+    Step s(Kind::read_slowly);
+    s.gap_ = std::max(per_byte, milliseconds(1));
+    s.duration_ = limit;
+    return s;
+}
+
+Step Step::expect_client_close(milliseconds limit) {
+    Step s(Kind::expect_client_close);
+    s.duration_ = limit;
+    return s;
+}
+
 std::string Step::describe() const {
     switch (kind_) {
         case Kind::read_request:
@@ -97,6 +118,12 @@ std::string Step::describe() const {
             return "reset";
         case Kind::shutdown_write:
             return "shutdown_write";
+        case Kind::send_endless:
+            return "send_endless(" + std::to_string(unit_.size()) + "-byte unit)";
+        case Kind::read_slowly:
+            return "read_slowly(" + std::to_string(gap_.count()) + " ms/byte)";
+        case Kind::expect_client_close:
+            return "expect_client_close";
     }
     return "?";
 }
@@ -154,6 +181,12 @@ class ScriptedConnection {
             case Kind::shutdown_write:
                 ::shutdown(fd_, SHUT_WR);
                 return Outcome::ok;
+            case Kind::send_endless:
+                return send_endless(step);
+            case Kind::read_slowly:
+                return read_slowly(step.gap_, step.duration_);
+            case Kind::expect_client_close:
+                return expect_client_close(step.duration_);
         }
         return Outcome::failed;
     }
@@ -236,6 +269,77 @@ class ScriptedConnection {
             }
         }
         return Outcome::ok;
+    }
+
+    // -- faults that run until the client gives up
+
+    // The errno of a send or recv that means the client is gone.
+    static bool peer_gone(int err) { return err == EPIPE || err == ECONNRESET; }
+
+    // Like send_all, but the client going away is the expected end (Outcome::done).
+    Outcome send_until_peer_gone(std::string_view bytes) {
+        auto deadline = Clock::now() + server_.options_.io_timeout;
+        while (!bytes.empty()) {
+            ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n > 0) {
+                bytes.remove_prefix(static_cast<size_t>(n));
+            } else if (n < 0 && peer_gone(errno)) {
+                return Outcome::done;
+            } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+                if (Outcome o = wait(POLLOUT, deadline); o != Outcome::ok) return o;
+            } else {
+                return fail(std::string("send: ") + std::strerror(errno));
+            }
+        }
+        return Outcome::ok;
+    }
+
+    Outcome send_endless(const Step& step) {
+        if (Outcome o = send_until_peer_gone(step.bytes_); o != Outcome::ok) return o;
+        // Whole units in blocks of about 16 KiB, so each send moves a useful amount.
+        std::string block;
+        while (block.size() < 16384) block += step.unit_;
+        for (size_t sent = step.bytes_.size(); sent < step.count_; sent += block.size()) {
+            if (Outcome o = send_until_peer_gone(block); o != Outcome::ok) return o;
+        }
+        return Outcome::ok;
+    }
+
+    Outcome read_slowly(milliseconds per_byte, milliseconds limit) {
+        auto give_up = Clock::now() + limit;
+        while (Clock::now() < give_up) {
+            if (wait_for_stop(per_byte)) return Outcome::stopped;
+            char byte;
+            ssize_t n = ::recv(fd_, &byte, 1, MSG_DONTWAIT);
+            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return Outcome::done;
+        }
+        return Outcome::ok;
+    }
+
+    Outcome expect_client_close(milliseconds limit) {
+        // Bytes a read step already took but left unconsumed were sent before the fault.
+        const size_t before = buffer_.size();
+        auto deadline = Clock::now() + limit;
+        for (;;) {
+            failure_.clear();
+            Outcome o = wait(POLLIN | POLLRDHUP, deadline);
+            if (o == Outcome::stopped) return o;
+            if (o == Outcome::failed) {
+                return fail("kept open: the client still held the connection after " +
+                            std::to_string(limit.count()) + " ms");
+            }
+            char chunk[4096];
+            ssize_t n = ::recv(fd_, chunk, sizeof chunk, MSG_DONTWAIT);
+            if (n == 0 || (n < 0 && peer_gone(errno))) return Outcome::done;
+            if (n > 0) {
+                return fail("connection reused: the client sent " + std::to_string(n) +
+                            " more bytes (" + std::to_string(before) +
+                            " were pending) on a connection it should have dropped");
+            }
+            if (errno != EAGAIN && errno != EINTR) {
+                return fail(std::string("recv: ") + std::strerror(errno));
+            }
+        }
     }
 
     // -- waiting: every wait also watches the server's wake-up descriptor

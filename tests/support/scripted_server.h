@@ -63,6 +63,23 @@ class Step {
     // Half-close: FIN on our side, the script goes on (it may still read).
     static Step shutdown_write();
 
+    // Sends `head`, then `unit` over and over: an endless header block, trailer section or
+    // chunk extension. Stops quietly when the client goes away (closes or resets), and ends
+    // the script then; also stops at `max_bytes` in all or when the server stops, so the loop
+    // always ends by itself. A client that stops reading but keeps the connection open makes
+    // the step fail after io_timeout.
+    static Step send_endless(std::string head, std::string unit, size_t max_bytes = 64u << 20);
+    // Reads one byte per `per_byte` until the client goes away (ends the script) or `limit`
+    // passes (the script goes on): a server that takes a request body at a trickle, so the
+    // client's send buffer fills up.
+    static Step read_slowly(std::chrono::milliseconds per_byte,
+                            std::chrono::milliseconds limit = std::chrono::seconds(10));
+    // Waits, reading nothing, until the client closes or resets the connection; ends the
+    // script. For a connection the client must drop after a fault: any byte it sends instead
+    // is recorded as an error containing "connection reused", and `limit` passing with the
+    // connection still open as one containing "kept open".
+    static Step expect_client_close(std::chrono::milliseconds limit = std::chrono::seconds(3));
+
     // "read_request", "send(42 bytes)", ... for error messages.
     std::string describe() const;
 
@@ -77,14 +94,20 @@ class Step {
         close,
         reset,
         shutdown_write,
+        send_endless,
+        read_slowly,
+        expect_client_close,
     };
     explicit Step(Kind kind) : kind_(kind) {}
 
     friend class ScriptedConnection;
     Kind kind_;
-    std::string bytes_;                     // send: data; read_until: delimiter
-    size_t count_ = 0;                      // read_bytes: n; send: piece size (0 = all at once)
-    std::chrono::milliseconds duration_{};  // send: gap between pieces; sleep; stall: limit
+    std::string bytes_;  // send: data; read_until: delimiter; send_endless: head
+    std::string unit_;   // send_endless: the repeated part
+    size_t count_ = 0;   // read_bytes: n; send: piece size (0 = all at once); send_endless: max
+    // send: gap between pieces; sleep; stall, read_slowly, expect_client_close: limit
+    std::chrono::milliseconds duration_{};
+    std::chrono::milliseconds gap_{};  // read_slowly: time per byte
 };
 
 using Script = std::vector<Step>;

@@ -92,10 +92,8 @@ const OptionSpec kOptions[] = {
     {'f', "fail", nullptr, "exit with 22 and print no body when the HTTP status is >= 400",
      FLAG(fail)},
     {'k', "insecure", nullptr, "accept any server certificate (https)", FLAG(insecure)},
-    {'\0', "cacert", "FILE", "CA certificates to verify against (not supported yet)",
-     [](Context&, const std::string&) -> std::string {
-         return "--cacert: not supported yet (WinHTTP has no option for a CA file)";
-     }},
+    {'\0', "cacert", "FILE", "verify servers against the CA certificates in FILE (PEM)",
+     TEXT(cacert)},
     {'m', "max-time", "SECONDS",
      "limit each network wait (WinHttpSetTimeouts) and the body download",
      [](Context& c, const std::string& v) { return parse_seconds(v, c.opt.max_time); }},

@@ -20,7 +20,7 @@ struct Options {
     std::string upload_file;           // -T
     std::string output;                // -o; empty: stdout
     std::string user_agent;            // -A; empty: "whttp/<version>"
-    std::string cacert;                // --cacert (not supported yet)
+    std::string cacert;                // --cacert: becomes SSL_CERT_FILE
     long max_redirs = -1;              // --max-redirs; -1: the library's default
     double max_time = 0;               // -m, seconds; 0: no limit
     bool head = false;                 // -I

@@ -51,7 +51,16 @@ mkdir "$WWW/dav" "$U"
 head -c 300000 /dev/urandom >"$U/upload.bin"
 printf 'a=1\nb=2\n' >"$U/form.txt"
 
-fixture_start '
+# A self-signed certificate for https://localhost on a second, TLS, listener of the same server.
+TLS_PORT=$(fixture_free_port)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+    -keyout "$FIXTURE_DIR/tls.key" -out "$FIXTURE_DIR/tls.pem" 2>/dev/null || exit 1
+
+fixture_start "
+        listen 127.0.0.1:$TLS_PORT ssl;
+        ssl_certificate $FIXTURE_DIR/tls.pem;
+        ssl_certificate_key $FIXTURE_DIR/tls.key;"'
         location ~ \.txt$ { gzip on; gzip_types text/plain; gzip_min_length 1; }
         location = /redirect { return 302 /hello.txt; }
         location = /loop { return 302 /loop; }
@@ -66,8 +75,13 @@ URL=$FIXTURE_URL
 check help 0 --help && expect "--help prints usage and exit codes" has "$OUT" "Exit codes:"
 check "no URL" 2 && expect "no URL is a usage error" has "$ERR" "no URL given"
 check "unknown option" 2 --nope "$URL/" && pass "unknown option is a usage error"
-check cacert 2 --cacert /dev/null "$URL/" && expect "--cacert is not supported yet" \
-    has "$ERR" "not supported yet"
+
+# --- https: verification on by default, -k, --cacert -------------------------------------------
+TLS_URL=https://localhost:$TLS_PORT
+check "https untrusted" 35 "$TLS_URL/hello.txt" && pass "an untrusted certificate fails (SECURE_FAILURE, exit 35)"
+check "https -k" 0 -k "$TLS_URL/hello.txt" && expect "-k accepts it" cmp -s "$OUT" "$WWW/hello.txt"
+check "https --cacert" 0 --cacert "$FIXTURE_DIR/tls.pem" "$TLS_URL/hello.txt" &&
+    expect "--cacert trusts it" cmp -s "$OUT" "$WWW/hello.txt"
 
 # --- GET, -i, -I, -o ------------------------------------------------------------------------
 check "plain GET" 0 "$URL/hello.txt" && expect "GET writes the body" cmp -s "$OUT" "$WWW/hello.txt"
@@ -149,7 +163,9 @@ python3 -c 'import socket, sys, time
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
 print(s.getsockname()[1], flush=True); time.sleep(30)' >"$U/silent.port" &
 silent_pid=$!
-sleep 0.5
+# Wait (5 s at most) for the port: a fixed sleep loses the race on a loaded machine, and an
+# empty port makes the URL point at port 80 (refused, exit 7).
+for _ in $(seq 50); do [ -s "$U/silent.port" ] && break; sleep 0.1; done
 start=$(date +%s)
 check "-m" 28 -m 1 "http://127.0.0.1:$(cat "$U/silent.port")/" && expect "-m 1 times out within 5 s" \
     test "$(($(date +%s) - start))" -le 5

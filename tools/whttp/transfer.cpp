@@ -1,3 +1,4 @@
+#include <cstdlib>
 #include "transfer.h"
 
 #include <unistd.h>
@@ -104,6 +105,9 @@ void CALLBACK on_status(HINTERNET, DWORD_PTR, DWORD status, LPVOID info, DWORD l
 }
 
 int open_session(const Options& opt, Handle& session) {
+    // WinHTTP has no CA-file option; the library's trust store honours SSL_CERT_FILE, as
+    // OpenSSL-based tools do (README, HTTPS), and reads it at the first https request.
+    if (!opt.cacert.empty()) ::setenv("SSL_CERT_FILE", opt.cacert.c_str(), 1);
     const std::string agent = opt.user_agent.empty() ? "whttp/" WHTTP_VERSION : opt.user_agent;
     session = Handle(WinHttpOpen(to_wide(agent).c_str(), WINHTTP_ACCESS_TYPE_NO_PROXY,
                                  WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, 0));

@@ -1,0 +1,181 @@
+// Benchmark client over libcurl: the reference the WinHTTP client is measured against.
+// Written the way libcurl's documentation recommends for speed: one easy handle reused for
+// sequential transfers (its connection stays alive), the multi interface for concurrency.
+// Arguments and output: see bench_common.h.
+#include <curl/curl.h>
+
+#include <string>
+#include <vector>
+
+#include "bench_common.h"
+
+namespace {
+
+using bench::Args;
+using bench::Outcome;
+
+void fail(Outcome& o, const char* what, unsigned long error) {
+    if (o.error != 0) return;
+    o.error = error ? error : 1;
+    o.what = what;
+}
+
+// Counts the body and drops it, as the WinHTTP client does with its read buffer.
+size_t on_body(char*, size_t size, size_t n, void* userdata) {
+    *static_cast<unsigned long long*>(userdata) += size * n;
+    return size * n;
+}
+
+std::string url_of(const Args& a) {
+    return std::string(a.secure ? "https://" : "http://") + a.host + ":" + std::to_string(a.port) +
+           a.path;
+}
+
+CURL* make_easy(const Args& a, const std::string& url, unsigned long long* bytes) {
+    CURL* e = curl_easy_init();
+    if (!e) return nullptr;
+    curl_easy_setopt(e, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "curl-bench/1.0");
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, bytes);
+    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, a.buf);  // curl clamps to [1 KiB, 512 KiB]
+    curl_easy_setopt(e, CURLOPT_PROXY, "");          // like WINHTTP_ACCESS_TYPE_NO_PROXY
+    if (a.secure) {
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    return e;
+}
+
+bool status_is_ok(CURL* e, Outcome& o) {
+    long code = 0;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+    if (code != 200) return fail(o, "HTTP status", 100000 + static_cast<unsigned long>(code)), false;
+    return true;
+}
+
+// ---- W1, W2: easy interface, one handle reused -------------------------------------------------
+
+Outcome run_seq(const Args& a) {
+    Outcome o;
+    std::string url = url_of(a);
+    CURL* e = make_easy(a, url, &o.bytes);
+    if (!e) return fail(o, "curl_easy_init", 1), o;
+    auto start = bench::Clock::now();
+    for (long i = 0; i < a.count; ++i) {
+        CURLcode rc = curl_easy_perform(e);
+        if (rc != CURLE_OK) {
+            fail(o, "curl_easy_perform", rc);
+            break;
+        }
+        if (!status_is_ok(e, o)) break;
+        ++o.requests;
+    }
+    o.wall = bench::seconds_since(start);
+    curl_easy_cleanup(e);
+    return o;
+}
+
+// ---- W3, W4: multi interface -------------------------------------------------------------------
+
+// Runs the multi handle until every added transfer is done; counts results into `o`.
+void drive(CURLM* m, Outcome& o) {
+    int running = 1;
+    while (running > 0) {
+        if (curl_multi_perform(m, &running) != CURLM_OK) return fail(o, "curl_multi_perform", 1);
+        int left = 0;
+        while (CURLMsg* msg = curl_multi_info_read(m, &left)) {
+            if (msg->msg != CURLMSG_DONE) continue;
+            if (msg->data.result != CURLE_OK) {
+                fail(o, "transfer", msg->data.result);
+            } else if (status_is_ok(msg->easy_handle, o)) {
+                ++o.requests;
+            }
+            curl_multi_remove_handle(m, msg->easy_handle);
+        }
+        if (running > 0 && curl_multi_poll(m, nullptr, 0, 1000, nullptr) != CURLM_OK) {
+            return fail(o, "curl_multi_poll", 1);
+        }
+    }
+}
+
+CURLM* make_multi(const Args& a) {
+    CURLM* m = curl_multi_init();
+    if (m) curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, a.max_conns);
+    return m;
+}
+
+// W3: `count` transfers added at once, `rounds` times; easy handles are reused across rounds.
+Outcome run_concurrent(const Args& a) {
+    Outcome o;
+    std::string url = url_of(a);
+    CURLM* m = make_multi(a);
+    std::vector<CURL*> easies;
+    for (long i = 0; m && i < a.count; ++i) easies.push_back(make_easy(a, url, &o.bytes));
+    auto start = bench::Clock::now();
+    for (long r = 0; m && r < a.rounds && o.error == 0; ++r) {
+        for (CURL* e : easies) curl_multi_add_handle(m, e);
+        drive(m, o);
+    }
+    o.wall = bench::seconds_since(start);
+    for (CURL* e : easies) curl_easy_cleanup(e);
+    if (m) curl_multi_cleanup(m);
+    return o;
+}
+
+// W4: one transfer in flight through the multi interface, the easy handle re-added each time.
+Outcome run_async_seq(const Args& a) {
+    Outcome o;
+    std::string url = url_of(a);
+    CURLM* m = make_multi(a);
+    CURL* e = m ? make_easy(a, url, &o.bytes) : nullptr;
+    auto start = bench::Clock::now();
+    for (long i = 0; e && i < a.count && o.error == 0; ++i) {
+        curl_multi_add_handle(m, e);
+        drive(m, o);
+    }
+    o.wall = bench::seconds_since(start);
+    if (e) curl_easy_cleanup(e);
+    if (m) curl_multi_cleanup(m);
+    return o;
+}
+
+// W5's nearest curl equivalent (reference only): create, configure and free an easy handle.
+Outcome run_handles(const Args& a) {
+    Outcome o;
+    std::string url = url_of(a);
+    unsigned long long unused = 0;
+    auto start = bench::Clock::now();
+    for (long i = 0; i < a.count; ++i) {
+        CURL* e = make_easy(a, url, &unused);
+        if (!e) return fail(o, "curl_easy_init", 1), o;
+        curl_easy_cleanup(e);
+        ++o.requests;
+    }
+    o.wall = bench::seconds_since(start);
+    return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Args a;
+    if (!bench::parse_args(argc, argv, a)) return bench::usage(argv[0]);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    Outcome o;
+    if (a.workload == "seq" || a.workload == "download") {
+        o = run_seq(a);
+    } else if (a.workload == "concurrent") {
+        o = run_concurrent(a);
+    } else if (a.workload == "async_seq") {
+        o = run_async_seq(a);
+    } else if (a.workload == "handles") {
+        o = run_handles(a);
+    } else {
+        return bench::usage(argv[0]);
+    }
+    int rc = bench::report(o);
+    curl_global_cleanup();
+    return rc;
+}

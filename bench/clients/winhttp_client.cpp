@@ -1,0 +1,429 @@
+// Benchmark client over the public WinHTTP API only: <winhttp.h> and libwinhttp, written the way
+// a Windows application would be (sync calls; async in the style of Microsoft's samples).
+// Arguments and output: see bench_common.h.
+#include <winhttp.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "bench_common.h"
+
+namespace {
+
+using bench::Args;
+using bench::Outcome;
+
+constexpr DWORD kIgnoreCertErrors = SECURITY_FLAG_IGNORE_UNKNOWN_CA |
+                                    SECURITY_FLAG_IGNORE_CERT_CN_INVALID |
+                                    SECURITY_FLAG_IGNORE_CERT_DATE_INVALID;
+
+std::wstring widen(const std::string& s) {
+    return std::wstring(s.begin(), s.end());  // host names and paths here are ASCII
+}
+
+// Records the first failure only: later ones are usually consequences of it.
+void fail(Outcome& o, const char* what, DWORD error) {
+    if (o.error != 0) return;
+    o.error = error ? error : 1;
+    o.what = what;
+}
+
+// ---- synchronous: W1 (seq), W2 (download), W4's baseline --------------------------------------
+
+struct SyncClient {
+    HINTERNET session = nullptr;
+    HINTERNET connect = nullptr;
+    ~SyncClient() {
+        if (connect) WinHttpCloseHandle(connect);
+        if (session) WinHttpCloseHandle(session);
+    }
+};
+
+bool open_sync(const Args& a, SyncClient& c, Outcome& o) {
+    c.session = WinHttpOpen(L"openwinhttp-bench/1.0", WINHTTP_ACCESS_TYPE_NO_PROXY,
+                            WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, 0);
+    if (!c.session) return fail(o, "WinHttpOpen", GetLastError()), false;
+    c.connect = WinHttpConnect(c.session, widen(a.host).c_str(),
+                               static_cast<INTERNET_PORT>(a.port), 0);
+    if (!c.connect) return fail(o, "WinHttpConnect", GetLastError()), false;
+    return true;
+}
+
+HINTERNET open_request(const Args& a, HINTERNET connect, Outcome& o) {
+    HINTERNET req = WinHttpOpenRequest(connect, L"GET", widen(a.path).c_str(), nullptr,
+                                       WINHTTP_NO_REFERER, WINHTTP_DEFAULT_ACCEPT_TYPES,
+                                       a.secure ? WINHTTP_FLAG_SECURE : 0);
+    if (!req) return fail(o, "WinHttpOpenRequest", GetLastError()), nullptr;
+    if (a.secure) {
+        DWORD flags = kIgnoreCertErrors;
+        if (!WinHttpSetOption(req, WINHTTP_OPTION_SECURITY_FLAGS, &flags, sizeof(flags))) {
+            fail(o, "WinHttpSetOption(SECURITY_FLAGS)", GetLastError());
+            WinHttpCloseHandle(req);
+            return nullptr;
+        }
+    }
+    return req;
+}
+
+bool status_is_ok(HINTERNET req, Outcome& o) {
+    DWORD code = 0;
+    DWORD size = sizeof(code);
+    if (!WinHttpQueryHeaders(req, WINHTTP_QUERY_STATUS_CODE | WINHTTP_QUERY_FLAG_NUMBER,
+                             WINHTTP_HEADER_NAME_BY_INDEX, &code, &size, WINHTTP_NO_HEADER_INDEX)) {
+        return fail(o, "WinHttpQueryHeaders", GetLastError()), false;
+    }
+    // An HTTP status is no Win32 error; 100000 + status keeps the two apart in the report.
+    if (code != 200) return fail(o, "HTTP status", 100000 + code), false;
+    return true;
+}
+
+// One GET, the body read with WinHttpReadData into `buf` until it returns 0 bytes.
+bool get_sync(const Args& a, HINTERNET connect, std::vector<char>& buf, Outcome& o) {
+    HINTERNET req = open_request(a, connect, o);
+    if (!req) return false;
+    bool ok = false;
+    if (!WinHttpSendRequest(req, WINHTTP_NO_ADDITIONAL_HEADERS, 0, WINHTTP_NO_REQUEST_DATA, 0, 0,
+                            0)) {
+        fail(o, "WinHttpSendRequest", GetLastError());
+    } else if (!WinHttpReceiveResponse(req, nullptr)) {
+        fail(o, "WinHttpReceiveResponse", GetLastError());
+    } else if (status_is_ok(req, o)) {
+        for (;;) {
+            DWORD got = 0;
+            if (!WinHttpReadData(req, buf.data(), static_cast<DWORD>(buf.size()), &got)) {
+                fail(o, "WinHttpReadData", GetLastError());
+                break;
+            }
+            if (got == 0) {
+                ok = true;
+                break;
+            }
+            o.bytes += got;
+        }
+    }
+    WinHttpCloseHandle(req);
+    return ok;
+}
+
+Outcome run_seq(const Args& a) {
+    Outcome o;
+    SyncClient c;
+    if (!open_sync(a, c, o)) return o;
+    std::vector<char> buf(static_cast<size_t>(a.buf));
+    auto start = bench::Clock::now();
+    for (long i = 0; i < a.count; ++i) {
+        if (!get_sync(a, c.connect, buf, o)) return o;
+        ++o.requests;
+    }
+    o.wall = bench::seconds_since(start);
+    return o;
+}
+
+// ---- asynchronous: W3 (concurrent), W4 (async_seq) --------------------------------------------
+//
+// Callback-driven like Microsoft's async samples: SendRequest -> SENDREQUEST_COMPLETE ->
+// ReceiveResponse -> HEADERS_AVAILABLE -> QueryDataAvailable -> DATA_AVAILABLE -> ReadData ->
+// READ_COMPLETE -> QueryDataAvailable ... -> 0 bytes -> WinHttpCloseHandle -> HANDLE_CLOSING.
+// A request's context is freed only in its HANDLE_CLOSING, the last callback it ever gets.
+
+struct AsyncRun;
+
+struct RequestContext {
+    AsyncRun* run = nullptr;
+    HINTERNET request = nullptr;
+    std::vector<char> buf;
+    unsigned long long bytes = 0;
+    bool complete = false;  // the whole body was read
+};
+
+struct AsyncRun {
+    Args args;
+    HINTERNET session = nullptr;
+    HINTERNET connect = nullptr;
+    bool chain = false;  // async_seq: the end of one request starts the next
+
+    std::mutex mutex;
+    std::condition_variable all_closed;
+    long open_requests = 0;  // opened, HANDLE_CLOSING not yet seen
+    long to_start = 0;       // async_seq: requests not yet started
+    Outcome outcome;
+};
+
+void record_error(AsyncRun& run, const char* what, DWORD error) {
+    std::lock_guard lock(run.mutex);
+    fail(run.outcome, what, error);
+}
+
+bool start_request(AsyncRun& run);
+
+// Counts a request as open before it is started, under the same lock that takes it off
+// `to_start`: the waiter never sees "none open, none left" while one is being started.
+bool reserve(AsyncRun& run, bool from_to_start) {
+    std::lock_guard lock(run.mutex);
+    if (run.outcome.error != 0) return false;
+    if (from_to_start) {
+        if (run.to_start == 0) return false;
+        --run.to_start;
+    }
+    ++run.open_requests;
+    return true;
+}
+
+// Undoes reserve() for a request whose handle could not be opened.
+void unreserve(AsyncRun& run) {
+    {
+        std::lock_guard lock(run.mutex);
+        --run.open_requests;
+    }
+    run.all_closed.notify_all();
+}
+
+// The body is done (or the request failed): close; HANDLE_CLOSING follows. With chaining, the
+// next request starts here, so exactly one is in flight and no thread hop is added per request.
+void finish(RequestContext* ctx) {
+    AsyncRun& run = *ctx->run;
+    WinHttpCloseHandle(ctx->request);
+    if (!ctx->complete || !run.chain) return;
+    if (reserve(run, true)) start_request(run);
+}
+
+void on_handle_closing(RequestContext* ctx) {
+    AsyncRun& run = *ctx->run;
+    {
+        std::lock_guard lock(run.mutex);
+        if (ctx->complete) {
+            ++run.outcome.requests;
+            run.outcome.bytes += ctx->bytes;
+        } else {
+            fail(run.outcome, "request ended without a complete body", 1);
+        }
+        --run.open_requests;
+    }
+    run.all_closed.notify_all();
+    delete ctx;
+}
+
+// Asks for the next piece of the body; a FALSE return means no callback will come for it.
+void query_data(RequestContext* ctx) {
+    if (!WinHttpQueryDataAvailable(ctx->request, nullptr)) {
+        record_error(*ctx->run, "WinHttpQueryDataAvailable", GetLastError());
+        finish(ctx);
+    }
+}
+
+void on_headers(RequestContext* ctx) {
+    DWORD code = 0;
+    DWORD size = sizeof(code);
+    if (!WinHttpQueryHeaders(ctx->request, WINHTTP_QUERY_STATUS_CODE | WINHTTP_QUERY_FLAG_NUMBER,
+                             WINHTTP_HEADER_NAME_BY_INDEX, &code, &size, WINHTTP_NO_HEADER_INDEX)) {
+        record_error(*ctx->run, "WinHttpQueryHeaders", GetLastError());
+        return finish(ctx);
+    }
+    if (code != 200) {
+        record_error(*ctx->run, "HTTP status", 100000 + code);
+        return finish(ctx);
+    }
+    query_data(ctx);
+}
+
+void on_data_available(RequestContext* ctx, DWORD available) {
+    if (available == 0) {
+        ctx->complete = true;
+        return finish(ctx);
+    }
+    DWORD want = available < ctx->buf.size() ? available : static_cast<DWORD>(ctx->buf.size());
+    if (!WinHttpReadData(ctx->request, ctx->buf.data(), want, nullptr)) {
+        record_error(*ctx->run, "WinHttpReadData", GetLastError());
+        finish(ctx);
+    }
+}
+
+void on_read_complete(RequestContext* ctx, DWORD got) {
+    if (got == 0) {
+        ctx->complete = true;
+        return finish(ctx);
+    }
+    ctx->bytes += got;
+    query_data(ctx);
+}
+
+void CALLBACK on_status(HINTERNET, DWORD_PTR context, DWORD status, LPVOID info, DWORD info_len) {
+    // Session and connect handles have context 0; their HANDLE_CLOSING needs no action.
+    auto* ctx = reinterpret_cast<RequestContext*>(context);
+    if (!ctx) return;
+    switch (status) {
+    case WINHTTP_CALLBACK_STATUS_SENDREQUEST_COMPLETE:
+        if (!WinHttpReceiveResponse(ctx->request, nullptr)) {
+            record_error(*ctx->run, "WinHttpReceiveResponse", GetLastError());
+            finish(ctx);
+        }
+        break;
+    case WINHTTP_CALLBACK_STATUS_HEADERS_AVAILABLE:
+        on_headers(ctx);
+        break;
+    case WINHTTP_CALLBACK_STATUS_DATA_AVAILABLE:
+        on_data_available(ctx, *static_cast<DWORD*>(info));
+        break;
+    case WINHTTP_CALLBACK_STATUS_READ_COMPLETE:
+        on_read_complete(ctx, info_len);
+        break;
+    case WINHTTP_CALLBACK_STATUS_REQUEST_ERROR: {
+        auto* result = static_cast<WINHTTP_ASYNC_RESULT*>(info);
+        record_error(*ctx->run, "REQUEST_ERROR", result->dwError);
+        finish(ctx);
+        break;
+    }
+    case WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING:
+        on_handle_closing(ctx);
+        break;
+    default:
+        break;
+    }
+}
+
+// Opens one request (already reserve()d) and sends it. The context value is set before the
+// send so that HANDLE_CLOSING finds the context even when the send fails at once.
+bool start_request(AsyncRun& run) {
+    Outcome local;
+    HINTERNET req = open_request(run.args, run.connect, local);
+    if (!req) {
+        record_error(run, local.what.c_str(), local.error);
+        unreserve(run);
+        return false;
+    }
+    auto* ctx = new RequestContext;
+    ctx->run = &run;
+    ctx->request = req;
+    ctx->buf.resize(static_cast<size_t>(run.args.buf));
+    DWORD_PTR value = reinterpret_cast<DWORD_PTR>(ctx);
+    if (!WinHttpSetOption(req, WINHTTP_OPTION_CONTEXT_VALUE, &value, sizeof(value))) {
+        record_error(run, "WinHttpSetOption(CONTEXT_VALUE)", GetLastError());
+        WinHttpCloseHandle(req);
+        return false;
+    }
+    if (!WinHttpSendRequest(req, WINHTTP_NO_ADDITIONAL_HEADERS, 0, WINHTTP_NO_REQUEST_DATA, 0, 0,
+                            value)) {
+        record_error(run, "WinHttpSendRequest", GetLastError());
+        WinHttpCloseHandle(req);
+        return false;
+    }
+    return true;
+}
+
+bool open_async(AsyncRun& run) {
+    run.session = WinHttpOpen(L"openwinhttp-bench/1.0", WINHTTP_ACCESS_TYPE_NO_PROXY,
+                              WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, WINHTTP_FLAG_ASYNC);
+    if (!run.session) return record_error(run, "WinHttpOpen", GetLastError()), false;
+    DWORD conns = static_cast<DWORD>(run.args.max_conns);
+    if (!WinHttpSetOption(run.session, WINHTTP_OPTION_MAX_CONNS_PER_SERVER, &conns,
+                          sizeof(conns))) {
+        return record_error(run, "WinHttpSetOption(MAX_CONNS_PER_SERVER)", GetLastError()), false;
+    }
+    // Set on the session before any child exists, so connect and request handles inherit it.
+    if (WinHttpSetStatusCallback(run.session, on_status,
+                                 WINHTTP_CALLBACK_FLAG_ALL_COMPLETIONS |
+                                     WINHTTP_CALLBACK_FLAG_HANDLES,
+                                 0) == WINHTTP_INVALID_STATUS_CALLBACK) {
+        return record_error(run, "WinHttpSetStatusCallback", GetLastError()), false;
+    }
+    run.connect = WinHttpConnect(run.session, widen(run.args.host).c_str(),
+                                 static_cast<INTERNET_PORT>(run.args.port), 0);
+    if (!run.connect) return record_error(run, "WinHttpConnect", GetLastError()), false;
+    return true;
+}
+
+// A library that never delivers HANDLE_CLOSING must not hang the benchmark: after this long
+// the run is reported as failed and the process exits without cleaning up.
+constexpr auto kCloseTimeout = std::chrono::seconds(120);
+constexpr DWORD kErrorTimeout = 1460;  // ERROR_TIMEOUT
+
+void wait_all_closed(AsyncRun& run) {
+    std::unique_lock lock(run.mutex);
+    bool done = run.all_closed.wait_for(lock, kCloseTimeout, [&] {
+        return run.open_requests == 0 && (run.to_start == 0 || run.outcome.error != 0);
+    });
+    if (done) return;
+    fail(run.outcome, "waiting for HANDLE_CLOSING", kErrorTimeout);
+    bench::report(run.outcome);
+    std::fflush(stdout);
+    std::_Exit(2);
+}
+
+void close_async(AsyncRun& run) {
+    if (run.connect) WinHttpCloseHandle(run.connect);
+    if (run.session) WinHttpCloseHandle(run.session);
+}
+
+// W3: `count` requests in flight at once, `rounds` times over the same session (so the
+// connections of round 1 are reused later, as in a long-running client).
+Outcome run_concurrent(const Args& a) {
+    AsyncRun run;
+    run.args = a;
+    if (open_async(run)) {
+        auto start = bench::Clock::now();
+        for (long r = 0; r < a.rounds && run.outcome.error == 0; ++r) {
+            for (long i = 0; i < a.count; ++i) {
+                if (!reserve(run, false) || !start_request(run)) break;
+            }
+            wait_all_closed(run);
+        }
+        run.outcome.wall = bench::seconds_since(start);
+    }
+    close_async(run);
+    return run.outcome;
+}
+
+// W4: one request in flight; each one's end starts the next (see finish()).
+Outcome run_async_seq(const Args& a) {
+    AsyncRun run;
+    run.args = a;
+    run.chain = true;
+    if (open_async(run) && a.count > 0) {
+        auto start = bench::Clock::now();
+        run.to_start = a.count;
+        if (reserve(run, true)) start_request(run);
+        wait_all_closed(run);  // every request started and closed
+        run.outcome.wall = bench::seconds_since(start);
+    }
+    close_async(run);
+    return run.outcome;
+}
+
+// ---- W5: handle trees ------------------------------------------------------------------------
+
+Outcome run_handles(const Args& a) {
+    Outcome o;
+    auto start = bench::Clock::now();
+    for (long i = 0; i < a.count; ++i) {
+        SyncClient c;
+        if (!open_sync(a, c, o)) return o;
+        HINTERNET req = open_request(a, c.connect, o);
+        if (!req) return o;
+        WinHttpCloseHandle(req);
+        ++o.requests;
+    }  // ~SyncClient closes connect, then session
+    o.wall = bench::seconds_since(start);
+    return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Args a;
+    if (!bench::parse_args(argc, argv, a)) return bench::usage(argv[0]);
+    Outcome o;
+    if (a.workload == "seq" || a.workload == "download") {
+        o = run_seq(a);
+    } else if (a.workload == "concurrent") {
+        o = run_concurrent(a);
+    } else if (a.workload == "async_seq") {
+        o = run_async_seq(a);
+    } else if (a.workload == "handles") {
+        o = run_handles(a);
+    } else {
+        return bench::usage(argv[0]);
+    }
+    return bench::report(o);
+}

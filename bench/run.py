@@ -1,0 +1,706 @@
+#!/usr/bin/env python3
+"""OpenWinHTTP vs libcurl benchmarks (issue 6). Python 3 standard library only.
+
+Starts nginx on 127.0.0.1 (HTTP and HTTPS, self-signed certificate), runs every workload through
+bench_winhttp (public WinHTTP API) and bench_curl (libcurl) in alternating pairs, measures wall
+time, CPU time, peak RSS, connections opened (nginx stub_status) and instructions per request
+(callgrind), and writes bench/results.md.
+
+    bench/run.py [--build build-bench] [--out bench/results.md]
+
+Environment (all optional):
+    BENCH_QUICK=1        small counts and 1 repetition: a smoke run in about a minute
+    BENCH_REPS=N         alternating pairs per workload (default 5; quick 1)
+    BENCH_CALLGRIND=0    skip the callgrind runs
+    BENCH_MICRO=0        skip the Google Benchmark micro-benchmarks
+    BENCH_W1_COUNT, BENCH_W1S_COUNT, BENCH_W2_MIB, BENCH_W3_ROUNDS, BENCH_W4_COUNT,
+    BENCH_W5_COUNT       override the workload sizes
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.dirname(HERE)
+QUICK = os.environ.get("BENCH_QUICK", "0") not in ("", "0")
+
+# Error codes a client can fail with while a feature is still missing.
+ERROR_CALL_NOT_IMPLEMENTED = 120
+ERROR_WINHTTP_SECURE_FAILURE = 12175
+ERROR_NAMES = {
+    120: "ERROR_CALL_NOT_IMPLEMENTED",
+    12175: "ERROR_WINHTTP_SECURE_FAILURE",
+    12002: "ERROR_WINHTTP_TIMEOUT",
+    12029: "ERROR_WINHTTP_CANNOT_CONNECT",
+    12030: "ERROR_WINHTTP_CONNECTION_ERROR",
+    1460: "ERROR_TIMEOUT",
+}
+
+CLIENT_TIMEOUT = 300  # seconds; a hung client is killed and reported as failed
+
+
+def env_int(name, default, quick_default=None):
+    if name in os.environ:
+        return int(os.environ[name])
+    return quick_default if QUICK and quick_default is not None else default
+
+
+# ---- configuration ------------------------------------------------------------------------------
+
+REPS = env_int("BENCH_REPS", 5, 1)
+CALLGRIND = os.environ.get("BENCH_CALLGRIND", "1") != "0"
+MICRO = os.environ.get("BENCH_MICRO", "1") != "0"
+W1_COUNT = env_int("BENCH_W1_COUNT", 10000, 1000)
+W1S_COUNT = env_int("BENCH_W1S_COUNT", 2000, 200)
+W2_MIB = env_int("BENCH_W2_MIB", 1024, 64)
+W3_ROUNDS = env_int("BENCH_W3_ROUNDS", 10, 2)
+W4_COUNT = env_int("BENCH_W4_COUNT", 300, 300)
+W5_COUNT = env_int("BENCH_W5_COUNT", 100000, 10000)
+CG_MIB = 64  # W2 under callgrind downloads this much (the full size would take minutes)
+
+
+def make_cases():
+    """The workloads: one row of the table each.
+
+    unit: what the per-unit figures are divided by ("req", "MiB", "tree").
+    cg: callgrind plan (big, small): run with both sizes, instructions = difference / units.
+    """
+    cases = [
+        dict(id="W1", title=f"{W1_COUNT:,} sequential GETs, 100 B, keep-alive, sync, HTTP",
+             args=dict(workload="seq", path="/100.bin", count=W1_COUNT, buf=16384),
+             units=W1_COUNT, unit="req",
+             cg=(dict(count=1000), dict(count=100), 900)),
+        dict(id="W1s", title=f"{W1S_COUNT:,} sequential GETs, 100 B, keep-alive, sync, HTTPS",
+             args=dict(workload="seq", path="/100.bin", count=W1S_COUNT, buf=16384, secure=1),
+             units=W1S_COUNT, unit="req",
+             cg=(dict(count=500), dict(count=50), 450)),
+    ]
+    for secure in (0, 1):
+        for buf in (64, 256):
+            scheme = "HTTPS" if secure else "HTTP"
+            cases.append(dict(
+                id=f"W2{'s' if secure else ''}-{buf}k",
+                title=f"{W2_MIB} MiB download, sync, {buf} KiB reads, {scheme}",
+                args=dict(workload="download", path="/big.bin", count=1, buf=buf * 1024,
+                          secure=secure),
+                units=W2_MIB, unit="MiB",
+                cg=(dict(path="/cg.bin"), dict(path="/1m.bin"), CG_MIB - 1)))
+    for secure in (0, 1):
+        for n in (256, 1000):
+            scheme = "HTTPS" if secure else "HTTP"
+            cases.append(dict(
+                id=f"W3{'s' if secure else ''}-{n}",
+                title=f"{n} concurrent GETs of 16 KiB x {W3_ROUNDS} rounds, async / multi, "
+                      f"max 64 conns, {scheme}",
+                args=dict(workload="concurrent", path="/16k.bin", count=n, rounds=W3_ROUNDS,
+                          buf=16384, max_conns=64, secure=secure),
+                units=n * W3_ROUNDS, unit="req",
+                cg=(dict(rounds=2), dict(rounds=1), n)))
+    cases += [
+        dict(id="W4", title=f"{W4_COUNT} sequential GETs, 100 B, async, one in flight, HTTP",
+             args=dict(workload="async_seq", path="/100.bin", count=W4_COUNT, buf=16384),
+             units=W4_COUNT, unit="req",
+             cg=(dict(), dict(count=30), W4_COUNT - 30)),
+        dict(id="W4-sync", title=f"W4 baseline: the same {W4_COUNT} GETs, sync, HTTP",
+             args=dict(workload="seq", path="/100.bin", count=W4_COUNT, buf=16384),
+             units=W4_COUNT, unit="req",
+             cg=(dict(), dict(count=30), W4_COUNT - 30)),
+        dict(id="W5", title=f"{W5_COUNT:,} open + close of session/connect/request trees "
+                            "(curl: easy init + setopt + cleanup)",
+             args=dict(workload="handles", path="/100.bin", count=W5_COUNT),
+             units=W5_COUNT, unit="tree",
+             cg=(dict(count=20000), dict(count=2000), 18000)),
+    ]
+    return cases
+
+
+# ---- CPU pinning --------------------------------------------------------------------------------
+
+SERVER_CPU, CLIENT_CPU = 1, 0
+
+
+def can_pin():
+    return shutil.which("taskset") is not None and len(os.sched_getaffinity(0)) >= 2
+
+
+def pin(cpu, cmd):
+    return ["taskset", "-c", str(cpu)] + cmd if can_pin() else cmd
+
+
+def pinning_note():
+    if can_pin():
+        return (f"nginx (worker_processes 1, master_process off) pinned to CPU {SERVER_CPU}, "
+                f"both clients pinned to CPU {CLIENT_CPU} with `taskset`.")
+    return "Not pinned (fewer than 2 CPUs available or no taskset)."
+
+
+# ---- nginx ----------------------------------------------------------------------------------------
+
+NGINX_CONF = """\
+{user}
+daemon off;
+master_process off;
+worker_processes 1;
+pid {dir}/nginx.pid;
+lock_file {dir}/nginx.lock;
+error_log {dir}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {dir}/tmp/body;
+  proxy_temp_path {dir}/tmp/proxy;
+  fastcgi_temp_path {dir}/tmp/fastcgi;
+  uwsgi_temp_path {dir}/tmp/uwsgi;
+  scgi_temp_path {dir}/tmp/scgi;
+  types {{ application/octet-stream bin; }}
+  default_type application/octet-stream;
+  sendfile on;
+  keepalive_requests 10000000;
+  keepalive_timeout 300s;
+  server {{
+    listen 127.0.0.1:{http_port} backlog=4096;
+    root {dir}/root;
+    location = /nginx_status {{ stub_status; }}
+  }}
+  server {{
+    listen 127.0.0.1:{https_port} ssl backlog=4096;
+    root {dir}/root;
+    ssl_certificate {dir}/cert.pem;
+    ssl_certificate_key {dir}/key.pem;
+    ssl_session_cache shared:SSL:10m;
+  }}
+}}
+"""
+
+
+def die_with_parent():
+    """Runs in the forked child: nginx gets SIGKILL if this script dies without cleaning up."""
+    import ctypes
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def user_directive():
+    # As root nginx would chown its temp dirs to "nobody"; naming ourselves keeps them ours.
+    if os.geteuid() != 0:
+        return ""
+    import grp
+    import pwd
+    return f"user {pwd.getpwuid(os.geteuid()).pw_name} {grp.getgrgid(os.getegid()).gr_name};"
+
+
+def write_pattern(path, size):
+    block = bytes(range(256)) * 256  # 64 KiB
+    with open(path, "wb") as f:
+        left = size
+        while left > 0:
+            f.write(block[:min(left, len(block))])
+            left -= len(block)
+
+
+class Nginx:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="winhttp-bench.")
+        self.proc = None
+        os.makedirs(f"{self.dir}/root")
+        os.makedirs(f"{self.dir}/tmp")
+        write_pattern(f"{self.dir}/root/100.bin", 100)
+        write_pattern(f"{self.dir}/root/16k.bin", 16 * 1024)
+        write_pattern(f"{self.dir}/root/1m.bin", 1024 * 1024)
+        write_pattern(f"{self.dir}/root/cg.bin", CG_MIB * 1024 * 1024)
+        # Sparse: served from the page cache of a hole, costs no disk, same for both clients.
+        with open(f"{self.dir}/root/big.bin", "wb") as f:
+            f.truncate(W2_MIB * 1024 * 1024)
+        self.make_certificate()
+
+    def make_certificate(self):
+        # P-256 rather than RSA: cheaper handshakes, as most servers configure today.
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes",
+                        "-keyout", f"{self.dir}/key.pem", "-out", f"{self.dir}/cert.pem",
+                        "-days", "2", "-subj", "/CN=localhost"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def start(self):
+        for _ in range(5):  # a picked port can be taken before nginx binds it: retry
+            self.http_port, self.https_port = free_port(), free_port()
+            with open(f"{self.dir}/nginx.conf", "w") as f:
+                f.write(NGINX_CONF.format(user=user_directive(), dir=self.dir,
+                                          http_port=self.http_port, https_port=self.https_port))
+            cmd = pin(SERVER_CPU, ["/usr/sbin/nginx", "-p", self.dir + "/", "-c",
+                                   f"{self.dir}/nginx.conf", "-e", f"{self.dir}/error.log"])
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                         preexec_fn=die_with_parent)
+            if self.wait_ready():
+                return
+            self.stop_process()
+        raise RuntimeError("nginx did not start; see " + f"{self.dir}/error.log")
+
+    def wait_ready(self):
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            try:
+                self.accepts()
+                return True
+            except OSError:
+                time.sleep(0.05)
+        return False
+
+    def accepts(self):
+        """nginx's "accepts" counter (this status request's own connection included)."""
+        url = f"http://127.0.0.1:{self.http_port}/nginx_status"
+        with urllib.request.urlopen(url, timeout=5) as r:
+            text = r.read().decode()
+        return int(re.search(r"\n\s*(\d+)\s+\d+\s+\d+", text).group(1))
+
+    def stop_process(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def stop(self):
+        self.stop_process()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# ---- running one client ---------------------------------------------------------------------------
+
+class Run:
+    """One client process: its RESULT line plus what the kernel measured."""
+
+    def __init__(self):
+        self.ok = False
+        self.wall = self.cpu = 0.0
+        self.requests = self.bytes = 0
+        self.rss_kib = 0
+        self.conns = None
+        self.error = None
+        self.what = ""
+        self.stderr = ""
+
+
+def client_argv(binary, args, nginx):
+    a = dict(args)
+    a["port"] = nginx.https_port if a.get("secure") else nginx.http_port
+    workload = a.pop("workload")
+    return [binary, workload] + [f"{k}={v}" for k, v in a.items()]
+
+
+def spawn_and_wait(cmd, out_path, err_path):
+    """Runs cmd and reaps it with wait4, which gives this child's own rusage."""
+    with open(out_path, "w") as out, open(err_path, "w") as err:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+    timer = threading.Timer(CLIENT_TIMEOUT, proc.kill)
+    timer.start()
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        timer.cancel()
+    proc.returncode = os.waitstatus_to_exitcode(status)  # keeps Popen from reaping it again
+    with open(out_path) as f:
+        stdout = f.read()
+    with open(err_path) as f:
+        stderr = f.read()
+    return proc.returncode, usage, stdout, stderr
+
+
+def parse_result(run, stdout, returncode):
+    m = re.search(r"^RESULT (.*)$", stdout, re.M)
+    if not m:
+        run.error, run.what = -1, f"no RESULT line (exit status {returncode})"
+        return
+    fields = dict(kv.split("=", 1) for kv in m.group(1).split())
+    if fields.get("ok") == "1":
+        run.ok = True
+        run.wall = float(fields["wall"])
+        run.requests = int(fields["requests"])
+        run.bytes = int(fields["bytes"])
+        run.rss_kib = int(fields.get("rss_kib", -1))
+    else:
+        run.error = int(fields.get("error", -1))
+        run.what = fields.get("what", "")
+
+
+def run_client(binary, args, nginx, workdir, wrap=None):
+    cmd = client_argv(binary, args, nginx)
+    if wrap:
+        cmd = wrap + cmd
+    cmd = pin(CLIENT_CPU, cmd)
+    before = nginx.accepts()
+    rc, usage, stdout, stderr = spawn_and_wait(cmd, f"{workdir}/out.txt", f"{workdir}/err.txt")
+    after = nginx.accepts()
+    run = Run()
+    parse_result(run, stdout, rc)
+    run.cpu = usage.ru_utime + usage.ru_stime
+    if run.rss_kib <= 0:  # the client could not read VmHWM: fall back to the kernel's figure
+        run.rss_kib = usage.ru_maxrss
+    run.conns = after - before - 1  # the "after" status request is one accept itself
+    run.stderr = stderr
+    return run
+
+
+# ---- callgrind ------------------------------------------------------------------------------------
+
+def collected_instructions(stderr):
+    m = re.search(r"Collected\s*:\s*(\d+)", stderr)
+    return int(m.group(1)) if m else None
+
+
+def callgrind_per_unit(binary, case, nginx, workdir):
+    """(instructions(big) - instructions(small)) / units: start-up and set-up cancel out."""
+    big, small, units = case["cg"]
+    wrap = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    counts = []
+    for extra in (big, small):
+        args = dict(case["args"], **extra)
+        run = run_client(binary, args, nginx, workdir, wrap)
+        if not run.ok:
+            return None
+        counts.append(collected_instructions(run.stderr))
+    if None in counts or units <= 0:
+        return None
+    return (counts[0] - counts[1]) / units
+
+
+# ---- one workload: alternating pairs ----------------------------------------------------------------
+
+def failure_text(run, secure):
+    code = run.error
+    name = ERROR_NAMES.get(code, "")
+    label = f"{code} {name}".strip()
+    if code == ERROR_CALL_NOT_IMPLEMENTED or (secure and code == ERROR_WINHTTP_SECURE_FAILURE):
+        return f"n/a (feature not implemented: {label})"
+    return f"failed ({label} at {run.what})"
+
+
+class Side:
+    """The runs of one client for one workload."""
+
+    def __init__(self, name, binary):
+        self.name, self.binary = name, binary
+        self.runs = []
+        self.failure = None
+        self.instr = None
+
+    def median(self, attr):
+        return statistics.median(getattr(r, attr) for r in self.runs) if self.runs else None
+
+    def conns_text(self):
+        values = sorted({r.conns for r in self.runs})
+        if not values:
+            return "-"
+        return str(values[0]) if len(values) == 1 else f"{values[0]}–{values[-1]}"
+
+
+def run_case(case, binaries, nginx, workdir):
+    sides = [Side(name, path) for name, path in binaries]
+    secure = bool(case["args"].get("secure"))
+    for rep in range(REPS):
+        order = sides if rep % 2 == 0 else list(reversed(sides))
+        for side in order:
+            if side.failure:
+                continue
+            run = run_client(side.binary, case["args"], nginx, workdir)
+            if run.ok:
+                side.runs.append(run)
+            else:
+                side.failure = failure_text(run, secure)
+    if CALLGRIND:
+        for side in sides:
+            if not side.failure:
+                side.instr = callgrind_per_unit(side.binary, case, nginx, workdir)
+    return sides
+
+
+# ---- the report --------------------------------------------------------------------------------------
+
+def fmt_time(seconds, units, unit):
+    if seconds is None:
+        return "-"
+    per = seconds / units * 1e6
+    per_text = f"{per:,.1f} µs/{unit}" if per < 10000 else f"{per / 1000:,.1f} ms/{unit}"
+    return f"{seconds:.3f} s ({per_text})"
+
+
+def fmt_instr(value, unit):
+    return "-" if value is None else f"{value:,.0f}/{unit}"
+
+
+def fmt_rss(kib):
+    return "-" if kib is None else f"{kib / 1024:.1f} MiB"
+
+
+def cell(side, text, first=False):
+    """A measured value; for a side that failed, the reason in its first cell, "n/a" after."""
+    if side.failure:
+        return side.failure if first else "n/a"
+    return text
+
+
+def goal_text(case, ours, curl, results):
+    """The issue's goal for this row, and whether the measurement meets it."""
+    if ours.failure or not ours.runs:
+        return "n/a"
+    cid = case["id"]
+    wall, cwall = ours.median("wall"), curl.median("wall") if curl.runs else None
+    ratio = wall / cwall if cwall else None
+    checks = []
+    if cid in ("W1", "W1s"):
+        checks.append(("wall ≤ 0.95× curl", ratio is not None and ratio <= 0.95))
+        if cid == "W1":
+            checks.append(("≤ 25,000 instr/req", ours.instr is not None and ours.instr <= 25000))
+        checks.append(("1 connection", all(r.conns == 1 for r in ours.runs)))
+    elif cid.startswith("W2"):
+        if cid.endswith("-64k"):
+            checks.append(("wall ≤ 1.00× curl", ratio is not None and ratio <= 1.0))
+        if curl.runs:
+            checks.append(("RSS ≤ curl + 4 MiB",
+                           ours.median("rss_kib") <= curl.median("rss_kib") + 4096))
+    elif cid.startswith("W3"):
+        checks.append(("wall ≤ 0.85× curl", ratio is not None and ratio <= 0.85))
+        checks.append(("≤ 64 connections", all(r.conns <= 64 for r in ours.runs)))
+    elif cid == "W4":
+        sync = results.get("W4-sync")
+        if sync and sync[0].runs:
+            factor = wall / sync[0].median("wall")
+            checks.append((f"≤ 1.1× our sync (is {factor:.2f}×)", factor <= 1.1))
+    elif cid == "W5":
+        per_sec = case["units"] * 3 / wall
+        checks.append((f"≥ 1,000,000 handle open+close/s (is {per_sec:,.0f}/s)",
+                       per_sec >= 1_000_000))
+    if not checks:
+        return "-"
+    return "; ".join(("✅ " if ok else "❌ ") + text for text, ok in checks)
+
+
+def ratio_text(ours, curl):
+    if ours.failure or curl.failure or not ours.runs or not curl.runs:
+        return "-"
+    return f"{ours.median('wall') / curl.median('wall'):.2f}"
+
+
+def table_row(case, ours, curl, results):
+    u, n = case["unit"], case["units"]
+    extra = ""
+    if case["id"] == "W5" and ours.runs:
+        trees = n / ours.median("wall")
+        extra = f"<br>{trees:,.0f} trees/s = {3 * trees:,.0f} handle open+close/s"
+    return ("| " + " | ".join([
+        f"**{case['id']}** {case['title']}",
+        cell(ours, fmt_time(ours.median("wall"), n, u) + extra, first=True),
+        cell(curl, fmt_time(curl.median("wall"), n, u), first=True),
+        ratio_text(ours, curl),
+        cell(ours, fmt_time(ours.median("cpu"), n, u)),
+        cell(curl, fmt_time(curl.median("cpu"), n, u)),
+        cell(ours, fmt_instr(ours.instr, u)),
+        cell(curl, fmt_instr(curl.instr, u)),
+        cell(ours, fmt_rss(ours.median("rss_kib"))),
+        cell(curl, fmt_rss(curl.median("rss_kib"))),
+        cell(ours, ours.conns_text()),
+        cell(curl, curl.conns_text()),
+        goal_text(case, ours, curl, results),
+    ]) + " |")
+
+
+TABLE_HEAD = (
+    "| Workload | ours wall | curl wall | ratio ours÷curl | ours CPU | curl CPU "
+    "| ours instr | curl instr | ours peak RSS | curl peak RSS | ours conns | curl conns "
+    "| goal |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+
+
+LOAD_AT_START = os.getloadavg()
+
+
+def load_note():
+    """Other work on the machine skews everything; the load averages tell the reader."""
+    start = ", ".join(f"{v:.1f}" for v in LOAD_AT_START)
+    end = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    return (f"- Load average (1/5/15 min) at start {start}, at end {end}"
+            f"{' - the machine was busy: expect noise' if max(LOAD_AT_START) > 1.5 else ''}")
+
+
+def environment_lines(build):
+    def first_line(cmd):
+        try:
+            out = subprocess.run(cmd, capture_output=True, text=True, cwd=SOURCE)
+            return (out.stdout or out.stderr).strip().splitlines()[0]
+        except (OSError, IndexError):
+            return "?"
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        m = re.search(r"model name\s*:\s*(.*)", f.read())
+        cpu = m.group(1) if m else cpu
+    # BENCH_COMMIT names the sources when they are not a git checkout (e.g. a `git archive`).
+    commit = os.environ.get("BENCH_COMMIT") or first_line(["git", "rev-parse", "--short", "HEAD"])
+    if "fatal" in commit or commit == "?":
+        commit = "(not a git checkout)"
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True, cwd=SOURCE).stdout.strip()
+    dirty = dirty and "BENCH_COMMIT" not in os.environ
+    return [
+        f"- Date: {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')}; "
+        f"OpenWinHTTP {commit}{' (with uncommitted changes)' if dirty else ''}, "
+        f"Release build (`{os.path.relpath(build, SOURCE)}`)",
+        f"- CPU: {cpu}, {os.cpu_count()} CPUs; kernel {os.uname().release}",
+        f"- {first_line(['curl-config', '--version'])} (Debian libcurl4-openssl-dev); "
+        f"{first_line(['/usr/sbin/nginx', '-v'])}",
+        f"- Pinning: {pinning_note()}",
+        load_note(),
+        f"- {REPS} alternating runs per workload (ours, curl, curl, ours, ...); medians shown"
+        f"{' (BENCH_QUICK=1 smoke run: small counts, not representative)' if QUICK else ''}.",
+    ]
+
+
+NOTES = """\
+Columns: *wall* and *CPU* (user + system, from `wait4`) are medians over the runs, with the
+per-unit figure in brackets; *instr* is instructions per unit from `valgrind --tool=callgrind`,
+start-up subtracted (each client run with a large and a small count, difference ÷ units;
+W2 compares a 64 MiB download with a 1 MiB one, per MiB); *peak RSS* is the client's VmHWM at exit; *conns* is
+connections nginx accepted during each run (stub_status "accepts" before/after; a range when
+runs differ). W3 repeats its batch of concurrent requests over the same session; per-request
+figures divide by all of them. W4's goal compares our async path with our own sync path
+(row W4-sync). W5's curl column (easy handle init + setopt + cleanup) is for reference only.
+"n/a (feature not implemented: ...)" marks a workload the library cannot run yet; no number
+is reported for it. Callgrind counts every iteration of a `rep movsb`/`rep stosb` as one
+instruction, so copies and fills (W2) show up as about one instruction per byte."""
+
+
+def micro_section(build, workdir):
+    binary = os.path.join(build, "bench", "bench_micro")
+    if not MICRO or not os.path.exists(binary):
+        return []
+    out = f"{workdir}/micro.json"
+    min_time = "0.05" if QUICK else "0.5"
+    subprocess.run(pin(CLIENT_CPU, [binary, f"--benchmark_min_time={min_time}",
+                                    f"--benchmark_out={out}", "--benchmark_out_format=json"]),
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    try:
+        with open(out) as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return ["", "Micro-benchmarks: failed to run."]
+    lines = ["", "### Micro-benchmarks (Google Benchmark, internal hot paths)", "",
+             "| Benchmark | CPU time/op | items/s (per thread) |", "|---|---|---|"]
+    for b in data.get("benchmarks", []):
+        if b.get("run_type") == "aggregate":
+            continue
+        # CPU time, not real time: other load on the machine inflates real time only.
+        items = b.get("items_per_second")
+        items_text = f"{items:,.0f}" if items else "-"
+        lines.append(f"| `{b['name']}` | {b['cpu_time']:.1f} {b['time_unit']} | {items_text} |")
+    return lines
+
+
+def write_report(path, build, cases, results, micro):
+    lines = ["## Benchmark results: OpenWinHTTP vs libcurl", ""]
+    lines += environment_lines(build)
+    lines += ["", TABLE_HEAD]
+    for case in cases:
+        ours, curl = results[case["id"]]
+        lines.append(table_row(case, ours, curl, results))
+    lines += ["", NOTES]
+    lines += micro
+    lines += ["", "Reproduce: `make bench` (or `BENCH_QUICK=1 make bench` for a smoke run)."]
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+# ---- main -------------------------------------------------------------------------------------------
+
+def exit_on_sigterm():
+    """SIGTERM ends the run through the normal exit path, so nginx is stopped and cleaned up."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
+def serve():
+    exit_on_sigterm()
+    nginx = Nginx()
+    try:
+        nginx.start()
+        print(f"nginx in {nginx.dir}: http port {nginx.http_port}, https port {nginx.https_port}",
+              flush=True)
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        nginx.stop()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build", default=os.path.join(SOURCE, "build-bench"))
+    parser.add_argument("--out", default=os.path.join(HERE, "results.md"))
+    parser.add_argument("--only", default="", help="comma-separated workload ids, e.g. W1,W5")
+    parser.add_argument("--serve", action="store_true",
+                        help="only start nginx, print its ports, wait for Ctrl-C (profiling)")
+    opts = parser.parse_args()
+    if opts.serve:
+        return serve()
+    build = os.path.abspath(opts.build)
+    binaries = [("ours", os.path.join(build, "bench", "bench_winhttp")),
+                ("curl", os.path.join(build, "bench", "bench_curl"))]
+    for _, path in binaries:
+        if not os.access(path, os.X_OK):
+            sys.exit(f"{path} missing: build with -DWINHTTP_BUILD_BENCH=ON first (make bench)")
+    global CALLGRIND
+    if CALLGRIND and not shutil.which("valgrind"):
+        print("valgrind not found: instruction counts skipped")
+        CALLGRIND = False
+
+    exit_on_sigterm()
+    cases = make_cases()
+    if opts.only:
+        wanted = set(opts.only.split(","))
+        cases = [c for c in cases if c["id"] in wanted or c["id"].split("-")[0] in wanted]
+    print(f"Pinning: {pinning_note()}")
+    nginx = Nginx()
+    results = {}
+    try:
+        nginx.start()
+        for case in cases:
+            start = time.time()
+            results[case["id"]] = run_case(case, binaries, nginx, nginx.dir)
+            ours, curl = results[case["id"]]
+            print(f"{case['id']:10} ours {ours.failure or fmt_time(ours.median('wall'), case['units'], case['unit'])}"
+                  f" | curl {curl.failure or fmt_time(curl.median('wall'), case['units'], case['unit'])}"
+                  f" | ratio {ratio_text(ours, curl)} | conns {ours.conns_text()}/{curl.conns_text()}"
+                  f" | {time.time() - start:.0f}s", flush=True)
+        micro = micro_section(build, nginx.dir)
+    finally:
+        nginx.stop()
+    write_report(opts.out, build, cases, results, micro)
+    print(f"wrote {opts.out}")
+
+
+if __name__ == "__main__":
+    main()

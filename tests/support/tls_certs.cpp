@@ -1,0 +1,210 @@
+#include "support/tls_certs.h"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <memory>
+#include <stdexcept>
+
+namespace winhttp::test {
+namespace {
+
+constexpr long kDay = 24 * 60 * 60;
+
+struct KeyFree {
+    void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+struct CertFree {
+    void operator()(X509* c) const { X509_free(c); }
+};
+using Key = std::unique_ptr<EVP_PKEY, KeyFree>;
+using Cert = std::unique_ptr<X509, CertFree>;
+
+[[noreturn]] void fail(const std::string& what) {
+    char buf[256] = {};
+    ERR_error_string_n(ERR_get_error(), buf, sizeof(buf));
+    throw std::runtime_error("TestCertificates: " + what + ": " + buf);
+}
+
+void check(int ok, const char* what) {
+    if (ok != 1) fail(what);
+}
+
+Key new_key() {
+    Key key(EVP_EC_gen("P-256"));
+    if (!key) fail("EVP_EC_gen");
+    return key;
+}
+
+// Adds an X.509v3 extension written the way openssl.cnf spells it.
+void add_extension(X509* cert, X509* issuer, int nid, const char* value) {
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+    if (!ext) fail(std::string("extension ") + value);
+    check(X509_add_ext(cert, ext, -1), "X509_add_ext");
+    X509_EXTENSION_free(ext);
+}
+
+struct Spec {
+    std::string cn;
+    std::string san;  // empty: none
+    std::string eku;  // empty: none
+    bool ca = false;
+    long not_before = -kDay;  // seconds from now
+    long not_after = 365 * kDay;
+};
+
+// Builds a certificate for `key`; signed by issuer_key (issuer_cert null: self-signed).
+Cert make_cert(const Spec& spec, EVP_PKEY* key, X509* issuer_cert, EVP_PKEY* issuer_key) {
+    static long serial = 1;
+    Cert cert(X509_new());
+    if (!cert) fail("X509_new");
+    check(X509_set_version(cert.get(), 2), "X509_set_version");
+    check(ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), serial++), "serial");
+    X509_gmtime_adj(X509_getm_notBefore(cert.get()), spec.not_before);
+    X509_gmtime_adj(X509_getm_notAfter(cert.get()), spec.not_after);
+    check(X509_set_pubkey(cert.get(), key), "X509_set_pubkey");
+
+    X509_NAME* name = X509_get_subject_name(cert.get());
+    auto add = [&](const char* field, const std::string& value) {
+        check(X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8,
+                                         reinterpret_cast<const unsigned char*>(value.c_str()), -1,
+                                         -1, 0),
+              "X509_NAME_add_entry_by_txt");
+    };
+    add("C", "US");
+    add("O", "OpenWinHTTP Test");
+    add("CN", spec.cn);
+    X509* issuer = issuer_cert ? issuer_cert : cert.get();
+    check(X509_set_issuer_name(cert.get(), X509_get_subject_name(issuer)), "issuer name");
+
+    if (spec.ca) {
+        add_extension(cert.get(), issuer, NID_basic_constraints, "critical,CA:TRUE");
+        add_extension(cert.get(), issuer, NID_key_usage, "critical,keyCertSign,cRLSign");
+    } else {
+        add_extension(cert.get(), issuer, NID_basic_constraints, "critical,CA:FALSE");
+        add_extension(cert.get(), issuer, NID_key_usage, "critical,digitalSignature");
+    }
+    add_extension(cert.get(), issuer, NID_subject_key_identifier, "hash");
+    if (issuer_cert) {
+        add_extension(cert.get(), issuer, NID_authority_key_identifier, "keyid:always");
+    }
+    if (!spec.san.empty()) {
+        add_extension(cert.get(), issuer, NID_subject_alt_name, spec.san.c_str());
+    }
+    if (!spec.eku.empty()) add_extension(cert.get(), issuer, NID_ext_key_usage, spec.eku.c_str());
+
+    if (X509_sign(cert.get(), issuer_key, EVP_sha256()) <= 0) fail("X509_sign");
+    return cert;
+}
+
+void write_pem(const std::string& path, X509* cert, EVP_PKEY* key) {
+    BIO* out = BIO_new_file(path.c_str(), "w");
+    if (!out) fail("open " + path);
+    bool ok =
+        (!cert || PEM_write_bio_X509(out, cert) == 1) &&
+        (!key || PEM_write_bio_PrivateKey(out, key, nullptr, nullptr, 0, nullptr, nullptr) == 1);
+    BIO_free(out);
+    if (!ok) fail("write " + path);
+}
+
+void write_p12(const std::string& path, X509* cert, EVP_PKEY* key, const char* password) {
+    PKCS12* p12 = PKCS12_create(password, "test-client", key, cert, nullptr, 0, 0, 0, 0, 0);
+    if (!p12) fail("PKCS12_create");
+    BIO* out = BIO_new_file(path.c_str(), "wb");
+    bool ok = out && i2d_PKCS12_bio(out, p12) == 1;
+    BIO_free(out);
+    PKCS12_free(p12);
+    if (!ok) fail("write " + path);
+}
+
+constexpr const char* kLocalNames = "DNS:localhost,IP:127.0.0.1,IP:::1";
+
+Spec server_spec(ServerCert which) {
+    Spec spec{"localhost", kLocalNames, "serverAuth"};
+    switch (which) {
+        case ServerCert::WrongHost:
+            spec.cn = "wrong.example.invalid";
+            spec.san = "DNS:wrong.example.invalid";
+            break;
+        case ServerCert::Expired:
+            spec.not_before = -30 * kDay;
+            spec.not_after = -kDay;
+            break;
+        case ServerCert::NotYetValid:
+            spec.not_before = kDay;
+            spec.not_after = 30 * kDay;
+            break;
+        case ServerCert::WrongUsage:
+            spec.eku = "clientAuth";
+            break;
+        default:
+            break;
+    }
+    return spec;
+}
+
+}  // namespace
+
+const char* server_cert_name(ServerCert which) {
+    switch (which) {
+        case ServerCert::Valid:
+            return "valid";
+        case ServerCert::WrongHost:
+            return "wrong-host";
+        case ServerCert::Expired:
+            return "expired";
+        case ServerCert::NotYetValid:
+            return "not-yet-valid";
+        case ServerCert::SelfSigned:
+            return "self-signed";
+        case ServerCert::WrongUsage:
+            return "wrong-usage";
+        default:
+            return "unknown";
+    }
+}
+
+TestCertificates::TestCertificates(const std::string& dir) : dir_(dir) {
+    Key ca_key = new_key();
+    Spec ca_spec{"OpenWinHTTP Test CA", "", "", true, -kDay, 3650 * kDay};
+    Cert ca = make_cert(ca_spec, ca_key.get(), nullptr, ca_key.get());
+    write_pem(ca_file(), ca.get(), nullptr);
+
+    for (int i = 0; i < static_cast<int>(ServerCert::Count); ++i) {
+        auto which = static_cast<ServerCert>(i);
+        Key key = new_key();
+        Cert cert = which == ServerCert::SelfSigned
+                        ? make_cert(server_spec(which), key.get(), nullptr, key.get())
+                        : make_cert(server_spec(which), key.get(), ca.get(), ca_key.get());
+        CertFiles files = server(which);
+        write_pem(files.cert_file, cert.get(), nullptr);
+        write_pem(files.key_file, nullptr, key.get());
+    }
+
+    Key client_key = new_key();
+    Cert client_cert =
+        make_cert(Spec{"test-client", "", "clientAuth"}, client_key.get(), ca.get(), ca_key.get());
+    write_pem(client().cert_file, client_cert.get(), nullptr);
+    write_pem(client().key_file, nullptr, client_key.get());
+    write_pem(client_combined_pem(), client_cert.get(), client_key.get());
+    write_p12(client_p12(), client_cert.get(), client_key.get(), client_p12_password());
+}
+
+CertFiles TestCertificates::server(ServerCert which) const {
+    std::string base = dir_ + "/server-" + server_cert_name(which);
+    return {base + ".pem", base + ".key"};
+}
+
+CertFiles TestCertificates::client() const {
+    return {dir_ + "/client.pem", dir_ + "/client.key"};
+}
+
+}  // namespace winhttp::test
