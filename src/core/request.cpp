@@ -22,7 +22,14 @@ Request::~Request() = default;
 
 void Request::on_close() { engine_->cancel(); }
 
+// After WinHttpCloseHandle the app hears only how its pending operation ended, then
+// HANDLE_CLOSING: informational notifications of the unwinding (connection closing) are dropped.
+static bool completion(DWORD code) {
+    return (code & WINHTTP_CALLBACK_FLAG_ALL_COMPLETIONS) != 0;
+}
+
 void Request::status(DWORD code, const void* info, DWORD len, size_t bytes) {
+    if (closing() && !completion(code)) return;
     if (!async_ || !delivering_) {
         if (async_) delivering_ = true;
         notify(code, const_cast<void*>(info), len);
