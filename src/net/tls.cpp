@@ -282,7 +282,9 @@ int64_t asn1_time_to_unix(const ASN1_TIME* t) {
 
 // CertNameToStr quotes a value holding a separator or surrounding blanks; so do we.
 std::wstring quote_if_needed(std::wstring value) {
-    bool needs = !value.empty() && (value.front() == L' ' || value.back() == L' ');
+    // (Spelled with find_* rather than front()/back(): GCC 12 warns falsely on those here.)
+    bool needs = !value.empty() && (value.find_first_of(L' ') == 0 ||
+                                    value.find_last_of(L' ') == value.size() - 1);
     for (wchar_t c : value) {
         if (std::wcschr(L",+=\"\r\n<>#;", c)) needs = true;
     }
