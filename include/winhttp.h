@@ -1462,6 +1462,30 @@ OPENWINHTTP_EXPORT DWORD WINAPI WinHttpQueryHeadersEx(
     PWINHTTP_HEADER_NAME pHeaderName, PVOID pBuffer, PDWORD pdwBufferLength,
     PWINHTTP_EXTENDED_HEADER* ppHeaders, PDWORD pdwHeadersCount);
 
+/* ---- OpenWinHTTP extensions: certificates without a Windows certificate store ------------
+ * Not in Windows' header; values far outside Windows' option range.
+ *
+ * OPENWINHTTP_OPTION_CLIENT_CERT_FILES (WinHttpSetOption, request handle): the Linux mirror of
+ *   WINHTTP_OPTION_CLIENT_CERT_CONTEXT. Either a PEM certificate file (its chain may follow the
+ *   certificate) with a PEM key file (NULL: the key is in the certificate file), or a PKCS#12
+ *   file with its password. Errors: ERROR_FILE_NOT_FOUND, ERROR_INVALID_DATA (no certificate,
+ *   wrong password), ERROR_WINHTTP_CLIENT_CERT_NO_PRIVATE_KEY, ERROR_INVALID_PARAMETER.
+ *   Setting WINHTTP_OPTION_CLIENT_CERT_CONTEXT to WINHTTP_NO_CLIENT_CERT_CONTEXT (NULL, 0)
+ *   goes on without a certificate, as on Windows.
+ * OPENWINHTTP_OPTION_SERVER_CERT_CHAIN (WinHttpQueryOption, request handle, while the request
+ *   holds its TLS connection): the server's certificate chain, leaf first, as consecutive
+ *   records of a DWORD length followed by that many bytes of DER. The buffer protocol is
+ *   WinHttpQueryOption's (ERROR_INSUFFICIENT_BUFFER with the size needed). */
+#define OPENWINHTTP_OPTION_CLIENT_CERT_FILES 0x4F570001
+#define OPENWINHTTP_OPTION_SERVER_CERT_CHAIN 0x4F570002
+
+typedef struct _OPENWINHTTP_CLIENT_CERT_FILES {
+    LPCWSTR pwszCertificateFile; /* PEM; or NULL when pwszPkcs12File is used */
+    LPCWSTR pwszKeyFile;         /* PEM; NULL: in pwszCertificateFile */
+    LPCWSTR pwszPkcs12File;      /* PKCS#12 (.p12/.pfx); or NULL */
+    LPCWSTR pwszPassword;        /* PKCS#12 password; NULL: none */
+} OPENWINHTTP_CLIENT_CERT_FILES;
+
 #ifdef __cplusplus
 }
 #endif

@@ -8,6 +8,7 @@
 
 #include "core/engine.h"
 #include "core/request.h"
+#include "core/tls_options.h"
 
 namespace winhttp {
 
@@ -337,6 +338,11 @@ const OptionDef kOptions[] = {
     {WINHTTP_OPTION_PARENT_HANDLE, kAny, kAny, q_parent, nullptr},
     {WINHTTP_OPTION_EXTENDED_ERROR, kAny | kNull, kAny | kNull, q_extended_error, nullptr},
     {WINHTTP_OPTION_SECURITY_FLAGS, kR, kR, q_security_flags, s_security_flags},
+    {WINHTTP_OPTION_SECURITY_CERTIFICATE_STRUCT, kR, kR, query_certificate_struct, nullptr},
+    {WINHTTP_OPTION_SECURITY_KEY_BITNESS, kR, kR, query_key_bitness, nullptr},
+    {WINHTTP_OPTION_CLIENT_CERT_CONTEXT, 0, kR, nullptr, set_client_cert_context},
+    {OPENWINHTTP_OPTION_CLIENT_CERT_FILES, 0, kR, nullptr, set_client_cert_files},
+    {OPENWINHTTP_OPTION_SERVER_CERT_CHAIN, kR, kR, query_server_cert_chain, nullptr},
     {WINHTTP_OPTION_URL, kR, kR, q_url, nullptr},
     {WINHTTP_OPTION_PROXY, kS | kR, kS | kR, q_proxy, s_proxy},
     {WINHTTP_OPTION_USER_AGENT, kS, kS, q_user_agent, s_user_agent},

@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <cstring>
+#include <vector>
 
 #include "integration/http_test_util.h"
 #include "support/nginx.h"
@@ -169,6 +171,100 @@ TEST_F(Https, AsyncCertificateFailureReportsFlagsThenRequestError) {
     EXPECT_EQ(events[1].result.dwResult, static_cast<DWORD_PTR>(API_SEND_REQUEST));
     EXPECT_EQ(events[1].result.dwError, static_cast<DWORD>(ERROR_WINHTTP_SECURE_FAILURE));
     WinHttpSetStatusCallback(request, nullptr, 0, 0);
+}
+
+// Option Flags page: SECURITY_CERTIFICATE_STRUCT fills a WINHTTP_CERTIFICATE_INFO whose strings
+// the caller frees with LocalFree; SECURITY_KEY_BITNESS is the cipher strength.
+TEST_F(Https, CertificateStructKeyBitnessAndChainWhileTheConnectionIsHeld) {
+    Client c = open_client(nginx_->tls_port(TlsPort::Valid), L"GET", L"/1m.bin", L"localhost",
+                           WINHTTP_FLAG_SECURE);
+    ASSERT_TRUE(WinHttpSendRequest(c.request, WINHTTP_NO_ADDITIONAL_HEADERS, 0, nullptr, 0, 0, 0));
+    ASSERT_TRUE(WinHttpReceiveResponse(c.request, nullptr)) << GetLastError();
+
+    WINHTTP_CERTIFICATE_INFO info{};
+    DWORD size = sizeof(info);
+    ASSERT_TRUE(WinHttpQueryOption(c.request, WINHTTP_OPTION_SECURITY_CERTIFICATE_STRUCT, &info, &size))
+        << GetLastError();
+    ASSERT_NE(info.lpszSubjectInfo, nullptr);
+    ASSERT_NE(info.lpszIssuerInfo, nullptr);
+    EXPECT_NE(std::wstring(info.lpszSubjectInfo).find(L"localhost"), std::wstring::npos);
+    EXPECT_GT(std::wstring(info.lpszIssuerInfo).size(), 0u);
+    const auto ticks = [](FILETIME f) { return (ULONGLONG{f.dwHighDateTime} << 32) | f.dwLowDateTime; };
+    EXPECT_GT(ticks(info.ftExpiry), ticks(info.ftStart));
+    EXPECT_GE(info.dwKeySize, 128u);
+    LocalFree(info.lpszSubjectInfo);
+    LocalFree(info.lpszIssuerInfo);
+
+    DWORD bits = 0;
+    size = sizeof(bits);
+    ASSERT_TRUE(WinHttpQueryOption(c.request, WINHTTP_OPTION_SECURITY_KEY_BITNESS, &bits, &size));
+    EXPECT_GE(bits, 128u);
+
+    size = 0;
+    EXPECT_FALSE(WinHttpQueryOption(c.request, OPENWINHTTP_OPTION_SERVER_CERT_CHAIN, nullptr, &size));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INSUFFICIENT_BUFFER));
+    std::vector<unsigned char> chain(size);
+    ASSERT_TRUE(WinHttpQueryOption(c.request, OPENWINHTTP_OPTION_SERVER_CERT_CHAIN, chain.data(), &size));
+    unsigned records = 0;
+    for (size_t off = 0; off + sizeof(DWORD) <= chain.size(); ++records) {
+        DWORD n;
+        std::memcpy(&n, chain.data() + off, sizeof(n));
+        ASSERT_LE(off + sizeof(n) + n, chain.size());
+        EXPECT_EQ(chain[off + sizeof(n)], 0x30) << "DER starts with a SEQUENCE";
+        off += sizeof(n) + n;
+    }
+    EXPECT_EQ(records, 2u) << "leaf and the test CA";
+}
+
+TEST_F(Https, CertificateOptionsOnAPlainRequestAreInTheWrongState) {
+    Client c = open_client(nginx_->port(), L"GET", L"/hello.txt");
+    ASSERT_TRUE(WinHttpSendRequest(c.request, WINHTTP_NO_ADDITIONAL_HEADERS, 0, nullptr, 0, 0, 0));
+    ASSERT_TRUE(WinHttpReceiveResponse(c.request, nullptr));
+    DWORD bits = 0, size = sizeof(bits);
+    EXPECT_FALSE(WinHttpQueryOption(c.request, WINHTTP_OPTION_SECURITY_KEY_BITNESS, &bits, &size));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_STATE));
+}
+
+// The Linux mirror of WINHTTP_OPTION_CLIENT_CERT_CONTEXT (winhttp.h, OpenWinHTTP extensions).
+TEST_F(Https, ClientCertificateFilesSatisfyTheServer) {
+    const auto& certs = nginx_->certificates();
+    const std::wstring cert = widen(certs.client().cert_file), key = widen(certs.client().key_file);
+    const std::wstring p12 = widen(certs.client_p12()), password = widen(certs.client_p12_password());
+    const OPENWINHTTP_CLIENT_CERT_FILES pem{cert.c_str(), key.c_str(), nullptr, nullptr};
+    const OPENWINHTTP_CLIENT_CERT_FILES pkcs12{nullptr, nullptr, p12.c_str(), password.c_str()};
+    for (const auto* files : {&pem, &pkcs12}) {
+        Client c = open_client(nginx_->tls_port(TlsPort::ClientAuth), L"GET", L"/hello.txt",
+                               L"localhost", WINHTTP_FLAG_SECURE);
+        ASSERT_TRUE(WinHttpSetOption(c.request, OPENWINHTTP_OPTION_CLIENT_CERT_FILES,
+                                     const_cast<OPENWINHTTP_CLIENT_CERT_FILES*>(files), sizeof(*files)))
+            << GetLastError();
+        Outcome o = run_request(c.request);
+        EXPECT_EQ(o.error, ERROR_SUCCESS) << o.stage;
+        EXPECT_EQ(o.body, "hello, world\n");
+    }
+}
+
+TEST_F(Https, NoClientCertContextGoesOnWithoutOne) {
+    Client c = open_client(nginx_->tls_port(TlsPort::ClientAuth), L"GET", L"/hello.txt",
+                           L"localhost", WINHTTP_FLAG_SECURE);
+    ASSERT_TRUE(WinHttpSetOption(c.request, WINHTTP_OPTION_CLIENT_CERT_CONTEXT,
+                                 WINHTTP_NO_CLIENT_CERT_CONTEXT, 0));
+    Outcome o = run_request(c.request);
+    EXPECT_EQ(o.error, ERROR_SUCCESS) << o.stage;
+    EXPECT_EQ(status_code(c.request), 400u) << "nginx: no required SSL certificate was sent";
+}
+
+TEST_F(Https, ClientCertificateFilesErrors) {
+    Client c = open_client(nginx_->tls_port(TlsPort::ClientAuth), L"GET", L"/hello.txt",
+                           L"localhost", WINHTTP_FLAG_SECURE);
+    const OPENWINHTTP_CLIENT_CERT_FILES missing{L"/nonexistent.pem", nullptr, nullptr, nullptr};
+    EXPECT_FALSE(WinHttpSetOption(c.request, OPENWINHTTP_OPTION_CLIENT_CERT_FILES,
+                                  const_cast<OPENWINHTTP_CLIENT_CERT_FILES*>(&missing), sizeof(missing)));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_FILE_NOT_FOUND));
+    const OPENWINHTTP_CLIENT_CERT_FILES neither{nullptr, nullptr, nullptr, nullptr};
+    EXPECT_FALSE(WinHttpSetOption(c.request, OPENWINHTTP_OPTION_CLIENT_CERT_FILES,
+                                  const_cast<OPENWINHTTP_CLIENT_CERT_FILES*>(&neither), sizeof(neither)));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INVALID_PARAMETER));
 }
 
 }  // namespace

@@ -1,0 +1,123 @@
+#include "core/tls_options.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+#include "core/engine.h"
+#include "core/request.h"
+#include "net/tls.h"
+#include "util/wide.h"
+
+namespace winhttp {
+
+namespace {
+
+// Reads the TLS connection while no operation runs on the request (an async one would be
+// using it on a worker thread). The request must hold a TLS connection.
+template <class Fn>
+DWORD with_tls(Object* o, Fn fn) {
+    Request& r = as<Request>(*o);
+    std::atomic<bool>& busy = r.engine_busy();
+    if (busy.exchange(true, std::memory_order_acquire)) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
+    const net::TlsStream* tls = r.engine().tls();
+    const DWORD e = tls ? fn(*tls) : ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
+    busy.store(false, std::memory_order_release);
+    return e;
+}
+
+// Strings of WINHTTP_CERTIFICATE_INFO are freed by the caller with LocalFree (= free here).
+LPWSTR local_wstrdup(const std::wstring& s) {
+    auto* p = static_cast<LPWSTR>(std::malloc((s.size() + 1) * sizeof(WCHAR)));
+    if (p) std::memcpy(p, s.c_str(), (s.size() + 1) * sizeof(WCHAR));
+    return p;
+}
+
+DWORD need(DWORD size, void* buffer, DWORD* len) {
+    if (buffer && *len >= size) return ERROR_SUCCESS;
+    *len = size;
+    return ERROR_INSUFFICIENT_BUFFER;
+}
+
+}  // namespace
+
+// Option Flags page, WINHTTP_OPTION_SECURITY_CERTIFICATE_STRUCT: a WINHTTP_CERTIFICATE_INFO whose
+// strings the app frees with LocalFree. Names are formatted as docs/design/tls.md says.
+DWORD query_certificate_struct(Object* o, void* buffer, DWORD* len) {
+    if (DWORD e = need(sizeof(WINHTTP_CERTIFICATE_INFO), buffer, len)) return e;
+    return with_tls(o, [&](const net::TlsStream& tls) -> DWORD {
+        net::CertificateInfo cert;
+        if (!net::certificate_info(tls, cert)) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
+        WINHTTP_CERTIFICATE_INFO info{};
+        info.ftExpiry = cert.expiry;
+        info.ftStart = cert.start;
+        info.lpszSubjectInfo = local_wstrdup(cert.subject);
+        info.lpszIssuerInfo = local_wstrdup(cert.issuer);
+        info.dwKeySize = cert.key_size;
+        std::memcpy(buffer, &info, sizeof(info));
+        *len = sizeof(info);
+        return ERROR_SUCCESS;
+    });
+}
+
+DWORD query_key_bitness(Object* o, void* buffer, DWORD* len) {
+    if (DWORD e = need(sizeof(DWORD), buffer, len)) return e;
+    return with_tls(o, [&](const net::TlsStream& tls) -> DWORD {
+        const DWORD bits = tls.cipher_bits();
+        std::memcpy(buffer, &bits, sizeof(bits));
+        *len = sizeof(bits);
+        return ERROR_SUCCESS;
+    });
+}
+
+DWORD query_server_cert_chain(Object* o, void* buffer, DWORD* len) {
+    return with_tls(o, [&](const net::TlsStream& tls) -> DWORD {
+        const auto chain = net::peer_chain_der(tls);
+        size_t size = 0;
+        for (const auto& der : chain) size += sizeof(DWORD) + der.size();
+        if (size > 0xFFFFFFFFu) return ERROR_NOT_ENOUGH_MEMORY;
+        if (DWORD e = need(static_cast<DWORD>(size), buffer, len)) return e;
+        auto* out = static_cast<unsigned char*>(buffer);
+        for (const auto& der : chain) {
+            const DWORD n = static_cast<DWORD>(der.size());
+            std::memcpy(out, &n, sizeof(n));
+            std::memcpy(out + sizeof(n), der.data(), der.size());
+            out += sizeof(n) + der.size();
+        }
+        *len = static_cast<DWORD>(size);
+        return ERROR_SUCCESS;
+    });
+}
+
+// WINHTTP_NO_CLIENT_CERT_CONTEXT (NULL): go on without a certificate when the server asks
+// (WinHttpSendRequest page, ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED). A CERT_CONTEXT cannot
+// exist on Linux: OPENWINHTTP_OPTION_CLIENT_CERT_FILES names the files instead.
+DWORD set_client_cert_context(Object* o, const void* buffer, DWORD len) {
+    if (buffer || len) return ERROR_INVALID_PARAMETER;
+    net::ClientCertChoice choice;
+    choice.none_wanted = true;
+    as<Request>(*o).set_client_cert(std::move(choice));
+    return ERROR_SUCCESS;
+}
+
+DWORD set_client_cert_files(Object* o, const void* buffer, DWORD len) {
+    if (!buffer || len != sizeof(OPENWINHTTP_CLIENT_CERT_FILES)) return ERROR_INVALID_PARAMETER;
+    OPENWINHTTP_CLIENT_CERT_FILES files;
+    std::memcpy(&files, buffer, sizeof(files));
+    const bool pem = files.pwszCertificateFile != nullptr;
+    if (pem == (files.pwszPkcs12File != nullptr)) return ERROR_INVALID_PARAMETER;
+    net::ClientCertChoice choice;
+    const DWORD e =
+        pem ? net::ClientCredentials::from_pem(
+                  to_utf8(files.pwszCertificateFile),
+                  files.pwszKeyFile ? to_utf8(files.pwszKeyFile) : std::string(), choice.credentials)
+            : net::ClientCredentials::from_pkcs12(
+                  to_utf8(files.pwszPkcs12File),
+                  files.pwszPassword ? to_utf8(files.pwszPassword) : std::string(),
+                  choice.credentials);
+    if (e) return e;
+    as<Request>(*o).set_client_cert(std::move(choice));
+    return ERROR_SUCCESS;
+}
+
+}  // namespace winhttp

@@ -1,0 +1,16 @@
+// The TLS options of a request (WinHttpQueryOption / WinHttpSetOption handlers, used by the
+// option table in options.cpp). Each takes a live request object.
+#pragma once
+#include <winhttp.h>
+
+#include "core/object.h"
+
+namespace winhttp {
+
+DWORD query_certificate_struct(Object* request, void* buffer, DWORD* len);
+DWORD query_key_bitness(Object* request, void* buffer, DWORD* len);
+DWORD query_server_cert_chain(Object* request, void* buffer, DWORD* len);
+DWORD set_client_cert_context(Object* request, const void* buffer, DWORD len);
+DWORD set_client_cert_files(Object* request, const void* buffer, DWORD len);
+
+}  // namespace winhttp
