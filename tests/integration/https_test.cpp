@@ -11,11 +11,13 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "integration/http_test_util.h"
 #include "support/nginx.h"
 #include "support/recorder.h"
+#include "support/scripted_server.h"
 
 namespace {
 
@@ -265,6 +267,50 @@ TEST_F(Https, ClientCertificateFilesErrors) {
     EXPECT_FALSE(WinHttpSetOption(c.request, OPENWINHTTP_OPTION_CLIENT_CERT_FILES,
                                   const_cast<OPENWINHTTP_CLIENT_CERT_FILES*>(&neither), sizeof(neither)));
     EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INVALID_PARAMETER));
+}
+
+// A server that accepts TCP and never answers the ClientHello: the handshake waits.
+// Closing the async request then cancels it mid-handshake (seed page: closing cancels work in
+// flight); a sync request gives up at its receive timeout.
+TEST_F(Https, CloseCancelsAnAsyncHandshakeInFlight) {
+    using winhttp::test::ScriptedServer;
+    using winhttp::test::Step;
+    ScriptedServer server({{Step::stall(std::chrono::seconds(10))}});
+    CallbackRecorder rec;
+    Handle session = open_session(WINHTTP_FLAG_ASYNC);
+    set_timeouts(session, 10000);
+    Handle connect(WinHttpConnect(session, L"127.0.0.1", server.port(), 0));
+    HINTERNET h = WinHttpOpenRequest(connect, L"GET", L"/", nullptr, WINHTTP_NO_REFERER,
+                                     WINHTTP_DEFAULT_ACCEPT_TYPES, WINHTTP_FLAG_SECURE);
+    ASSERT_NE(h, nullptr);
+    WinHttpSetStatusCallback(h, CallbackRecorder::record, WINHTTP_CALLBACK_FLAG_ALL_NOTIFICATIONS, 0);
+    ASSERT_TRUE(WinHttpSendRequest(h, WINHTTP_NO_ADDITIONAL_HEADERS, 0, nullptr, 0, 0, rec.context()));
+    ASSERT_TRUE(rec.wait_for(WINHTTP_CALLBACK_STATUS_CONNECTED_TO_SERVER, 1, std::chrono::seconds(5), h));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // in the handshake now
+    Stopwatch sw;
+    ASSERT_TRUE(WinHttpCloseHandle(h));
+    EXPECT_LT(sw.ms(), 100);
+    ASSERT_TRUE(rec.wait_for(WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING, 1, std::chrono::seconds(2), h))
+        << rec.dump();
+    const auto events = rec.events_for(h);
+    ASSERT_GE(events.size(), 2u);
+    const auto& error = events[events.size() - 2];
+    EXPECT_EQ(error.status, static_cast<DWORD>(WINHTTP_CALLBACK_STATUS_REQUEST_ERROR)) << rec.dump();
+    EXPECT_EQ(error.result.dwResult, static_cast<DWORD_PTR>(API_SEND_REQUEST));
+    EXPECT_EQ(error.result.dwError, static_cast<DWORD>(ERROR_WINHTTP_OPERATION_CANCELLED));
+    EXPECT_EQ(rec.count(WINHTTP_CALLBACK_STATUS_SENDING_REQUEST, h), 0u) << "no byte of HTTP was sent";
+}
+
+TEST_F(Https, SyncHandshakeGivesUpAtTheReceiveTimeout) {
+    using winhttp::test::ScriptedServer;
+    using winhttp::test::Step;
+    ScriptedServer server({{Step::stall(std::chrono::seconds(10))}});
+    Client c = open_client(server.port(), L"GET", L"/", L"127.0.0.1", WINHTTP_FLAG_SECURE);
+    ASSERT_TRUE(WinHttpSetTimeouts(c.request, 5000, 5000, 5000, 300));
+    Stopwatch sw;
+    EXPECT_FALSE(WinHttpSendRequest(c.request, WINHTTP_NO_ADDITIONAL_HEADERS, 0, nullptr, 0, 0, 0));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_TIMEOUT));
+    EXPECT_LT(sw.ms(), 3000);
 }
 
 }  // namespace
