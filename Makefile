@@ -9,13 +9,13 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Build + test dependencies (Debian 12 package names).
 DEPS := build-essential cmake pkg-config python3 nginx-light \
         libssl-dev zlib1g-dev node-llhttp libasio-dev \
-        libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev openssl
+        libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev openssl valgrind
 
 # Benchmark-only dependencies (make bench): libcurl is the reference, valgrind counts instructions.
 BENCH_DEPS := libcurl4-openssl-dev valgrind libbenchmark-dev nginx-light openssl util-linux python3
 BENCH_BUILD ?= build-bench
 
-.PHONY: deps build demo test test-asan test-tsan fuzz bench install clean format
+.PHONY: deps build demo test test-asan test-tsan test-short-io memcheck fuzz bench install clean format
 
 deps:
 	@missing=""; for p in $(DEPS); do \
@@ -38,6 +38,16 @@ demo: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# valgrind memcheck over the demo programs: no memory error, no definite leak.
+memcheck: build
+	./examples/memcheck.sh $(BUILD)
+
+# The whole suite with every socket call cut short (1-7 bytes) or failing with EAGAIN first.
+test-short-io: deps
+	cmake -S . -B build-short-io -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWINHTTP_SHORT_IO=ON
+	cmake --build build-short-io -j $(JOBS)
+	cd build-short-io && ctest --output-on-failure -j $(JOBS) --timeout 900 -LE stress
 
 # Sanitizer builds live in their own trees so they never mix with the normal one.
 test-asan: deps
@@ -80,4 +90,4 @@ format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h' '*.hpp')
 
 clean:
-	rm -rf $(BUILD) build-asan build-tsan build-fuzz
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz build-short-io build-bench
