@@ -430,6 +430,9 @@ bool ClientCredentials::apply(SSL* ssl) const {
 // ---- TlsContext ------------------------------------------------------------------------------
 
 DWORD TlsContext::create(const TlsConfig& config, std::shared_ptr<TlsContext>& out) {
+    // The library's worker threads outlive main() (docs/design/async.md): a session released
+    // on one of them during exit must not meet OpenSSL's atexit cleanup freeing its locks.
+    OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT, nullptr);
     DWORD error = check_secure_protocols(config.protocols);
     if (error != ERROR_SUCCESS) return error;
     std::shared_ptr<TlsContext> context(new TlsContext());

@@ -226,6 +226,10 @@ void Storm::run(const std::vector<HINTERNET>& connects, const std::vector<const 
             settle(t);
             continue;
         }
+        // The context goes on before the handle is shared: a storm thread may close it before
+        // SendRequest binds the context, and its HANDLE_CLOSING must still reach the tracker.
+        DWORD_PTR context = reinterpret_cast<DWORD_PTR>(&t);
+        WinHttpSetOption(h, WINHTTP_OPTION_CONTEXT_VALUE, &context, sizeof(context));
         WinHttpSetStatusCallback(h, &Storm::callback, mask, 0);
         t.handle = h;
         started_.store(i + 1);
