@@ -65,7 +65,7 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DWINHTTP_BUILD_FUZZERS=ON -DWINHTTP_BUILD_TESTS=OFF -DWINHTTP_SANITIZE=address,undefined
-	cmake --build build-fuzz -j $(JOBS)
+	cmake --build build-fuzz -j $(JOBS) --target fuzzers
 	./fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 # Benchmarks against libcurl (issue 6): bench/run.py writes bench/results.md.
