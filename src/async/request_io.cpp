@@ -255,9 +255,10 @@ void RequestIo::suspend_room(std::coroutine_handle<> h, DWORD* result, Connectio
         });
     });
     a.job = ticket;
-    if (pool.try_reserve_or_wait(key, limit, ticket)) {
+    const DWORD now = pool.try_reserve_or_wait(key, limit, ticket);
+    if (now != ERROR_IO_PENDING) {
         ticket->revoke();
-        a.finish_later(g, ERROR_SUCCESS);
+        a.finish_later(g, now);
     }
 }
 

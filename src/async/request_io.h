@@ -15,12 +15,12 @@
 #include <string>
 #include <vector>
 
+#include "net/conn_pool.h"
 #include "net/socket.h"
 
 namespace winhttp {
 
 class Object;
-class ConnectionPool;
 
 class RequestIo {
 public:
@@ -56,7 +56,7 @@ public:
     // A connection slot of `key` under `limit`. Result: ERROR_SUCCESS when a slot is reserved,
     // kPoolChanged when a connection went idle or closed (look for an idle one, then wait
     // again), ERROR_WINHTTP_TIMEOUT, ERROR_WINHTTP_OPERATION_CANCELLED.
-    static constexpr DWORD kPoolChanged = 0xE0F00002u;
+    static constexpr DWORD kPoolChanged = ConnectionPool::kLookAgain;
     struct RoomWait;
     RoomWait room(ConnectionPool& pool, std::string key, DWORD limit, net::Deadline deadline);
 

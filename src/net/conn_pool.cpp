@@ -32,26 +32,25 @@ std::unique_ptr<Connection> ConnectionPool::take_idle(const std::string& key) {
     return nullptr;
 }
 
-// True when a slot can be taken now; an idle connection of this key is closed to make room.
-bool ConnectionPool::make_room(const std::string& key, DWORD limit) {
-    for (;;) {
-        if (limit == 0xFFFFFFFFu || in_use_[key] < limit) return true;
-        auto it = idle_.find(key);
-        if (it == idle_.end() || it->second.empty()) return false;
-        it->second.erase(it->second.begin());  // the oldest
-        --in_use_[key];
-    }
+// Whether a new connection of `key` fits under `limit`. At the limit, an idle connection of the
+// key means "take that one" (it went idle after the caller looked): never close a good
+// connection only to open another.
+ConnectionPool::Room ConnectionPool::room(const std::string& key, DWORD limit) {
+    if (limit == 0xFFFFFFFFu || in_use_[key] < limit) return Room::Free;
+    auto it = idle_.find(key);
+    return (it != idle_.end() && !it->second.empty()) ? Room::Idle : Room::Full;
 }
 
-bool ConnectionPool::try_reserve_or_wait(const std::string& key, DWORD limit,
-                                         std::shared_ptr<OneShot> wake) {
+DWORD ConnectionPool::try_reserve_or_wait(const std::string& key, DWORD limit,
+                                          std::shared_ptr<OneShot> wake) {
     std::lock_guard lock(mutex_);
-    if (make_room(key, limit)) {
-        ++in_use_[key];
-        return true;
+    switch (room(key, limit)) {
+        case Room::Free: ++in_use_[key]; return ERROR_SUCCESS;
+        case Room::Idle: return kLookAgain;
+        case Room::Full: break;
     }
     waiters_[key].push_back(std::move(wake));
-    return false;
+    return ERROR_IO_PENDING;
 }
 
 void ConnectionPool::wake_one(const std::string& key) {
@@ -70,11 +69,14 @@ void ConnectionPool::wake_one(const std::string& key) {
 
 DWORD ConnectionPool::reserve(const std::string& key, DWORD limit, const net::Deadline& deadline) {
     std::unique_lock lock(mutex_);
-    while (!make_room(key, limit)) {
+    for (;;) {
+        const Room r = room(key, limit);
+        if (r == Room::Idle) return kLookAgain;
+        if (r == Room::Free) break;
         if (deadline.infinite) {
             freed_.wait(lock);
         } else if (freed_.wait_until(lock, deadline.at) == std::cv_status::timeout &&
-                   !make_room(key, limit)) {
+                   room(key, limit) == Room::Full) {
             return ERROR_WINHTTP_TIMEOUT;
         }
     }

@@ -36,12 +36,15 @@ public:
     // connections (closed by the server) are dropped on the way.
     std::unique_ptr<Connection> take_idle(const std::string& key);
 
+    // Not an error: an idle connection of the key is there now; take_idle() again.
+    static constexpr DWORD kLookAgain = 0xE0F00002u;
+
     // Reserves a connection slot for `key` under `limit` (INFINITE = no limit), waiting up to
-    // `deadline`. Returns ERROR_SUCCESS or ERROR_WINHTTP_TIMEOUT.
+    // `deadline`. Returns ERROR_SUCCESS, kLookAgain or ERROR_WINHTTP_TIMEOUT.
     DWORD reserve(const std::string& key, DWORD limit, const net::Deadline& deadline);
-    // Async form of reserve(): reserves and returns true when there is room; otherwise queues
-    // `wake`, fired once when a connection of `key` closes or goes idle, and returns false.
-    bool try_reserve_or_wait(const std::string& key, DWORD limit, std::shared_ptr<OneShot> wake);
+    // Async form of reserve(): ERROR_SUCCESS (reserved), kLookAgain, or ERROR_IO_PENDING after
+    // queueing `wake`, fired once when a connection of `key` closes or goes idle.
+    DWORD try_reserve_or_wait(const std::string& key, DWORD limit, std::shared_ptr<OneShot> wake);
     // Fires the oldest still-armed waiter of `key`, if any.
     void wake_one(const std::string& key);
 
@@ -58,7 +61,8 @@ private:
     std::map<std::string, DWORD> in_use_;  // reserved slots per key (busy and idle)
     std::map<std::string, std::deque<std::shared_ptr<OneShot>>> waiters_;
 
-    bool make_room(const std::string& key, DWORD limit);  // mutex_ held
+    enum class Room { Free, Idle, Full };
+    Room room(const std::string& key, DWORD limit);  // mutex_ held
 };
 
 }  // namespace winhttp
