@@ -9,6 +9,8 @@
 // Transfer-Encoding, and would switch protocols for 101; reset() starts a fresh llhttp state.
 #include "http1/response_parser.h"
 
+#include <cstring>
+
 // llhttp.h before winhttp.h: winhttp.h defines HTTP_STATUS_* macros that are enumerator names
 // in llhttp.h.
 #include <llhttp.h>
@@ -79,6 +81,8 @@ struct ResponseParser::Engine {
         ResponseParser& r = self(p);
         if (int rc = r.count_field_bytes(at, len, false)) return rc;
         if (r.fields_used_ == 0) return r.fail_in_callback(ERROR_WINHTTP_INVALID_SERVER_RESPONSE);
+        // RFC 9110 §5.5: NUL in a field value must be rejected (or replaced); llhttp lets it by.
+        if (std::memchr(at, '\0', len)) return r.fail_in_callback(ERROR_WINHTTP_INVALID_SERVER_RESPONSE);
         r.current_field().value.append(at, len);
         return 0;
     }

@@ -562,6 +562,13 @@ TEST(ResponseParser, MalformedStatusLineIsInvalidResponse) {
     EXPECT_EQ(error_of("<html>not http</html>"), ERROR_WINHTTP_INVALID_SERVER_RESPONSE);
 }
 
+// RFC 9110 §5.5: NUL in a field value must be rejected or replaced; we reject (every split).
+TEST(ResponseParser, NulInHeaderValueIsInvalidResponse) {
+    using namespace std::string_view_literals;
+    EXPECT_EQ(error_of("HTTP/1.1 200 OK\r\nX-A: a\0b\r\nContent-Length: 0\r\n\r\n"sv),
+              ERROR_WINHTTP_INVALID_SERVER_RESPONSE);
+}
+
 TEST(ResponseParser, StatusBelow100IsInvalidResponse) {
     EXPECT_EQ(error_of("HTTP/1.1 099 Odd\r\nContent-Length: 0\r\n\r\n"),
               ERROR_WINHTTP_INVALID_SERVER_RESPONSE);
