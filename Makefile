@@ -43,7 +43,8 @@ test: build
 memcheck: build
 	./examples/memcheck.sh $(BUILD)
 
-# The whole suite with every socket call cut short (1-7 bytes) or failing with EAGAIN first.
+# The whole suite with every socket call cut short (1-7 bytes) or failing with EAGAIN first
+# (the stress tests measure scale and are left to the normal and sanitizer runs).
 test-short-io: deps
 	cmake -S . -B build-short-io -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWINHTTP_SHORT_IO=ON
 	cmake --build build-short-io -j $(JOBS)

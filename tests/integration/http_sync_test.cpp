@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "net/sys_io.h"
+
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -74,6 +76,8 @@ TEST(ReadDataEx, FillBufferWaitsForBodyArrivingInPieces) {
 
 // WinHttpQueryDataAvailable page: returns the amount of data that can be read immediately.
 TEST(QueryDataAvailable, ReportsBufferedBytesThenZeroAtEnd) {
+    if (winhttp::net::short_io_enabled())
+        GTEST_SKIP() << "counts the whole body as buffered: a short-I/O build reads 1-7 bytes at a time";
     ScriptedServer server({{Step::read_request(), Step::send(ok_response("0123456789")),
                             Step::stall()}});
     Client c = open_client(server.port(), L"GET", L"/ten");
@@ -899,7 +903,9 @@ TEST(CloseHandle, ClosingRequestBlockedInReadDataCancelsIt) {
     ASSERT_TRUE(WinHttpReceiveResponse(c.request, nullptr)) << GetLastError();
     char buf[100];
     DWORD read = 0;
-    ASSERT_TRUE(WinHttpReadData(c.request, buf, 4, &read));
+    ASSERT_EQ(WinHttpReadDataEx(c.request, buf, 4, &read, WINHTTP_READ_DATA_EX_FLAG_FILL_BUFFER, 0,
+                                nullptr),
+              static_cast<DWORD>(ERROR_SUCCESS));
     ASSERT_EQ(std::string(buf, read), "part");
 
     BOOL ok = TRUE;
