@@ -1,6 +1,8 @@
 #include "async/reactor.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <thread>
 
 #include "core/options.h"
@@ -17,17 +19,41 @@ unsigned worker_count() {
     return std::clamp(std::thread::hardware_concurrency(), 2u, 8u);
 }
 
+thread_local bool on_worker = false;
+
 }  // namespace
 
 Reactor::Reactor()
     : work_(asio::make_work_guard(loop_)), lookups_(2), threads_(worker_count()) {
-    for (unsigned i = 0; i < threads_; ++i) std::thread([this] { loop_.run(); }).detach();
+    running_ = threads_;
+    for (unsigned i = 0; i < threads_; ++i) std::thread([this] { run_worker(); }).detach();
+}
+
+void Reactor::run_worker() {
+    on_worker = true;
+    loop_.run();
+    std::lock_guard lock(mutex_);
+    --running_;
+    idle_.notify_all();
+}
+
+// Stops the loop and waits (boundedly: a callback may be blocked by the application) until the
+// workers have left their current handler. Runs before the atexit handlers registered earlier,
+// OpenSSL's among them when the application initialised it first.
+void Reactor::quiesce() {
+    loop_.stop();
+    const unsigned self = on_worker ? 1 : 0;  // exit() called from a callback
+    std::unique_lock lock(mutex_);
+    idle_.wait_for(lock, std::chrono::seconds(2), [&] { return running_ <= self; });
 }
 
 Reactor& Reactor::get() {
-    // Deliberately leaked (see the header): destroying a running loop at exit would race with
-    // callbacks still on its threads.
-    static Reactor* reactor = new Reactor();
+    // Never deleted: a loop destroyed during exit would race with callbacks still running.
+    static Reactor* reactor = [] {
+        auto* r = new Reactor();
+        std::atexit([] { Reactor::get().quiesce(); });
+        return r;
+    }();
     return *reactor;
 }
 

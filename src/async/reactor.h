@@ -2,11 +2,15 @@
 // run by a small fixed number of worker threads, plus a separate pool for blocking name lookups
 // so that a slow DNS server never stalls the loop.
 //
-// Started on first use and never torn down: worker threads live as long as the process, as
-// Windows' do, so a callback running during exit never meets a destroyed loop.
+// Started on first use and never destroyed. At process exit (atexit) the loop is stopped and the
+// workers are given a moment to leave their handlers, so that no handle object is still being
+// released on a worker thread while the C runtime and OpenSSL tear down their state.
 #pragma once
 #include <asio/io_context.hpp>
 #include <asio/thread_pool.hpp>
+
+#include <condition_variable>
+#include <mutex>
 
 namespace winhttp {
 
@@ -19,10 +23,16 @@ public:
 
 private:
     Reactor();
+    void run_worker();
+    void quiesce();  // at exit
+
     asio::io_context loop_;
     asio::executor_work_guard<asio::io_context::executor_type> work_;
     asio::thread_pool lookups_;
     unsigned threads_;
+    std::mutex mutex_;
+    std::condition_variable idle_;
+    unsigned running_ = 0;  // workers inside loop_.run()
 };
 
 }  // namespace winhttp

@@ -429,10 +429,15 @@ bool ClientCredentials::apply(SSL* ssl) const {
 
 // ---- TlsContext ------------------------------------------------------------------------------
 
+namespace {
+// The library's worker threads outlive main() (docs/design/async.md): a session released on one
+// of them during exit must not meet OpenSSL's atexit cleanup freeing its locks. OpenSSL registers
+// that cleanup once, at the first initialisation that does not refuse it, so refuse it at load
+// time, before anyone else (the application included) initialises OpenSSL.
+[[maybe_unused]] const int openssl_without_atexit = OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT, nullptr);
+}  // namespace
+
 DWORD TlsContext::create(const TlsConfig& config, std::shared_ptr<TlsContext>& out) {
-    // The library's worker threads outlive main() (docs/design/async.md): a session released
-    // on one of them during exit must not meet OpenSSL's atexit cleanup freeing its locks.
-    OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT, nullptr);
     DWORD error = check_secure_protocols(config.protocols);
     if (error != ERROR_SUCCESS) return error;
     std::shared_ptr<TlsContext> context(new TlsContext());
