@@ -17,17 +17,20 @@ DEPS := build-essential cmake pkg-config python3 nginx-light \
 BENCH_DEPS := libcurl4-openssl-dev valgrind libbenchmark-dev nginx-light openssl util-linux python3
 BENCH_BUILD ?= build-bench
 
-.PHONY: deps build demo test test-asan test-tsan test-short-io memcheck fuzz bench install clean format
-
-deps:
-	@missing=""; for p in $(DEPS); do \
+# Shell code that apt-installs the packages of $(1) not installed yet; $(2) names the list.
+install_missing = missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
-	else echo "deps: all present"; fi
+	else echo "$(2): all present"; fi
+
+.PHONY: deps build demo test test-asan test-tsan test-short-io memcheck fuzz bench install clean format
+
+deps:
+	@$(call install_missing,$(DEPS),deps)
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS)
@@ -74,14 +77,7 @@ fuzz: deps
 # Benchmarks against libcurl (issue 6): bench/run.py writes bench/results.md.
 # BENCH_QUICK=1 make bench is a quick smoke run; see bench/README.md for the other knobs.
 bench: deps
-	@missing=""; for p in $(BENCH_DEPS); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
-	else echo "bench deps: all present"; fi
+	@$(call install_missing,$(BENCH_DEPS),bench deps)
 	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DWINHTTP_BUILD_BENCH=ON -DWINHTTP_BUILD_TESTS=OFF
 	cmake --build $(BENCH_BUILD) -j $(JOBS) --target bench_winhttp bench_curl bench_micro
 	python3 bench/run.py --build $(BENCH_BUILD)

@@ -41,31 +41,13 @@ bool header_text(LPCWSTR headers, DWORD len, std::string& out) {
     return true;
 }
 
-// Calls on one request may not overlap (one operation at a time, WinHttpSendRequest page).
-class OperationGuard {
-public:
-    explicit OperationGuard(Request& r) : busy_(r.engine_busy()) {
-        owned_ = !busy_.exchange(true, std::memory_order_acquire);
-    }
-    ~OperationGuard() {
-        if (owned_) busy_.store(false, std::memory_order_release);
-    }
-    bool owned() const { return owned_; }
-    // An async operation keeps the request busy until its completion (Request::start_async).
-    void hand_over() { owned_ = false; }
-
-private:
-    std::atomic<bool>& busy_;
-    bool owned_;
-};
-
-#define RUN_OPERATION(call, expr)                                          \
-    do {                                                                   \
-        OperationGuard guard(*call);                                       \
-        if (!guard.owned()) return fail(ERROR_WINHTTP_INCORRECT_HANDLE_STATE); \
-        if (DWORD e = (expr)) return fail(e);                              \
-        return succeed();                                                  \
-    } while (0)
+// Runs `fn` (a call that never waits on the network) with the request's busy flag held.
+template <class Fn>
+DWORD exclusive(Request& r, Fn fn) {
+    OperationGuard guard(r);
+    if (!guard.owned()) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
+    return fn();
+}
 
 // Synchronous handle: the operation runs to its end on this thread, `count` is the caller's
 // out-parameter. Asynchronous handle: the errors known at once (`check()`) fail the call;
@@ -171,7 +153,7 @@ BOOL WinHttpAddRequestHeaders(HINTERNET request, LPCWSTR headers, DWORD len, DWO
     if (!headers || len == 0) return fail(ERROR_INVALID_PARAMETER);
     std::string text;
     if (!header_text(headers, len, text)) return fail(ERROR_INVALID_PARAMETER);
-    RUN_OPERATION(r, r->engine().add_headers(text, modifiers));
+    return finish(exclusive(*r, [&] { return r->engine().add_headers(text, modifiers); }));
 }
 
 DWORD WinHttpAddRequestHeadersEx(HINTERNET request, DWORD modifiers, ULONGLONG flags,
@@ -179,9 +161,9 @@ DWORD WinHttpAddRequestHeadersEx(HINTERNET request, DWORD modifiers, ULONGLONG f
     RequestCall r = lookup_request(request);
     if (r.error) return r.error;
     if (count && !headers) return ERROR_INVALID_PARAMETER;
-    OperationGuard guard(*r);
-    if (!guard.owned()) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
-    return r->engine().add_headers_ex(modifiers, flags, reserved, count, headers);
+    return exclusive(*r, [&] {
+        return r->engine().add_headers_ex(modifiers, flags, reserved, count, headers);
+    });
 }
 
 BOOL WinHttpQueryHeaders(HINTERNET request, DWORD level, LPCWSTR name, LPVOID buffer,
@@ -189,7 +171,8 @@ BOOL WinHttpQueryHeaders(HINTERNET request, DWORD level, LPCWSTR name, LPVOID bu
     RequestCall r = lookup_request(request);
     if (r.error) return fail(r.error);
     if (!buffer_len) return fail(ERROR_INVALID_PARAMETER);
-    RUN_OPERATION(r, r->engine().query_headers(level, name, buffer, buffer_len, index));
+    return finish(exclusive(
+        *r, [&] { return r->engine().query_headers(level, name, buffer, buffer_len, index); }));
 }
 
 DWORD WinHttpQueryHeadersEx(HINTERNET request, DWORD level, ULONGLONG flags, UINT codepage,
@@ -199,10 +182,10 @@ DWORD WinHttpQueryHeadersEx(HINTERNET request, DWORD level, ULONGLONG flags, UIN
     RequestCall r = lookup_request(request);
     if (r.error) return r.error;
     if (!buffer_len) return ERROR_INVALID_PARAMETER;
-    OperationGuard guard(*r);
-    if (!guard.owned()) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
-    return r->engine().query_headers_ex(level, flags, codepage, index, name, buffer, buffer_len,
-                                        headers, headers_count);
+    return exclusive(*r, [&] {
+        return r->engine().query_headers_ex(level, flags, codepage, index, name, buffer,
+                                            buffer_len, headers, headers_count);
+    });
 }
 
 }  // extern "C"

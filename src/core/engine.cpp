@@ -234,7 +234,8 @@ void RequestEngine::build_head(http1::RequestHead& head, DWORD content_length, b
 Task<DWORD> RequestEngine::connect_fresh() {
     const Settings& s = owner_.settings();
     std::vector<net::Address> addrs;
-    status_text(WINHTTP_CALLBACK_STATUS_RESOLVING_NAME, from_utf8(host_));
+    if (owner_.wants(WINHTTP_CALLBACK_STATUS_RESOLVING_NAME))
+        status_text(WINHTTP_CALLBACK_STATUS_RESOLVING_NAME, from_utf8(host_));
     DWORD e = co_await io_.resolve(host_, port_, addrs, net::Deadline::after_ms(s.timeouts.resolve));
     if (e) co_return e;
     if (owner_.wants(WINHTTP_CALLBACK_STATUS_NAME_RESOLVED))
@@ -280,8 +281,8 @@ Task<DWORD> RequestEngine::start_tls() {
                 status(WINHTTP_CALLBACK_STATUS_SECURE_FAILURE, &flags, sizeof(flags), sizeof(flags));
             co_return r.status == net::IoStatus::Closed ? ERROR_WINHTTP_CONNECTION_ERROR : r.error;
         }
-        const short events = r.status == net::IoStatus::WantWrite ? POLLOUT : POLLIN;
-        const DWORD e = co_await io_.ready(conn_->socket.fd(), events, deadline);
+        const DWORD e =
+            co_await io_.ready(conn_->socket.fd(), net::wait_events(r.status), deadline);
         if (e) co_return e;
     }
 }
@@ -326,8 +327,7 @@ Task<DWORD> RequestEngine::write_all(const char* data, size_t len, net::Deadline
         }
         if (r.status == net::IoStatus::Failed) co_return r.error;
         if (r.status == net::IoStatus::Closed) co_return ERROR_WINHTTP_CONNECTION_ERROR;
-        const short events = r.status == net::IoStatus::WantRead ? POLLIN : POLLOUT;
-        const DWORD e = co_await io_.ready(s.fd(), events, deadline);
+        const DWORD e = co_await io_.ready(s.fd(), net::wait_events(r.status), deadline);
         if (e) co_return e;
     }
     co_return ERROR_SUCCESS;
@@ -413,8 +413,7 @@ Task<DWORD> RequestEngine::receive_into(char* dst, size_t cap, size_t& n, net::D
         }
         if (r.status == net::IoStatus::Closed) co_return kPeerClosed;
         if (r.status == net::IoStatus::Failed) co_return r.error;
-        const short events = r.status == net::IoStatus::WantWrite ? POLLOUT : POLLIN;
-        const DWORD e = co_await io_.ready(s.fd(), events, deadline);
+        const DWORD e = co_await io_.ready(s.fd(), net::wait_events(r.status), deadline);
         if (e) co_return e;
     }
 }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/engine.h"
+#include "core/option_buffer.h"
 #include "core/request.h"
 #include "core/tls_options.h"
 
@@ -43,25 +44,7 @@ struct OptionDef {
     SetFn set;
 };
 
-// --- buffer protocol helpers ------------------------------------------------------------------
-
-template <class T>
-DWORD put(const T& v, void* buf, DWORD* len) {
-    if (!buf || *len < sizeof(T)) {
-        *len = static_cast<DWORD>(sizeof(T));
-        return ERROR_INSUFFICIENT_BUFFER;
-    }
-    std::memcpy(buf, &v, sizeof(T));
-    *len = static_cast<DWORD>(sizeof(T));
-    return ERROR_SUCCESS;
-}
-
-template <class T>
-DWORD get(const void* buf, DWORD len, T& out) {
-    if (!buf || len != sizeof(T)) return ERROR_INVALID_PARAMETER;
-    std::memcpy(&out, buf, sizeof(T));
-    return ERROR_SUCCESS;
-}
+// --- buffer protocol helpers (put, get, fits, alloc_wstring: core/option_buffer.h) -----------
 
 // Strings are sized in bytes; on success the length excludes the NUL, on
 // ERROR_INSUFFICIENT_BUFFER it is the size needed including it.
@@ -275,13 +258,9 @@ DWORD s_http_version(Object*, const void* b, DWORD l) {
     return ERROR_SUCCESS;
 }
 
-// Strings handed out through WINHTTP_PROXY_INFO are freed by the caller with GlobalFree.
-LPWSTR global_wstrdup(const std::wstring& s) {
-    if (s.empty()) return nullptr;
-    auto p = static_cast<LPWSTR>(std::malloc((s.size() + 1) * sizeof(WCHAR)));
-    if (p) std::memcpy(p, s.c_str(), (s.size() + 1) * sizeof(WCHAR));
-    return p;
-}
+// Strings handed out through WINHTTP_PROXY_INFO are freed by the caller with GlobalFree; an
+// unset one is NULL.
+LPWSTR global_wstrdup(const std::wstring& s) { return s.empty() ? nullptr : alloc_wstring(s); }
 DWORD q_proxy(Object* o, void* b, DWORD* l) {
     if (!b || *l < sizeof(WINHTTP_PROXY_INFO)) {
         *l = sizeof(WINHTTP_PROXY_INFO);

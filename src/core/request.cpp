@@ -30,25 +30,28 @@ static bool completion(DWORD code) {
 
 void Request::status(DWORD code, const void* info, DWORD len, size_t bytes) {
     if (closing() && !completion(code)) return;
-    if (!async_ || !delivering_) {
-        if (async_) delivering_ = true;
+    if (!async_) {
         notify(code, const_cast<void*>(info), len);
-        if (!async_) return;
-        // Whatever the callback started and completed meanwhile, in order, on this thread.
-        while (!deferred_.empty()) {
-            Deferred d = std::move(deferred_.front());
-            deferred_.pop_front();
-            notify(d.code, d.copy.empty() ? const_cast<void*>(d.info) : d.copy.data(), d.len);
-        }
-        delivering_ = false;
         return;
     }
-    Deferred d{code, info, len, {}};
-    if (bytes) {
-        d.copy.resize((bytes + 7) / 8);
-        std::memcpy(d.copy.data(), info, bytes);
+    if (delivering_) {  // a callback of ours runs further up this stack: after it returns
+        Deferred d{code, info, len, {}};
+        if (bytes) {
+            d.copy.resize((bytes + 7) / 8);
+            std::memcpy(d.copy.data(), info, bytes);
+        }
+        deferred_.push_back(std::move(d));
+        return;
     }
-    deferred_.push_back(std::move(d));
+    delivering_ = true;
+    notify(code, const_cast<void*>(info), len);
+    // Whatever the callback started and completed meanwhile, in order, on this thread.
+    while (!deferred_.empty()) {
+        Deferred d = std::move(deferred_.front());
+        deferred_.pop_front();
+        notify(d.code, d.copy.empty() ? const_cast<void*>(d.info) : d.copy.data(), d.len);
+    }
+    delivering_ = false;
 }
 
 Detached run_async(Ref<Object> keep, std::unique_ptr<AsyncOp> op, Task<DWORD> task);

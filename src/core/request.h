@@ -24,6 +24,27 @@ struct AsyncOp {
     void* buffer = nullptr;    // ReadData's buffer, handed back in READ_COMPLETE
 };
 
+class Request;
+
+// Holds a request's busy flag for one operation: calls on one request may not overlap (one
+// operation at a time, WinHttpSendRequest page); the loser gets INCORRECT_HANDLE_STATE.
+class OperationGuard {
+public:
+    explicit OperationGuard(Request& r);
+    ~OperationGuard() {
+        if (owned_) busy_.store(false, std::memory_order_release);
+    }
+    OperationGuard(const OperationGuard&) = delete;
+    OperationGuard& operator=(const OperationGuard&) = delete;
+    bool owned() const { return owned_; }
+    // An async operation keeps the request busy until its completion (Request::start_async).
+    void hand_over() { owned_ = false; }
+
+private:
+    std::atomic<bool>& busy_;
+    bool owned_;
+};
+
 class Request final : public Object {
 public:
     Request(Connect& connect, std::string verb, std::string target, std::string version,
@@ -95,5 +116,9 @@ private:
     bool delivering_ = false;
     std::deque<Deferred> deferred_;
 };
+
+inline OperationGuard::OperationGuard(Request& r) : busy_(r.engine_busy()) {
+    owned_ = !busy_.exchange(true, std::memory_order_acquire);
+}
 
 }  // namespace winhttp

@@ -1,10 +1,10 @@
 #include "core/tls_options.h"
 
-#include <atomic>
 #include <cstdlib>
 #include <cstring>
 
 #include "core/engine.h"
+#include "core/option_buffer.h"
 #include "core/request.h"
 #include "net/tls.h"
 #include "util/wide.h"
@@ -18,25 +18,10 @@ namespace {
 template <class Fn>
 DWORD with_tls(Object* o, Fn fn) {
     Request& r = as<Request>(*o);
-    std::atomic<bool>& busy = r.engine_busy();
-    if (busy.exchange(true, std::memory_order_acquire)) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
+    OperationGuard guard(r);
+    if (!guard.owned()) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
     const net::TlsStream* tls = r.engine().tls();
-    const DWORD e = tls ? fn(*tls) : ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
-    busy.store(false, std::memory_order_release);
-    return e;
-}
-
-// Strings of WINHTTP_CERTIFICATE_INFO are freed by the caller with LocalFree (= free here).
-LPWSTR local_wstrdup(const std::wstring& s) {
-    auto* p = static_cast<LPWSTR>(std::malloc((s.size() + 1) * sizeof(WCHAR)));
-    if (p) std::memcpy(p, s.c_str(), (s.size() + 1) * sizeof(WCHAR));
-    return p;
-}
-
-DWORD need(DWORD size, void* buffer, DWORD* len) {
-    if (buffer && *len >= size) return ERROR_SUCCESS;
-    *len = size;
-    return ERROR_INSUFFICIENT_BUFFER;
+    return tls ? fn(*tls) : ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
 }
 
 }  // namespace
@@ -44,15 +29,15 @@ DWORD need(DWORD size, void* buffer, DWORD* len) {
 // Option Flags page, WINHTTP_OPTION_SECURITY_CERTIFICATE_STRUCT: a WINHTTP_CERTIFICATE_INFO whose
 // strings the app frees with LocalFree. Names are formatted as docs/design/tls.md says.
 DWORD query_certificate_struct(Object* o, void* buffer, DWORD* len) {
-    if (DWORD e = need(sizeof(WINHTTP_CERTIFICATE_INFO), buffer, len)) return e;
+    if (!fits(sizeof(WINHTTP_CERTIFICATE_INFO), buffer, len)) return ERROR_INSUFFICIENT_BUFFER;
     return with_tls(o, [&](const net::TlsStream& tls) -> DWORD {
         net::CertificateInfo cert;
         if (!net::certificate_info(tls, cert)) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
         WINHTTP_CERTIFICATE_INFO info{};
         info.ftExpiry = cert.expiry;
         info.ftStart = cert.start;
-        info.lpszSubjectInfo = local_wstrdup(cert.subject);
-        info.lpszIssuerInfo = local_wstrdup(cert.issuer);
+        info.lpszSubjectInfo = alloc_wstring(cert.subject);  // LocalFree'd by the app
+        info.lpszIssuerInfo = alloc_wstring(cert.issuer);
         info.dwKeySize = cert.key_size;
         std::memcpy(buffer, &info, sizeof(info));
         *len = sizeof(info);
@@ -61,13 +46,8 @@ DWORD query_certificate_struct(Object* o, void* buffer, DWORD* len) {
 }
 
 DWORD query_key_bitness(Object* o, void* buffer, DWORD* len) {
-    if (DWORD e = need(sizeof(DWORD), buffer, len)) return e;
-    return with_tls(o, [&](const net::TlsStream& tls) -> DWORD {
-        const DWORD bits = tls.cipher_bits();
-        std::memcpy(buffer, &bits, sizeof(bits));
-        *len = sizeof(bits);
-        return ERROR_SUCCESS;
-    });
+    if (!fits(sizeof(DWORD), buffer, len)) return ERROR_INSUFFICIENT_BUFFER;
+    return with_tls(o, [&](const net::TlsStream& tls) { return put<DWORD>(tls.cipher_bits(), buffer, len); });
 }
 
 DWORD query_server_cert_chain(Object* o, void* buffer, DWORD* len) {
@@ -76,7 +56,7 @@ DWORD query_server_cert_chain(Object* o, void* buffer, DWORD* len) {
         size_t size = 0;
         for (const auto& der : chain) size += sizeof(DWORD) + der.size();
         if (size > 0xFFFFFFFFu) return ERROR_NOT_ENOUGH_MEMORY;
-        if (DWORD e = need(static_cast<DWORD>(size), buffer, len)) return e;
+        if (!fits(static_cast<DWORD>(size), buffer, len)) return ERROR_INSUFFICIENT_BUFFER;
         auto* out = static_cast<unsigned char*>(buffer);
         for (const auto& der : chain) {
             const DWORD n = static_cast<DWORD>(der.size());

@@ -4,6 +4,8 @@
 #pragma once
 #include <winhttp.h>
 
+#include <poll.h>
+
 #include <cstddef>
 
 namespace winhttp::net {
@@ -21,6 +23,9 @@ struct IoResult {
     size_t n = 0;
     DWORD error = 0;
 };
+
+// The poll events to wait for after a WantRead or WantWrite.
+inline short wait_events(IoStatus s) { return s == IoStatus::WantWrite ? POLLOUT : POLLIN; }
 
 class Stream {
 public:
