@@ -1,7 +1,5 @@
 # OpenWinHTTP — the two commands: `make demo` and `make test`.
 # Every target installs the Debian packages it needs first (apt-get; sudo when not root).
-# Test runs retry a failed test once (--repeat until-pass:2): two TLS tests have shown one-off
-# connection errors under parallel load (12029/12030), under investigation (docs/STATUS.md).
 
 BUILD      ?= build
 JOBS       ?= $(shell nproc)
@@ -10,7 +8,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Build + test dependencies (Debian 12 package names).
 DEPS := build-essential cmake pkg-config python3 nginx-light \
-        libssl-dev zlib1g-dev node-llhttp libasio-dev \
+        libssl-dev zlib1g-dev node-llhttp libasio-dev libpsl-dev \
         libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev openssl valgrind
 
 # Benchmark-only dependencies (make bench): libcurl is the reference, valgrind counts instructions.
@@ -42,7 +40,7 @@ demo: build
 	@./examples/demo.sh $(BUILD)
 
 test: build
-	cd $(BUILD) && ctest --output-on-failure --repeat until-pass:2 -j $(JOBS) --timeout 600
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 # valgrind memcheck over the demo programs: no memory error, no definite leak.
 memcheck: build
@@ -53,19 +51,19 @@ memcheck: build
 test-short-io: deps
 	cmake -S . -B build-short-io -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWINHTTP_SHORT_IO=ON
 	cmake --build build-short-io -j $(JOBS)
-	cd build-short-io && ctest --output-on-failure --repeat until-pass:2 -j $(JOBS) --timeout 900 -LE stress
+	cd build-short-io && ctest --output-on-failure -j $(JOBS) --timeout 900 -LE stress
 
 # Sanitizer builds live in their own trees so they never mix with the normal one.
 test-asan: deps
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DWINHTTP_SANITIZE=address,undefined -DWINHTTP_WERROR=ON
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	  ctest --output-on-failure --repeat until-pass:2 -j $(JOBS) --timeout 900
+	  ctest --output-on-failure -j $(JOBS) --timeout 900
 
 test-tsan: deps
 	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DWINHTTP_SANITIZE=thread -DWINHTTP_WERROR=ON
 	cmake --build build-tsan -j $(JOBS)
-	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure --repeat until-pass:2 -j $(JOBS) --timeout 900
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) --timeout 900
 
 FUZZ_SECONDS ?= 60
 fuzz: deps

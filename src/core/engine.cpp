@@ -564,7 +564,7 @@ void RequestEngine::store_cookies() {
     if (owner_.settings().disabled_features & WINHTTP_DISABLE_COOKIES) return;
     for (const auto& h : codecs_->p().head().headers)
         if (iequals(h.name, "Set-Cookie"))
-            owner_.session().cookies().store(h.value, host_, target_);
+            owner_.session().cookies().store(h.value, host_, target_, secure_);
 }
 
 Task<DWORD> RequestEngine::follow_redirect(bool& followed) {

@@ -118,6 +118,9 @@ struct ResponseParser::Engine {
     static int on_body(llhttp_t* p, const char* at, size_t len) {
         if (len == 0) return 0;  // llhttp flushes empty spans at buffer ends
         ResponseParser& r = self(p);
+        // The end of a chunk's data: its CRLF is next (llhttp holds what is left of the chunk
+        // in content_length). on_body pauses, so the next feed() starts with those two bytes.
+        if (r.chunked_ && p->content_length == 0) r.crlf_due_ = 2;
         r.event_ = ParseEvent::Body;
         r.body_ = at;
         r.body_len_ = len;
@@ -196,6 +199,7 @@ void ResponseParser::reset(bool head_request) {
     head_bytes_ = 0;
     trailer_bytes_ = 0;
     ext_bytes_ = 0;
+    crlf_due_ = 0;
 }
 
 ParseStep ResponseParser::feed(const char* data, size_t len) {
@@ -206,7 +210,19 @@ ParseStep ResponseParser::feed(const char* data, size_t len) {
         if (len != 0) return fail(ERROR_WINHTTP_INVALID_SERVER_RESPONSE);  // caller bug; stay safe
         data = kNoData;
     }
+    if (!check_chunk_crlf(data, len)) return fail(ERROR_WINHTTP_INVALID_SERVER_RESPONSE);
     return run(data, len);
+}
+
+// RFC 9112 §7.1: chunk-data is followed by CRLF. llhttp 8.1 built without LLHTTP_STRICT_MODE
+// skips those two bytes unread, so "5\r\nhelloXX0\r\n\r\n" would pass as "hello": a framing
+// that another reader of the same bytes (a proxy) may split differently. We check them here,
+// before llhttp skips them; they may arrive one per feed().
+bool ResponseParser::check_chunk_crlf(const char* data, size_t len) {
+    for (size_t i = 0; crlf_due_ > 0 && i < len; ++i, --crlf_due_) {
+        if (data[i] != (crlf_due_ == 2 ? '\r' : '\n')) return false;
+    }
+    return true;
 }
 
 // Closing the connection is the only end a read-until-close body has. For a Content-Length or

@@ -75,7 +75,7 @@ public:
     //   ERROR_WINHTTP_INVALID_SERVER_RESPONSE  malformed status line or header, status < 100,
     //       bad or overflowing Content-Length or chunk size, duplicate Content-Length (llhttp
     //       rejects even equal duplicates), Content-Length together with Transfer-Encoding,
-    //       malformed chunk framing or chunk extension
+    //       malformed chunk framing (chunk data not followed by CRLF included) or chunk extension
     //   ERROR_WINHTTP_HEADER_SIZE_OVERFLOW  the head exceeds max_header_bytes
     //   ERROR_WINHTTP_CHUNKED_ENCODING_HEADER_SIZE_OVERFLOW  chunk extensions on one line exceed
     //       max_chunk_ext_bytes, or the trailers exceed max_header_bytes
@@ -125,6 +125,7 @@ private:
     ParseStep check_head_size(ParseStep step);
     ParseStep fail(DWORD error);
     ParseStep complete_now();
+    bool check_chunk_crlf(const char* data, size_t len);
 
     ParseLimits limits_;
     std::unique_ptr<Engine> engine_;
@@ -152,6 +153,7 @@ private:
     size_t head_bytes_ = 0;                // head bytes consumed by earlier feed() calls
     size_t trailer_bytes_ = 0;
     size_t ext_bytes_ = 0;
+    int crlf_due_ = 0;  // bytes of the CRLF after chunk data not yet checked (2, 1 or 0)
 };
 
 }  // namespace winhttp::http1

@@ -50,11 +50,11 @@ std::vector<std::string> cookie_lines(const std::string& request) {
 
 struct Session {
     Handle session, connect;
-    explicit Session(INTERNET_PORT port) {
+    explicit Session(INTERNET_PORT port, const wchar_t* host = L"127.0.0.1") {
         session = open_session();
         EXPECT_TRUE(session);
         WinHttpSetTimeouts(session, 5000, 5000, 5000, 5000);
-        connect = Handle(WinHttpConnect(session, L"127.0.0.1", port, 0));
+        connect = Handle(WinHttpConnect(session, host, port, 0));
         EXPECT_TRUE(connect);
     }
 };
@@ -150,4 +150,72 @@ TEST(Cookies, PathLimitsWhereTheCookieGoes) {
     ASSERT_EQ(wire.size(), 3u);
     EXPECT_TRUE(cookie_lines(wire[1]).empty()) << wire[1];
     EXPECT_EQ(cookie_lines(wire[2]), std::vector<std::string>{"Cookie: scoped=1"}) << wire[2];
+}
+
+// ===== A hostile server (docs/SECURITY.md; unit tests: tests/unit/cookie_jar_test.cpp) =========
+
+// RFC 6265 §5.1.3 / §5.3 step 6: on an IP-address host a Domain attribute must be the address
+// itself; "Domain=1" would otherwise make a cookie for every address ending in ".1".
+TEST(Cookies, DomainAttributeOnAnIpAddressHostMustBeThatAddress) {
+    ScriptedServer server({respond("Set-Cookie: a=1; Domain=0.0.1; Path=/\r\n"
+                                   "Set-Cookie: b=2; Domain=1; Path=/\r\n"
+                                   "Set-Cookie: c=3; Domain=127.0.0.1; Path=/\r\n"),
+                           respond("")});
+    Session s(server.port());
+    get(s.connect, L"/set");
+    get(s.connect, L"/next");
+    const auto wire = server.requests();
+    ASSERT_EQ(wire.size(), 2u);
+    EXPECT_EQ(cookie_lines(wire[1]), std::vector<std::string>{"Cookie: c=3"}) << wire[1];
+}
+
+// RFC 6265 §5.3 step 5: a Domain attribute that is a public suffix is ignored, except when it is
+// the request host itself; then the cookie is host-only. "localhost" is a public suffix by the
+// list's implicit "*" rule, so this is the exception, end to end.
+TEST(Cookies, PublicSuffixThatIsTheHostItselfIsKeptHostOnly) {
+    ScriptedServer server({respond("Set-Cookie: a=1; Domain=localhost; Path=/\r\n"), respond("")});
+    Session s(server.port(), L"localhost");
+    get(s.connect, L"/set");
+    get(s.connect, L"/next");
+    const auto wire = server.requests();
+    ASSERT_EQ(wire.size(), 2u);
+    EXPECT_EQ(cookie_lines(wire[1]), std::vector<std::string>{"Cookie: a=1"}) << wire[1];
+}
+
+// A server that sets far more cookies than the jar keeps per domain (CookieJar::kMaxPerDomain,
+// 50, RFC 6265 §6.1): the oldest go, the jar stays bounded, the newest 50 are sent.
+TEST(Cookies, HostileServerCannotGrowTheJarBeyondItsBounds) {
+    std::string many;
+    for (int i = 0; i < 200; ++i) many += "Set-Cookie: c" + std::to_string(i) + "=v; Path=/\r\n";
+    // And one cookie over the per-cookie size limit (4096 bytes of name and value).
+    many += "Set-Cookie: huge=" + std::string(5000, 'h') + "; Path=/\r\n";
+    ScriptedServer server({respond(many), respond("")});
+    Session s(server.port());
+    get(s.connect, L"/set");
+    get(s.connect, L"/next");
+    const auto wire = server.requests();
+    ASSERT_EQ(wire.size(), 2u);
+    const auto lines = cookie_lines(wire[1]);
+    ASSERT_EQ(lines.size(), 1u) << wire[1];
+    std::string expected = "Cookie: ";
+    for (int i = 150; i < 200; ++i)
+        expected += (i > 150 ? "; c" : "c") + std::to_string(i) + "=v";
+    EXPECT_EQ(lines[0], expected);
+}
+
+// RFC 6265bis §5.7: a Secure cookie (or a __Secure- / __Host- one) from an http response is
+// refused; nothing of it is kept (over https it is kept: https_test.cpp, Https.Secure*).
+TEST(Cookies, SecureAndPrefixedCookiesFromHttpAreRefused) {
+    ScriptedServer server({respond("Set-Cookie: s=1; Secure; Path=/\r\n"
+                                   "Set-Cookie: __Secure-a=1; Secure; Path=/\r\n"
+                                   "Set-Cookie: __Host-b=1; Secure; Path=/\r\n"
+                                   "Set-Cookie: __Host-c=1; Path=/\r\n"
+                                   "Set-Cookie: plain=1; Path=/\r\n"),
+                           respond("")});
+    Session s(server.port());
+    get(s.connect, L"/set");
+    get(s.connect, L"/next");
+    const auto wire = server.requests();
+    ASSERT_EQ(wire.size(), 2u);
+    EXPECT_EQ(cookie_lines(wire[1]), std::vector<std::string>{"Cookie: plain=1"}) << wire[1];
 }

@@ -390,6 +390,58 @@ TEST(Redirect, KeepAliveConnectionIsReusedAfterDrainingTheRedirectBody) {
     EXPECT_EQ(wire[1], head("GET", "/next", server.port()));
 }
 
+// Option Flags page, WINHTTP_OPTION_MAX_RESPONSE_DRAIN_SIZE: "the maximum amount of data that
+// WinHTTP will drain" from a response it does not hand over. A redirect body over the limit is
+// not drained to the end: its connection is dropped (never reused: the server flags a second
+// request on it), and the redirect is still followed on a new connection.
+TEST(Redirect, RedirectBodyOverTheDrainLimitDropsTheConnectionAndIsStillFollowed) {
+    const DWORD limit = 1000;
+    const std::string big(64 * 1024, 'x');
+    ScriptedServer server({{Step::read_request(),
+                            Step::send("HTTP/1.1 302 Found\r\nLocation: /next\r\nContent-Length: " +
+                                       std::to_string(big.size()) + "\r\n\r\n" + big),
+                            Step::expect_client_close()},
+                           {Step::read_request(),
+                            Step::send("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext"),
+                            Step::stall(10s)}});
+    Client c = open_client(server.port(), L"GET", L"/start");
+    ASSERT_TRUE(c.request);
+    ASSERT_TRUE(set_dword_option(c.request, WINHTTP_OPTION_MAX_RESPONSE_DRAIN_SIZE, limit))
+        << GetLastError();
+    Outcome o = run_request(c.request);
+    ASSERT_EQ(o.error, ERROR_SUCCESS) << o.stage;
+    EXPECT_EQ(status_code(c.request), 200u);
+    EXPECT_EQ(o.body, "next");
+    EXPECT_EQ(server.connections_accepted(), 2u) << "the redirect went out on a new connection";
+    const auto wire = server.requests();
+    ASSERT_EQ(wire.size(), 2u);
+    EXPECT_EQ(wire[1], head("GET", "/next", server.port()));
+    c = Client{};
+    EXPECT_TRUE(server.wait_done(2, 5s));
+    for (const auto& e : server.errors()) {
+        EXPECT_EQ(e.find("connection reused"), std::string::npos) << e;
+        EXPECT_EQ(e.find("kept open"), std::string::npos) << e;
+    }
+}
+
+// The same body within the limit is drained and the connection carries the redirect.
+TEST(Redirect, RedirectBodyWithinTheDrainLimitKeepsTheConnection) {
+    const std::string body(900, 'x');
+    ScriptedServer server({{Step::read_request(),
+                            Step::send("HTTP/1.1 302 Found\r\nLocation: /next\r\nContent-Length: " +
+                                       std::to_string(body.size()) + "\r\n\r\n" + body),
+                            Step::read_request(),
+                            Step::send("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext"),
+                            Step::stall(10s)}});
+    Client c = open_client(server.port(), L"GET", L"/start");
+    ASSERT_TRUE(c.request);
+    ASSERT_TRUE(set_dword_option(c.request, WINHTTP_OPTION_MAX_RESPONSE_DRAIN_SIZE, 1000));
+    Outcome o = run_request(c.request);
+    ASSERT_EQ(o.error, ERROR_SUCCESS) << o.stage;
+    EXPECT_EQ(o.body, "next");
+    EXPECT_EQ(server.connections_accepted(), 1u);
+}
+
 // WinHttpReceiveResponse page: ERROR_WINHTTP_REDIRECT_FAILED when "the scheme changed" to one
 // WinHTTP cannot follow.
 TEST(Redirect, LocationWithUnsupportedSchemeFailsWithRedirectFailed) {

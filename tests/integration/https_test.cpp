@@ -313,4 +313,80 @@ TEST_F(Https, SyncHandshakeGivesUpAtTheReceiveTimeout) {
     EXPECT_LT(sw.ms(), 3000);
 }
 
+// ===== https -> http redirects (docs/SECURITY.md) =============================================
+
+// Option Flags page, WINHTTP_OPTION_REDIRECT_POLICY: DISALLOW_HTTPS_TO_HTTP is the default, "all
+// redirects are automatically followed, except those that originate from a secure (https) URL
+// to an unsecure (http) URL"; the 3xx is then the response the application gets.
+TEST_F(Https, RedirectToHttpIsNotFollowedByDefault) {
+    const uint64_t before = nginx_->connections_accepted();
+    Client c = open_client(nginx_->tls_port(TlsPort::Valid), L"GET", L"/to-http", L"localhost",
+                           WINHTTP_FLAG_SECURE);
+    Outcome o = run_request(c.request);
+    ASSERT_EQ(o.error, ERROR_SUCCESS) << o.stage;
+    EXPECT_EQ(status_code(c.request), 302u);
+    const std::wstring target = L"http://localhost:" + std::to_wstring(nginx_->port()) + L"/hello.txt";
+    EXPECT_EQ(header(c.request, WINHTTP_QUERY_LOCATION), target);
+    EXPECT_EQ(query_url(c.request),
+              L"https://localhost:" + std::to_wstring(nginx_->tls_port(TlsPort::Valid)) + L"/to-http");
+    EXPECT_EQ(nginx_->connections_accepted() - before, 1u) << "only the https connection";
+}
+
+TEST_F(Https, RedirectToHttpIsFollowedWithPolicyAlways) {
+    const uint64_t before = nginx_->connections_accepted();
+    Client c = open_client(nginx_->tls_port(TlsPort::Valid), L"GET", L"/to-http", L"localhost",
+                           WINHTTP_FLAG_SECURE);
+    ASSERT_TRUE(set_dword_option(c.request, WINHTTP_OPTION_REDIRECT_POLICY,
+                                 WINHTTP_OPTION_REDIRECT_POLICY_ALWAYS));
+    Outcome o = run_request(c.request);
+    ASSERT_EQ(o.error, ERROR_SUCCESS) << o.stage;
+    EXPECT_EQ(status_code(c.request), 200u);
+    EXPECT_EQ(o.body, "hello, world\n");
+    EXPECT_EQ(query_url(c.request),
+              L"http://localhost:" + std::to_wstring(nginx_->port()) + L"/hello.txt");
+    EXPECT_EQ(nginx_->connections_accepted() - before, 2u);
+}
+
+// ===== Secure cookies (RFC 6265bis §5.7; docs/SECURITY.md) ====================================
+
+// GET `path` on a new connect + request of `session`, https or http, on the test nginx as
+// "localhost"; returns the body ("" and a test failure if the request fails).
+std::string fetch(HINTERNET session, const Nginx& nginx, const wchar_t* path, bool https) {
+    Handle connect(WinHttpConnect(session, L"localhost",
+                                  https ? nginx.tls_port(TlsPort::Valid) : nginx.port(), 0));
+    EXPECT_TRUE(connect) << GetLastError();
+    if (!connect) return {};
+    Handle r = open_request(connect, L"GET", path, https ? WINHTTP_FLAG_SECURE : 0);
+    Outcome o = run_request(r);
+    EXPECT_EQ(o.error, ERROR_SUCCESS) << o.stage << " " << narrow(path);
+    return o.body;
+}
+
+TEST_F(Https, SecureCookieIsKeptForHttpsAndNeverSentOverHttp) {
+    Handle session = open_session();
+    set_timeouts(session);
+    EXPECT_EQ(fetch(session, *nginx_, L"/cookie/secure", true), "set");
+    EXPECT_EQ(fetch(session, *nginx_, L"/cookie/echo", true), "s=from-https");
+    EXPECT_EQ(fetch(session, *nginx_, L"/cookie/echo", false), "");
+}
+
+TEST_F(Https, HttpResponseCannotOverwriteASecureCookie) {
+    Handle session = open_session();
+    set_timeouts(session);
+    EXPECT_EQ(fetch(session, *nginx_, L"/cookie/secure", true), "set");
+    EXPECT_EQ(fetch(session, *nginx_, L"/cookie/plain", false), "set");
+    EXPECT_EQ(fetch(session, *nginx_, L"/cookie/echo", true), "s=from-https");
+    EXPECT_EQ(fetch(session, *nginx_, L"/cookie/echo", false), "") << "nor shadow it over http";
+}
+
+TEST_F(Https, SecureCookieFromAnHttpResponseIsRefused) {
+    Handle session = open_session();
+    set_timeouts(session);
+    EXPECT_EQ(fetch(session, *nginx_, L"/cookie/secure", false), "set");
+    EXPECT_EQ(fetch(session, *nginx_, L"/cookie/echo", true), "");
+    // A plain cookie is what an http response can set, and https requests get it too.
+    EXPECT_EQ(fetch(session, *nginx_, L"/cookie/plain", false), "set");
+    EXPECT_EQ(fetch(session, *nginx_, L"/cookie/echo", true), "s=from-http");
+}
+
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -11,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -31,7 +33,9 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kDefaultBinary = "/usr/sbin/nginx";
-constexpr int kStartAttempts = 5;
+constexpr int kStartAttempts = 10;
+// Served from the root with the temp dir's name: tells this nginx from any other server.
+constexpr std::string_view kInstanceFile = ".winhttp-nginx-instance";
 
 // WINHTTP_TEST_NGINX overrides the binary, for machines that keep nginx elsewhere.
 std::string nginx_binary() {
@@ -91,7 +95,8 @@ Nginx::Nginx() {
         create_default_files();
         fs::create_directories(fs::path(dir_) / "certs");
         certs_ = std::make_unique<TestCertificates>(dir_ + "/certs");
-        // Picking a port and handing it to nginx races with other processes: retry.
+        // Picking ports and handing them to nginx races with other processes: a start that
+        // lost the race ends with nginx's exit (see wait_until_serving), and we retry.
         for (int attempt = 0; attempt < kStartAttempts; ++attempt) {
             if (start_on(pick_free_port())) return;
         }
@@ -164,7 +169,11 @@ constexpr std::string_view kLocations = R"(    root @ROOT@;
     location /gz/ { gzip on; gzip_types *; gzip_min_length 0; }
     location /redirect/ { return 302 /hello.txt; }
     location /redirect307/ { return 307 /hello.txt; }
-    location = /redirect-loop { return 302 /redirect-loop; })";
+    location = /redirect-loop { return 302 /redirect-loop; }
+    location = /to-http { return 302 http://localhost:@PORT@/hello.txt; }
+    location = /cookie/secure { add_header Set-Cookie "s=from-https; Secure; Path=/"; return 200 "set"; }
+    location = /cookie/plain { add_header Set-Cookie "s=from-http; Path=/"; return 200 "set"; }
+    location = /cookie/echo { return 200 "$http_cookie"; })";
 
 // One HTTPS server; HTTP/2 stays off (no "http2" on the listen line) until the client has it.
 constexpr std::string_view kTlsServer = R"(  server {
@@ -290,23 +299,53 @@ bool Nginx::start_on(unsigned short port) {
     if (pid < 0) return false;
     pid_ = pid;
     port_ = port;
+    if (wait_until_serving()) return true;
+    kill_process();
+    return false;
+}
 
-    // Ready when it accepts a connection; gone if it exited (e.g. the port was taken).
-    auto deadline = Clock::now() + kDefaultTimeout;
-    while (Clock::now() < deadline) {
+// Ready when *this* nginx answers an HTTP request: it serves only once every listener of its
+// configuration is bound. A TCP connect is not enough, and was the cause of one-off 12029/12030
+// failures of TLS tests under parallel load: a port probed free by pick_free_port() can be
+// taken by another process (a parallel test's port probe, client socket or listener) before
+// nginx binds it. nginx then retries that bind for 2.5 s and exits, while the listeners it did
+// bind already complete TCP handshakes. The old check (one TCP connect to the HTTP port) passed
+// during those 2.5 s, and a test saw ERROR_WINHTTP_CANNOT_CONNECT (12029) on the port nginx
+// never got, or ERROR_WINHTTP_CONNECTION_ERROR (12030) in mid-handshake when nginx gave up.
+// The answer must carry this instance's token: the HTTP port itself may belong to another
+// server. False when nginx exits (the caller retries with other ports), answers wrongly or not
+// in time. (Handing nginx sockets bound here, through its NGINX=fd;... variable, would close the
+// window entirely, but nginx 1.22 crashes with inherited sockets and master_process off.)
+bool Nginx::wait_until_serving() {
+    const auto deadline = Clock::now() + kDefaultTimeout;
+    const std::string request = "GET /" + std::string(kInstanceFile) +
+                                " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    auto exited = [this] {
         int status = 0;
-        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-            pid_ = -1;
-            return false;
+        if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
+        pid_ = -1;
+        return true;
+    };
+    while (Clock::now() < deadline) {
+        if (exited()) return false;
+        TcpClient probe(port_, false, std::chrono::milliseconds(200));
+        if (!probe.connected() || !probe.send(request)) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));  // not listening yet
+            continue;
         }
-        if (TcpClient(port_, false, std::chrono::milliseconds(200)).connected()) {
-            // That probe was accepted too; connections_accepted() must not count it.
-            probes_ = 1;
+        // Connected: the answer comes once nginx serves, or nginx exits.
+        while (Clock::now() < deadline) {
+            if (exited()) return false;
+            pollfd answer{probe.fd(), POLLIN, 0};
+            if (::poll(&answer, 1, 100) <= 0) continue;
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+            std::string response = probe.read_to_close(std::max(left, std::chrono::milliseconds(1)));
+            if (response.rfind("HTTP/1.1 200 ", 0) != 0 || !response.ends_with("\r\n\r\n" + dir_))
+                return false;
+            probes_ = 1;  // nginx counted the probe; connections_accepted() must not
             return true;
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    kill_process();
     return false;
 }
 
@@ -339,6 +378,7 @@ void Nginx::kill_process() {
 // ---- files --------------------------------------------------------------------------------
 
 void Nginx::create_default_files() const {
+    write_file(kInstanceFile, dir_);
     write_file("hello.txt", "hello, world\n");
     make_file("100.bin", 100);
     make_file("16k.bin", 16 * 1024);

@@ -10,6 +10,10 @@
 //   /gz/text.txt      100 KiB of text; everything under /gz/ is gzipped on Accept-Encoding
 //   /redirect/...     302 to /hello.txt            /redirect307/...            307 to /hello.txt
 //   /redirect-loop    302 to itself                /nginx_status               stub_status
+//   /to-http          302 to http://localhost:<port()>/hello.txt (from the HTTPS ports too)
+//   /cookie/secure    Set-Cookie: s=from-https; Secure; Path=/   (body "set")
+//   /cookie/plain     Set-Cookie: s=from-http; Path=/            (body "set")
+//   /cookie/echo      the request's Cookie header as the body
 // Keep-alive: 100000 requests per connection, 60 s idle timeout.
 //
 // HTTPS: one extra port per test certificate (see tls_certs.h), TLS 1.2 and 1.3, HTTP/1.1
@@ -94,12 +98,13 @@ class Nginx {
     std::string error_log() const;
 
   private:
-    bool start_on(unsigned short port);  // false: nginx exited or never accepted
+    bool start_on(unsigned short port);  // false: nginx exited or never answered
+    bool pick_tls_ports(unsigned short http_port);
+    bool wait_until_serving();
     void stop();                         // kill_process() and delete the temp dir
     void kill_process();                 // SIGTERM, SIGKILL after 5 s, reap
     void write_config(unsigned short port) const;
     std::string tls_servers() const;  // the config's HTTPS server blocks
-    bool pick_tls_ports(unsigned short http_port);
     void create_default_files() const;
 
     std::string dir_;

@@ -594,6 +594,38 @@ TEST(ResponseParser, InvalidChunkSizeIsInvalidResponse) {
         << "chunk data longer than its size";
 }
 
+// RFC 9112 §7.1: chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF. llhttp 8.1 skips the
+// two bytes after chunk data unread; the parser checks them itself (every split: error_of grinds).
+TEST(ResponseParser, ChunkDataNotFollowedByCrlfIsInvalidResponse) {
+    const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (const std::string bad : {std::string("5\r\nhelloXX0\r\n\r\n"),
+                                  std::string("5\r\nhello\rX0\r\n\r\n"),
+                                  std::string("5\r\nhelloX\n0\r\n\r\n"),
+                                  std::string("5\r\nhello\n\r0\r\n\r\n"),
+                                  std::string("2\r\nhi\r\n3\r\nabc\n\n0\r\n\r\n")}) {
+        SCOPED_TRACE(printable(bad));
+        EXPECT_EQ(error_of(head + bad), ERROR_WINHTTP_INVALID_SERVER_RESPONSE);
+    }
+}
+
+TEST(ResponseParser, ChunkDataErrorComesAfterTheDataOfThatChunk) {
+    Outcome o = grind("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      "2\r\nhi\r\n5\r\nhelloXX0\r\n\r\n");
+    EXPECT_EQ(o.error, static_cast<DWORD>(ERROR_WINHTTP_INVALID_SERVER_RESPONSE));
+    EXPECT_TRUE(o.messages.empty());
+}
+
+TEST(ResponseParser, ChunkCrlfCheckDoesNotCarryOverToTheNextResponse) {
+    // The next response of the connection starts right after the last chunk's CRLF.
+    Outcome o = grind("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      "3\r\nabc\r\n0\r\n\r\n"
+                      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    ASSERT_EQ(o.error, 0u);
+    ASSERT_EQ(o.messages.size(), 2u);
+    EXPECT_EQ(o.messages[0].body, "abc");
+    EXPECT_EQ(o.messages[1].body, "ok");
+}
+
 TEST(ResponseParser, OverflowingChunkSizeIsInvalidResponse) {
     EXPECT_EQ(error_of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                        "10000000000000000\r\n"),
