@@ -34,6 +34,8 @@ protected:
         // the system store, as SSL_CERT_FILE does for every OpenSSL user.
         ::setenv("SSL_CERT_FILE", nginx_->certificates().ca_file().c_str(), 1);
     }
+    // Tests of other suites in the same process (gtest filters) expect the system store.
+    void TearDown() override { ::unsetenv("SSL_CERT_FILE"); }
 
     struct Result {
         DWORD error = ERROR_SUCCESS;  // of the first failing call
