@@ -105,16 +105,25 @@ void close_all(CallbackRecorder& rec, Handle& request, Handle& connect, Handle& 
 
 // ===== test_connection_cache ===================================================================
 
+// Two responses on one connection, each written at once so that it arrives whole (the fact is
+// about a response fully received when the request is closed).
+std::vector<winhttp::test::Script> cache_script() {
+    const std::string response = http_response(200, "OK", {}, kHello);
+    return {{Step::read_request(), Step::send(response), Step::read_request(),
+             Step::send(response), Step::stall(10s)}};
+}
+
 // Runs Wine's connection-cache scenario on one session: two requests on one connect handle, each
-// closed after its headers without reading the body. Returns every recorded event.
-std::vector<CallbackEvent> connection_cache_run(bool async, HINTERNET* handles) {
+// closed after its headers without reading the body. Returns every recorded event; `handles`
+// receives the first request, the connect and the session.
+std::vector<CallbackEvent> connection_cache_run(bool async, INTERNET_PORT port,
+                                                HINTERNET* handles) {
     CallbackRecorder rec;
     Handle session = recorded_session(rec, async);
-    Handle connect(WinHttpConnect(session, L"127.0.0.1", Nginx::shared().port(), 0));
+    Handle connect(WinHttpConnect(session, L"127.0.0.1", port, 0));
     EXPECT_TRUE(connect) << GetLastError();
     HINTERNET first = nullptr;
     for (int i = 0; i < 2; ++i) {
-        rec.set_reaction(nullptr);
         Handle request = open_request(connect, L"GET", L"/hello.txt");
         EXPECT_TRUE(request) << GetLastError();
         if (i == 0) first = request.get();
@@ -166,9 +175,12 @@ std::vector<Expected> connection_cache_table(bool async) {
 TEST(WineNotifications, SyncConnectionCache) {
     // Wine notification.c test_connection_cache (sync): the order above, every notification on
     // the calling thread; a second request reuses the connection without connect notifications.
+    SKIP_IF_SHORT_IO();  // 1-7 byte reads: the body is still on the network at the close
+    ScriptedServer server(cache_script());
     HINTERNET handles[3] = {};
-    const auto events = one_pair_per_run(connection_cache_run(false, handles));
+    const auto events = one_pair_per_run(connection_cache_run(false, server.port(), handles));
     EXPECT_EQ(compare_events(events, connection_cache_table(false)), "");
+    EXPECT_EQ(server.connections_accepted(), 1u);
     EXPECT_FALSE(has_connection_close(events));
     for (const CallbackEvent& e : events) {
         EXPECT_EQ(e.thread, std::this_thread::get_id()) << CallbackRecorder::status_name(e.status);
@@ -178,17 +190,21 @@ TEST(WineNotifications, SyncConnectionCache) {
 TEST(WineNotifications, AsyncConnectionCache) {
     // Wine notification.c test_connection_cache (async, cache_test_async): the same order with
     // SENDREQUEST_COMPLETE and HEADERS_AVAILABLE, no connection-close notifications.
+    SKIP_IF_SHORT_IO();  // 1-7 byte reads: the body is still on the network at the close
+    ScriptedServer server(cache_script());
     HINTERNET handles[3] = {};
-    const auto events = one_pair_per_run(connection_cache_run(true, handles));
+    const auto events = one_pair_per_run(connection_cache_run(true, server.port(), handles));
     EXPECT_EQ(compare_events(events, connection_cache_table(true)), "");
+    EXPECT_EQ(server.connections_accepted(), 1u);
     EXPECT_FALSE(has_connection_close(events));
 }
 
 TEST(WineNotifications, ClosingChildrenThenParentsNotifiesInThatOrder) {
     // Wine notification.c test_connection_cache: closing the request, the connect and the session
     // gives one HANDLE_CLOSING each, in the order of the closes, the session's last.
+    ScriptedServer server(cache_script());
     HINTERNET handles[3] = {};
-    const auto events = connection_cache_run(false, handles);
+    const auto events = connection_cache_run(false, server.port(), handles);
     const auto order = closing_order(events);
     ASSERT_EQ(order.size(), 4u);
     EXPECT_EQ(order[0], handles[0]);
@@ -311,10 +327,11 @@ TEST(WineNotifications, AsyncCallsSucceedWithLastErrorZeroAndPendingReads) {
         EXPECT_EQ(read_err, static_cast<DWORD>(ERROR_IO_PENDING));
         EXPECT_NE(done.thread, std::this_thread::get_id());
     }
-    EXPECT_EQ(done.bytes, kHello);
-
-    // async_test table: the completions in order, then three HANDLE_CLOSING.
+    // async_test table: the completions in order, then three HANDLE_CLOSING. A short-I/O build
+    // reads the body in pieces, so the counts and the data are only checked in the others.
     close_all(rec, request, connect, session);
+    if (winhttp::net::short_io_enabled()) return;
+    EXPECT_EQ(done.bytes, kHello);
     const auto events = without_receiving(rec.events());
     const std::vector<Expected> want =
         std::vector<Expected>{kCreated, kCreated} + fresh_connection() + sending() +
@@ -346,6 +363,7 @@ std::vector<winhttp::test::Script> persistent_script() {
 }
 
 TEST(WineNotifications, PersistentConnectionCarriesEveryKeptAliveResponse) {
+    SKIP_IF_SHORT_IO();  // one ReadData must return the whole body
     // Wine notification.c test_persistent_connection: after a keep-alive, a chunked and a plain
     // HTTP/1.1 response (persistent by default) the next request goes out on the same socket
     // with only SENDING_REQUEST, REQUEST_SENT and SENDREQUEST_COMPLETE; ReceiveResponse gives
