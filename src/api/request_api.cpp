@@ -72,6 +72,16 @@ DWORD no_check() { return ERROR_SUCCESS; }
 
 BOOL finish(DWORD error) { return error ? fail(error) : succeed(); }
 
+// WinHttpQueryDataAvailable and WinHttpReadData on an async handle return TRUE with
+// ERROR_IO_PENDING when the completion comes later through the callback, which it always does
+// here (Wine notification.c test_async, verified on Windows: ERROR_SUCCESS only when the
+// callback already ran on the calling thread). The other calls keep ERROR_SUCCESS.
+BOOL finish_read(const Request& r, DWORD error) {
+    if (error || !r.async()) return finish(error);
+    set_last_error(ERROR_IO_PENDING);
+    return TRUE;
+}
+
 }  // namespace
 
 extern "C" {
@@ -115,8 +125,10 @@ BOOL WinHttpReceiveResponse(HINTERNET request, LPVOID reserved) {
 BOOL WinHttpQueryDataAvailable(HINTERNET request, LPDWORD available) {
     RequestCall r = lookup_request(request);
     if (r.error) return fail(r.error);
+    // Zeroed before any work, as WinHttpReadData does with its count (docs/design/async.md).
+    if (available) *available = 0;
     RequestEngine& e = r->engine();
-    return finish(run_operation(
+    return finish_read(*r, run_operation(
         *r, API_QUERY_DATA_AVAILABLE, nullptr, available, [&] { return e.check_read(); },
         [&](DWORD* count) { return e.query_data_available(count); }));
 }
@@ -127,7 +139,7 @@ BOOL WinHttpReadData(HINTERNET request, LPVOID buffer, DWORD len, LPDWORD read) 
     if (!buffer && len) return fail(ERROR_INVALID_PARAMETER);
     if (read) *read = 0;  // before any work or error checking (WinHttpReadData page)
     RequestEngine& e = r->engine();
-    return finish(run_operation(
+    return finish_read(*r, run_operation(
         *r, API_READ_DATA, buffer, read, [&] { return e.check_read(); },
         [&](DWORD* count) { return e.read(buffer, len, count, false); }));
 }

@@ -70,6 +70,11 @@ std::wstring_view anchor_empty(std::wstring_view part, std::wstring_view url) {
 }
 
 bool deliver_all(URL_COMPONENTS& uc, const UrlSpan& s, std::wstring_view url, DWORD flags) {
+    // When the extra info is not wanted the path carries it (Wine url.c, verified on Windows:
+    // ".../get_account?x=3789526775265663876" gives that whole string as the path).
+    const bool extra_wanted = wanted({&uc.lpszExtraInfo, &uc.dwExtraInfoLength});
+    const std::wstring_view path =
+        extra_wanted ? s.path : std::wstring_view(s.path.data(), s.path.size() + s.extra.size());
     bool ok = true;
     ok &= deliver({&uc.lpszScheme, &uc.dwSchemeLength}, s.scheme, true,
                   transform(s.scheme, flags, false, false));
@@ -79,22 +84,33 @@ bool deliver_all(URL_COMPONENTS& uc, const UrlSpan& s, std::wstring_view url, DW
                   transform(s.user, flags, true, false));
     ok &= deliver({&uc.lpszPassword, &uc.dwPasswordLength}, s.password, s.has_password,
                   transform(s.password, flags, true, false));
-    ok &= deliver({&uc.lpszUrlPath, &uc.dwUrlPathLength}, anchor_empty(s.path, url), true,
-                  transform(s.path, flags, true, true));
+    ok &= deliver({&uc.lpszUrlPath, &uc.dwUrlPathLength}, anchor_empty(path, url), true,
+                  transform(path, flags, true, true));
     ok &= deliver({&uc.lpszExtraInfo, &uc.dwExtraInfoLength}, anchor_empty(s.extra, url), true,
                   transform(s.extra, flags, true, true));
     return ok;
 }
 
-bool any_pointer_mode(URL_COMPONENTS& uc) {
+template <typename Test>
+bool any_slot(URL_COMPONENTS& uc, Test test) {
     const ComponentSlot slots[] = {
         {&uc.lpszScheme, &uc.dwSchemeLength},     {&uc.lpszHostName, &uc.dwHostNameLength},
         {&uc.lpszUserName, &uc.dwUserNameLength}, {&uc.lpszPassword, &uc.dwPasswordLength},
         {&uc.lpszUrlPath, &uc.dwUrlPathLength},   {&uc.lpszExtraInfo, &uc.dwExtraInfoLength}};
     for (const ComponentSlot& s : slots) {
-        if (pointer_mode(s)) return true;
+        if (test(s)) return true;
     }
     return false;
+}
+
+bool any_pointer_mode(URL_COMPONENTS& uc) {
+    return any_slot(uc, pointer_mode);
+}
+
+// A caller buffer announced with length 0 (Wine url.c, verified on Windows: the call fails with
+// ERROR_INVALID_PARAMETER and leaves every member as it was).
+bool any_empty_buffer(URL_COMPONENTS& uc) {
+    return any_slot(uc, [](const ComponentSlot& s) { return *s.ptr != nullptr && *s.len == 0; });
 }
 
 // A WinHttpCreateUrl input string (URL_COMPONENTS page): NULL = not given; length 0 = the
@@ -118,6 +134,7 @@ extern "C" BOOL WINAPI WinHttpCrackUrl(LPCWSTR pwszUrl, DWORD dwUrlLength, DWORD
     if ((dwFlags & (ICU_DECODE | ICU_ESCAPE)) && any_pointer_mode(uc)) {
         return fail(ERROR_INVALID_PARAMETER);
     }
+    if (any_empty_buffer(uc)) return fail(ERROR_INVALID_PARAMETER);
     const std::wstring_view url = dwUrlLength == 0
                                       ? std::wstring_view(pwszUrl, std::wcslen(pwszUrl))
                                       : std::wstring_view(pwszUrl, dwUrlLength);
@@ -146,6 +163,9 @@ extern "C" BOOL WINAPI WinHttpCreateUrl(LPURL_COMPONENTS lpUrlComponents, DWORD 
     parts.scheme = input_text(uc.lpszScheme, uc.dwSchemeLength);
     parts.scheme_id = uc.nScheme;
     parts.host = input_text(uc.lpszHostName, uc.dwHostNameLength);
+    parts.has_host = uc.lpszHostName != nullptr;
+    parts.has_user = uc.lpszUserName != nullptr;
+    parts.has_password = uc.lpszPassword != nullptr;
     parts.port = uc.nPort;
     parts.user = input_text(uc.lpszUserName, uc.dwUserNameLength);
     parts.password = input_text(uc.lpszPassword, uc.dwPasswordLength);
@@ -154,13 +174,17 @@ extern "C" BOOL WINAPI WinHttpCreateUrl(LPURL_COMPONENTS lpUrlComponents, DWORD 
     std::wstring url;
     const DWORD err = build_url(parts, dwFlags, url);
     if (err != ERROR_SUCCESS) return fail(err);
-    // Sizes are in characters. Too small (or no buffer): the page says the length "receives the
-    // number of wide characters required to hold the created URL", and its sample allocates
-    // exactly that many WCHARs and writes the URL with its terminator, so it counts the NUL.
-    if (pwszUrl == nullptr || *pdwUrlLength < url.size() + 1) {
+    // Sizes are in characters. Too small: the page says the length "receives the number of wide
+    // characters required to hold the created URL", and its sample allocates exactly that many
+    // WCHARs and writes the URL with its terminator, so it counts the NUL (Wine url.c, verified
+    // on Windows: 57 for a 56-character URL).
+    if (*pdwUrlLength < url.size() + 1) {
         *pdwUrlLength = static_cast<DWORD>(url.size() + 1);
         return fail(ERROR_INSUFFICIENT_BUFFER);
     }
+    // A large enough length with no buffer is a bad argument, length untouched (Wine url.c,
+    // verified on Windows 7 and later).
+    if (pwszUrl == nullptr) return fail(ERROR_INVALID_PARAMETER);
     url.copy(pwszUrl, url.size());
     pwszUrl[url.size()] = L'\0';
     *pdwUrlLength = static_cast<DWORD>(url.size());  // "minus 1 for the terminating character"

@@ -78,6 +78,39 @@ RequestEngine::RequestEngine(Request& owner, bool async)
 // Silent: the handle is gone, HANDLE_CLOSING may already have been delivered.
 RequestEngine::~RequestEngine() { drop_connection(false); }
 
+// A request closed once its whole response has arrived leaves its connection in the pool, even
+// with the body unread or its end not yet seen by a read (Wine notification.c, verified on
+// Windows: test_connection_cache closes after the headers, test_persistent_connection after one
+// read of exactly the body; the next request sends on the same socket). Only bytes already
+// buffered are parsed: closing never waits on the network, and a response still arriving
+// closes the connection as before.
+void RequestEngine::keep_finished_connection() noexcept {
+    if (!conn_ || !codecs_ || message_done_) return;
+    if (state_ != State::HeadersAvailable && state_ != State::BodyDone) return;
+    try {
+        body_left_ = 0;  // undelivered body bytes are dropped
+        while (!message_done_) {
+            auto step = codecs_->p().feed(in_.unread_data(), in_.unread());
+            in_.off += step.consumed;
+            switch (step.event) {
+                case http1::ParseEvent::Body: continue;
+                case http1::ParseEvent::MessageComplete:
+                    message_done_ = true;
+                    // Silent: the handle is closed. A connection not fit for reuse is closed
+                    // by the destructor without notifications.
+                    if (reusable()) give_back();
+                    return;
+                case http1::ParseEvent::NeedMore:
+                    if (in_.unread() > 0 && step.consumed > 0) continue;
+                    return;
+                default: return;
+            }
+        }
+    } catch (...) {
+        // Out of memory while parsing: the destructor closes the connection.
+    }
+}
+
 char* RequestEngine::InputBuffer::prepare(size_t n) {
     if (off == len) off = len = 0;
     if (cap - len >= n) return mem.get() + len;
@@ -667,12 +700,19 @@ Task<DWORD> RequestEngine::next_body_piece() {
 void RequestEngine::finish_message() {
     message_done_ = true;
     if (!conn_) return;
-    const bool reusable = codecs_->p().keep_alive() && in_.unread() == 0 &&
-                          !(owner_.settings().disabled_features & WINHTTP_DISABLE_KEEP_ALIVE);
-    if (!reusable) {
+    if (!reusable()) {
         drop_connection();
         return;
     }
+    give_back();
+}
+
+bool RequestEngine::reusable() const {
+    return codecs_->p().keep_alive() && in_.unread() == 0 &&
+           !(owner_.settings().disabled_features & WINHTTP_DISABLE_KEEP_ALIVE);
+}
+
+void RequestEngine::give_back() {
     ++conn_->requests;
     io_.forget_fd(conn_->socket.fd());
     owner_.session().pool().give_back(std::move(conn_));

@@ -55,6 +55,9 @@ public:
 
     // From WinHttpCloseHandle, on any thread: aborts the operation in flight promptly.
     void cancel() noexcept { io_.cancel(); }
+    // At close, with nothing in flight: keeps the connection when the whole response is
+    // already buffered (see engine.cpp).
+    void keep_finished_connection() noexcept;
     RequestIo& io() noexcept { return io_; }
 
     std::wstring url() const;
@@ -96,6 +99,8 @@ private:
     Task<DWORD> decode_more();
     bool start_decoding(DWORD& error);
     void finish_message();
+    bool reusable() const;
+    void give_back();
     void drop_connection(bool notify = true);
     void store_cookies();
     const http1::RequestHead& head_for_query(http1::RequestHead& pending) const;

@@ -22,7 +22,10 @@ Object::~Object() {
 
 void Object::release() noexcept {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-    if (closing()) deliver_handle_closing();
+    if (closing()) {
+        on_last_release();
+        deliver_handle_closing();
+    }
     delete this;
 }
 

@@ -82,6 +82,11 @@ protected:
     // Subclasses cancel in-flight work here; runs on the closing thread, must not block
     // on the network.
     virtual void on_close() {}
+    // Called once the last reference of a closed object is gone, before HANDLE_CLOSING: no other
+    // thread can touch the object any more, so it may settle its state (a request hands a
+    // finished connection back to the pool, so that a request the app opens on HANDLE_CLOSING
+    // finds it). Must not block or notify.
+    virtual void on_last_release() noexcept {}
 
     Settings settings_;
 

@@ -22,6 +22,8 @@ Request::~Request() = default;
 
 void Request::on_close() { engine_->cancel(); }
 
+void Request::on_last_release() noexcept { engine_->keep_finished_connection(); }
+
 // After WinHttpCloseHandle the app hears only how its pending operation ended, then
 // HANDLE_CLOSING: informational notifications of the unwinding (connection closing) are dropped.
 static bool completion(DWORD code) {

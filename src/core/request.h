@@ -90,6 +90,7 @@ public:
 
 protected:
     void on_close() override;
+    void on_last_release() noexcept override;
 
 private:
     struct Deferred {

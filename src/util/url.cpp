@@ -62,7 +62,8 @@ void append_escaped(std::string& out, std::string_view bytes, bool escape_percen
     }
 }
 
-// Port digits -> value. False for an empty string, a non-digit, 0 or a value above 65535.
+// Port digits -> value. False for an empty string, a non-digit or a value above 65535. Port 0 is
+// accepted and returned as 0 (Wine url.c, verified on Windows: "http://winehq.org:0" cracks).
 bool parse_port(std::wstring_view text, INTERNET_PORT& port) {
     if (text.empty()) return false;
     unsigned value = 0;
@@ -71,7 +72,6 @@ bool parse_port(std::wstring_view text, INTERNET_PORT& port) {
         value = value * 10 + static_cast<unsigned>(c - L'0');
         if (value > 65535) return false;  // checked per digit, so it cannot overflow
     }
-    if (value == 0) return false;
     port = static_cast<INTERNET_PORT>(value);
     return true;
 }
@@ -287,6 +287,26 @@ INTERNET_PORT default_port(int scheme_id) noexcept {
     return 0;
 }
 
+namespace {
+
+// The port is left out when it is the default of an http(s) scheme, or 0 with such a scheme (our
+// choice: 0 means "none" there). With no known scheme (nScheme 0 and no scheme text, or a scheme
+// text other than http/https) every port is written, 0 included (Wine url.c, verified on
+// Windows: "http://...winehq.org:0/..." and "ftp://...:80/..."). ICU_INCLUDE_DEFAULT_PORT always
+// writes it, the default one for 0.
+void append_port(INTERNET_PORT port, int scheme_id, DWORD flags, std::wstring& out) {
+    const INTERNET_PORT fallback = default_port(scheme_id);
+    const bool include_default = (flags & ICU_INCLUDE_DEFAULT_PORT) != 0;
+    if (fallback != 0 && port == 0) {
+        if (!include_default) return;
+        port = fallback;
+    }
+    if (fallback != 0 && port == fallback && !include_default) return;
+    out += L':' + std::to_wstring(port);
+}
+
+}  // namespace
+
 DWORD split_url(std::wstring_view url, UrlSpan& out) {
     const size_t scheme_len = detail::scheme_length(url);
     if (scheme_len == std::wstring_view::npos) return ERROR_WINHTTP_UNRECOGNIZED_SCHEME;
@@ -308,6 +328,11 @@ DWORD split_url(std::wstring_view url, UrlSpan& out) {
     const size_t extra_start = std::min(url.find_first_of(L"?#", path_start), url.size());
     out.path = url.substr(path_start, extra_start - path_start);
     out.extra = url.substr(extra_start);
+    // Windows (Wine url.c, verified there): "http://winehq?" has an empty path and an empty extra
+    // info, both at the end of the URL; a lone '?' after a path is kept ("/post?" -> "?").
+    if (out.path.empty() && out.extra == L"?") {
+        out.path = out.extra = url.substr(url.size());
+    }
     return ERROR_SUCCESS;
 }
 
@@ -317,7 +342,9 @@ DWORD crack_url(std::wstring_view url, ParsedUrl& out) {
     if (err != ERROR_SUCCESS) return err;
     out.scheme = span.scheme_id;
     out.host = span.host;
-    out.port = span.port;
+    // The engine connects to the scheme's default for an explicit ":0", as WinHttpConnect does
+    // for INTERNET_DEFAULT_PORT (0).
+    out.port = span.port != 0 ? span.port : default_port(span.scheme_id);
     out.user = span.user;
     out.password = span.password;
     out.path = span.path;
@@ -341,12 +368,16 @@ std::wstring percent_decode(std::wstring_view text) {
     return out;
 }
 
-std::wstring escape_url_text(std::wstring_view text) {
+std::wstring escape_url_text(std::wstring_view text, UrlEscape set) {
+    // WinHttpCreateUrl also escapes '#', '%' and '~' (Wine url.c, verified on Windows).
+    const std::wstring_view create_extra = set == UrlEscape::create ? L"#%~" : L"";
     std::wstring out;
     out.reserve(text.size());
     for (size_t i = 0; i < text.size(); ++i) {
         const wchar_t c = text[i];
-        if (c >= 0 && c < 0x80 && !detail::is_unsafe_byte(static_cast<unsigned char>(c))) {
+        const bool ascii = c >= 0 && c < 0x80;
+        if (ascii && !detail::is_unsafe_byte(static_cast<unsigned char>(c)) &&
+            create_extra.find(c) == std::wstring_view::npos) {
             out.push_back(c);
             continue;
         }
@@ -356,9 +387,12 @@ std::wstring escape_url_text(std::wstring_view text) {
             text[i + 1] <= 0xDFFF) {
             n = 2;
         }
-        std::string escaped;
-        detail::append_escaped(escaped, to_utf8(text.substr(i, n)), false);
-        out.append(escaped.begin(), escaped.end());
+        for (const char byte : to_utf8(text.substr(i, n))) {
+            const auto b = static_cast<unsigned char>(byte);
+            out.push_back(L'%');
+            out.push_back(static_cast<wchar_t>(detail::kHex[b >> 4]));
+            out.push_back(static_cast<wchar_t>(detail::kHex[b & 0x0F]));
+        }
         i += n - 1;
     }
     return out;
@@ -369,39 +403,33 @@ DWORD build_url(const UrlBuildParts& parts, DWORD flags, std::wstring& out) {
     std::wstring_view scheme = parts.scheme;
     if (!scheme.empty()) {
         scheme_id = detail::scheme_id_of(scheme);
-    } else if (scheme_id == INTERNET_SCHEME_HTTP) {
-        scheme = L"http";
     } else if (scheme_id == INTERNET_SCHEME_HTTPS) {
         scheme = L"https";
+    } else if (scheme_id == INTERNET_SCHEME_HTTP || scheme_id == 0) {
+        scheme = L"http";  // no scheme at all means http (Wine url.c, verified on Windows)
     } else {
         return ERROR_INVALID_PARAMETER;
     }
-    if (parts.host.empty()) return ERROR_INVALID_PARAMETER;
-    const bool has_user_info = !parts.user.empty() || !parts.password.empty();
-    if ((flags & ICU_REJECT_USERPWD) && has_user_info) return ERROR_WINHTTP_INVALID_URL;
+    // A password needs a user name, which may be empty (Wine url.c, verified on Windows).
+    if (parts.has_password && !parts.has_user) return ERROR_INVALID_PARAMETER;
+    if ((flags & ICU_REJECT_USERPWD) && parts.has_user) return ERROR_WINHTTP_INVALID_URL;
 
     out.assign(scheme);
     out += L"://";
-    if (has_user_info) {
+    if (parts.has_user) {
         out += parts.user;
-        if (!parts.password.empty()) out += L':' + std::wstring(parts.password);
+        if (parts.has_password) out += L':' + std::wstring(parts.password);
         out += L'@';
     }
     const bool bare_ipv6 =
         parts.host.find(L':') != std::wstring_view::npos && parts.host[0] != L'[';
     out += bare_ipv6 ? L"[" + std::wstring(parts.host) + L"]" : std::wstring(parts.host);
-
-    INTERNET_PORT port = parts.port;
-    const bool include_default = (flags & ICU_INCLUDE_DEFAULT_PORT) != 0;
-    if (port == 0 && include_default) port = default_port(scheme_id);
-    if (port != 0 && (include_default || port != default_port(scheme_id))) {
-        out += L':' + std::to_wstring(port);
-    }
+    if (parts.has_host) append_port(parts.port, scheme_id, flags, out);
 
     const bool escape = (flags & ICU_ESCAPE) != 0;
-    if (!parts.path.empty() && parts.path[0] != L'/') out += L'/';
-    out += escape ? escape_url_text(parts.path) : std::wstring(parts.path);
-    out += escape ? escape_url_text(parts.extra) : std::wstring(parts.extra);
+    if (!parts.host.empty() && !parts.path.empty() && parts.path[0] != L'/') out += L'/';
+    out += escape ? escape_url_text(parts.path, UrlEscape::create) : std::wstring(parts.path);
+    out += escape ? escape_url_text(parts.extra, UrlEscape::create) : std::wstring(parts.extra);
     return ERROR_SUCCESS;
 }
 

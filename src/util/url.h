@@ -18,7 +18,8 @@ namespace winhttp {
 // Where each component of a URL lies, as views into the string given to split_url.
 struct UrlSpan {
     int scheme_id = 0;       // INTERNET_SCHEME_HTTP or INTERNET_SCHEME_HTTPS
-    INTERNET_PORT port = 0;  // explicit port, or the scheme's default when none was given
+    INTERNET_PORT port = 0;  // explicit port (0 included), or the scheme's default when none or
+                             // an empty one ("host:") was given
     bool explicit_port = false;
     bool has_user_info = false;  // an '@' ends a user-info part (possibly empty)
     bool has_password = false;   // the user info holds a ':'
@@ -35,8 +36,8 @@ struct UrlSpan {
 //   ERROR_SUCCESS
 //   ERROR_WINHTTP_UNRECOGNIZED_SCHEME  no "scheme:" prefix, or a scheme other than http/https
 //   ERROR_WINHTTP_INVALID_URL          "//" missing after the scheme, empty host, unterminated
-//                                      or malformed IPv6 literal, port not all digits, port 0,
-//                                      port above 65535
+//                                      or malformed IPv6 literal, port not all digits, port
+//                                      above 65535 (an explicit port 0 is returned as 0)
 // On failure `out` is left in an unspecified state.
 DWORD split_url(std::wstring_view url, UrlSpan& out);
 
@@ -61,30 +62,42 @@ DWORD crack_url(std::wstring_view url, ParsedUrl& out);
 // followed by two hex digits is kept.
 std::wstring percent_decode(std::wstring_view text);
 
+// Which characters ICU_ESCAPE escapes besides the unsafe set below.
+enum class UrlEscape {
+    crack,   // WinHttpCrackUrl: '%', '#' and '~' kept, so escaping an escaped string changes
+             // nothing (our choice; no Windows fact known)
+    create,  // WinHttpCreateUrl: '#', '%' and '~' escaped too (Wine url.c, verified on Windows)
+};
+
 // ICU_ESCAPE: replaces characters that cannot appear raw in an HTTP request line by "%XX" —
 // control characters, space, DEL, " < > [ \ ] ^ ` { | } and every non-ASCII character (as the
-// %XX bytes of its UTF-8 form). '%', '#', '?' and the other URL delimiters are kept, so escaping
-// an already escaped string changes nothing.
-std::wstring escape_url_text(std::wstring_view text);
+// %XX bytes of its UTF-8 form, CP_ACP being UTF-8 here). '?' and the other URL delimiters are
+// kept.
+std::wstring escape_url_text(std::wstring_view text, UrlEscape set = UrlEscape::crack);
 
 // What WinHttpCreateUrl assembles a URL from; views into the caller's URL_COMPONENTS strings.
 struct UrlBuildParts {
     std::wstring_view scheme;  // empty: derived from scheme_id
     int scheme_id = 0;         // nScheme
     std::wstring_view host;
-    INTERNET_PORT port = 0;  // 0: none
+    INTERNET_PORT port = 0;
     std::wstring_view user, password, path, extra;
+    bool has_host = false, has_user = false, has_password = false;  // pointer given (non-NULL)
 };
 
-// Builds scheme://[user[:password]@]host[:port][path][extra].
-//  - scheme: `scheme` as given, else "http"/"https" from scheme_id.
-//  - a host holding ':' without brackets is an IPv6 address and gets them.
-//  - the port is written when non-zero and not the scheme's default; with ICU_INCLUDE_DEFAULT_PORT
-//    it is always written (the default one when `port` is 0).
-//  - a non-empty path not starting with '/' gets one.
-//  - ICU_ESCAPE escapes path and extra with escape_url_text.
-// Returns ERROR_SUCCESS, ERROR_INVALID_PARAMETER (no scheme text and scheme_id not HTTP/HTTPS, or
-// empty host), ERROR_WINHTTP_INVALID_URL (ICU_REJECT_USERPWD and a user name or password given).
+// Builds scheme://[user[:password]@]host[:port][path][extra] as Windows does (facts from Wine's
+// url.c, verified on Windows, in tests/conformance/wine_url_test.cpp):
+//  - scheme: `scheme` as given (it wins over scheme_id), else "http"/"https" from scheme_id;
+//    scheme_id 0 with no text means http.
+//  - user info is written when a user name is given, even an empty one; ":password" when a
+//    password is given, even an empty one ("http://:@host", "user:@host").
+//  - the host may be absent ("http://?x"); a host holding ':' without brackets gets them.
+//  - port: see append_port in url.cpp (only written after a given host).
+//  - a non-empty path not starting with '/' gets one after a non-empty host.
+//  - ICU_ESCAPE escapes path and extra with escape_url_text(UrlEscape::create).
+// Returns ERROR_SUCCESS, ERROR_INVALID_PARAMETER (password without user name; scheme_id not
+// 0/HTTP/HTTPS and no scheme text), ERROR_WINHTTP_INVALID_URL (ICU_REJECT_USERPWD with a user
+// name).
 DWORD build_url(const UrlBuildParts& parts, DWORD flags, std::wstring& out);
 
 // The request-target bytes WinHttpOpenRequest sends for `object_name`, per the WinHttpOpenRequest

@@ -95,13 +95,14 @@ void CALLBACK CallbackRecorder::record(HINTERNET h, DWORD_PTR ctx, DWORD status,
     e.length = len;
     e.thread = std::this_thread::get_id();
     copy_payloads(e);
-    self->add(std::move(e));
-
+    // The reaction is copied first: once add() has recorded the event, a test waiting for it
+    // (HANDLE_CLOSING, typically) may destroy the recorder, so add() is the last use of `self`.
     Reaction reaction;
     {
         std::lock_guard lock(self->mutex_);
         reaction = self->reaction_;
     }
+    self->add(std::move(e));
     if (reaction) reaction(h, status, info, len);
 }
 
