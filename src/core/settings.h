@@ -40,6 +40,9 @@ struct Settings {
     BOOL reject_userpwd_in_url = FALSE;
     BOOL http_protocol_required = FALSE;
     BOOL ipv6_fast_fallback = FALSE;
+    // WINHTTP_OPTION_USERNAME / PASSWORD / PROXY_USERNAME / PROXY_PASSWORD: stored and
+    // reported only; authentication does not use them yet.
+    std::wstring username, password, proxy_username, proxy_password;
     // Deprecated on Windows: kept and reported, no effect.
     DWORD read_buffer_size = 8192;
     DWORD write_buffer_size = 8192;
