@@ -372,6 +372,15 @@ TEST(WineSetTimeouts, RequestCopiesAtCreationThenIsIndependent) {
     WinHttpCloseHandle(ses);
 }
 
+TEST(WineSetTimeouts, ReceiveResponseTimeoutDefaultsToInfinite) {
+    Handles h;
+    // Wine winhttp.c test_timeouts: RECEIVE_RESPONSE_TIMEOUT reads ~0 (INFINITE) on a request,
+    // a connect handle and a session, although the Option Flags page says 90 seconds: Windows
+    // is followed
+    for (HINTERNET handle : {h.request, h.connect, h.session})
+        EXPECT_EQ(query_dword(handle, WINHTTP_OPTION_RECEIVE_RESPONSE_TIMEOUT), ~0u);
+}
+
 TEST(WineSetTimeouts, ReceiveResponseTimeoutNotSettableOnConnect) {
     Handles h;
     // Wine winhttp.c test_timeouts: RECEIVE_RESPONSE_TIMEOUT can be queried on a connect handle

@@ -106,6 +106,8 @@ TEST(WineSendRequest, EmptyHeaderStringIsAccepted) {
     Client c = open_client(server.port(), nullptr, nullptr);
     // Wine winhttp.c test_empty_headers_param: an empty header string of length 0 is accepted
     EXPECT_TRUE(send_plain(c.request, L"", 0)) << GetLastError();
+    // Wine winhttp.c test_WinHttpOpenRequest: a successful WinHttpSendRequest sets ERROR_SUCCESS
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_SUCCESS));
     EXPECT_TRUE(WinHttpReceiveResponse(c.request, nullptr)) << GetLastError();
 }
 
@@ -567,6 +569,25 @@ TEST(WineCookies, NamesAreCaseSensitiveAndSharedBySession) {
     EXPECT_EQ(cookie_of(4), "<none>");
 }
 
+TEST(WineCookies, DomainAndPathAttributesWithSpaces) {
+    // Wine's Expires date (2021) is in the past by now; a future one keeps the fact about the
+    // attributes apart from expiry.
+    ScriptedServer server(
+        {{Step::read_request(),
+          Step::send("HTTP/1.1 200 OK\r\nSet-Cookie: name2=value; Domain = localhost; Path=/cookie5;"
+                     "Expires=Wed, 13 Jan 2099 22:23:01 GMT; HttpOnly; \r\n\r\n"),
+          Step::close()},
+         {Step::read_request(), Step::send(kOkMsg), Step::close()}});
+    Handle ses = open_session();
+    set_timeouts(ses);
+    Handle con(WinHttpConnect(ses, L"localhost", server.port(), 0));
+    EXPECT_EQ(get_status(con, L"/cookie4"), 200u);
+    EXPECT_EQ(get_status(con, L"/cookie5"), 200u);
+    // Wine winhttp.c test_cookies: "Domain = localhost" (spaces around '='), a Path, HttpOnly and
+    // a trailing "; " are understood: the cookie goes to /cookie5 as "Cookie: name2=value"
+    EXPECT_EQ(header_value(server.request(1), "Cookie").value_or("<none>"), "name2=value");
+}
+
 // --- test_request_path_escapes -------------------------------------------------------------------------
 
 TEST(WineOpenRequest, PathEscapes) {
@@ -626,4 +647,33 @@ TEST(WineOpenRequest, PathEscapesDisabled) {
     ASSERT_TRUE(WinHttpReceiveResponse(req, nullptr)) << GetLastError();
     EXPECT_EQ(start_line(server.request(0)),
               "GET /escape\x1f\x7f<%20%three?\x1f\x7f%20!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ HTTP/1.1");
+}
+
+// --- test_multi_authentication: the header part (the schemes are for the authentication work) --
+
+TEST(WineQueryHeaders, RepeatedResponseHeaderByIndex) {
+    ScriptedServer server = one_shot(
+        "HTTP/1.1 401 Unauthorized\r\nServer: winetest\r\nWWW-Authenticate: Bearer\r\n"
+        "WWW-Authenticate: Basic realm=\"placebo\"\r\nWWW-Authenticate: NTLM\r\n"
+        "Content-Length: 10\r\nContent-Type: text/plain\r\n\r\n0123456789");
+    Client c = open_client(server.port(), L"GET", L"/multiauth", L"localhost");
+    ASSERT_TRUE(send_plain(c.request)) << GetLastError();
+    ASSERT_TRUE(WinHttpReceiveResponse(c.request, nullptr)) << GetLastError();
+    // Wine winhttp.c test_multi_authentication: index 0 of a repeated header is the first
+    // value, its length in bytes without the NUL, and the index becomes 1
+    WCHAR buf[512];
+    DWORD index = 0, size = sizeof(buf);
+    ASSERT_TRUE(WinHttpQueryHeaders(c.request, WINHTTP_QUERY_CUSTOM, L"WWW-Authenticate", buf, &size, &index));
+    EXPECT_STREQ(buf, L"Bearer");
+    EXPECT_EQ(size, wcslen(buf) * sizeof(WCHAR));
+    EXPECT_EQ(index, 1u);
+    // Wine winhttp.c test_multi_authentication: the size probe answers the size with the NUL
+    // and leaves the index at 0
+    index = 0;
+    size = 0xdeadbeef;
+    SetLastError(kSentinel);
+    EXPECT_FALSE(WinHttpQueryHeaders(c.request, WINHTTP_QUERY_CUSTOM, L"WWW-Authenticate", nullptr, &size, &index));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INSUFFICIENT_BUFFER));
+    EXPECT_EQ(size, (wcslen(L"Bearer") + 1) * sizeof(WCHAR));
+    EXPECT_EQ(index, 0u);
 }
