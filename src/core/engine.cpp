@@ -381,6 +381,11 @@ Task<DWORD> RequestEngine::transmit_request() {
 }
 
 DWORD RequestEngine::check_write(DWORD len) const {
+    // Every declared byte already went out (with WinHttpSendRequest or earlier writes): more is
+    // "more data than specified", ERROR_INVALID_PARAMETER (Wine winhttp.c
+    // test_WinHttpSendRequest, verified on Windows 7 and later).
+    if (state_ == State::Sent && total_len_ > 0 && !app_chunked_ && len > 0)
+        return ERROR_INVALID_PARAMETER;
     if (state_ != State::AwaitingWrite || !conn_) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
     if (!app_chunked_ && len > body_left_to_write_) return ERROR_INVALID_PARAMETER;
     return ERROR_SUCCESS;

@@ -308,7 +308,7 @@ DWORD s_accept_bool(Object*, const void* b, DWORD l) {
 }
 
 #define TIMEOUT(name, field)                                                               \
-    {WINHTTP_OPTION_##name, kAny, kS | kR, query_timeout<&Timeouts::field>,             \
+    {WINHTTP_OPTION_##name, kAny, kS | kR, query_timeout<&Timeouts::field>,                \
      set_timeout<&Timeouts::field>}
 #define CREDENTIAL(name, field)                                                            \
     {WINHTTP_OPTION_##name, kC | kR, kC | kR, query_credential<&Settings::field>,          \

@@ -73,6 +73,16 @@ TEST(WineSendRequest, PostBodyContextAndHeaderStates) {
     DWORD size = sizeof(out);
     ASSERT_TRUE(WinHttpQueryOption(c.request, WINHTTP_OPTION_CONTEXT_VALUE, &out, &size));
     EXPECT_EQ(out, DWORD_PTR{0xdeadbef0});
+    // Wine winhttp.c test_WinHttpSendRequest: with all declared data passed to
+    // WinHttpSendRequest, WinHttpWriteData of one more byte is ERROR_INVALID_PARAMETER and leaves
+    // the count alone (Windows 7 and later; older versions wrote the byte)
+    for (int i = 3; post_data[i]; ++i) {
+        DWORD written = 0xFFFFFFFF;
+        SetLastError(kSentinel);
+        EXPECT_FALSE(WinHttpWriteData(c.request, &post_data[i], 1, &written));
+        EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INVALID_PARAMETER));
+        EXPECT_EQ(written, 0xFFFFFFFFu);
+    }
     // Wine winhttp.c test_WinHttpSendRequest: WinHttpReceiveResponse sets ERROR_SUCCESS
     SetLastError(kSentinel);
     ASSERT_TRUE(WinHttpReceiveResponse(c.request, nullptr)) << GetLastError();
