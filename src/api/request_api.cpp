@@ -105,11 +105,16 @@ BOOL WinHttpWriteData(HINTERNET request, LPCVOID buffer, DWORD len, LPDWORD writ
     RequestCall r = lookup_request(request);
     if (r.error) return fail(r.error);
     if (!buffer && len) return fail(ERROR_INVALID_PARAMETER);
+    const DWORD before = written ? *written : 0;
     if (written) *written = 0;
     RequestEngine& e = r->engine();
-    return finish(run_operation(
+    const DWORD error = run_operation(
         *r, API_WRITE_DATA, nullptr, written, [&] { return e.check_write(len); },
-        [&](DWORD* count) { return e.write(buffer, len, count); }));
+        [&](DWORD* count) { return e.write(buffer, len, count); });
+    // Refusing more data than declared leaves the caller's count as it was (Wine winhttp.c
+    // test_WinHttpSendRequest, verified on Windows).
+    if (error == ERROR_INVALID_PARAMETER && written) *written = before;
+    return finish(error);
 }
 
 BOOL WinHttpReceiveResponse(HINTERNET request, LPVOID reserved) {

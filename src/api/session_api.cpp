@@ -92,7 +92,7 @@ HINTERNET WinHttpOpenRequest(HINTERNET connect, LPCWSTR verb, LPCWSTR object_nam
     for (wchar_t c : v)
         if (c <= L' ' || c > 0x7E) return fail_handle(ERROR_INVALID_PARAMETER);
     std::wstring object = object_name && *object_name ? object_name : L"/";
-    if (has_ctl_chars(object)) return fail_handle(ERROR_INVALID_PARAMETER);
+    // CR/LF in the object name are escaped or dropped (escape_object_name), as on Windows.
     if (object[0] != L'/' && object != L"*") object.insert(object.begin(), L'/');
     std::string ver = "HTTP/1.1";
     if (version && *version) {
@@ -141,11 +141,13 @@ WINHTTP_STATUS_CALLBACK WinHttpSetStatusCallback(HINTERNET handle, WINHTTP_STATU
 }
 
 BOOL WinHttpSetTimeouts(HINTERNET handle, int resolve, int connect, int send, int receive) {
-    Lookup l = lookup_handle(handle, {HandleType::Session, HandleType::Request});
+    Lookup l = lookup_handle(handle, {HandleType::Session, HandleType::Connect, HandleType::Request});
     if (l.error) return fail(l.error);
-    // 0 or -1 mean infinite; any other negative value is refused (WinHttpSetTimeouts page).
+    // 0 or -1 mean infinite; any other negative value is refused (WinHttpSetTimeouts page),
+    // checked before the handle type (Wine winhttp.c test_timeouts, verified on Windows).
     for (int t : {resolve, connect, send, receive})
         if (t < -1) return fail(ERROR_INVALID_PARAMETER);
+    if (l.object->type() == HandleType::Connect) return fail(ERROR_WINHTTP_INCORRECT_HANDLE_TYPE);
     Timeouts& t = l.object->settings().timeouts;
     t.resolve = static_cast<DWORD>(resolve);
     t.connect = static_cast<DWORD>(connect);

@@ -205,7 +205,10 @@ std::string CookieJar::header_for(const std::string& host_in, const std::string&
     std::string out;
     std::lock_guard lock(mutex_);
     std::erase_if(cookies_, [&](const Cookie& c) { return !c.session && c.expires <= now; });
-    for (const auto& c : cookies_) {
+    // Newest first: Windows sends "NAME=value; name=value" for cookies set in the order
+    // name, NAME (Wine winhttp.c test_cookies; the other order is marked broken()).
+    for (auto it = cookies_.rbegin(); it != cookies_.rend(); ++it) {
+        const Cookie& c = *it;
         const bool dom = c.host_only ? host == c.domain : domain_matches(host, c.domain);
         if (!dom || !path_matches(path.substr(0, path.find('?')), c.path)) continue;
         if (c.secure && !secure) continue;

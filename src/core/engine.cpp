@@ -182,7 +182,13 @@ const http1::RequestHead& RequestEngine::head_for_query(http1::RequestHead& pend
 
 DWORD RequestEngine::query_headers(DWORD level, const WCHAR* name, void* buffer, DWORD* len,
                                    DWORD* index) {
-    const bool want_request = (level & WINHTTP_QUERY_FLAG_REQUEST_HEADERS) != 0;
+    // An info level above WINHTTP_QUERY_MAX is refused in any state; REQUEST_METHOD is read
+    // from the request line even without FLAG_REQUEST_HEADERS (Wine winhttp.c
+    // test_WinHttpSendRequest, verified on Windows).
+    const DWORD info = level & 0xFFFFu;
+    if (info > WINHTTP_QUERY_MAX && info != WINHTTP_QUERY_CUSTOM) return ERROR_INVALID_PARAMETER;
+    const bool want_request =
+        (level & WINHTTP_QUERY_FLAG_REQUEST_HEADERS) != 0 || info == WINHTTP_QUERY_REQUEST_METHOD;
     if (!want_request && state_ != State::HeadersAvailable && state_ != State::BodyDone)
         return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
     http1::RequestHead pending;
@@ -236,7 +242,19 @@ void RequestEngine::build_head(http1::RequestHead& head, DWORD content_length, b
     const bool keep_alive = !(s.disabled_features & WINHTTP_DISABLE_KEEP_ALIVE);
     if (!find_header(app_headers_, "Connection"))
         head.headers.push_back({"Connection", keep_alive ? "Keep-Alive" : "Close"});
-    for (const auto& h : app_headers_) head.headers.push_back(h);
+    // The jar's cookies join an application's Cookie header, after its value (Wine winhttp.c
+    // test_cookies, verified on Windows: "Cookie: name=value2; NAME=value; name=value").
+    std::string jar;
+    if (!(s.disabled_features & WINHTTP_DISABLE_COOKIES))
+        jar = owner_.session().cookies().header_for(host_, target_, secure_);
+    bool jar_sent = jar.empty();
+    for (const auto& h : app_headers_) {
+        head.headers.push_back(h);
+        if (!jar_sent && iequals(h.name, "Cookie")) {
+            head.headers.back().value += (h.value.empty() ? "" : "; ") + jar;
+            jar_sent = true;
+        }
+    }
     // WinHttpOpenRequest page: WINHTTP_FLAG_REFRESH adds "Pragma: no-cache", and for an HTTP/1.1
     // request "Cache-Control: no-cache".
     if (owner_.open_flags() & WINHTTP_FLAG_REFRESH) {
@@ -253,10 +271,7 @@ void RequestEngine::build_head(http1::RequestHead& head, DWORD content_length, b
                                                    : d == WINHTTP_DECOMPRESSION_FLAG_GZIP ? "gzip"
                                                                                           : "deflate"});
     }
-    if (!(s.disabled_features & WINHTTP_DISABLE_COOKIES)) {
-        std::string c = owner_.session().cookies().header_for(host_, target_, secure_);
-        if (!c.empty()) head.headers.push_back({"Cookie", std::move(c)});
-    }
+    if (!jar_sent) head.headers.push_back({"Cookie", std::move(jar)});
     if (has_length && !app_chunked_ && !find_header(app_headers_, "Content-Length"))
         head.headers.push_back({"Content-Length", std::to_string(content_length)});
     if (!find_header(app_headers_, "Host"))
@@ -399,6 +414,11 @@ Task<DWORD> RequestEngine::transmit_request() {
 }
 
 DWORD RequestEngine::check_write(DWORD len) const {
+    // Every declared byte already went out (with WinHttpSendRequest or earlier writes): more is
+    // "more data than specified", ERROR_INVALID_PARAMETER (Wine winhttp.c
+    // test_WinHttpSendRequest, verified on Windows 7 and later).
+    if (state_ == State::Sent && total_len_ > 0 && !app_chunked_ && len > 0)
+        return ERROR_INVALID_PARAMETER;
     if (state_ != State::AwaitingWrite || !conn_) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
     if (!app_chunked_ && len > body_left_to_write_) return ERROR_INVALID_PARAMETER;
     return ERROR_SUCCESS;

@@ -24,9 +24,13 @@ DWORD put(const T& v, void* buf, DWORD* len) {
     return ERROR_SUCCESS;
 }
 
+// No buffer or a length of 0 is ERROR_INVALID_PARAMETER; any other length than the value's
+// is ERROR_INSUFFICIENT_BUFFER (Wine winhttp.c test_WinHttpQueryOption, verified on Windows:
+// 3 or 5 bytes for a DWORD option).
 template <class T>
 DWORD get(const void* buf, DWORD len, T& out) {
-    if (!buf || len != sizeof(T)) return ERROR_INVALID_PARAMETER;
+    if (!buf || len == 0) return ERROR_INVALID_PARAMETER;
+    if (len != sizeof(T)) return ERROR_INSUFFICIENT_BUFFER;
     std::memcpy(&out, buf, sizeof(T));
     return ERROR_SUCCESS;
 }

@@ -87,9 +87,12 @@ DWORD set_setting(Object* o, const void* b, DWORD l) {
     o->settings().*Field = v;
     return ERROR_SUCCESS;
 }
+// A connect handle has no timeouts of its own: it reports the session's current ones (Wine
+// winhttp.c test_timeouts, verified on Windows).
 template <DWORD Timeouts::*Field>
 DWORD query_timeout(Object* o, void* b, DWORD* l) {
-    return put<DWORD>(o->settings().timeouts.*Field, b, l);
+    const Object& owner = o->type() == HandleType::Connect ? *o->parent() : *o;
+    return put<DWORD>(owner.settings().timeouts.*Field, b, l);
 }
 template <DWORD Timeouts::*Field>
 DWORD set_timeout(Object* o, const void* b, DWORD l) {
@@ -174,13 +177,12 @@ DWORD s_redirect_policy(Object* o, const void* b, DWORD l) {
     return ERROR_SUCCESS;
 }
 
-// Features must be switched off before the request is sent (option-flags page).
+// Features must be switched off before the request is sent (option-flags page). Windows
+// accepts any bits, 0xffffffff included (Wine winhttp.c test_WinHttpQueryOption).
 DWORD s_disable_feature(Object* o, const void* b, DWORD l) {
     if (o->type() == HandleType::Request && as<Request>(*o).engine().started())
         return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
-    constexpr DWORD all = WINHTTP_DISABLE_COOKIES | WINHTTP_DISABLE_REDIRECTS |
-                          WINHTTP_DISABLE_AUTHENTICATION | WINHTTP_DISABLE_KEEP_ALIVE;
-    return set_checked_bits(o->settings().disabled_features, b, l, all, true);
+    return set_checked_bits(o->settings().disabled_features, b, l, 0xFFFFFFFFu, true);
 }
 DWORD s_enable_feature(Object* o, const void* b, DWORD l) {
     constexpr DWORD all = WINHTTP_ENABLE_SSL_REVOCATION | WINHTTP_ENABLE_SSL_REVERT_IMPERSONATION;
@@ -227,6 +229,19 @@ DWORD s_bool_ipv6_fallback(Object* o, const void* b, DWORD l) {
 }
 DWORD s_codepage(Object* o, const void* b, DWORD l) { return get(b, l, o->settings().codepage); }
 
+// The credential options: strings set in characters, read back in bytes (Wine winhttp.c
+// test_credentials, verified on Windows). Only stored for now.
+template <std::wstring Settings::*Field>
+DWORD query_credential(Object* o, void* b, DWORD* l) {
+    return put_wstring(o->settings().*Field, b, l);
+}
+template <std::wstring Settings::*Field>
+DWORD set_credential(Object* o, const void* b, DWORD l) {
+    if (!b && l) return ERROR_INVALID_PARAMETER;
+    o->settings().*Field = b ? take_wstring(b, l) : std::wstring();
+    return ERROR_SUCCESS;
+}
+
 DWORD q_protocol_used(Object* o, void* b, DWORD* l) {
     return put<DWORD>(as<Request>(*o).engine().protocol_used(), b, l);
 }
@@ -234,10 +249,8 @@ DWORD q_connection_info(Object* o, void* b, DWORD* l) {
     WINHTTP_CONNECTION_INFO info{};
     info.cbSize = sizeof(info);
     if (!as<Request>(*o).engine().connection_info(info)) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
-    // The caller must announce the struct size it was built with (option-flags page).
-    if (b && *l >= sizeof(DWORD) && static_cast<WINHTTP_CONNECTION_INFO*>(b)->cbSize != sizeof(info)
-        && *l >= sizeof(info))
-        return ERROR_INVALID_PARAMETER;
+    // A zeroed struct is filled in: Windows does not check the caller's cbSize (Wine winhttp.c
+    // test_connection_info).
     return put(info, b, l);
 }
 
@@ -295,8 +308,11 @@ DWORD s_accept_bool(Object*, const void* b, DWORD l) {
 }
 
 #define TIMEOUT(name, field)                                                               \
-    {WINHTTP_OPTION_##name, kS | kR, kS | kR, query_timeout<&Timeouts::field>,             \
+    {WINHTTP_OPTION_##name, kAny, kS | kR, query_timeout<&Timeouts::field>,                \
      set_timeout<&Timeouts::field>}
+#define CREDENTIAL(name, field)                                                            \
+    {WINHTTP_OPTION_##name, kC | kR, kC | kR, query_credential<&Settings::field>,          \
+     set_credential<&Settings::field>}
 #define SETTING(name, field)                                                               \
     {WINHTTP_OPTION_##name, kS | kR, kS | kR, query_setting<&Settings::field>,             \
      set_setting<&Settings::field>}
@@ -309,6 +325,10 @@ const OptionDef kOptions[] = {
     TIMEOUT(SEND_TIMEOUT, send),
     TIMEOUT(RECEIVE_TIMEOUT, receive),
     TIMEOUT(RECEIVE_RESPONSE_TIMEOUT, receive_response),
+    CREDENTIAL(USERNAME, username),
+    CREDENTIAL(PASSWORD, password),
+    CREDENTIAL(PROXY_USERNAME, proxy_username),
+    CREDENTIAL(PROXY_PASSWORD, proxy_password),
     {WINHTTP_OPTION_HANDLE_TYPE, kAny, kAny, q_handle_type, nullptr},
     {WINHTTP_OPTION_READ_BUFFER_SIZE, kR, kR, query_setting<&Settings::read_buffer_size>,
      set_setting<&Settings::read_buffer_size>},
@@ -335,7 +355,7 @@ const OptionDef kOptions[] = {
     {WINHTTP_OPTION_MAX_CONNS_PER_1_0_SERVER, kS, kS, q_max_conns10, s_max_conns10},
     {WINHTTP_OPTION_AUTOLOGON_POLICY, 0, kR, nullptr, s_autologon},
     {WINHTTP_OPTION_ENABLE_FEATURE, 0, kS | kR, nullptr, s_enable_feature},
-    {WINHTTP_OPTION_WORKER_THREAD_COUNT, kNull, kNull, q_worker_threads, s_worker_threads},
+    {WINHTTP_OPTION_WORKER_THREAD_COUNT, kNull | kAny, kNull, q_worker_threads, s_worker_threads},
     {WINHTTP_OPTION_SECURE_PROTOCOLS, 0, kS | kR, nullptr, s_secure_protocols},
     {WINHTTP_OPTION_REDIRECT_POLICY, kS | kR, kS | kR, query_setting<&Settings::redirect_policy>,
      s_redirect_policy},
@@ -354,6 +374,7 @@ const OptionDef kOptions[] = {
 };
 
 #undef TIMEOUT
+#undef CREDENTIAL
 #undef SETTING
 
 const OptionDef* find_option(DWORD id) {
@@ -373,7 +394,11 @@ DWORD check_target(const Object* obj, unsigned allowed) {
 
 DWORD query_option(Object* obj, DWORD option, void* buffer, DWORD* buffer_len) {
     const OptionDef* d = find_option(option);
-    if (!d || !d->query) return ERROR_WINHTTP_INVALID_OPTION;
+    // Querying a set-only option, or option 0, is ERROR_INVALID_PARAMETER (Wine winhttp.c
+    // test_WinHttpQueryOption and test_basic_request, verified on Windows); other unknown
+    // options stay ERROR_WINHTTP_INVALID_OPTION so applications can tell them apart.
+    if ((d && !d->query) || option == 0) return ERROR_INVALID_PARAMETER;
+    if (!d) return ERROR_WINHTTP_INVALID_OPTION;
     if (DWORD e = check_target(obj, d->query_on)) return e;
     return d->query(obj, buffer, buffer_len);
 }

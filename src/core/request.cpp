@@ -16,7 +16,11 @@ Request::Request(Connect& connect, std::string verb, std::string target, std::st
       accept_types_(std::move(accept_types)),
       flags_(flags),
       async_(connect.session().async()),
-      engine_(std::make_unique<RequestEngine>(*this, async_)) {}
+      engine_(std::make_unique<RequestEngine>(*this, async_)) {
+    // A connect handle has no timeouts of its own: the request takes the session's current
+    // ones (Wine winhttp.c test_timeouts, verified on Windows).
+    settings().timeouts = connect.session().settings().timeouts;
+}
 
 Request::~Request() = default;
 

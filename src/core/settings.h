@@ -15,7 +15,9 @@ struct Timeouts {
     DWORD connect = 60000;
     DWORD send = 30000;
     DWORD receive = 30000;
-    DWORD receive_response = 90000;
+    // The Option Flags page says 90 s; Windows reports (and uses) INFINITE: Wine winhttp.c
+    // test_timeouts, verified on Windows. The header wait stays bounded by `receive` per read.
+    DWORD receive_response = 0xFFFFFFFFu;
 };
 
 // A timeout value of 0 or INFINITE means "wait forever" (WinHttpSetTimeouts page).
@@ -40,6 +42,9 @@ struct Settings {
     BOOL reject_userpwd_in_url = FALSE;
     BOOL http_protocol_required = FALSE;
     BOOL ipv6_fast_fallback = FALSE;
+    // WINHTTP_OPTION_USERNAME / PASSWORD / PROXY_USERNAME / PROXY_PASSWORD: stored and
+    // reported only; authentication does not use them yet.
+    std::wstring username, password, proxy_username, proxy_password;
     // Deprecated on Windows: kept and reported, no effect.
     DWORD read_buffer_size = 8192;
     DWORD write_buffer_size = 8192;

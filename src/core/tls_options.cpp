@@ -73,6 +73,9 @@ DWORD query_server_cert_chain(Object* o, void* buffer, DWORD* len) {
 // (WinHttpSendRequest page, ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED). A CERT_CONTEXT cannot
 // exist on Linux: OPENWINHTTP_OPTION_CLIENT_CERT_FILES names the files instead.
 DWORD set_client_cert_context(Object* o, const void* buffer, DWORD len) {
+    // Only a request opened with WINHTTP_FLAG_SECURE takes one (Wine winhttp.c
+    // test_secure_connection, verified on Windows).
+    if (!as<Request>(*o).secure()) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
     if (buffer || len) return ERROR_INVALID_PARAMETER;
     net::ClientCertChoice choice;
     choice.none_wanted = true;

@@ -86,13 +86,13 @@ DWORD parse_line(std::string_view line, Field& out) {
     return check_field(out);
 }
 
-// Splits the CRLF-separated block; a trailing CRLF and blank lines produce nothing.
+// Splits the block into lines. A CRLF, a lone LF or a lone CR ends a line (Wine winhttp.c
+// test_bad_header, verified on Windows); a trailing line end and blank lines produce nothing.
 DWORD parse_block(std::string_view text, std::vector<Field>& out) {
     while (!text.empty()) {
-        const size_t lf = text.find('\n');
-        std::string_view line = text.substr(0, lf);
-        text.remove_prefix(lf == std::string_view::npos ? text.size() : lf + 1);
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        const size_t end = text.find_first_of("\r\n");
+        std::string_view line = text.substr(0, end);
+        text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
         if (trim(line).empty()) continue;
         Field f;
         if (DWORD e = parse_line(line, f)) return e;
@@ -578,7 +578,10 @@ DWORD query_headers(const QuerySource& src, DWORD info_level, const WCHAR* custo
         e = resolve_value(v, level, custom_name, wanted, scratch, text);
         if (e == ERROR_SUCCESS) e = deliver_value(text, modifiers, buffer, buffer_bytes);
     }
-    if (e == ERROR_SUCCESS && index) *index = wanted + 1;
+    // A raw block is one answer, not an enumeration: the index stays (Wine winhttp.c
+    // test_WinHttpAddHeaders, verified on Windows).
+    const bool raw = level.kind == LevelKind::raw_headers || level.kind == LevelKind::raw_headers_crlf;
+    if (e == ERROR_SUCCESS && index && !raw) *index = wanted + 1;
     return e;
 }
 

@@ -433,19 +433,54 @@ DWORD build_url(const UrlBuildParts& parts, DWORD flags, std::wstring& out) {
     return ERROR_SUCCESS;
 }
 
+namespace {
+
+void append_hex(std::string& out, unsigned char b) {
+    out.push_back('%');
+    out.push_back(detail::kHex[b >> 4]);
+    out.push_back(detail::kHex[b & 0x0F]);
+}
+
+// The escaped part of an object name: the unsafe bytes and '#' become %XX (Wine winhttp.c
+// test_request_path_escapes, verified on Windows: "#" goes out as %23).
+void append_object_escaped(std::string& out, std::string_view bytes, bool escape_percent) {
+    for (const char ch : bytes) {
+        const auto b = static_cast<unsigned char>(ch);
+        if (detail::is_unsafe_byte(b) || b == '#' || (escape_percent && b == '%')) append_hex(out, b);
+        else out.push_back(ch);
+    }
+}
+
+// The part left "unescaped" by WINHTTP_FLAG_ESCAPE_DISABLE(_QUERY): Windows still sends spaces
+// as %20 and non-ASCII as escaped UTF-8, and CR/LF never reach the request line (Wine
+// winhttp.c test_request_path_escapes).
+void append_object_raw(std::string& out, std::string_view bytes) {
+    for (const char ch : bytes) {
+        const auto b = static_cast<unsigned char>(ch);
+        if (ch == '\r' || ch == '\n') continue;
+        if (b == ' ' || b >= 0x80) append_hex(out, b);
+        else out.push_back(ch);
+    }
+}
+
+}  // namespace
+
 std::string escape_object_name(std::wstring_view object_name, DWORD open_request_flags) {
-    if (open_request_flags & WINHTTP_FLAG_ESCAPE_DISABLE) return to_utf8(object_name);
-    const bool escape_percent = (open_request_flags & WINHTTP_FLAG_ESCAPE_PERCENT) != 0;
-    const size_t query = object_name.find(L'?');
     std::string out;
     out.reserve(object_name.size());
-    detail::append_escaped(out, to_utf8(object_name.substr(0, query)), escape_percent);
+    if (open_request_flags & WINHTTP_FLAG_ESCAPE_DISABLE) {
+        append_object_raw(out, to_utf8(object_name));
+        return out;
+    }
+    const bool escape_percent = (open_request_flags & WINHTTP_FLAG_ESCAPE_PERCENT) != 0;
+    const size_t query = object_name.find(L'?');
+    append_object_escaped(out, to_utf8(object_name.substr(0, query)), escape_percent);
     if (query == std::wstring_view::npos) return out;
     const std::string tail = to_utf8(object_name.substr(query));
     if (open_request_flags & WINHTTP_FLAG_ESCAPE_DISABLE_QUERY) {
-        out += tail;
+        append_object_raw(out, tail);
     } else {
-        detail::append_escaped(out, tail, escape_percent);
+        append_object_escaped(out, tail, escape_percent);
     }
     return out;
 }

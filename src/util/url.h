@@ -102,9 +102,11 @@ DWORD build_url(const UrlBuildParts& parts, DWORD flags, std::wstring& out);
 
 // The request-target bytes WinHttpOpenRequest sends for `object_name`, per the WinHttpOpenRequest
 // page: by default every unsafe character except '%' becomes "%XX" (non-ASCII as its UTF-8
-// bytes; the unsafe set is escape_url_text's); WINHTTP_FLAG_ESCAPE_PERCENT escapes '%' too;
-// WINHTTP_FLAG_ESCAPE_DISABLE_QUERY leaves everything from the first '?' raw;
-// WINHTTP_FLAG_ESCAPE_DISABLE leaves the whole name raw (UTF-8). WINHTTP_FLAG_NULL_CODEPAGE is
+// bytes; the unsafe set is escape_url_text's plus '#'); WINHTTP_FLAG_ESCAPE_PERCENT escapes '%'
+// too; WINHTTP_FLAG_ESCAPE_DISABLE_QUERY leaves everything from the first '?' raw;
+// WINHTTP_FLAG_ESCAPE_DISABLE leaves the whole name raw. "Raw" still sends spaces as %20 and
+// non-ASCII as escaped UTF-8, and drops CR/LF (Wine winhttp.c test_request_path_escapes,
+// verified on Windows). WINHTTP_FLAG_NULL_CODEPAGE is
 // obsolete (page: "Windows 7: This option is obsolete") and ignored. Never fails; an empty name
 // gives an empty string (the caller decides on "/").
 std::string escape_object_name(std::wstring_view object_name, DWORD open_request_flags);

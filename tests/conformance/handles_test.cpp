@@ -360,8 +360,11 @@ TEST(OpenRequest, ChecksHandleAndArguments) {
     EXPECT_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
     EXPECT_EQ(WinHttpOpenRequest(c, L"GE\r\nT", L"/", nullptr, nullptr, nullptr, 0), nullptr);
     EXPECT_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
-    EXPECT_EQ(WinHttpOpenRequest(c, L"GET", L"/a\r\nX: y", nullptr, nullptr, nullptr, 0), nullptr);
-    EXPECT_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+    // Wine winhttp.c test_request_path_escapes (verified on Windows): CR/LF in the object name
+    // are accepted and escaped (%0D%0A), so they cannot split the request line
+    HINTERNET crlf = WinHttpOpenRequest(c, L"GET", L"/a\r\nX: y", nullptr, nullptr, nullptr, 0);
+    EXPECT_NE(crlf, nullptr);
+    WinHttpCloseHandle(crlf);
     HINTERNET r = WinHttpOpenRequest(c, L"PUT", L"/x", L"HTTP/1.0", L"http://ref/",
                                      nullptr, WINHTTP_FLAG_REFRESH);
     ASSERT_NE(r, nullptr);

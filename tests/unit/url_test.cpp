@@ -868,8 +868,11 @@ TEST(CreateUrlObjectName, EscapesUnsafeCharactersButNotPercentByDefault) {
     // escape sequence."
     EXPECT_EQ(winhttp::escape_object_name(L"/a b/\x00E9/50%?q=a b&r=\"x\"", 0),
               "/a%20b/%C3%A9/50%?q=a%20b&r=%22x%22");
-    EXPECT_EQ(winhttp::escape_object_name(L"/ok/path-._~!$&'()*+,;=:@?x=1#f", 0),
-              "/ok/path-._~!$&'()*+,;=:@?x=1#f");
+    EXPECT_EQ(winhttp::escape_object_name(L"/ok/path-._~!$&'()*+,;=:@?x=1", 0),
+              "/ok/path-._~!$&'()*+,;=:@?x=1");
+    // Wine winhttp.c test_request_path_escapes (verified on Windows): '#' is escaped, and CR/LF
+    // become %0D%0A
+    EXPECT_EQ(winhttp::escape_object_name(L"/p?x=1#f\r\n", 0), "/p?x=1%23f%0D%0A");
     EXPECT_EQ(winhttp::escape_object_name(L"", 0), "");
 }
 
@@ -883,15 +886,19 @@ TEST(CreateUrlObjectName, EscapePercentAlsoEscapesPercent) {
 TEST(CreateUrlObjectName, EscapeDisableQueryLeavesQueryRaw) {
     // [Open] WINHTTP_FLAG_ESCAPE_DISABLE_QUERY: "Unsafe characters in the query component ...
     // are not converted to escape sequences."
-    EXPECT_EQ(winhttp::escape_object_name(L"/a b?c d", WINHTTP_FLAG_ESCAPE_DISABLE_QUERY),
-              "/a%20b?c d");
+    // Wine winhttp.c test_request_path_escapes (verified on Windows): spaces still go out as
+    // %20 in the "raw" query, other unsafe characters as given, CR/LF dropped
+    EXPECT_EQ(winhttp::escape_object_name(L"/a b?c d<\r\n", WINHTTP_FLAG_ESCAPE_DISABLE_QUERY),
+              "/a%20b?c%20d<");
 }
 
 TEST(CreateUrlObjectName, EscapeDisableLeavesEverythingRaw) {
     // [Open] WINHTTP_FLAG_ESCAPE_DISABLE: "Unsafe characters in the URL passed in for
     // pwszObjectName are not converted to escape sequences."
-    EXPECT_EQ(winhttp::escape_object_name(L"/a b?c\x00E9", WINHTTP_FLAG_ESCAPE_DISABLE),
-              "/a b?c\xC3\xA9");
+    // Wine winhttp.c test_request_path_escapes (verified on Windows): except spaces (%20) and
+    // non-ASCII (escaped UTF-8); DEL and '<' go out as given
+    EXPECT_EQ(winhttp::escape_object_name(L"/a b<\x7F?c\x00E9", WINHTTP_FLAG_ESCAPE_DISABLE),
+              "/a%20b<\x7F?c%C3%A9");
 }
 
 }  // namespace
