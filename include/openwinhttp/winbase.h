@@ -21,8 +21,9 @@
  * page. WCHAR is wchar_t, UTF-32 on Linux: one WCHAR per code point, so counts of WCHARs are
  * counts of code points (Windows counts UTF-16 units).
  *
- * Generic names: like a default Visual Studio project, FormatMessage, GetModuleHandle, lstrlen,
- * TCHAR and TEXT() are the wide (W) forms, unless the program defines _MBCS (ANSI forms).
+ * Generic names: as on Windows, FormatMessage, GetModuleHandle, lstrlen, TCHAR and TEXT() are
+ * the wide (W) forms when the program defines UNICODE (as Visual Studio projects do), the ANSI
+ * (A) forms otherwise.
  */
 #ifndef OPENWINHTTP_WINBASE_H
 #define OPENWINHTTP_WINBASE_H
@@ -364,8 +365,9 @@ OPENWINHTTP_EXPORT HMODULE WINAPI GetModuleHandleA(LPCSTR lpModuleName);
 }
 #endif
 
-/* ---- Generic names: wide by default (as a default Visual Studio project), ANSI with _MBCS */
-#if !defined(_MBCS) || defined(UNICODE)
+/* ---- Generic names follow UNICODE, as on Windows: W forms when the program defines UNICODE
+   (Visual Studio projects do by default), ANSI forms otherwise ------------------------------ */
+#ifdef UNICODE
 #ifndef OPENWINHTTP_TCHAR_DEFINED
 #define OPENWINHTTP_TCHAR_DEFINED
 typedef WCHAR TCHAR;

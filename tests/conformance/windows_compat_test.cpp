@@ -2,6 +2,8 @@
 // FormatMessage for WinHTTP errors, GetModuleHandle("winhttp.dll"), and the macros of
 // Microsoft's samples. Each fact cites its Microsoft page; our choices for Linux (UTF-32 WCHAR,
 // CP_ACP = UTF-8) cite docs/design/windows-compat.md.
+// Built as a Visual Studio project is: UNICODE defined, so the generic names are the W forms.
+#define UNICODE
 #include <windows.h>
 #include <winhttp.h>
 
@@ -248,7 +250,7 @@ TEST(Lstrlen, CountsCharactersAndTakesNull) {
     EXPECT_EQ(lstrlenW(nullptr), 0);
     EXPECT_EQ(lstrlenA("abc"), 3);
     EXPECT_EQ(lstrlenA(nullptr), 0);
-    EXPECT_EQ(lstrlen(L"\u20AC"), 1);  // generic name is the W form (windows-compat.md)
+    EXPECT_EQ(lstrlen(L"\u20AC"), 1);  // UNICODE: the generic name is the W form
 }
 
 // ---- GetModuleHandle ----------------------------------------------------------------------
@@ -521,8 +523,10 @@ TEST(WindowsMacros, MemoryAndArrays) {
     EXPECT_EQ(_countof(w), 31u);
 }
 
-TEST(WindowsMacros, GenericNamesAreWide) {
-    // windows-compat.md: like a default Visual Studio project, TEXT() and the generic names are wide.
+TEST(WindowsMacros, GenericNamesFollowUnicode) {
+    // learn.microsoft.com/windows/win32/intl/conventions-for-function-prototypes: with UNICODE
+    // defined TCHAR is WCHAR, TEXT() a wide literal and the generic names the W functions
+    // (tests/header/ansi_names.c checks the ANSI side).
     const TCHAR* text = TEXT("winhttp");
     EXPECT_EQ(sizeof(*text), sizeof(WCHAR));
     EXPECT_EQ(lstrlen(text), 7);

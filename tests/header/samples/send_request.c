@@ -5,8 +5,9 @@
  * a body, TEXT()/TCHAR, SAL annotations, HRESULT_FROM_WIN32/FAILED, and error texts from
  * FormatMessage(FROM_HMODULE | FROM_SYSTEM, GetModuleHandle(TEXT("winhttp.dll"))) freed with
  * LocalFree, printed with wprintf. Entry point main; host, port and path from the command line.
- * One Linux difference kept visible: wprintf's %s is a char string in glibc, so wide strings
- * are printed with %ls (which Windows accepts too).
+ * Built with UNICODE defined, as its Visual Studio project would be (the generic names and
+ * TCHAR are then the wide forms). One Linux difference kept visible: wprintf's %s is a char
+ * string in glibc, so wide strings are printed with %ls (which Windows accepts too).
  */
 #include <windows.h>
 #include <winhttp.h>
