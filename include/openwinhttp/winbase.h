@@ -5,6 +5,8 @@
  *
  * Macros and inline helpers (defined only if not already defined):
  *   ZeroMemory CopyMemory MoveMemory FillMemory SecureZeroMemory (RtlSecureZeroMemory)
+ *   InterlockedExchangePointer InterlockedCompareExchangePointer InterlockedIncrement
+ *   InterlockedDecrement InterlockedExchange InterlockedCompareExchange (OPENWINHTTP_NO_INTERLOCKED)
  *   ARRAYSIZE _countof __cdecl __stdcall MAKELANGID PRIMARYLANGID SUBLANGID LANG_* SUBLANG_*
  *   HRESULT S_OK S_FALSE E_* FACILITY_WIN32 HRESULT_FROM_WIN32 HRESULT_CODE SUCCEEDED FAILED
  *   CP_* MB_* WC_* FORMAT_MESSAGE_* TEXT TCHAR and the generic (W/A) function names.
@@ -132,6 +134,51 @@ static inline void* RtlSecureZeroMemory(void* ptr, size_t cnt) {
 }
 #define SecureZeroMemory RtlSecureZeroMemory
 #endif
+
+/* ---- Interlocked operations (winnt.h), as WinHTTP clients use them to hand a request handle
+   between threads (swap it out, then close it) and to count references to callback contexts.
+   Full barriers, as on Windows. Opt out with OPENWINHTTP_NO_INTERLOCKED. --------------------- */
+#ifndef OPENWINHTTP_NO_INTERLOCKED
+#ifndef InterlockedExchangePointer
+static inline void* OpenWinHttpInterlockedExchangePointer(void* volatile* target, void* value) {
+    return __atomic_exchange_n(target, value, __ATOMIC_SEQ_CST);
+}
+#define InterlockedExchangePointer OpenWinHttpInterlockedExchangePointer
+#endif
+#ifndef InterlockedCompareExchangePointer
+static inline void* OpenWinHttpInterlockedCompareExchangePointer(void* volatile* target, void* exchange,
+                                                                 void* comparand) {
+    __atomic_compare_exchange_n(target, &comparand, exchange, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return comparand; /* the initial value, as Windows returns */
+}
+#define InterlockedCompareExchangePointer OpenWinHttpInterlockedCompareExchangePointer
+#endif
+#ifndef InterlockedIncrement
+static inline LONG OpenWinHttpInterlockedIncrement(LONG volatile* addend) {
+    return __atomic_add_fetch(addend, 1, __ATOMIC_SEQ_CST);
+}
+#define InterlockedIncrement OpenWinHttpInterlockedIncrement
+#endif
+#ifndef InterlockedDecrement
+static inline LONG OpenWinHttpInterlockedDecrement(LONG volatile* addend) {
+    return __atomic_sub_fetch(addend, 1, __ATOMIC_SEQ_CST);
+}
+#define InterlockedDecrement OpenWinHttpInterlockedDecrement
+#endif
+#ifndef InterlockedExchange
+static inline LONG OpenWinHttpInterlockedExchange(LONG volatile* target, LONG value) {
+    return __atomic_exchange_n(target, value, __ATOMIC_SEQ_CST);
+}
+#define InterlockedExchange OpenWinHttpInterlockedExchange
+#endif
+#ifndef InterlockedCompareExchange
+static inline LONG OpenWinHttpInterlockedCompareExchange(LONG volatile* target, LONG exchange, LONG comparand) {
+    __atomic_compare_exchange_n(target, &comparand, exchange, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return comparand;
+}
+#define InterlockedCompareExchange OpenWinHttpInterlockedCompareExchange
+#endif
+#endif /* OPENWINHTTP_NO_INTERLOCKED */
 
 /* ---- Array length ------------------------------------------------------------------------ */
 #ifndef ARRAYSIZE
