@@ -32,6 +32,7 @@
 
 #include "openwinhttp/wintypes.h"
 
+#include <limits.h> /* INT_MAX: the bound of the companions' int lengths (MSVC's headers bring it) */
 #include <stdarg.h> /* va_list (FormatMessage) */
 #include <stdio.h>  /* Windows' samples use printf/wprintf after <windows.h> only */
 #include <string.h> /* memset, memcpy, memmove */
