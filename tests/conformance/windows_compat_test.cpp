@@ -11,7 +11,9 @@
 
 #include <cstdarg>
 #include <cstring>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -477,6 +479,19 @@ TEST(FormatMessage, InvalidCombinations) {
     EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INVALID_PARAMETER));
 }
 
+TEST(FormatMessage, NarrowCallWithoutIgnoreInsertsAsAzureSdkMakesIt) {
+    // Azure SDK for C++ azure-core 1.7.2 (docs/compat.md): FormatMessageA(FROM_SYSTEM |
+    // FROM_HMODULE | ALLOCATE_BUFFER) on GetModuleHandleA("winhttp.dll"), no IGNORE_INSERTS, the
+    // buffer owned by unique_ptr<char, decltype(&LocalFree)>. FMT: the texts have no inserts.
+    char* raw = nullptr;
+    ASSERT_EQ(FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_FROM_HMODULE | FORMAT_MESSAGE_ALLOCATE_BUFFER,
+                             GetModuleHandleA("winhttp.dll"), ERROR_WINHTTP_CANNOT_CONNECT,
+                             MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT), reinterpret_cast<LPSTR>(&raw), 0, nullptr),
+              std::strlen("A connection with the server could not be established\r\n"));
+    std::unique_ptr<char, decltype(&LocalFree)> text(raw, &LocalFree);
+    EXPECT_STREQ(text.get(), "A connection with the server could not be established\r\n");
+}
+
 // ---- Macros of <windows.h> -----------------------------------------------------------------
 
 TEST(WindowsMacros, HresultFromWin32) {
@@ -521,6 +536,29 @@ TEST(WindowsMacros, MemoryAndArrays) {
     wchar_t w[31];
     EXPECT_EQ(ARRAYSIZE(w), 31u);
     EXPECT_EQ(_countof(w), 31u);
+}
+
+TEST(WindowsMacros, InterlockedHelpers) {
+    // learn.microsoft.com/windows/win32/api/winnt/nf-winnt-interlockedexchangepointer: returns
+    // the initial value; InterlockedCompareExchange(Pointer) too; Increment/Decrement the new one.
+    int a = 1, b = 2;
+    void* slot = &a;
+    EXPECT_EQ(InterlockedExchangePointer(&slot, &b), static_cast<void*>(&a));
+    EXPECT_EQ(slot, static_cast<void*>(&b));
+    EXPECT_EQ(InterlockedCompareExchangePointer(&slot, &a, &a), static_cast<void*>(&b));  // no match
+    EXPECT_EQ(slot, static_cast<void*>(&b));
+    EXPECT_EQ(InterlockedCompareExchangePointer(&slot, &a, &b), static_cast<void*>(&b));  // match
+    EXPECT_EQ(slot, static_cast<void*>(&a));
+    LONG volatile count = 0;
+    std::thread t1([&] { for (int i = 0; i < 10000; ++i) InterlockedIncrement(&count); });
+    std::thread t2([&] { for (int i = 0; i < 10000; ++i) InterlockedIncrement(&count); });
+    t1.join();
+    t2.join();
+    EXPECT_EQ(count, 20000);
+    EXPECT_EQ(InterlockedDecrement(&count), 19999);
+    EXPECT_EQ(InterlockedExchange(&count, 5), 19999);
+    EXPECT_EQ(InterlockedCompareExchange(&count, 7, 5), 5);
+    EXPECT_EQ(count, 7);
 }
 
 TEST(WindowsMacros, GenericNamesFollowUnicode) {
