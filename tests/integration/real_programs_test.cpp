@@ -10,13 +10,16 @@
 #include <atomic>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "http_test_util.h"
 #include "support/http_text.h"
+#include "support/nginx.h"
 #include "support/scripted_server.h"
 
 using namespace itest;
 using winhttp::test::http_response;
+using winhttp::test::Nginx;
 using winhttp::test::ScriptedServer;
 using winhttp::test::Step;
 
@@ -194,4 +197,79 @@ TEST(RealPrograms, RefusedConnectionIsCannotConnect) {
     WinHttpCloseHandle(request);
     WinHttpCloseHandle(connect);
     WinHttpCloseHandle(session);
+}
+
+// Azure SDK for C++ azure-core 1.7.2 src/http/winhttp/win_http_transport.cpp: a session opened
+// with a NULL agent and WINHTTP_OPTION_SECURE_PROTOCOLS = TLS 1.2; per response the
+// RAW_HEADERS size probe and the NUL-separated list (status line first, a final empty
+// string), WINHTTP_QUERY_VERSION and STATUS_TEXT read into that same buffer with its byte size,
+// STATUS_CODE and CONTENT_LENGTH as numbers (not for HEAD), then WinHttpReadData until 0.
+TEST(RealPrograms, AzureCoreResponseParsing) {
+    Nginx& nginx = Nginx::shared();
+    HINTERNET session = WinHttpOpen(nullptr, WINHTTP_ACCESS_TYPE_NO_PROXY, WINHTTP_NO_PROXY_NAME,
+                                    WINHTTP_NO_PROXY_BYPASS, 0);
+    ASSERT_NE(session, nullptr);
+    DWORD tls = WINHTTP_FLAG_SECURE_PROTOCOL_TLS1_2;
+    ASSERT_TRUE(WinHttpSetOption(session, WINHTTP_OPTION_SECURE_PROTOCOLS, &tls, sizeof tls)) << GetLastError();
+    HINTERNET connect = WinHttpConnect(session, L"127.0.0.1", nginx.port(), 0);
+    ASSERT_NE(connect, nullptr);
+
+    struct Case {
+        const wchar_t* verb;
+        const wchar_t* path;
+        DWORD status;
+        const wchar_t* reason;
+        size_t body;
+    };
+    for (const Case& c : {Case{L"GET", L"/hello.txt", 200, L"OK", 13}, Case{L"GET", L"/1m.bin", 200, L"OK", 1u << 20},
+                          Case{L"GET", L"/missing", 404, L"Not Found", 0}, Case{L"HEAD", L"/hello.txt", 200, L"OK", 0}}) {
+        SCOPED_TRACE(narrow(c.path));
+        HINTERNET request = WinHttpOpenRequest(connect, c.verb, c.path, nullptr, WINHTTP_NO_REFERER,
+                                               WINHTTP_DEFAULT_ACCEPT_TYPES, 0);
+        ASSERT_NE(request, nullptr);
+        const std::wstring headers = L"User-Agent: azsdk-cpp-core/1.7.2\r\nx-ms-client-request-id: 1\r\n\r\n";
+        ASSERT_TRUE(WinHttpSendRequest(request, headers.c_str(), static_cast<DWORD>(headers.size()),
+                                       WINHTTP_NO_REQUEST_DATA, 0, 0, 0));
+        ASSERT_TRUE(WinHttpReceiveResponse(request, nullptr));
+
+        DWORD size = 0;
+        EXPECT_FALSE(WinHttpQueryHeaders(request, WINHTTP_QUERY_RAW_HEADERS, WINHTTP_HEADER_NAME_BY_INDEX, nullptr,
+                                         &size, WINHTTP_NO_HEADER_INDEX));
+        ASSERT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INSUFFICIENT_BUFFER));
+        std::vector<WCHAR> buffer(size / sizeof(WCHAR), 0);
+        ASSERT_TRUE(WinHttpQueryHeaders(request, WINHTTP_QUERY_RAW_HEADERS, WINHTTP_HEADER_NAME_BY_INDEX, buffer.data(),
+                                        &size, WINHTTP_NO_HEADER_INDEX));
+        // WinHttpQueryHeaders page (RAW_HEADERS): each header NUL-terminated, the list ends with
+        // an extra NUL; the returned size excludes the final terminator.
+        const std::wstring raw(buffer.data(), size / sizeof(WCHAR));
+        EXPECT_EQ(raw.substr(0, raw.find(L'\0')), L"HTTP/1.1 " + std::to_wstring(c.status) + L" " + c.reason);
+        EXPECT_NE(raw.find(std::wstring(L"\0Server: nginx", 14)), std::wstring::npos);
+        EXPECT_EQ(raw.back(), L'\0');
+
+        DWORD version_size = static_cast<DWORD>(buffer.size() * sizeof(WCHAR));
+        ASSERT_TRUE(WinHttpQueryHeaders(request, WINHTTP_QUERY_VERSION, WINHTTP_HEADER_NAME_BY_INDEX, buffer.data(),
+                                        &version_size, WINHTTP_NO_HEADER_INDEX));
+        EXPECT_EQ(std::wstring(buffer.data(), version_size / sizeof(WCHAR)), L"HTTP/1.1");
+
+        DWORD status = 0, status_size = sizeof status;
+        ASSERT_TRUE(WinHttpQueryHeaders(request, WINHTTP_QUERY_STATUS_CODE | WINHTTP_QUERY_FLAG_NUMBER,
+                                        WINHTTP_HEADER_NAME_BY_INDEX, &status, &status_size, WINHTTP_NO_HEADER_INDEX));
+        EXPECT_EQ(status, c.status);
+        DWORD reason_size = static_cast<DWORD>(buffer.size() * sizeof(WCHAR));
+        ASSERT_TRUE(WinHttpQueryHeaders(request, WINHTTP_QUERY_STATUS_TEXT, WINHTTP_HEADER_NAME_BY_INDEX, buffer.data(),
+                                        &reason_size, WINHTTP_NO_HEADER_INDEX));
+        EXPECT_EQ(std::wstring(buffer.data(), reason_size / sizeof(WCHAR)), c.reason);
+
+        DWORD length = 0, length_size = sizeof length;
+        ASSERT_TRUE(WinHttpQueryHeaders(request, WINHTTP_QUERY_CONTENT_LENGTH | WINHTTP_QUERY_FLAG_NUMBER,
+                                        WINHTTP_HEADER_NAME_BY_INDEX, &length, &length_size, WINHTTP_NO_HEADER_INDEX));
+        if (c.status == 200) EXPECT_EQ(length, c.verb == std::wstring(L"HEAD") ? 13u : c.body);
+
+        std::string body;
+        EXPECT_EQ(read_body(request, body, 64 * 1024), 0u);
+        EXPECT_EQ(c.status == 404 ? 0 : body.size(), c.body);
+        EXPECT_TRUE(WinHttpCloseHandle(request));
+    }
+    EXPECT_TRUE(WinHttpCloseHandle(connect));
+    EXPECT_TRUE(WinHttpCloseHandle(session));
 }
