@@ -34,7 +34,6 @@
 
 #include <limits.h> /* INT_MAX: the bound of the companions' int lengths (MSVC's headers bring it) */
 #include <stdarg.h> /* va_list (FormatMessage) */
-#include <stdio.h>  /* Windows' samples use printf/wprintf after <windows.h> only */
 #include <string.h> /* memset, memcpy, memmove */
 #include <wchar.h>  /* wcslen, wcscpy, wprintf: <windows.h> brings them on Windows */
 
