@@ -239,8 +239,8 @@ TEST(RealPrograms, AzureCoreResponseParsing) {
         std::vector<WCHAR> buffer(size / sizeof(WCHAR), 0);
         ASSERT_TRUE(WinHttpQueryHeaders(request, WINHTTP_QUERY_RAW_HEADERS, WINHTTP_HEADER_NAME_BY_INDEX, buffer.data(),
                                         &size, WINHTTP_NO_HEADER_INDEX));
-        // WinHttpQueryHeaders page (RAW_HEADERS): each header NUL-terminated, the list ends with
-        // an extra NUL; the returned size excludes the final terminator.
+        // Query Info Flags page (RAW_HEADERS): each header NUL-terminated, the list ends with an
+        // extra NUL. Azure takes the status line up to the first NUL, the headers after it.
         const std::wstring raw(buffer.data(), size / sizeof(WCHAR));
         EXPECT_EQ(raw.substr(0, raw.find(L'\0')), L"HTTP/1.1 " + std::to_wstring(c.status) + L" " + c.reason);
         EXPECT_NE(raw.find(std::wstring(L"\0Server: nginx", 14)), std::wstring::npos);

@@ -33,6 +33,12 @@ gcc -std=gnu99 -g -I"$OWH/include" -I"$SENTRY/include" -DSENTRY_BUILD_STATIC "$H
   "$WORK/sentry_winhttp.o" "$WORK/sentry-build/libsentry.a" "$WORK/sentry-build/vendor/libunwind/libunwind.a" \
   -L"$OWH/lib" -lwinhttp -Wl,-rpath,"$OWH/lib" -lpthread -ldl -lm -o "$WORK/sentry_driver"
 "$WORK/sentry_driver" "http://publickey@127.0.0.1:18765/42" first twice
+# Shutdown while the server never answers: the blocked receive ends with 12017 after 2 s.
+python3 "$HERE/hang_server.py" &
+HANG=$!
+trap 'kill $NGINX $HANG 2>/dev/null || true' EXIT
+sleep 1
+SHUTDOWN_MS=2000 "$WORK/sentry_driver" "http://publickey@127.0.0.1:18766/42"
 
 # --- Azure SDK for C++ azure-core 1.7.2: custom transport build, then win_http_transport.cpp ---
 CORE=$AZURE/sdk/core/azure-core
