@@ -16,8 +16,8 @@
 
 #include "api/message_texts.h"
 #include "api/module_handles.h"
-#include "api/utf8.h"
 #include "core/last_error.h"
+#include "util/wide.h"
 
 namespace {
 
@@ -39,7 +39,7 @@ bool language_available(DWORD language) {
 // A wide or narrow string argument as UTF-8.
 std::string wide_to_utf8(const wchar_t* text) {
     if (text == nullptr) return "(null)";
-    return winhttp::utf8::from_wide(text);
+    return winhttp::to_utf8(text);
 }
 
 // Where insert values come from: an array of DWORD_PTR or the caller's va_list, read in order.
@@ -272,7 +272,7 @@ DWORD format_message(DWORD flags, LPCVOID source, DWORD id, DWORD language, Char
         return 0;
     }
     if constexpr (wide) {
-        return store(winhttp::utf8::to_wide(message), flags, buffer, size);
+        return store(winhttp::from_utf8(message), flags, buffer, size);
     } else {
         return store(message, flags, buffer, size);
     }

@@ -2,15 +2,15 @@
 // convert between their UTF-8 strings and WinHTTP's WCHAR ones. WCHAR is wchar_t, UTF-32 on
 // Linux: one WCHAR per code point. CP_ACP, CP_OEMCP and CP_THREAD_ACP are UTF-8 (as on Windows
 // with the UTF-8 active code page); other code pages are not installed (ERROR_INVALID_PARAMETER).
-// Invalid input becomes U+FFFD, one per maximal subpart (Unicode's recommended practice), unless
+// Invalid input becomes U+FFFD, one per maximal subpart (util/wide.h, Unicode's practice), unless
 // the caller asks for ERROR_NO_UNICODE_TRANSLATION (MB_/WC_ERR_INVALID_CHARS).
 #include <climits>
 #include <cstring>
 #include <cwchar>
 #include <string>
 
-#include "api/utf8.h"
 #include "core/last_error.h"
+#include "util/wide.h"
 #include <windows.h>
 
 namespace {
@@ -27,13 +27,6 @@ Page page_of(UINT code_page) {
         default: return Page::unsupported;
     }
 }
-
-using winhttp::utf8::decode_utf8;
-using winhttp::utf8::Decoded;
-using winhttp::utf8::encode_utf8;
-using winhttp::utf8::is_high_surrogate;
-using winhttp::utf8::is_low_surrogate;
-using winhttp::utf8::kReplacement;
 
 int fail(DWORD code) {
     winhttp::set_last_error(code);
@@ -86,15 +79,9 @@ int MultiByteToWideChar(UINT CodePage, DWORD dwFlags, LPCSTR lpMultiByteStr, int
     // -1: the whole string and its terminating NUL, which the result then counts too.
     const std::size_t size = cbMultiByte == -1 ? std::strlen(lpMultiByteStr) + 1
                                                : static_cast<std::size_t>(cbMultiByte);
-    const auto* text = reinterpret_cast<const unsigned char*>(lpMultiByteStr);
-    std::u32string wide;
-    wide.reserve(size);
-    for (std::size_t i = 0; i < size;) {
-        const Decoded d = decode_utf8(text + i, size - i);
-        if (!d.valid && (dwFlags & MB_ERR_INVALID_CHARS)) return fail(ERROR_NO_UNICODE_TRANSLATION);
-        wide += d.code_point;
-        i += d.length;
-    }
+    const std::string_view bytes(lpMultiByteStr, size);
+    if ((dwFlags & MB_ERR_INVALID_CHARS) && !winhttp::valid_utf8(bytes)) return fail(ERROR_NO_UNICODE_TRANSLATION);
+    const std::wstring wide = winhttp::from_utf8(bytes);
     return deliver(wide, lpWideCharStr, cchWideChar);
 }
 
@@ -113,32 +100,20 @@ int WideCharToMultiByte(UINT CodePage, DWORD dwFlags, LPCWSTR lpWideCharStr, int
     if (page == Page::utf8 && (lpDefaultChar != nullptr || lpUsedDefaultChar != nullptr)) {
         return fail(ERROR_INVALID_PARAMETER);
     }
-    if (lpUsedDefaultChar != nullptr) *lpUsedDefaultChar = FALSE;
 
     const std::size_t size = cchWideChar == -1 ? std::wcslen(lpWideCharStr) + 1
                                                : static_cast<std::size_t>(cchWideChar);
-    std::string bytes;
-    bytes.reserve(size);
-    for (std::size_t i = 0; i < size; ++i) {
-        char32_t c = static_cast<char32_t>(lpWideCharStr[i]);
-        // A UTF-16 pair stored in two WCHARs (text built for Windows) is one code point.
-        if (is_high_surrogate(c) && i + 1 < size && is_low_surrogate(static_cast<char32_t>(lpWideCharStr[i + 1]))) {
-            c = 0x10000 + ((c - 0xD800) << 10) + (static_cast<char32_t>(lpWideCharStr[i + 1]) - 0xDC00);
-            ++i;
-        }
-        const bool valid = c <= 0x10FFFF && !is_high_surrogate(c) && !is_low_surrogate(c);
-        if (valid) {
-            encode_utf8(c, bytes);
-            continue;
-        }
-        if (dwFlags & WC_ERR_INVALID_CHARS) return fail(ERROR_NO_UNICODE_TRANSLATION);
-        if (lpDefaultChar != nullptr && lpDefaultChar[0] != '\0') {
-            bytes += lpDefaultChar[0];
-            if (lpUsedDefaultChar != nullptr) *lpUsedDefaultChar = TRUE;
-        } else {
-            encode_utf8(kReplacement, bytes);
-        }
-    }
+    // A UTF-16 pair stored in two WCHARs (text built for Windows) is one code point; a lone
+    // surrogate or a value above U+10FFFF is invalid.
+    const std::wstring_view text(lpWideCharStr, size);
+    if ((dwFlags & WC_ERR_INVALID_CHARS) && !winhttp::valid_wide(text)) return fail(ERROR_NO_UNICODE_TRANSLATION);
+    // The ANSI family's default character replaces invalid input (its first byte, as a DBCS
+    // lead byte would not make sense in UTF-8); otherwise U+FFFD.
+    const bool use_default = lpDefaultChar != nullptr && lpDefaultChar[0] != '\0';
+    bool replaced = false;
+    const std::string bytes =
+        winhttp::to_utf8(text, use_default ? std::string_view(lpDefaultChar, 1) : std::string_view("\xEF\xBF\xBD"), replaced);
+    if (lpUsedDefaultChar != nullptr) *lpUsedDefaultChar = use_default && replaced ? TRUE : FALSE;
     return deliver(bytes, lpMultiByteStr, cbMultiByte);
 }
 
