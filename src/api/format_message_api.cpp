@@ -29,6 +29,11 @@ const char* find_text(const winhttp::MessageText (&table)[N], DWORD id) {
     return nullptr;
 }
 
+// The 12xxx codes whose meaning and text WinHTTP shares with WinINet (message_texts.h).
+bool is_shared_with_wininet(DWORD code) {
+    return (code >= 12001 && code <= 12057) || (code >= 12150 && code <= 12172);
+}
+
 // The message tables hold English texts: LANG_NEUTRAL (any sublanguage, so 0 and
 // MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT)) and English are found, other languages are not.
 bool language_available(DWORD language) {
@@ -197,8 +202,14 @@ DWORD find_message(DWORD flags, LPCVOID source, DWORD id, DWORD language, std::s
     const bool module_has_table = from_module && source == winhttp::winhttp_module();
     if (found == nullptr && from_system) {
         // HRESULT_FROM_WIN32 values carry the Win32 code in their low 16 bits.
-        const DWORD code = (id & 0xFFFF0000u) == 0x80070000u ? (id & 0xFFFF) : id;
+        const bool hresult = (id & 0xFFFF0000u) == 0x80070000u;
+        const DWORD code = hresult ? (id & 0xFFFF) : id;
         found = find_text(winhttp::kSystemMessages, code);
+        // winerror.h's WININET_E_* entries are system messages for the HRESULTs of the codes
+        // WinHTTP shares with WinINet (not for the plain 12xxx codes, nor for WinHTTP-only ones).
+        if (found == nullptr && hresult && is_shared_with_wininet(code)) {
+            found = find_text(winhttp::kWinHttpMessages, code);
+        }
     }
     if (found == nullptr) {
         return from_module && !module_has_table && !from_system ? ERROR_RESOURCE_TYPE_NOT_FOUND

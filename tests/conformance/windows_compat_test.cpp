@@ -352,6 +352,10 @@ TEST(FormatMessage, Win32CodesTheLibraryReturnsComeFromTheSystem) {
     // FMT: FROM_SYSTEM accepts HRESULTs; HRESULT_FROM_WIN32 codes name the Win32 message.
     EXPECT_EQ(message_of(static_cast<DWORD>(HRESULT_FROM_WIN32(ERROR_ACCESS_DENIED)), FORMAT_MESSAGE_FROM_SYSTEM),
               L"Access is denied.\r\n");
+    // winerror.h: WININET_E_TIMEOUT (0x80072EE2) "The operation timed out" is a system message,
+    // so the HRESULT form of a shared 12xxx code is found without the winhttp module.
+    EXPECT_EQ(message_of(static_cast<DWORD>(HRESULT_FROM_WIN32(ERROR_WINHTTP_TIMEOUT)), FORMAT_MESSAGE_FROM_SYSTEM),
+              L"The operation timed out\r\n");
 }
 
 TEST(FormatMessage, SystemTableAloneDoesNotKnowWinHttpCodes) {
