@@ -37,6 +37,13 @@
 #include <string.h> /* memset, memcpy, memmove */
 #include <wchar.h>  /* wcslen, wcscpy, wprintf: <windows.h> brings them on Windows */
 
+/* Casts in the macros below: static_cast in C++ so that -Wold-style-cast stays quiet. */
+#ifdef __cplusplus
+#define OPENWINHTTP_CAST(type, value) static_cast<type>(value)
+#else
+#define OPENWINHTTP_CAST(type, value) ((type)(value))
+#endif
+
 /* ---- Types --------------------------------------------------------------------------- */
 #ifndef _HRESULT_DEFINED
 #define _HRESULT_DEFINED
@@ -193,13 +200,13 @@ static inline LONG OpenWinHttpInterlockedCompareExchange(LONG volatile* target, 
 
 /* ---- Language identifiers (winnt.h values) -------------------------------------------- */
 #ifndef MAKELANGID
-#define MAKELANGID(p, s) ((((WORD)(s)) << 10) | (WORD)(p))
+#define MAKELANGID(p, s) ((OPENWINHTTP_CAST(WORD, s) << 10) | OPENWINHTTP_CAST(WORD, p))
 #endif
 #ifndef PRIMARYLANGID
-#define PRIMARYLANGID(lgid) ((WORD)(lgid) & 0x3ff)
+#define PRIMARYLANGID(lgid) (OPENWINHTTP_CAST(WORD, lgid) & 0x3ff)
 #endif
 #ifndef SUBLANGID
-#define SUBLANGID(lgid) ((WORD)(lgid) >> 10)
+#define SUBLANGID(lgid) (OPENWINHTTP_CAST(WORD, lgid) >> 10)
 #endif
 #ifndef LANG_NEUTRAL
 #define LANG_NEUTRAL 0x00
@@ -225,10 +232,10 @@ static inline LONG OpenWinHttpInterlockedCompareExchange(LONG volatile* target, 
 #define FACILITY_WIN32 7
 #endif
 #ifndef SUCCEEDED
-#define SUCCEEDED(hr) (((HRESULT)(hr)) >= 0)
+#define SUCCEEDED(hr) (OPENWINHTTP_CAST(HRESULT, hr) >= 0)
 #endif
 #ifndef FAILED
-#define FAILED(hr) (((HRESULT)(hr)) < 0)
+#define FAILED(hr) (OPENWINHTTP_CAST(HRESULT, hr) < 0)
 #endif
 #ifndef HRESULT_CODE
 #define HRESULT_CODE(hr) ((hr) & 0xFFFF)
@@ -237,43 +244,45 @@ static inline LONG OpenWinHttpInterlockedCompareExchange(LONG volatile* target, 
 #define HRESULT_FACILITY(hr) (((hr) >> 16) & 0x1fff)
 #endif
 #ifndef HRESULT_FROM_WIN32
-#define HRESULT_FROM_WIN32(x)                                                              \
-    ((HRESULT)(x) <= 0 ? ((HRESULT)(x))                                                    \
-                       : ((HRESULT)(((unsigned int)(x) & 0x0000FFFFu) |                    \
-                                    ((unsigned int)FACILITY_WIN32 << 16) | 0x80000000u)))
+#define HRESULT_FROM_WIN32(x)                                                                   \
+    (OPENWINHTTP_CAST(HRESULT, x) <= 0                                                          \
+         ? OPENWINHTTP_CAST(HRESULT, x)                                                         \
+         : OPENWINHTTP_CAST(HRESULT, (OPENWINHTTP_CAST(unsigned int, x) & 0x0000FFFFu) |        \
+                                         (OPENWINHTTP_CAST(unsigned int, FACILITY_WIN32) << 16) | \
+                                         0x80000000u))
 #endif
 #ifndef S_OK
-#define S_OK ((HRESULT)0)
+#define S_OK OPENWINHTTP_CAST(HRESULT, 0)
 #endif
 #ifndef S_FALSE
-#define S_FALSE ((HRESULT)1)
+#define S_FALSE OPENWINHTTP_CAST(HRESULT, 1)
 #endif
 #ifndef E_NOTIMPL
-#define E_NOTIMPL ((HRESULT)0x80004001u)
+#define E_NOTIMPL OPENWINHTTP_CAST(HRESULT, 0x80004001u)
 #endif
 #ifndef E_POINTER
-#define E_POINTER ((HRESULT)0x80004003u)
+#define E_POINTER OPENWINHTTP_CAST(HRESULT, 0x80004003u)
 #endif
 #ifndef E_ABORT
-#define E_ABORT ((HRESULT)0x80004004u)
+#define E_ABORT OPENWINHTTP_CAST(HRESULT, 0x80004004u)
 #endif
 #ifndef E_FAIL
-#define E_FAIL ((HRESULT)0x80004005u)
+#define E_FAIL OPENWINHTTP_CAST(HRESULT, 0x80004005u)
 #endif
 #ifndef E_UNEXPECTED
-#define E_UNEXPECTED ((HRESULT)0x8000FFFFu)
+#define E_UNEXPECTED OPENWINHTTP_CAST(HRESULT, 0x8000FFFFu)
 #endif
 #ifndef E_ACCESSDENIED
-#define E_ACCESSDENIED ((HRESULT)0x80070005u)
+#define E_ACCESSDENIED OPENWINHTTP_CAST(HRESULT, 0x80070005u)
 #endif
 #ifndef E_HANDLE
-#define E_HANDLE ((HRESULT)0x80070006u)
+#define E_HANDLE OPENWINHTTP_CAST(HRESULT, 0x80070006u)
 #endif
 #ifndef E_OUTOFMEMORY
-#define E_OUTOFMEMORY ((HRESULT)0x8007000Eu)
+#define E_OUTOFMEMORY OPENWINHTTP_CAST(HRESULT, 0x8007000Eu)
 #endif
 #ifndef E_INVALIDARG
-#define E_INVALIDARG ((HRESULT)0x80070057u)
+#define E_INVALIDARG OPENWINHTTP_CAST(HRESULT, 0x80070057u)
 #endif
 
 /* Win32 error codes the companions below report (winerror.h values). */
