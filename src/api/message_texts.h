@@ -13,7 +13,8 @@ struct MessageText {
 // winhttp.dll. The 12xxx codes WinHTTP shares with WinINet carry the MessageText of winerror.h
 // (WININET_E_* = HRESULT_FROM_WIN32 of the same code), the table both DLLs' texts come from.
 // The WinHTTP-only codes (12100-12103, 12175-12193) are worded after Microsoft's "Error
-// Messages (Winhttp.h)" page, no Windows text being published for them.
+// Messages (Winhttp.h)" page, no Windows text being published for them (12175: the text commonly
+// quoted from Windows error reports, not confirmed by a Microsoft source).
 inline constexpr MessageText kWinHttpMessages[] = {
     {12001, "No more Internet handles can be allocated"},
     {12002, "The operation timed out"},
