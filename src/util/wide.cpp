@@ -88,8 +88,14 @@ wchar_t ascii_lower(wchar_t c) {
 }  // namespace detail
 
 std::string to_utf8(std::wstring_view text) {
+    bool replaced = false;
+    return to_utf8(text, "\xEF\xBF\xBD", replaced);
+}
+
+std::string to_utf8(std::wstring_view text, std::string_view replacement, bool& replaced) {
     std::string out;
     out.reserve(text.size());
+    replaced = false;
     for (size_t i = 0; i < text.size(); ++i) {
         char32_t c = static_cast<char32_t>(static_cast<uint32_t>(text[i]));
         if (detail::is_high_surrogate(c) && i + 1 < text.size() &&
@@ -98,11 +104,26 @@ std::string to_utf8(std::wstring_view text) {
             c = 0x10000 + ((c - 0xD800) << 10) + (low - 0xDC00);
             ++i;
         } else if (detail::is_high_surrogate(c) || detail::is_low_surrogate(c) || c > 0x10FFFF) {
-            c = detail::kReplacement;
+            out.append(replacement);
+            replaced = true;
+            continue;
         }
         detail::append_utf8(out, c);
     }
     return out;
+}
+
+bool valid_wide(std::wstring_view text) noexcept {
+    for (size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<char32_t>(static_cast<uint32_t>(text[i]));
+        if (detail::is_high_surrogate(c) && i + 1 < text.size() &&
+            detail::is_low_surrogate(static_cast<char32_t>(text[i + 1]))) {
+            ++i;
+        } else if (detail::is_high_surrogate(c) || detail::is_low_surrogate(c) || c > 0x10FFFF) {
+            return false;
+        }
+    }
+    return true;
 }
 
 std::wstring from_utf8(std::string_view bytes) {
@@ -111,6 +132,18 @@ std::wstring from_utf8(std::string_view bytes) {
     size_t i = 0;
     while (i < bytes.size()) out.push_back(static_cast<wchar_t>(detail::decode_one(bytes, i)));
     return out;
+}
+
+bool valid_utf8(std::string_view bytes) noexcept {
+    size_t i = 0;
+    while (i < bytes.size()) {
+        const size_t start = i;
+        // A replacement is only genuine when the input spelled U+FFFD itself (EF BF BD).
+        if (detail::decode_one(bytes, i) == detail::kReplacement && bytes.substr(start, i - start) != "\xEF\xBF\xBD") {
+            return false;
+        }
+    }
+    return true;
 }
 
 std::string to_ascii_lower(std::string_view text) {

@@ -14,11 +14,17 @@ namespace winhttp {
 // A high surrogate followed by a low surrogate becomes one code point; a lone surrogate or a value
 // above U+10FFFF becomes U+FFFD. Never fails.
 std::string to_utf8(std::wstring_view text);
+// Same, with `replacement` (bytes) instead of U+FFFD; `replaced` tells whether it was used.
+std::string to_utf8(std::wstring_view text, std::string_view replacement, bool& replaced);
+// Whether to_utf8 would convert `text` without a replacement.
+bool valid_wide(std::wstring_view text) noexcept;
 
 // UTF-8 -> UTF-32. Each maximal invalid subsequence (stray continuation byte, truncated
 // sequence, overlong form, encoded surrogate, value above U+10FFFF, bytes F5..FF) becomes one
 // U+FFFD, as the Unicode Standard recommends. Never fails.
 std::wstring from_utf8(std::string_view bytes);
+// Whether from_utf8 would decode `bytes` without a replacement (well-formed UTF-8).
+bool valid_utf8(std::string_view bytes) noexcept;
 
 // ASCII-only lower-casing: 'A'..'Z' become 'a'..'z', every other byte is kept (header names and
 // URL schemes are ASCII; locale-dependent tolower would be wrong and slow here).

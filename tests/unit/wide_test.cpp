@@ -83,6 +83,35 @@ TEST(WideFromUtf8, ValueAboveUnicodeRangeIsRejected) {
     EXPECT_EQ(from_utf8("\xFF"), kReplacement);
 }
 
+// MultiByteToWideChar's MB_ERR_INVALID_CHARS and WideCharToMultiByte's WC_ERR_INVALID_CHARS
+// ask whether anything would be replaced.
+TEST(WideValidity, ValidUtf8IsWhatDecodesWithoutReplacement) {
+    EXPECT_TRUE(winhttp::valid_utf8(""));
+    EXPECT_TRUE(winhttp::valid_utf8("h\xC3\xA9llo \xF0\x9F\x98\x80"));
+    EXPECT_TRUE(winhttp::valid_utf8("\xEF\xBF\xBD"));  // U+FFFD spelled out is valid
+    EXPECT_TRUE(winhttp::valid_utf8(std::string("a\0b", 3)));
+    for (const char* bad : {"\xFF", "\x80", "\xC0\x80", "\xE2\x82", "\xED\xA0\x80", "\xF4\x90\x80\x80"}) {
+        EXPECT_FALSE(winhttp::valid_utf8(bad)) << bad;
+    }
+}
+
+TEST(WideValidity, ValidWideAcceptsPairsAndRejectsLoneSurrogates) {
+    EXPECT_TRUE(winhttp::valid_wide(L"abc"));
+    EXPECT_TRUE(winhttp::valid_wide(std::wstring{wchar_t(0xD83D), wchar_t(0xDE00)}));
+    EXPECT_TRUE(winhttp::valid_wide(std::wstring{wchar_t(0x10FFFF)}));
+    EXPECT_FALSE(winhttp::valid_wide(std::wstring{L'a', wchar_t(0xD800)}));
+    EXPECT_FALSE(winhttp::valid_wide(std::wstring{wchar_t(0xDC00), L'a'}));
+    EXPECT_FALSE(winhttp::valid_wide(std::wstring{wchar_t(0x110000)}));
+}
+
+TEST(WideToUtf8, ReplacementOfTheCallersChoice) {
+    bool replaced = true;
+    EXPECT_EQ(to_utf8(L"ok", "?", replaced), "ok");
+    EXPECT_FALSE(replaced);
+    EXPECT_EQ(to_utf8(std::wstring{L'x', wchar_t(0xDFFF), L'y'}, "?", replaced), "x?y");
+    EXPECT_TRUE(replaced);
+}
+
 TEST(WideAscii, LowerCasesOnlyAsciiLetters) {
     EXPECT_EQ(to_ascii_lower("Content-TYPE: X"), "content-type: x");
     EXPECT_EQ(to_ascii_lower("\xC3\x89"), "\xC3\x89");  // É's UTF-8 bytes are not touched
