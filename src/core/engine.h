@@ -13,10 +13,12 @@
 #pragma once
 #include <winhttp.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 
 #include "async/request_io.h"
+#include "core/request_metrics.h"
 #include "core/task.h"
 #include "http1/message.h"
 #include "net/conn_pool.h"
@@ -66,6 +68,16 @@ public:
     const net::TlsStream* tls() const noexcept { return conn_ ? conn_->tls.get() : nullptr; }
     State state() const noexcept { return state_; }
 
+    // WINHTTP_OPTION_REQUEST_TIMES / _REQUEST_STATS.
+    const RequestMetrics& metrics() const noexcept { return metrics_; }
+    // WINHTTP_OPTION_CONNECTION_STATS_*: the connection the request holds, else the last one
+    // it held. False when it never had one.
+    // `age_ms` is the connection's lifetime (then).
+    bool tcp_stats(net::TcpStats& out, ULONGLONG& age_ms) const;
+    // WINHTTP_OPTION_EXPIRE_CONNECTION: the connection is closed instead of pooled when the
+    // response ends.
+    void expire_connection() noexcept { expire_connection_.store(true, std::memory_order_relaxed); }
+
 private:
     // Bytes read from the socket; [off, len) not parsed yet. Not zero-filled on growth.
     struct InputBuffer {
@@ -98,6 +110,8 @@ private:
     void finish_message();
     void drop_connection(bool notify = true);
     void store_cookies();
+    void note_body_bytes(size_t n);
+    void keep_tcp_stats();
     const http1::RequestHead& head_for_query(http1::RequestHead& pending) const;
 
     // Informational notifications; `bytes` is the payload size to copy if delivery is deferred.
@@ -139,6 +153,9 @@ private:
     bool message_done_ = false;
     net::Deadline head_deadline_;
     unsigned redirects_ = 0;
+
+    RequestMetrics metrics_;
+    std::atomic<bool> expire_connection_{false};
 
     bool decoding_ = false;
     std::string decoded_;

@@ -40,6 +40,11 @@ struct Settings {
     BOOL reject_userpwd_in_url = FALSE;
     BOOL http_protocol_required = FALSE;
     BOOL ipv6_fast_fallback = FALSE;
+    // WINHTTP_OPTION_TCP_KEEPALIVE (struct tcp_keepalive, times in ms): applied to the
+    // connections a request opens.
+    bool tcp_keepalive = false;
+    DWORD tcp_keepalive_time_ms = 0;
+    DWORD tcp_keepalive_interval_ms = 0;
     // Deprecated on Windows: kept and reported, no effect.
     DWORD read_buffer_size = 8192;
     DWORD write_buffer_size = 8192;

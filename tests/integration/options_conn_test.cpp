@@ -1,0 +1,430 @@
+// Connection and measurement options against real servers, synchronous and asynchronous:
+// WINHTTP_OPTION_TCP_KEEPALIVE, _EXPIRE_CONNECTION, _REQUEST_TIMES, _REQUEST_STATS and
+// _CONNECTION_STATS_V0/V1 (Option Flags page; WINHTTP_REQUEST_TIMES, WINHTTP_REQUEST_STATS,
+// TCP_INFO_v0/v1 and tcp_keepalive structure pages). The client's own socket is found through
+// /proc/self/fd by the addresses WINHTTP_OPTION_CONNECTION_INFO reports, and read back with
+// getsockopt: no hook into the library.
+#include <winhttp.h>
+#include <mstcpip.h>
+
+#include <gtest/gtest.h>
+
+#include <dirent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "async_util.h"
+#include "http_test_util.h"
+#include "support/nginx.h"
+#include "support/scripted_server.h"
+
+namespace {
+
+using namespace itest;
+using winhttp::test::Nginx;
+using winhttp::test::ScriptedServer;
+using winhttp::test::Step;
+using winhttp::test::TlsPort;
+
+const Mode kModes[] = {Mode::Sync, Mode::Async};
+
+bool same_address(const sockaddr_storage& a, const sockaddr_storage& b) {
+    if (a.ss_family != b.ss_family) return false;
+    if (a.ss_family == AF_INET) {
+        auto* x = reinterpret_cast<const sockaddr_in*>(&a);
+        auto* y = reinterpret_cast<const sockaddr_in*>(&b);
+        return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+    }
+    auto* x = reinterpret_cast<const sockaddr_in6*>(&a);
+    auto* y = reinterpret_cast<const sockaddr_in6*>(&b);
+    return x->sin6_port == y->sin6_port && std::memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
+}
+
+WINHTTP_CONNECTION_INFO connection_info(HINTERNET request) {
+    WINHTTP_CONNECTION_INFO info{};
+    info.cbSize = sizeof(info);
+    DWORD len = sizeof(info);
+    EXPECT_TRUE(WinHttpQueryOption(request, WINHTTP_OPTION_CONNECTION_INFO, &info, &len))
+        << GetLastError();
+    return info;
+}
+
+unsigned short local_port(const WINHTTP_CONNECTION_INFO& info) {
+    return ntohs(reinterpret_cast<const sockaddr_in*>(&info.LocalAddress)->sin_port);
+}
+
+// The descriptor of this process whose socket has these two ends, or -1.
+int find_socket(const WINHTTP_CONNECTION_INFO& info) {
+    DIR* dir = ::opendir("/proc/self/fd");
+    if (!dir) return -1;
+    int found = -1;
+    while (dirent* e = ::readdir(dir)) {
+        const int fd = std::atoi(e->d_name);
+        if (fd <= 2) continue;
+        sockaddr_storage local{}, remote{};
+        socklen_t l1 = sizeof(local), l2 = sizeof(remote);
+        if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &l1) != 0) continue;
+        if (::getpeername(fd, reinterpret_cast<sockaddr*>(&remote), &l2) != 0) continue;
+        if (same_address(local, info.LocalAddress) && same_address(remote, info.RemoteAddress)) {
+            found = fd;
+            break;
+        }
+    }
+    ::closedir(dir);
+    return found;
+}
+
+int int_sockopt(int fd, int level, int name) {
+    int v = -1;
+    socklen_t len = sizeof(v);
+    EXPECT_EQ(::getsockopt(fd, level, name, &v, &len), 0);
+    return v;
+}
+
+// The QueryPerformanceCounter-style clock REQUEST_TIMES uses: CLOCK_MONOTONIC in 100 ns.
+ULONGLONG monotonic_100ns() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<ULONGLONG>(ts.tv_sec) * 10'000'000ull + static_cast<ULONGLONG>(ts.tv_nsec) / 100;
+}
+
+WINHTTP_REQUEST_TIMES request_times(HINTERNET request) {
+    WINHTTP_REQUEST_TIMES t{};
+    DWORD len = sizeof(t);
+    EXPECT_TRUE(WinHttpQueryOption(request, WINHTTP_OPTION_REQUEST_TIMES, &t, &len)) << GetLastError();
+    EXPECT_EQ(len, sizeof(t));
+    return t;
+}
+
+WINHTTP_REQUEST_STATS request_stats(HINTERNET request) {
+    WINHTTP_REQUEST_STATS st{};
+    DWORD len = sizeof(st);
+    EXPECT_TRUE(WinHttpQueryOption(request, WINHTTP_OPTION_REQUEST_STATS, &st, &len)) << GetLastError();
+    EXPECT_EQ(len, sizeof(st));
+    return st;
+}
+
+class OptionsConn : public ::testing::TestWithParam<Mode> {
+protected:
+    void SetUp() override {
+        nginx_ = &Nginx::shared();
+        ::setenv("SSL_CERT_FILE", nginx_->certificates().ca_file().c_str(), 1);
+    }
+    Mode mode() const { return GetParam(); }
+    Nginx* nginx_ = nullptr;
+};
+
+// --- TCP_KEEPALIVE ------------------------------------------------------------------------------
+
+// tcp_keepalive page: onoff enables keep-alive probes, keepalivetime is the idle time and
+// keepaliveinterval the probe interval, both in milliseconds (Linux: whole seconds, rounded up).
+TEST_P(OptionsConn, TcpKeepAliveAppliesToTheSessionsConnections) {
+    Handle session = open_mode_session(mode());
+    tcp_keepalive ka{1, 7000, 2500};
+    ASSERT_TRUE(WinHttpSetOption(session, WINHTTP_OPTION_TCP_KEEPALIVE, &ka, sizeof(ka)))
+        << GetLastError();
+    Handle connect(WinHttpConnect(session, L"127.0.0.1", nginx_->port(), 0));
+    ASSERT_TRUE(connect);
+    WINHTTP_CONNECTION_INFO info{};
+    RequestSpec spec{.path = L"/hello.txt"};
+    spec.inspect = [&](HINTERNET r) { info = connection_info(r); };
+    const Response r = run_request_in(mode(), connect, spec);
+    ASSERT_EQ(r.error, ERROR_SUCCESS) << r;
+    // The connection stays open in the pool after the response.
+    const int fd = find_socket(info);
+    ASSERT_GE(fd, 0);
+    EXPECT_EQ(int_sockopt(fd, SOL_SOCKET, SO_KEEPALIVE), 1);
+    EXPECT_EQ(int_sockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE), 7);
+    EXPECT_EQ(int_sockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL), 3);
+}
+
+TEST_P(OptionsConn, WithoutTcpKeepAliveNoProbesAreSent) {
+    Handle session = open_mode_session(mode());
+    Handle connect(WinHttpConnect(session, L"127.0.0.1", nginx_->port(), 0));
+    ASSERT_TRUE(connect);
+    WINHTTP_CONNECTION_INFO info{};
+    RequestSpec spec{.path = L"/hello.txt"};
+    spec.inspect = [&](HINTERNET r) { info = connection_info(r); };
+    const Response r = run_request_in(mode(), connect, spec);
+    ASSERT_EQ(r.error, ERROR_SUCCESS) << r;
+    const int fd = find_socket(info);
+    ASSERT_GE(fd, 0);
+    EXPECT_EQ(int_sockopt(fd, SOL_SOCKET, SO_KEEPALIVE), 0);
+}
+
+// --- EXPIRE_CONNECTION --------------------------------------------------------------------------
+
+// Option Flags page: the request's connection is not reused after this request.
+TEST_P(OptionsConn, ExpireConnectionClosesInsteadOfPooling) {
+    Handle session = open_mode_session(mode());
+    Handle connect(WinHttpConnect(session, L"127.0.0.1", nginx_->port(), 0));
+    ASSERT_TRUE(connect);
+    auto port_of = [&](bool expire) {
+        unsigned short port = 0;
+        RequestSpec spec{.path = L"/hello.txt"};
+        if (expire)
+            spec.prepare = [](HINTERNET r) {
+                EXPECT_TRUE(WinHttpSetOption(r, WINHTTP_OPTION_EXPIRE_CONNECTION, nullptr, 0))
+                    << GetLastError();
+            };
+        spec.inspect = [&](HINTERNET r) { port = local_port(connection_info(r)); };
+        const Response r = run_request_in(mode(), connect, spec);
+        EXPECT_EQ(r.error, ERROR_SUCCESS) << r;
+        EXPECT_EQ(r.body, "hello, world\n");
+        return port;
+    };
+    const uint64_t before = nginx_->connections_accepted();
+    const unsigned short first = port_of(false);
+    const unsigned short second = port_of(true);  // reuses the first one, then expires it
+    const unsigned short third = port_of(false);
+    EXPECT_EQ(first, second);
+    EXPECT_NE(second, third);
+    EXPECT_EQ(nginx_->connections_accepted() - before, 2u);
+}
+
+// --- REQUEST_TIMES ------------------------------------------------------------------------------
+
+void expect_ordered(const WINHTTP_REQUEST_TIMES& t, std::initializer_list<int> entries) {
+    ULONGLONG last = 0;
+    int last_entry = -1;
+    for (int e : entries) {
+        EXPECT_NE(t.rgullTimes[e], 0u) << "entry " << e;
+        EXPECT_GE(t.rgullTimes[e], last) << "entry " << e << " before entry " << last_entry;
+        last = t.rgullTimes[e];
+        last_entry = e;
+    }
+}
+
+// WINHTTP_REQUEST_TIMES page: cTimes is WinHttpRequestTimeLast; times are performance-counter
+// values indexed by WINHTTP_REQUEST_TIME_ENTRY.
+TEST_P(OptionsConn, RequestTimesFollowTheRequestsSteps) {
+    for (bool secure : {false, true}) {
+        SCOPED_TRACE(secure ? "https" : "http");
+        Handle session = open_mode_session(mode());
+        const INTERNET_PORT port = secure ? nginx_->tls_port(TlsPort::Valid) : nginx_->port();
+        Handle connect(WinHttpConnect(session, L"localhost", port, 0));
+        ASSERT_TRUE(connect);
+        WINHTTP_REQUEST_TIMES first{}, second{};
+        const ULONGLONG start = monotonic_100ns();
+        for (auto* out : {&first, &second}) {
+            RequestSpec spec{.path = L"/hello.txt", .open_flags = secure ? WINHTTP_FLAG_SECURE : 0u};
+            spec.inspect = [out](HINTERNET r) { *out = request_times(r); };
+            const Response r = run_request_in(mode(), connect, spec);
+            ASSERT_EQ(r.error, ERROR_SUCCESS) << r;
+        }
+        const ULONGLONG end = monotonic_100ns();
+        EXPECT_EQ(first.cTimes, static_cast<ULONG>(WinHttpRequestTimeLast));
+        expect_ordered(first, {WinHttpConnectionAcquireStart, WinHttpNameResolutionStart,
+                               WinHttpNameResolutionEnd, WinHttpConnectionEstablishmentStart,
+                               WinHttpConnectionEstablishmentEnd, WinHttpConnectionAcquireEnd,
+                               WinHttpSendRequestStart, WinHttpSendRequestHeadersEnd,
+                               WinHttpSendRequestEnd, WinHttpReceiveResponseStart,
+                               WinHttpReceiveResponseHeadersEnd, WinHttpReceiveResponseEnd});
+        EXPECT_GE(first.rgullTimes[WinHttpConnectionAcquireStart], start);
+        EXPECT_LE(first.rgullTimes[WinHttpReceiveResponseEnd], end);
+        if (secure) {
+            expect_ordered(first, {WinHttpConnectionEstablishmentEnd,
+                                   WinHttpTlsHandshakeClientLeg1Start,
+                                   WinHttpTlsHandshakeClientLeg1End, WinHttpConnectionAcquireEnd});
+        } else {
+            EXPECT_EQ(first.rgullTimes[WinHttpTlsHandshakeClientLeg1Start], 0u);
+        }
+        // No proxy: its entries stay 0.
+        EXPECT_EQ(first.rgullTimes[WinHttpProxyTunnelStart], 0u);
+        EXPECT_EQ(first.rgullTimes[WinHttpProxyDetectionStart], 0u);
+        // The second request reuses the pooled connection: no resolution, no connect.
+        expect_ordered(second, {WinHttpConnectionAcquireStart, WinHttpConnectionAcquireEnd,
+                                WinHttpSendRequestStart, WinHttpSendRequestEnd,
+                                WinHttpReceiveResponseStart, WinHttpReceiveResponseEnd});
+        EXPECT_EQ(second.rgullTimes[WinHttpNameResolutionStart], 0u);
+        EXPECT_EQ(second.rgullTimes[WinHttpConnectionEstablishmentStart], 0u);
+        EXPECT_GE(second.rgullTimes[WinHttpConnectionAcquireStart],
+                  first.rgullTimes[WinHttpReceiveResponseEnd]);
+    }
+}
+
+TEST_P(OptionsConn, RequestTimesSizeAndHandleErrors) {
+    Client c = open_client(nginx_->port(), L"GET", L"/hello.txt");
+    ASSERT_TRUE(c.request);
+    DWORD len = 0;
+    SetLastError(kSentinel);
+    EXPECT_FALSE(WinHttpQueryOption(c.request, WINHTTP_OPTION_REQUEST_TIMES, nullptr, &len));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INSUFFICIENT_BUFFER));
+    EXPECT_EQ(len, sizeof(WINHTTP_REQUEST_TIMES));
+    WINHTTP_REQUEST_TIMES t{};
+    len = sizeof(t) - 1;
+    EXPECT_FALSE(WinHttpQueryOption(c.request, WINHTTP_OPTION_REQUEST_TIMES, &t, &len));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INSUFFICIENT_BUFFER));
+    // Before the request is sent nothing has been measured.
+    len = sizeof(t);
+    ASSERT_TRUE(WinHttpQueryOption(c.request, WINHTTP_OPTION_REQUEST_TIMES, &t, &len));
+    for (ULONGLONG v : t.rgullTimes) EXPECT_EQ(v, 0u);
+    // A request option: the session handle is the wrong type; it cannot be set.
+    len = sizeof(t);
+    EXPECT_FALSE(WinHttpQueryOption(c.session, WINHTTP_OPTION_REQUEST_TIMES, &t, &len));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_TYPE));
+    EXPECT_FALSE(WinHttpSetOption(c.request, WINHTTP_OPTION_REQUEST_TIMES, &t, sizeof(t)));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_OPTION_NOT_SETTABLE));
+}
+
+// --- REQUEST_STATS ------------------------------------------------------------------------------
+
+// WINHTTP_REQUEST_STATS page: FIRST_REQUEST marks the first request on a connection, ulIndex
+// counts the requests sent on it before; the sizes are exact byte counts.
+TEST_P(OptionsConn, RequestStatsCountHeadersBodyAndConnectionUse) {
+    const std::string response =
+        "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Pad: abc\r\n\r\nhello";
+    const size_t response_head = response.size() - 5;
+    ScriptedServer server({{Step::read_request(), Step::send(response), Step::read_request(),
+                            Step::send(response)}});
+    Handle session = open_mode_session(mode());
+    Handle connect(WinHttpConnect(session, L"127.0.0.1", server.port(), 0));
+    ASSERT_TRUE(connect);
+    WINHTTP_REQUEST_STATS first{}, second{};
+    for (auto* out : {&first, &second}) {
+        RequestSpec spec{.path = L"/s"};
+        spec.inspect = [out](HINTERNET r) { *out = request_stats(r); };
+        const Response r = run_request_in(mode(), connect, spec);
+        ASSERT_EQ(r.error, ERROR_SUCCESS) << r;
+        ASSERT_EQ(r.body, "hello");
+    }
+    EXPECT_EQ(first.cStats, static_cast<ULONG>(WinHttpRequestStatLast));
+    EXPECT_EQ(first.ullFlags, static_cast<ULONGLONG>(WINHTTP_REQUEST_STAT_FLAG_FIRST_REQUEST));
+    EXPECT_EQ(first.ulIndex, 0u);
+    EXPECT_EQ(second.ullFlags, 0u);
+    EXPECT_EQ(second.ulIndex, 1u);
+    EXPECT_EQ(first.rgullStats[WinHttpRequestHeadersSize], server.request(0).size());
+    EXPECT_EQ(second.rgullStats[WinHttpRequestHeadersSize], server.request(1).size());
+    for (const auto* st : {&first, &second}) {
+        EXPECT_EQ(st->rgullStats[WinHttpResponseHeadersSize], response_head);
+        EXPECT_EQ(st->rgullStats[WinHttpResponseBodySize], 5u);
+        EXPECT_EQ(st->rgullStats[WinHttpResponseBodyCompressedSize], 0u);
+        EXPECT_EQ(st->rgullStats[WinHttpConnectFailureCount], 0u);
+        EXPECT_EQ(st->rgullStats[WinHttpProxyFailureCount], 0u);
+    }
+}
+
+// The body counts: decoded bytes in ResponseBodySize, wire bytes in ResponseBodyCompressedSize
+// when WINHTTP_OPTION_DECOMPRESSION decoded them.
+TEST_P(OptionsConn, RequestStatsBodySizesWithDecompression) {
+    Handle session = open_mode_session(mode());
+    Handle connect(WinHttpConnect(session, L"127.0.0.1", nginx_->port(), 0));
+    ASSERT_TRUE(connect);
+    for (DWORD decompression : {0u, static_cast<DWORD>(WINHTTP_DECOMPRESSION_FLAG_ALL)}) {
+        WINHTTP_REQUEST_STATS st{};
+        RequestSpec spec{.path = L"/gz/text.txt", .decompression = decompression};
+        if (!decompression) spec.headers = L"Accept-Encoding: identity";
+        spec.inspect = [&](HINTERNET r) { st = request_stats(r); };
+        const Response r = run_request_in(mode(), connect, spec);
+        ASSERT_EQ(r.error, ERROR_SUCCESS) << r;
+        EXPECT_EQ(st.rgullStats[WinHttpResponseBodySize], r.body.size());
+        if (decompression) {
+            EXPECT_GT(st.rgullStats[WinHttpResponseBodyCompressedSize], 0u);
+            EXPECT_LT(st.rgullStats[WinHttpResponseBodyCompressedSize], r.body.size());
+        } else {
+            EXPECT_EQ(st.rgullStats[WinHttpResponseBodyCompressedSize], 0u);
+        }
+    }
+}
+
+// A new TLS connection to a server seen before resumes the session (the first one was expired
+// so that the second request needs a new connection).
+TEST_P(OptionsConn, RequestStatsFlagTlsSessionResumption) {
+    Handle session = open_mode_session(mode());
+    Handle connect(WinHttpConnect(session, L"localhost", nginx_->tls_port(TlsPort::Valid), 0));
+    ASSERT_TRUE(connect);
+    WINHTTP_REQUEST_STATS st[2]{};
+    for (auto& out : st) {
+        RequestSpec spec{.path = L"/hello.txt", .open_flags = WINHTTP_FLAG_SECURE};
+        spec.prepare = [](HINTERNET r) {
+            EXPECT_TRUE(WinHttpSetOption(r, WINHTTP_OPTION_EXPIRE_CONNECTION, nullptr, 0));
+        };
+        spec.inspect = [&out](HINTERNET r) { out = request_stats(r); };
+        const Response r = run_request_in(mode(), connect, spec);
+        ASSERT_EQ(r.error, ERROR_SUCCESS) << r;
+    }
+    EXPECT_EQ(st[0].ullFlags, static_cast<ULONGLONG>(WINHTTP_REQUEST_STAT_FLAG_FIRST_REQUEST));
+    EXPECT_EQ(st[1].ullFlags, static_cast<ULONGLONG>(WINHTTP_REQUEST_STAT_FLAG_FIRST_REQUEST |
+                                                     WINHTTP_REQUEST_STAT_FLAG_TLS_SESSION_RESUMPTION));
+}
+
+// --- CONNECTION_STATS_V0 / V1 -------------------------------------------------------------------
+
+// TCP_INFO_v0/v1 pages: the connection's TCP statistics; available while the request holds its
+// connection and, here, after the response ended (the last connection's figures).
+TEST_P(OptionsConn, ConnectionStatsDescribeTheRequestsConnection) {
+    Handle session = open_mode_session(mode());
+    Handle connect(WinHttpConnect(session, L"127.0.0.1", nginx_->port(), 0));
+    ASSERT_TRUE(connect);
+    TCP_INFO_v0 v0{};
+    TCP_INFO_v1 v1{};
+    DWORD len0 = 0, len1 = 0;
+    RequestSpec spec{.path = L"/16k.bin"};
+    spec.prepare = [](HINTERNET r) {
+        TCP_INFO_v0 none{};
+        DWORD len = sizeof(none);
+        SetLastError(kSentinel);
+        EXPECT_FALSE(WinHttpQueryOption(r, WINHTTP_OPTION_CONNECTION_STATS_V0, &none, &len));
+        EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_STATE));
+    };
+    spec.inspect = [&](HINTERNET r) {
+        len0 = sizeof(v0);
+        EXPECT_TRUE(WinHttpQueryOption(r, WINHTTP_OPTION_CONNECTION_STATS_V0, &v0, &len0));
+        len1 = sizeof(v1);
+        EXPECT_TRUE(WinHttpQueryOption(r, WINHTTP_OPTION_CONNECTION_STATS_V1, &v1, &len1));
+        DWORD probe = 0;
+        EXPECT_FALSE(WinHttpQueryOption(r, WINHTTP_OPTION_CONNECTION_STATS_V1, nullptr, &probe));
+        EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INSUFFICIENT_BUFFER));
+        EXPECT_EQ(probe, sizeof(TCP_INFO_v1));
+    };
+    const ULONGLONG start = monotonic_100ns();
+    const Response r = run_request_in(mode(), connect, spec);
+    const ULONGLONG elapsed_ms = (monotonic_100ns() - start) / 10'000 + 1;
+    ASSERT_EQ(r.error, ERROR_SUCCESS) << r;
+    ASSERT_EQ(r.body.size(), 16u * 1024);
+    EXPECT_EQ(len0, sizeof(TCP_INFO_v0));
+    EXPECT_EQ(len1, sizeof(TCP_INFO_v1));
+    for (const TCP_INFO_v0* s : {static_cast<const TCP_INFO_v0*>(&v0), reinterpret_cast<const TCP_INFO_v0*>(&v1)}) {
+        EXPECT_EQ(s->State, TCPSTATE_ESTABLISHED);
+        EXPECT_GT(s->Mss, 0u);
+        EXPECT_LE(s->ConnectionTimeMs, elapsed_ms);
+        EXPECT_GE(s->BytesIn, 16u * 1024);
+        EXPECT_GT(s->BytesOut, 0u);
+        EXPECT_GT(s->Cwnd, 0u);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, OptionsConn, ::testing::ValuesIn(kModes),
+                         [](const auto& info) { return std::string(mode_name(info.param)); });
+
+// --- handle types and sizes (no server needed) ---------------------------------------------------
+
+// Option Flags page: TCP_KEEPALIVE is set on a session handle; EXPIRE_CONNECTION on a request.
+TEST(OptionsConnHandles, SetOnTheDocumentedHandlesOnly) {
+    Client c = open_client(1, L"GET", L"/");
+    ASSERT_TRUE(c.request);
+    tcp_keepalive ka{1, 1000, 1000};
+    SetLastError(kSentinel);
+    EXPECT_FALSE(WinHttpSetOption(c.request, WINHTTP_OPTION_TCP_KEEPALIVE, &ka, sizeof(ka)));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_TYPE));
+    EXPECT_FALSE(WinHttpSetOption(c.connect, WINHTTP_OPTION_TCP_KEEPALIVE, &ka, sizeof(ka)));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_TYPE));
+    // A buffer that is not a tcp_keepalive is refused.
+    EXPECT_FALSE(WinHttpSetOption(c.session, WINHTTP_OPTION_TCP_KEEPALIVE, &ka, sizeof(ka) - 1));
+    EXPECT_TRUE(WinHttpSetOption(c.session, WINHTTP_OPTION_TCP_KEEPALIVE, &ka, sizeof(ka)));
+    EXPECT_FALSE(WinHttpSetOption(c.session, WINHTTP_OPTION_EXPIRE_CONNECTION, nullptr, 0));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_TYPE));
+    EXPECT_TRUE(WinHttpSetOption(c.request, WINHTTP_OPTION_EXPIRE_CONNECTION, nullptr, 0));
+    DWORD len = sizeof(TCP_INFO_v0);
+    TCP_INFO_v0 v0{};
+    EXPECT_FALSE(WinHttpQueryOption(c.session, WINHTTP_OPTION_CONNECTION_STATS_V0, &v0, &len));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_TYPE));
+}
+
+}  // namespace
