@@ -2,9 +2,13 @@
 
 #include <mstcpip.h>
 
+#include <cwchar>
+#include <string>
+
 #include "core/engine.h"
 #include "core/option_buffer.h"
 #include "core/request.h"
+#include "util/wide.h"
 
 namespace winhttp {
 
@@ -115,6 +119,28 @@ DWORD query_connection_stats_v0(Object* o, void* b, DWORD* l) {
 }
 DWORD query_connection_stats_v1(Object* o, void* b, DWORD* l) {
     return query_tcp<TCP_INFO_v1>(o, b, l);
+}
+
+// A string sized in characters, like every string option set (a NUL inside ends it); an
+// empty one goes back to resolving the URL's host.
+DWORD set_resolution_hostname(Object* o, const void* b, DWORD l) {
+    if (!b && l) return ERROR_INVALID_PARAMETER;
+    const auto* p = static_cast<const WCHAR*>(b);
+    std::wstring name = p ? std::wstring(p, wcsnlen(p, l)) : std::wstring();
+    if (name.size() > 2 && name.front() == L'[' && name.back() == L']')
+        name = name.substr(1, name.size() - 2);  // an IPv6 literal as written in a URL
+    engine_of(o).set_resolution_host(to_utf8(name));
+    return ERROR_SUCCESS;
+}
+
+DWORD set_failed_connection_retries(Object* o, const void* b, DWORD l) {
+    WINHTTP_FAILED_CONNECTION_RETRIES v;
+    if (DWORD e = get(b, l, v)) return e;
+    if (v.dwAllowedRetryConditions & ~static_cast<DWORD>(WINHTTP_CONNECTION_RETRY_CONDITION_MASK))
+        return ERROR_INVALID_PARAMETER;
+    o->settings().failed_connection_retries = v.dwMaxRetries;
+    o->settings().failed_connection_retry_conditions = v.dwAllowedRetryConditions;
+    return ERROR_SUCCESS;
 }
 
 }  // namespace winhttp

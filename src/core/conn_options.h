@@ -14,5 +14,7 @@ DWORD query_request_times(Object* request, void* buffer, DWORD* len);
 DWORD query_request_stats(Object* request, void* buffer, DWORD* len);
 DWORD query_connection_stats_v0(Object* request, void* buffer, DWORD* len);
 DWORD query_connection_stats_v1(Object* request, void* buffer, DWORD* len);
+DWORD set_resolution_hostname(Object* request, const void* buffer, DWORD len);
+DWORD set_failed_connection_retries(Object* session, const void* buffer, DWORD len);
 
 }  // namespace winhttp

@@ -136,6 +136,21 @@ bool RequestEngine::tcp_stats(net::TcpStats& out, ULONGLONG& age) const {
     return metrics_.kept_tcp_stats(out, age);
 }
 
+void RequestEngine::set_resolution_host(std::string host) {
+    std::lock_guard lock(resolution_mutex_);
+    resolution_requested_ = std::move(host);
+}
+
+// WINHTTP_FAILED_CONNECTION_RETRIES page: retries under the conditions the session allowed, up
+// to dwMaxRetries per request.
+bool RequestEngine::may_retry(DWORD condition) {
+    const Settings& s = owner_.settings();
+    if (!(s.failed_connection_retry_conditions & condition)) return false;
+    if (retries_used_ >= s.failed_connection_retries) return false;
+    ++retries_used_;
+    return true;
+}
+
 bool RequestEngine::connection_info(WINHTTP_CONNECTION_INFO& info) const {
     if (!have_addresses_) return false;
     info.LocalAddress = local_;
@@ -202,7 +217,12 @@ Task<DWORD> RequestEngine::send(std::string extra_headers, const void* optional,
     app_chunked_ = te && iequals(*te, "chunked");
     body_streamed_ = false;
     redirects_ = 0;
+    retries_used_ = 0;
     metrics_.reset();
+    {
+        std::lock_guard lock(resolution_mutex_);
+        resolution_host_ = resolution_requested_;
+    }
     state_ = State::Failed;
     const DWORD e = co_await transmit_request();
     if (e) co_return e;
@@ -254,7 +274,8 @@ Task<DWORD> RequestEngine::connect_fresh() {
     if (owner_.wants(WINHTTP_CALLBACK_STATUS_RESOLVING_NAME))
         status_text(WINHTTP_CALLBACK_STATUS_RESOLVING_NAME, from_utf8(host_));
     metrics_.mark(WinHttpNameResolutionStart);
-    DWORD e = co_await io_.resolve(host_, port_, addrs, net::Deadline::after_ms(s.timeouts.resolve));
+    const std::string& name = resolution_host_.empty() ? host_ : resolution_host_;
+    DWORD e = co_await io_.resolve(name, port_, addrs, net::Deadline::after_ms(s.timeouts.resolve));
     if (e) co_return e;
     metrics_.mark(WinHttpNameResolutionEnd);
     if (owner_.wants(WINHTTP_CALLBACK_STATUS_NAME_RESOLVED))
@@ -325,7 +346,8 @@ Task<DWORD> RequestEngine::start_tls() {
 // A pooled connection when one is idle, else a new one within MAX_CONNS_PER_SERVER.
 Task<DWORD> RequestEngine::open_connection() {
     Session& session = owner_.session();
-    const std::string key = ConnectionPool::make_key(secure_, host_, port_, session.proxy());
+    std::string key = ConnectionPool::make_key(secure_, host_, port_, session.proxy());
+    if (!resolution_host_.empty()) key += " at " + resolution_host_;
     const bool keep_alive = !(owner_.settings().disabled_features & WINHTTP_DISABLE_KEEP_ALIVE);
     const auto deadline = net::Deadline::after_ms(owner_.settings().timeouts.connect);
     conn_reused_ = false;
@@ -343,9 +365,18 @@ Task<DWORD> RequestEngine::open_connection() {
         conn_ = std::make_unique<Connection>();
         conn_->key = key;
         e = co_await connect_fresh();
-        if (e == ERROR_SUCCESS && secure_) e = co_await start_tls();
+        bool handshake_failed = false;
+        if (e == ERROR_SUCCESS && secure_) {
+            e = co_await start_tls();
+            // A certificate problem is not retried: the next handshake would find it again.
+            handshake_failed = e && !(conn_->tls->failure_flags() &
+                                      ~WINHTTP_CALLBACK_STATUS_FLAG_SECURITY_CHANNEL_ERROR);
+        }
         if (e) {
             drop_connection();
+            if (handshake_failed && e != ERROR_WINHTTP_OPERATION_CANCELLED &&
+                may_retry(WINHTTP_CONNECTION_RETRY_CONDITION_SSL_HANDSHAKE))
+                continue;
             co_return e;
         }
         break;
@@ -584,6 +615,13 @@ Task<DWORD> RequestEngine::receive_response() {
             drop_connection();
             co_return e;
         }
+        if (codecs_->p().head().status == 408 && !body_streamed_ &&
+            may_retry(WINHTTP_CONNECTION_RETRY_CONDITION_408)) {
+            drop_connection();
+            e = co_await transmit_request();
+            if (e) co_return e;
+            continue;
+        }
         store_cookies();
         bool followed = false;
         e = co_await follow_redirect(followed);
@@ -652,6 +690,7 @@ Task<DWORD> RequestEngine::follow_redirect(bool& followed) {
     const std::string new_host = to_utf8(host);
     if (!iequals(new_host, host_) || next.port != port_ || to_secure != secure_) {
         remove_header(app_headers_, "Authorization");  // never forward credentials
+        resolution_host_.clear();  // RESOLUTION_HOSTNAME names the first host only
         drop_connection();
     }
     secure_ = to_secure;

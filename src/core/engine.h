@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "async/request_io.h"
@@ -77,6 +78,10 @@ public:
     // WINHTTP_OPTION_EXPIRE_CONNECTION: the connection is closed instead of pooled when the
     // response ends.
     void expire_connection() noexcept { expire_connection_.store(true, std::memory_order_relaxed); }
+    // WINHTTP_OPTION_RESOLUTION_HOSTNAME (UTF-8; empty = the URL's host): the name or address
+    // connected to, while Host, SNI and the certificate check keep the URL's host. Taken at
+    // the next send.
+    void set_resolution_host(std::string host);
 
 private:
     // Bytes read from the socket; [off, len) not parsed yet. Not zero-filled on growth.
@@ -93,6 +98,7 @@ private:
     Task<DWORD> open_connection();
     Task<DWORD> connect_fresh();
     Task<DWORD> start_tls();
+    bool may_retry(DWORD condition);
     void build_head(http1::RequestHead& head, DWORD content_length, bool has_length);
     Task<DWORD> transmit_request();
     Task<DWORD> write_all(const char* data, size_t len, net::Deadline deadline);
@@ -156,6 +162,10 @@ private:
 
     RequestMetrics metrics_;
     std::atomic<bool> expire_connection_{false};
+    std::mutex resolution_mutex_;
+    std::string resolution_requested_;  // set by the option, under resolution_mutex_
+    std::string resolution_host_;       // in force for this send; cleared by a redirect elsewhere
+    DWORD retries_used_ = 0;            // WINHTTP_OPTION_FAILED_CONNECTION_RETRIES, per send
 
     bool decoding_ = false;
     std::string decoded_;

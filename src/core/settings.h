@@ -45,6 +45,9 @@ struct Settings {
     bool tcp_keepalive = false;
     DWORD tcp_keepalive_time_ms = 0;
     DWORD tcp_keepalive_interval_ms = 0;
+    // WINHTTP_OPTION_FAILED_CONNECTION_RETRIES: WINHTTP_CONNECTION_RETRY_CONDITION_* bits.
+    DWORD failed_connection_retries = 0;
+    DWORD failed_connection_retry_conditions = 0;
     // Deprecated on Windows: kept and reported, no effect.
     DWORD read_buffer_size = 8192;
     DWORD write_buffer_size = 8192;

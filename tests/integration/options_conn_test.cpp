@@ -17,6 +17,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <cwchar>
 #include <string>
 
 #include "async_util.h"
@@ -400,6 +401,96 @@ TEST_P(OptionsConn, ConnectionStatsDescribeTheRequestsConnection) {
     }
 }
 
+// --- RESOLUTION_HOSTNAME ------------------------------------------------------------------------
+
+void set_resolution(HINTERNET request, const wchar_t* name) {
+    EXPECT_TRUE(WinHttpSetOption(request, WINHTTP_OPTION_RESOLUTION_HOSTNAME,
+                                 const_cast<wchar_t*>(name), static_cast<DWORD>(wcslen(name))))
+        << GetLastError();
+}
+
+// Option Flags page: the request connects to the given name or address instead of resolving the
+// URL's host; the Host header stays the URL's (the name below does not resolve at all).
+TEST_P(OptionsConn, ResolutionHostnameConnectsElsewhereKeepingTheHost) {
+    ScriptedServer server({{Step::read_request(),
+                            Step::send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")}});
+    Handle session = open_mode_session(mode());
+    Handle connect(WinHttpConnect(session, L"resolution.example.invalid", server.port(), 0));
+    ASSERT_TRUE(connect);
+    RequestSpec spec{.path = L"/r"};
+    spec.prepare = [](HINTERNET r) { set_resolution(r, L"127.0.0.1"); };
+    const Response r = run_request_in(mode(), connect, spec);
+    ASSERT_EQ(r.error, ERROR_SUCCESS) << r;
+    EXPECT_EQ(r.body, "ok");
+    const std::string host = "Host: resolution.example.invalid:" + std::to_string(server.port()) + "\r\n";
+    EXPECT_NE(server.request(0).find(host), std::string::npos) << server.request(0);
+}
+
+// Over TLS the certificate is still checked against the URL's host (SNI too): this server's
+// certificate names only wrong.example.invalid, which resolves nowhere.
+TEST_P(OptionsConn, ResolutionHostnameKeepsTheTlsNameOfTheUrl) {
+    Handle session = open_mode_session(mode());
+    Handle connect(WinHttpConnect(session, L"wrong.example.invalid",
+                                  nginx_->tls_port(TlsPort::WrongHost), 0));
+    ASSERT_TRUE(connect);
+    RequestSpec spec{.path = L"/hello.txt", .open_flags = WINHTTP_FLAG_SECURE};
+    spec.prepare = [](HINTERNET r) { set_resolution(r, L"127.0.0.1"); };
+    const Response r = run_request_in(mode(), connect, spec);
+    ASSERT_EQ(r.error, ERROR_SUCCESS) << r;
+    EXPECT_EQ(r.body, "hello, world\n");
+}
+
+// --- FAILED_CONNECTION_RETRIES -------------------------------------------------------------------
+
+WINHTTP_FAILED_CONNECTION_RETRIES retries(DWORD max, DWORD conditions) {
+    WINHTTP_FAILED_CONNECTION_RETRIES v{};
+    v.dwMaxRetries = max;
+    v.dwAllowedRetryConditions = conditions;
+    return v;
+}
+
+// WINHTTP_FAILED_CONNECTION_RETRIES page: CONDITION_408 retries a request the server answered
+// with 408 Request Timeout.
+TEST_P(OptionsConn, FailedConnectionRetriesResendsAfter408) {
+    for (bool enabled : {false, true}) {
+        SCOPED_TRACE(enabled ? "with the option" : "without");
+        ScriptedServer server(
+            {{Step::read_request(),
+              Step::send("HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
+              Step::close()},
+             {Step::read_request(), Step::send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")}});
+        Handle session = open_mode_session(mode());
+        auto v = retries(1, WINHTTP_CONNECTION_RETRY_CONDITION_408);
+        if (enabled) ASSERT_TRUE(WinHttpSetOption(session, WINHTTP_OPTION_FAILED_CONNECTION_RETRIES, &v, sizeof(v)));
+        Handle connect(WinHttpConnect(session, L"127.0.0.1", server.port(), 0));
+        ASSERT_TRUE(connect);
+        const Response r = run_request_in(mode(), connect, RequestSpec{.path = L"/t"});
+        ASSERT_EQ(r.error, ERROR_SUCCESS) << r;
+        EXPECT_EQ(r.status, enabled ? 200u : 408u);
+        EXPECT_EQ(server.requests().size(), enabled ? 2u : 1u);
+    }
+}
+
+// CONDITION_SSL_HANDSHAKE: a handshake that fails (here the server resets the connection) is
+// tried again on a new connection, dwMaxRetries times at most.
+TEST_P(OptionsConn, FailedConnectionRetriesRepeatsAFailedHandshake) {
+    for (bool enabled : {false, true}) {
+        SCOPED_TRACE(enabled ? "with the option" : "without");
+        ScriptedServer server({{Step::read_bytes(1), Step::reset()}});
+        Handle session = open_mode_session(mode());
+        auto v = retries(2, WINHTTP_CONNECTION_RETRY_CONDITION_SSL_HANDSHAKE);
+        if (enabled) ASSERT_TRUE(WinHttpSetOption(session, WINHTTP_OPTION_FAILED_CONNECTION_RETRIES, &v, sizeof(v)));
+        Handle connect(WinHttpConnect(session, L"127.0.0.1", server.port(), 0));
+        ASSERT_TRUE(connect);
+        const Response r = run_request_in(mode(), connect,
+                                          RequestSpec{.path = L"/t", .open_flags = WINHTTP_FLAG_SECURE});
+        EXPECT_NE(r.error, static_cast<DWORD>(ERROR_SUCCESS)) << r;
+        const size_t expected = enabled ? 3 : 1;
+        EXPECT_TRUE(server.wait_done(expected));
+        EXPECT_EQ(server.connections_accepted(), expected);
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, OptionsConn, ::testing::ValuesIn(kModes),
                          [](const auto& info) { return std::string(mode_name(info.param)); });
 
@@ -421,6 +512,18 @@ TEST(OptionsConnHandles, SetOnTheDocumentedHandlesOnly) {
     EXPECT_FALSE(WinHttpSetOption(c.session, WINHTTP_OPTION_EXPIRE_CONNECTION, nullptr, 0));
     EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_TYPE));
     EXPECT_TRUE(WinHttpSetOption(c.request, WINHTTP_OPTION_EXPIRE_CONNECTION, nullptr, 0));
+    // FAILED_CONNECTION_RETRIES: on a session; unknown condition bits are refused.
+    WINHTTP_FAILED_CONNECTION_RETRIES fr{1, 0x8};
+    EXPECT_FALSE(WinHttpSetOption(c.session, WINHTTP_OPTION_FAILED_CONNECTION_RETRIES, &fr, sizeof(fr)));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INVALID_PARAMETER));
+    fr.dwAllowedRetryConditions = WINHTTP_CONNECTION_RETRY_CONDITION_MASK;
+    EXPECT_TRUE(WinHttpSetOption(c.session, WINHTTP_OPTION_FAILED_CONNECTION_RETRIES, &fr, sizeof(fr)));
+    EXPECT_FALSE(WinHttpSetOption(c.request, WINHTTP_OPTION_FAILED_CONNECTION_RETRIES, &fr, sizeof(fr)));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_TYPE));
+    // RESOLUTION_HOSTNAME: on a request.
+    EXPECT_FALSE(WinHttpSetOption(c.session, WINHTTP_OPTION_RESOLUTION_HOSTNAME, const_cast<wchar_t*>(L"x"), 1));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_TYPE));
+    EXPECT_TRUE(WinHttpSetOption(c.request, WINHTTP_OPTION_RESOLUTION_HOSTNAME, const_cast<wchar_t*>(L"x"), 1));
     DWORD len = sizeof(TCP_INFO_v0);
     TCP_INFO_v0 v0{};
     EXPECT_FALSE(WinHttpQueryOption(c.session, WINHTTP_OPTION_CONNECTION_STATS_V0, &v0, &len));
