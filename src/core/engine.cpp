@@ -316,6 +316,10 @@ Task<DWORD> RequestEngine::start_tls() {
     conn_->tls = std::make_unique<net::TlsStream>(context, conn_->socket.fd(), host_, port_,
                                                   owner_.settings().security_flags,
                                                   owner_.client_cert());
+    // WINHTTP_OPTION_SECURE_PROTOCOLS set on the request itself narrows or widens the session's.
+    const DWORD protocols = owner_.settings().secure_protocols;
+    if (protocols != context->protocols())
+        if (const DWORD e = conn_->tls->restrict_protocols(protocols)) co_return e;
     const net::Deadline deadline = receive_deadline();
     bool in_leg = true;  // the client is writing a flight (REQUEST_TIMES' TLS legs)
     metrics_.tls_leg_start();
@@ -348,6 +352,8 @@ Task<DWORD> RequestEngine::open_connection() {
     Session& session = owner_.session();
     std::string key = ConnectionPool::make_key(secure_, host_, port_, session.proxy());
     if (!resolution_host_.empty()) key += " at " + resolution_host_;
+    if (secure_ && owner_.settings().secure_protocols != session.settings().secure_protocols)
+        key += " tls " + std::to_string(owner_.settings().secure_protocols);
     const bool keep_alive = !(owner_.settings().disabled_features & WINHTTP_DISABLE_KEEP_ALIVE);
     const auto deadline = net::Deadline::after_ms(owner_.settings().timeouts.connect);
     conn_reused_ = false;

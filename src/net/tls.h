@@ -195,6 +195,10 @@ class TlsStream : public Stream {
     // common), ERROR_NOT_ENOUGH_MEMORY.
     IoResult handshake();
     bool handshake_done() const { return done_; }
+    // Narrows this connection to the WINHTTP_FLAG_SECURE_PROTOCOL_* in `mask` instead of the
+    // context's (a request's own WINHTTP_OPTION_SECURE_PROTOCOLS). Before the handshake only.
+    // ERROR_SUCCESS, or ERROR_INVALID_PARAMETER for a mask without a supported protocol.
+    DWORD restrict_protocols(DWORD mask);
 
     // Stream. Before the handshake is done these drive it first. read_some: Closed on
     // close_notify or a plain EOF (HTTP framing tells whether the body was complete).

@@ -491,6 +491,63 @@ TEST_P(OptionsConn, FailedConnectionRetriesRepeatsAFailedHandshake) {
     }
 }
 
+// --- SECURE_PROTOCOLS on a request ---------------------------------------------------------------
+
+// Option Flags page: WINHTTP_OPTION_SECURE_PROTOCOLS; set on a request handle it decides that
+// request's protocols, whatever the session allows (Azure/azure-c-shared-utility PR #393 sets it
+// per request).
+TEST_P(OptionsConn, SecureProtocolsOfARequestApplyToItsConnection) {
+    struct Case {
+        DWORD session_mask, request_mask;
+        TlsPort port;
+        DWORD error;
+    };
+    const DWORD tls12 = WINHTTP_FLAG_SECURE_PROTOCOL_TLS1_2, tls13 = WINHTTP_FLAG_SECURE_PROTOCOL_TLS1_3;
+    const Case cases[] = {
+        {tls12 | tls13, tls13, TlsPort::Tls12Only, ERROR_WINHTTP_CONNECTION_ERROR},
+        {tls12 | tls13, tls13, TlsPort::Tls13Only, ERROR_SUCCESS},
+        {tls12 | tls13, tls12, TlsPort::Tls13Only, ERROR_WINHTTP_CONNECTION_ERROR},
+        {tls12 | tls13, tls12, TlsPort::Tls12Only, ERROR_SUCCESS},
+        {tls12, tls13, TlsPort::Tls13Only, ERROR_SUCCESS},
+        {tls13, tls12, TlsPort::Tls12Only, ERROR_SUCCESS},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(testing::Message() << "session " << c.session_mask << " request "
+                                        << c.request_mask << " port " << static_cast<int>(c.port));
+        Handle session = open_mode_session(mode());
+        ASSERT_TRUE(set_dword_option(session, WINHTTP_OPTION_SECURE_PROTOCOLS, c.session_mask));
+        Handle connect(WinHttpConnect(session, L"localhost", nginx_->tls_port(c.port), 0));
+        ASSERT_TRUE(connect);
+        RequestSpec spec{.path = L"/hello.txt", .open_flags = WINHTTP_FLAG_SECURE};
+        spec.prepare = [&c](HINTERNET r) {
+            EXPECT_TRUE(set_dword_option(r, WINHTTP_OPTION_SECURE_PROTOCOLS, c.request_mask));
+        };
+        const Response r = run_request_in(mode(), connect, spec);
+        EXPECT_EQ(r.error, c.error) << r;
+        if (c.error == ERROR_SUCCESS) EXPECT_EQ(r.body, "hello, world\n");
+    }
+}
+
+// A request with its own protocols does not take a pooled connection made under others.
+TEST_P(OptionsConn, SecureProtocolsOfARequestKeepItsConnectionsApart) {
+    Handle session = open_mode_session(mode());
+    Handle connect(WinHttpConnect(session, L"localhost", nginx_->tls_port(TlsPort::Valid), 0));
+    ASSERT_TRUE(connect);
+    WINHTTP_REQUEST_STATS st[2]{};
+    for (int i = 0; i < 2; ++i) {
+        RequestSpec spec{.path = L"/hello.txt", .open_flags = WINHTTP_FLAG_SECURE};
+        if (i == 1)
+            spec.prepare = [](HINTERNET r) {
+                EXPECT_TRUE(set_dword_option(r, WINHTTP_OPTION_SECURE_PROTOCOLS,
+                                             WINHTTP_FLAG_SECURE_PROTOCOL_TLS1_2));
+            };
+        spec.inspect = [&st, i](HINTERNET r) { st[i] = request_stats(r); };
+        const Response r = run_request_in(mode(), connect, spec);
+        ASSERT_EQ(r.error, ERROR_SUCCESS) << r;
+    }
+    EXPECT_NE(st[1].ullFlags & WINHTTP_REQUEST_STAT_FLAG_FIRST_REQUEST, 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, OptionsConn, ::testing::ValuesIn(kModes),
                          [](const auto& info) { return std::string(mode_name(info.param)); });
 
