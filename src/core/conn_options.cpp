@@ -67,7 +67,12 @@ template <class Info>
 DWORD query_tcp(Object* o, void* b, DWORD* l) {
     net::TcpStats stats;
     ULONGLONG age = 0;
-    if (!engine_of(o).tcp_stats(stats, age)) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
+    // The live connection only while no operation uses it (an async one runs on a worker).
+    Request& r = as<Request>(*o);
+    OperationGuard guard(r);
+    const bool have = guard.owned() ? r.engine().tcp_stats(stats, age)
+                                    : r.engine().metrics().kept_tcp_stats(stats, age);
+    if (!have) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
     if (!fits(sizeof(Info), b, l)) return ERROR_INSUFFICIENT_BUFFER;
     Info info{};
     fill_v0(info, stats, age);

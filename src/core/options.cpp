@@ -360,6 +360,7 @@ const OptionDef kOptions[] = {
     {WINHTTP_OPTION_CONNECTION_STATS_V0, kR, kR, query_connection_stats_v0, nullptr},
     {WINHTTP_OPTION_CONNECTION_STATS_V1, kR, kR, query_connection_stats_v1, nullptr},
     {WINHTTP_OPTION_RESOLUTION_HOSTNAME, 0, kR, nullptr, set_resolution_hostname},
+    {WINHTTP_OPTION_SECURITY_INFO, kR, kR, query_security_info, nullptr},
     {WINHTTP_OPTION_FAILED_CONNECTION_RETRIES, 0, kS, nullptr, set_failed_connection_retries},
 };
 

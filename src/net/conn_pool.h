@@ -55,6 +55,9 @@ public:
     // Returns a connection whose response was read to the end; the slot stays reserved by it.
     void give_back(std::unique_ptr<Connection> conn);
 
+    // Open connections of `key`, busy and idle (WinHttpQueryConnectionGroup).
+    DWORD count(const std::string& key);
+
 private:
     std::mutex mutex_;
     std::condition_variable freed_;

@@ -6,6 +6,7 @@
 // getsockopt: no hook into the library.
 #include <winhttp.h>
 #include <mstcpip.h>
+#include <schannel.h>
 
 #include <gtest/gtest.h>
 
@@ -546,6 +547,152 @@ TEST_P(OptionsConn, SecureProtocolsOfARequestKeepItsConnectionsApart) {
         ASSERT_EQ(r.error, ERROR_SUCCESS) << r;
     }
     EXPECT_NE(st[1].ullFlags & WINHTTP_REQUEST_STAT_FLAG_FIRST_REQUEST, 0u);
+}
+
+// --- SECURITY_INFO ------------------------------------------------------------------------------
+
+std::wstring wstr(const WCHAR* s) { return std::wstring(s); }
+
+// Option Flags page: WINHTTP_SECURITY_INFO holds schannel's SecPkgContext_ConnectionInfo and
+// SecPkgContext_CipherInfo of the request's TLS connection (queried once the headers are in).
+TEST(OptionsConnTls, SecurityInfoDescribesTheNegotiatedSuite) {
+    Nginx& nginx = Nginx::shared();
+    ::setenv("SSL_CERT_FILE", nginx.certificates().ca_file().c_str(), 1);
+    struct Case {
+        TlsPort port;
+        DWORD protocol;
+    };
+    for (const Case& k : {Case{TlsPort::Tls13Only, SP_PROT_TLS1_3_CLIENT},
+                          Case{TlsPort::Tls12Only, SP_PROT_TLS1_2_CLIENT}}) {
+        SCOPED_TRACE(k.protocol);
+        Client c = open_client(nginx.tls_port(k.port), L"GET", L"/hello.txt", L"localhost",
+                               WINHTTP_FLAG_SECURE);
+        ASSERT_TRUE(c.request);
+        WINHTTP_SECURITY_INFO info{};
+        DWORD len = sizeof(info);
+        SetLastError(kSentinel);
+        EXPECT_FALSE(WinHttpQueryOption(c.request, WINHTTP_OPTION_SECURITY_INFO, &info, &len));
+        EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_STATE));
+        ASSERT_TRUE(WinHttpSendRequest(c.request, nullptr, 0, nullptr, 0, 0, 0)) << GetLastError();
+        ASSERT_TRUE(WinHttpReceiveResponse(c.request, nullptr)) << GetLastError();
+        DWORD probe = 0;
+        EXPECT_FALSE(WinHttpQueryOption(c.request, WINHTTP_OPTION_SECURITY_INFO, nullptr, &probe));
+        EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INSUFFICIENT_BUFFER));
+        EXPECT_EQ(probe, sizeof(WINHTTP_SECURITY_INFO));
+        len = sizeof(info);
+        ASSERT_TRUE(WinHttpQueryOption(c.request, WINHTTP_OPTION_SECURITY_INFO, &info, &len))
+            << GetLastError();
+        EXPECT_EQ(len, sizeof(info));
+        const SecPkgContext_ConnectionInfo& ci = info.ConnectionInfo;
+        const SecPkgContext_CipherInfo& cp = info.CipherInfo;
+        EXPECT_EQ(ci.dwProtocol, k.protocol);
+        EXPECT_EQ(cp.dwProtocol, k.protocol);
+        EXPECT_EQ(cp.dwVersion, static_cast<DWORD>(SECPKGCONTEXT_CIPHERINFO_V1));
+        // The key bitness option and the cipher strength agree.
+        DWORD bits = 0;
+        len = sizeof(bits);
+        ASSERT_TRUE(WinHttpQueryOption(c.request, WINHTTP_OPTION_SECURITY_KEY_BITNESS, &bits, &len));
+        EXPECT_EQ(ci.dwCipherStrength, bits);
+        EXPECT_EQ(cp.dwCipherLen, bits);
+        // nginx's defaults pick an AEAD suite with an ephemeral (EC)DH exchange.
+        EXPECT_EQ(ci.aiExch, static_cast<ALG_ID>(CALG_ECDH_EPHEM));
+        EXPECT_GT(ci.dwExchStrength, 0u);
+        EXPECT_EQ(wstr(cp.szExchange), L"ECDHE");
+        EXPECT_NE(cp.dwCipherSuite, 0u);
+        const std::wstring suite = wstr(cp.szCipherSuite);
+        EXPECT_EQ(suite.rfind(L"TLS_", 0), 0u) << narrow(suite);
+        // The suite's name carries its cipher and hash.
+        EXPECT_NE(suite.find(wstr(cp.szCipher)), std::wstring::npos) << narrow(suite);
+        EXPECT_NE(suite.find(wstr(cp.szHash)), std::wstring::npos) << narrow(suite);
+        EXPECT_EQ(cp.dwHashLen, wstr(cp.szHash) == L"SHA384" ? 384u : 256u);
+        // The test certificates carry P-256 keys (tests/support/tls_certs.cpp).
+        EXPECT_EQ(wstr(cp.szCertificate), L"ECDSA");
+        std::string body;
+        EXPECT_EQ(read_body(c.request, body), static_cast<DWORD>(ERROR_SUCCESS));
+    }
+}
+
+// A plain http request has no TLS connection to describe.
+TEST(OptionsConnTls, SecurityInfoOnPlainHttpIsWrongState) {
+    Nginx& nginx = Nginx::shared();
+    Client c = open_client(nginx.port(), L"GET", L"/hello.txt");
+    ASSERT_TRUE(WinHttpSendRequest(c.request, nullptr, 0, nullptr, 0, 0, 0)) << GetLastError();
+    ASSERT_TRUE(WinHttpReceiveResponse(c.request, nullptr)) << GetLastError();
+    WINHTTP_SECURITY_INFO info{};
+    DWORD len = sizeof(info);
+    EXPECT_FALSE(WinHttpQueryOption(c.request, WINHTTP_OPTION_SECURITY_INFO, &info, &len));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_STATE));
+    EXPECT_FALSE(WinHttpQueryOption(c.session, WINHTTP_OPTION_SECURITY_INFO, &info, &len));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_TYPE));
+}
+
+// --- WinHttpQueryConnectionGroup ----------------------------------------------------------------
+
+// Connections counted for `h`'s host (cHosts 0: none); checks the result's shape.
+ULONG pooled(HINTERNET h, ULONGLONG flags, const GUID* guid = nullptr) {
+    PWINHTTP_QUERY_CONNECTION_GROUP_RESULT result = nullptr;
+    const DWORD e = WinHttpQueryConnectionGroup(h, guid, flags, &result);
+    EXPECT_EQ(e, static_cast<DWORD>(ERROR_SUCCESS));
+    if (e || !result) return 0xFFFFFFFF;
+    ULONG n = 0;
+    if (result->cHosts > 0) {
+        EXPECT_EQ(result->cHosts, 1u);
+        const WINHTTP_HOST_CONNECTION_GROUP& host = result->pHostConnectionGroups[0];
+        EXPECT_EQ(std::wstring(host.pwszHost), L"127.0.0.1");
+        EXPECT_EQ(host.cConnectionGroups, 1u);
+        n = host.pConnectionGroups[0].cConnections;
+        const GUID zero{};
+        EXPECT_EQ(std::memcmp(&host.pConnectionGroups[0].guidGroup, &zero, sizeof(GUID)), 0);
+    }
+    WinHttpFreeQueryConnectionGroupResult(result);
+    return n;
+}
+
+// WinHttpQueryConnectionGroup page: the connections to the host of a request or connect handle;
+// a connect handle means https unless WINHTTP_QUERY_CONNECTION_GROUP_FLAG_INSECURE is passed.
+TEST_P(OptionsConn, QueryConnectionGroupCountsThePoolsConnections) {
+    Handle session = open_mode_session(mode());
+    Handle connect(WinHttpConnect(session, L"127.0.0.1", nginx_->port(), 0));
+    ASSERT_TRUE(connect);
+    const ULONGLONG insecure = WINHTTP_QUERY_CONNECTION_GROUP_FLAG_INSECURE;
+    EXPECT_EQ(pooled(connect, insecure), 0u);
+    ULONG during = 0;
+    RequestSpec spec{.path = L"/hello.txt"};
+    spec.inspect = [&](HINTERNET r) { during = pooled(r, 0); };
+    ASSERT_EQ(run_request_in(mode(), connect, spec).error, ERROR_SUCCESS);
+    EXPECT_EQ(during, 1u);                     // the request's handle: its own scheme
+    EXPECT_EQ(pooled(connect, insecure), 1u);  // idle in the pool now
+    EXPECT_EQ(pooled(connect, 0), 0u);         // no https connection to that host
+    const GUID other{1, 2, 3, {4, 5, 6, 7, 8, 9, 10, 11}};
+    EXPECT_EQ(pooled(connect, insecure, &other), 0u);
+    // An expired connection leaves the pool.
+    RequestSpec expire{.path = L"/hello.txt"};
+    expire.prepare = [](HINTERNET r) {
+        EXPECT_TRUE(WinHttpSetOption(r, WINHTTP_OPTION_EXPIRE_CONNECTION, nullptr, 0));
+    };
+    ASSERT_EQ(run_request_in(mode(), connect, expire).error, ERROR_SUCCESS);
+    EXPECT_EQ(pooled(connect, insecure), 0u);
+}
+
+TEST(OptionsConnHandles, QueryConnectionGroupArguments) {
+    Client c = open_client(1, L"GET", L"/");
+    ASSERT_TRUE(c.request);
+    PWINHTTP_QUERY_CONNECTION_GROUP_RESULT result = nullptr;
+    EXPECT_EQ(WinHttpQueryConnectionGroup(c.connect, nullptr, 0, nullptr),
+              static_cast<DWORD>(ERROR_INVALID_PARAMETER));
+    EXPECT_EQ(WinHttpQueryConnectionGroup(c.connect, nullptr, 0x2, &result),
+              static_cast<DWORD>(ERROR_INVALID_PARAMETER));
+    EXPECT_EQ(WinHttpQueryConnectionGroup(c.session, nullptr, 0, &result),
+              static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_TYPE));
+    EXPECT_EQ(WinHttpQueryConnectionGroup(kGarbage, nullptr, 0, &result),
+              static_cast<DWORD>(ERROR_INVALID_HANDLE));
+    EXPECT_EQ(result, nullptr);
+    ASSERT_EQ(WinHttpQueryConnectionGroup(c.request, nullptr, 0, &result),
+              static_cast<DWORD>(ERROR_SUCCESS));
+    ASSERT_NE(result, nullptr);
+    EXPECT_EQ(result->cHosts, 0u);
+    WinHttpFreeQueryConnectionGroupResult(result);
+    WinHttpFreeQueryConnectionGroupResult(nullptr);  // like free(NULL)
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, OptionsConn, ::testing::ValuesIn(kModes),
