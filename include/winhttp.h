@@ -1222,8 +1222,16 @@ typedef struct _WINHTTP_CONNECTION_INFO {
     struct sockaddr_storage RemoteAddress;
 } WINHTTP_CONNECTION_INFO, *PWINHTTP_CONNECTION_INFO;
 
-/* WINHTTP_SECURITY_INFO (WINHTTP_OPTION_SECURITY_INFO) and the certificate context types
-   (PCCERT_CONTEXT, PCCERT_CHAIN_CONTEXT) need schannel/wincrypt types: not provided yet. */
+/* WINHTTP_SECURITY_INFO (WINHTTP_OPTION_SECURITY_INFO) needs <schannel.h>'s types: declared
+   here when <schannel.h> came first, else by <schannel.h>. The certificate context types
+   (PCCERT_CONTEXT, PCCERT_CHAIN_CONTEXT) are not provided. */
+#if defined(OPENWINHTTP_SCHANNEL_H) && !defined(OPENWINHTTP_SECURITY_INFO_DECLARED)
+#define OPENWINHTTP_SECURITY_INFO_DECLARED
+typedef struct _WINHTTP_SECURITY_INFO {
+    SecPkgContext_ConnectionInfo ConnectionInfo;
+    SecPkgContext_CipherInfo CipherInfo;
+} WINHTTP_SECURITY_INFO, *PWINHTTP_SECURITY_INFO;
+#endif
 
 /* WINHTTP_OPTION_REQUEST_TIMES */
 typedef struct _WINHTTP_REQUEST_TIMES {
@@ -1461,6 +1469,15 @@ OPENWINHTTP_EXPORT DWORD WINAPI WinHttpQueryHeadersEx(
     HINTERNET hRequest, DWORD dwInfoLevel, ULONGLONG ullFlags, UINT uiCodePage, PDWORD pdwIndex,
     PWINHTTP_HEADER_NAME pHeaderName, PVOID pBuffer, PDWORD pdwBufferLength,
     PWINHTTP_EXTENDED_HEADER* ppHeaders, PDWORD pdwHeadersCount);
+
+/* ---- Connection pool -------------------------------------------------------------------- */
+/* Returns an error code (ERROR_SUCCESS on success); *ppResult is freed with
+   WinHttpFreeQueryConnectionGroupResult. */
+OPENWINHTTP_EXPORT DWORD WINAPI WinHttpQueryConnectionGroup(
+    HINTERNET hInternet, const GUID* pGuidConnection, ULONGLONG ullFlags,
+    PWINHTTP_QUERY_CONNECTION_GROUP_RESULT* ppResult);
+OPENWINHTTP_EXPORT VOID WINAPI
+WinHttpFreeQueryConnectionGroupResult(PWINHTTP_QUERY_CONNECTION_GROUP_RESULT pResult);
 
 /* ---- OpenWinHTTP extensions: certificates without a Windows certificate store ------------
  * Not in Windows' header; values far outside Windows' option range.

@@ -153,6 +153,37 @@ std::wstring RequestEngine::url() const {
     return from_utf8(u);
 }
 
+namespace {
+ULONGLONG age_ms(const Connection& c) {
+    return static_cast<ULONGLONG>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      net::Clock::now() - c.opened)
+                                      .count());
+}
+}  // namespace
+
+bool RequestEngine::tcp_stats(net::TcpStats& out, ULONGLONG& age) const {
+    if (conn_ && conn_->socket.tcp_stats(out)) {
+        age = age_ms(*conn_);
+        return true;
+    }
+    return metrics_.kept_tcp_stats(out, age);
+}
+
+void RequestEngine::set_resolution_host(std::string host) {
+    std::lock_guard lock(resolution_mutex_);
+    resolution_requested_ = std::move(host);
+}
+
+// WINHTTP_FAILED_CONNECTION_RETRIES page: retries under the conditions the session allowed, up
+// to dwMaxRetries per request.
+bool RequestEngine::may_retry(DWORD condition) {
+    const Settings& s = owner_.settings();
+    if (!(s.failed_connection_retry_conditions & condition)) return false;
+    if (retries_used_ >= s.failed_connection_retries) return false;
+    ++retries_used_;
+    return true;
+}
+
 bool RequestEngine::connection_info(WINHTTP_CONNECTION_INFO& info) const {
     if (!have_addresses_) return false;
     info.LocalAddress = local_;
@@ -225,6 +256,12 @@ Task<DWORD> RequestEngine::send(std::string extra_headers, const void* optional,
     app_chunked_ = te && iequals(*te, "chunked");
     body_streamed_ = false;
     redirects_ = 0;
+    retries_used_ = 0;
+    metrics_.reset();
+    {
+        std::lock_guard lock(resolution_mutex_);
+        resolution_host_ = resolution_requested_;
+    }
     state_ = State::Failed;
     const DWORD e = co_await transmit_request();
     if (e) co_return e;
@@ -284,27 +321,35 @@ Task<DWORD> RequestEngine::connect_fresh() {
     std::vector<net::Address> addrs;
     if (owner_.wants(WINHTTP_CALLBACK_STATUS_RESOLVING_NAME))
         status_text(WINHTTP_CALLBACK_STATUS_RESOLVING_NAME, from_utf8(host_));
-    DWORD e = co_await io_.resolve(host_, port_, addrs, net::Deadline::after_ms(s.timeouts.resolve));
+    metrics_.mark(WinHttpNameResolutionStart);
+    const std::string& name = resolution_host_.empty() ? host_ : resolution_host_;
+    DWORD e = co_await io_.resolve(name, port_, addrs, net::Deadline::after_ms(s.timeouts.resolve));
     if (e) co_return e;
+    metrics_.mark(WinHttpNameResolutionEnd);
     if (owner_.wants(WINHTTP_CALLBACK_STATUS_NAME_RESOLVED))
         status_text(WINHTTP_CALLBACK_STATUS_NAME_RESOLVED, addrs.front().text());
     e = ERROR_WINHTTP_CANNOT_CONNECT;
+    metrics_.mark(WinHttpConnectionEstablishmentStart);
     for (const auto& a : addrs) {
         const std::wstring ip = owner_.wants(WINHTTP_CALLBACK_FLAG_CONNECT_TO_SERVER) ? a.text() : L"";
         status_text(WINHTTP_CALLBACK_STATUS_CONNECTING_TO_SERVER, ip);
         io_.forget_fd(conn_->socket.fd());  // start_connect replaces the descriptor
         e = conn_->socket.start_connect(a);
+        if (s.tcp_keepalive && (e == ERROR_SUCCESS || e == ERROR_IO_PENDING))
+            conn_->socket.set_keepalive(true, s.tcp_keepalive_time_ms, s.tcp_keepalive_interval_ms);
         if (e == ERROR_IO_PENDING) {
             e = co_await io_.ready(conn_->socket.fd(), POLLOUT,
                                    net::Deadline::after_ms(s.timeouts.connect));
             if (e == ERROR_SUCCESS) e = conn_->socket.finish_connect();
         }
         if (e == ERROR_SUCCESS) {
+            metrics_.mark(WinHttpConnectionEstablishmentEnd);
             conn_->connected = true;
             status_text(WINHTTP_CALLBACK_STATUS_CONNECTED_TO_SERVER, ip);
             co_return ERROR_SUCCESS;
         }
         if (e == ERROR_WINHTTP_OPERATION_CANCELLED) co_return e;
+        metrics_.add_stat(WinHttpConnectFailureCount, 1);
     }
     co_return e;
 }
@@ -319,9 +364,20 @@ Task<DWORD> RequestEngine::start_tls() {
     conn_->tls = std::make_unique<net::TlsStream>(context, conn_->socket.fd(), host_, port_,
                                                   owner_.settings().security_flags,
                                                   owner_.client_cert());
+    // WINHTTP_OPTION_SECURE_PROTOCOLS set on the request itself narrows or widens the session's.
+    const DWORD protocols = owner_.settings().secure_protocols;
+    if (protocols != context->protocols())
+        if (const DWORD e = conn_->tls->restrict_protocols(protocols)) co_return e;
     const net::Deadline deadline = receive_deadline();
+    bool in_leg = true;  // the client is writing a flight (REQUEST_TIMES' TLS legs)
+    metrics_.tls_leg_start();
     for (;;) {
         const net::IoResult r = conn_->tls->handshake();
+        const bool waits_for_server = r.status == net::IoStatus::WantRead;
+        if (in_leg && (r.status == net::IoStatus::Done || waits_for_server)) {
+            metrics_.tls_leg_end();
+            in_leg = false;
+        }
         if (r.status == net::IoStatus::Done) co_return ERROR_SUCCESS;
         if (r.status == net::IoStatus::Failed || r.status == net::IoStatus::Closed) {
             DWORD flags = conn_->tls->failure_flags();
@@ -332,35 +388,59 @@ Task<DWORD> RequestEngine::start_tls() {
         const DWORD e =
             co_await io_.ready(conn_->socket.fd(), net::wait_events(r.status), deadline);
         if (e) co_return e;
+        if (waits_for_server) {
+            metrics_.tls_leg_start();
+            in_leg = true;
+        }
     }
 }
 
 // A pooled connection when one is idle, else a new one within MAX_CONNS_PER_SERVER.
 Task<DWORD> RequestEngine::open_connection() {
     Session& session = owner_.session();
-    const std::string key = ConnectionPool::make_key(secure_, host_, port_, session.proxy());
+    std::string key = ConnectionPool::make_key(secure_, host_, port_, session.proxy());
+    if (!resolution_host_.empty()) key += " at " + resolution_host_;
+    if (secure_ && owner_.settings().secure_protocols != session.settings().secure_protocols)
+        key += " tls " + std::to_string(owner_.settings().secure_protocols);
     const bool keep_alive = !(owner_.settings().disabled_features & WINHTTP_DISABLE_KEEP_ALIVE);
     const auto deadline = net::Deadline::after_ms(owner_.settings().timeouts.connect);
     conn_reused_ = false;
+    metrics_.mark(WinHttpConnectionAcquireStart);
     for (;;) {
         if (keep_alive && (conn_ = session.pool().take_idle(key))) {
             conn_reused_ = true;
+            metrics_.mark(WinHttpConnectionAcquireWaitEnd);
             break;
         }
         DWORD e = co_await io_.room(session.pool(), key, session.max_conns_per_server, deadline);
         if (e == RequestIo::kPoolChanged) continue;
         if (e) co_return e;
+        metrics_.mark(WinHttpConnectionAcquireWaitEnd);
         conn_ = std::make_unique<Connection>();
         conn_->key = key;
         e = co_await connect_fresh();
-        if (e == ERROR_SUCCESS && secure_) e = co_await start_tls();
+        bool handshake_failed = false;
+        if (e == ERROR_SUCCESS && secure_) {
+            e = co_await start_tls();
+            // A certificate problem is not retried: the next handshake would find it again.
+            handshake_failed = e && !(conn_->tls->failure_flags() &
+                                      ~WINHTTP_CALLBACK_STATUS_FLAG_SECURITY_CHANNEL_ERROR);
+        }
         if (e) {
             drop_connection();
+            if (handshake_failed && e != ERROR_WINHTTP_OPERATION_CANCELLED &&
+                may_retry(WINHTTP_CONNECTION_RETRY_CONDITION_SSL_HANDSHAKE))
+                continue;
             co_return e;
         }
         break;
     }
     have_addresses_ = conn_->socket.local_address(local_) && conn_->socket.remote_address(remote_);
+    metrics_.mark(WinHttpConnectionAcquireEnd);
+    ULONGLONG flags = conn_->requests == 0 ? WINHTTP_REQUEST_STAT_FLAG_FIRST_REQUEST : 0;
+    if (conn_->tls && conn_->tls->session_reused())
+        flags |= WINHTTP_REQUEST_STAT_FLAG_TLS_SESSION_RESUMPTION;
+    metrics_.set_connection(conn_->requests, flags);
     co_return ERROR_SUCCESS;
 }
 
@@ -395,13 +475,19 @@ Task<DWORD> RequestEngine::transmit_request() {
     build_head(sent_head_, total_len_, has_length);
     std::string wire;
     http1::serialize_request(sent_head_, wire);
+    metrics_.set_stat(WinHttpRequestHeadersSize, wire.size());
+    metrics_.set_stat(WinHttpResponseBodySize, 0);
+    metrics_.set_stat(WinHttpResponseBodyCompressedSize, 0);
     wire += optional_;
     for (int attempt = 0; attempt < 2; ++attempt) {
         DWORD e = co_await open_connection();
         if (e) co_return e;
+        metrics_.mark(WinHttpSendRequestStart);
         status(WINHTTP_CALLBACK_STATUS_SENDING_REQUEST);
         e = co_await write_all(wire.data(), wire.size(), send_deadline());
         if (e == ERROR_SUCCESS) {
+            metrics_.mark(WinHttpSendRequestHeadersEnd);
+            metrics_.mark(WinHttpSendRequestEnd);
             DWORD sent = static_cast<DWORD>(wire.size());
             status(WINHTTP_CALLBACK_STATUS_REQUEST_SENT, &sent, sizeof(sent), sizeof(sent));
             co_return ERROR_SUCCESS;
@@ -434,6 +520,7 @@ Task<DWORD> RequestEngine::write(const void* data, DWORD len, DWORD* written) {
         co_return e;
     }
     if (written) *written = len;
+    metrics_.mark(WinHttpSendRequestEnd);
     if (!app_chunked_) {
         body_left_to_write_ -= len;
         if (body_left_to_write_ == 0) state_ = State::Sent;
@@ -499,6 +586,7 @@ Task<DWORD> RequestEngine::read_direct(char* dst, size_t cap, size_t& got) {
         if (step.event == http1::ParseEvent::Body) {
             if (step.body != dst + got) std::memmove(dst + got, step.body, step.body_len);
             got += step.body_len;
+            note_body_bytes(step.body_len);
         } else if (step.event == http1::ParseEvent::MessageComplete) {
             break;
         }
@@ -519,10 +607,12 @@ Task<DWORD> RequestEngine::read_head() {
     codecs_->p().reset(method_ == "HEAD");
     unsigned informational = 0;
     bool got_bytes = in_.unread() > 0;
+    size_t head_bytes = 0;
     for (;;) {
         if (in_.unread() > 0) {
             auto step = codecs_->p().feed(in_.unread_data(), in_.unread());
             in_.off += step.consumed;
+            head_bytes += step.consumed;
             if (step.event == http1::ParseEvent::Error) co_return step.error;
             if (step.event == http1::ParseEvent::HeadComplete) {
                 const unsigned st = codecs_->p().head().status;
@@ -534,6 +624,7 @@ Task<DWORD> RequestEngine::read_head() {
                            sizeof(code));
                     continue;  // MessageComplete follows at once
                 }
+                metrics_.set_stat(WinHttpResponseHeadersSize, head_bytes);
                 co_return ERROR_SUCCESS;
             }
             if (step.event == http1::ParseEvent::MessageComplete)  // end of a 1xx
@@ -568,6 +659,7 @@ DWORD RequestEngine::check_receive() const {
 Task<DWORD> RequestEngine::receive_response() {
     if (const DWORD e = check_receive()) co_return e;
     state_ = State::Failed;
+    metrics_.mark(WinHttpReceiveResponseStart);
     for (;;) {
         head_deadline_ = net::Deadline::after_ms(owner_.settings().timeouts.receive_response);
         DWORD e = co_await read_head();
@@ -582,6 +674,13 @@ Task<DWORD> RequestEngine::receive_response() {
             drop_connection();
             co_return e;
         }
+        if (codecs_->p().head().status == 408 && !body_streamed_ &&
+            may_retry(WINHTTP_CONNECTION_RETRY_CONDITION_408)) {
+            drop_connection();
+            e = co_await transmit_request();
+            if (e) co_return e;
+            continue;
+        }
         store_cookies();
         bool followed = false;
         e = co_await follow_redirect(followed);
@@ -591,6 +690,7 @@ Task<DWORD> RequestEngine::receive_response() {
         }
         if (!followed) break;
     }
+    metrics_.mark(WinHttpReceiveResponseHeadersEnd);
     state_ = State::HeadersAvailable;
     DWORD e = ERROR_SUCCESS;
     if (!start_decoding(e)) co_return e;
@@ -649,6 +749,7 @@ Task<DWORD> RequestEngine::follow_redirect(bool& followed) {
     const std::string new_host = to_utf8(host);
     if (!iequals(new_host, host_) || next.port != port_ || to_secure != secure_) {
         remove_header(app_headers_, "Authorization");  // never forward credentials
+        resolution_host_.clear();  // RESOLUTION_HOSTNAME names the first host only
         drop_connection();
     }
     secure_ = to_secure;
@@ -699,6 +800,7 @@ Task<DWORD> RequestEngine::next_body_piece() {
             case http1::ParseEvent::Body:
                 body_ptr_ = step.body;
                 body_left_ = step.body_len;
+                note_body_bytes(step.body_len);
                 continue;
             case http1::ParseEvent::MessageComplete: finish_message(); continue;
             default: break;
@@ -719,7 +821,9 @@ Task<DWORD> RequestEngine::next_body_piece() {
 // The response ended: hand a clean keep-alive connection back to the pool.
 void RequestEngine::finish_message() {
     message_done_ = true;
+    metrics_.mark(WinHttpReceiveResponseEnd);
     if (!conn_) return;
+    keep_tcp_stats();
     if (!reusable()) {
         drop_connection();
         return;
@@ -729,7 +833,8 @@ void RequestEngine::finish_message() {
 
 bool RequestEngine::reusable() const {
     return codecs_->p().keep_alive() && in_.unread() == 0 &&
-           !(owner_.settings().disabled_features & WINHTTP_DISABLE_KEEP_ALIVE);
+           !(owner_.settings().disabled_features & WINHTTP_DISABLE_KEEP_ALIVE) &&
+           !expire_connection_.load(std::memory_order_relaxed);
 }
 
 void RequestEngine::give_back() {
@@ -738,10 +843,22 @@ void RequestEngine::give_back() {
     owner_.session().pool().give_back(std::move(conn_));
 }
 
+// Decoded bytes are counted as they are produced (decode_more); without decoding the wire
+// bytes are the body.
+void RequestEngine::note_body_bytes(size_t n) {
+    metrics_.add_stat(decoding_ ? WinHttpResponseBodyCompressedSize : WinHttpResponseBodySize, n);
+}
+
+void RequestEngine::keep_tcp_stats() {
+    net::TcpStats stats;
+    if (conn_->socket.tcp_stats(stats)) metrics_.keep_tcp_stats(stats, age_ms(*conn_));
+}
+
 void RequestEngine::drop_connection(bool notify) {
     if (!conn_) return;
     const std::string key = conn_->key;
     const bool open = notify && conn_->connected;
+    if (open) keep_tcp_stats();
     io_.forget_fd(conn_->socket.fd());
     if (open) status(WINHTTP_CALLBACK_STATUS_CLOSING_CONNECTION);
     conn_.reset();
@@ -770,6 +887,7 @@ Task<DWORD> RequestEngine::decode_more() {
         body_ptr_ = in;
         body_left_ = in_len;
         decoded_.resize(produced);
+        metrics_.add_stat(WinHttpResponseBodySize, produced);
         if (done && produced == 0) {
             // Trailing bytes after the compressed stream are ignored.
             body_left_ = 0;

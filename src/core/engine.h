@@ -13,10 +13,13 @@
 #pragma once
 #include <winhttp.h>
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "async/request_io.h"
+#include "core/request_metrics.h"
 #include "core/task.h"
 #include "http1/message.h"
 #include "net/conn_pool.h"
@@ -69,6 +72,20 @@ public:
     const net::TlsStream* tls() const noexcept { return conn_ ? conn_->tls.get() : nullptr; }
     State state() const noexcept { return state_; }
 
+    // WINHTTP_OPTION_REQUEST_TIMES / _REQUEST_STATS.
+    const RequestMetrics& metrics() const noexcept { return metrics_; }
+    // WINHTTP_OPTION_CONNECTION_STATS_*: the connection the request holds, else the last one
+    // it held. False when it never had one.
+    // `age_ms` is the connection's lifetime (then).
+    bool tcp_stats(net::TcpStats& out, ULONGLONG& age_ms) const;
+    // WINHTTP_OPTION_EXPIRE_CONNECTION: the connection is closed instead of pooled when the
+    // response ends.
+    void expire_connection() noexcept { expire_connection_.store(true, std::memory_order_relaxed); }
+    // WINHTTP_OPTION_RESOLUTION_HOSTNAME (UTF-8; empty = the URL's host): the name or address
+    // connected to, while Host, SNI and the certificate check keep the URL's host. Taken at
+    // the next send.
+    void set_resolution_host(std::string host);
+
 private:
     // Bytes read from the socket; [off, len) not parsed yet. Not zero-filled on growth.
     struct InputBuffer {
@@ -84,6 +101,7 @@ private:
     Task<DWORD> open_connection();
     Task<DWORD> connect_fresh();
     Task<DWORD> start_tls();
+    bool may_retry(DWORD condition);
     void build_head(http1::RequestHead& head, DWORD content_length, bool has_length);
     Task<DWORD> transmit_request();
     Task<DWORD> write_all(const char* data, size_t len, net::Deadline deadline);
@@ -103,6 +121,8 @@ private:
     void give_back();
     void drop_connection(bool notify = true);
     void store_cookies();
+    void note_body_bytes(size_t n);
+    void keep_tcp_stats();
     const http1::RequestHead& head_for_query(http1::RequestHead& pending) const;
 
     // Informational notifications; `bytes` is the payload size to copy if delivery is deferred.
@@ -144,6 +164,13 @@ private:
     bool message_done_ = false;
     net::Deadline head_deadline_;
     unsigned redirects_ = 0;
+
+    RequestMetrics metrics_;
+    std::atomic<bool> expire_connection_{false};
+    std::mutex resolution_mutex_;
+    std::string resolution_requested_;  // set by the option, under resolution_mutex_
+    std::string resolution_host_;       // in force for this send; cleared by a redirect elsewhere
+    DWORD retries_used_ = 0;            // WINHTTP_OPTION_FAILED_CONNECTION_RETRIES, per send
 
     bool decoding_ = false;
     std::string decoded_;

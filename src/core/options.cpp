@@ -6,6 +6,7 @@
 #include <cwchar>
 #include <string>
 
+#include "core/conn_options.h"
 #include "core/engine.h"
 #include "core/option_buffer.h"
 #include "core/request.h"
@@ -371,6 +372,16 @@ const OptionDef kOptions[] = {
     {WINHTTP_OPTION_HTTP_PROTOCOL_USED, kR, kR, q_protocol_used, nullptr},
     {WINHTTP_OPTION_IPV6_FAST_FALLBACK, 0, kS, nullptr, s_bool_ipv6_fallback},
     {WINHTTP_OPTION_HTTP_PROTOCOL_REQUIRED, 0, kS | kR, nullptr, s_bool_protocol_required},
+    // Connection and measurement options (core/conn_options.cpp).
+    {WINHTTP_OPTION_TCP_KEEPALIVE, 0, kS, nullptr, set_tcp_keepalive},
+    {WINHTTP_OPTION_EXPIRE_CONNECTION, 0, kR, nullptr, set_expire_connection},
+    {WINHTTP_OPTION_REQUEST_TIMES, kR, kR, query_request_times, nullptr},
+    {WINHTTP_OPTION_REQUEST_STATS, kR, kR, query_request_stats, nullptr},
+    {WINHTTP_OPTION_CONNECTION_STATS_V0, kR, kR, query_connection_stats_v0, nullptr},
+    {WINHTTP_OPTION_CONNECTION_STATS_V1, kR, kR, query_connection_stats_v1, nullptr},
+    {WINHTTP_OPTION_RESOLUTION_HOSTNAME, 0, kR, nullptr, set_resolution_hostname},
+    {WINHTTP_OPTION_SECURITY_INFO, kR, kR, query_security_info, nullptr},
+    {WINHTTP_OPTION_FAILED_CONNECTION_RETRIES, 0, kS, nullptr, set_failed_connection_retries},
 };
 
 #undef TIMEOUT

@@ -45,6 +45,14 @@ struct Settings {
     // WINHTTP_OPTION_USERNAME / PASSWORD / PROXY_USERNAME / PROXY_PASSWORD: stored and
     // reported only; authentication does not use them yet.
     std::wstring username, password, proxy_username, proxy_password;
+    // WINHTTP_OPTION_TCP_KEEPALIVE (struct tcp_keepalive, times in ms): applied to the
+    // connections a request opens.
+    bool tcp_keepalive = false;
+    DWORD tcp_keepalive_time_ms = 0;
+    DWORD tcp_keepalive_interval_ms = 0;
+    // WINHTTP_OPTION_FAILED_CONNECTION_RETRIES: WINHTTP_CONNECTION_RETRY_CONDITION_* bits.
+    DWORD failed_connection_retries = 0;
+    DWORD failed_connection_retry_conditions = 0;
     // Deprecated on Windows: kept and reported, no effect.
     DWORD read_buffer_size = 8192;
     DWORD write_buffer_size = 8192;

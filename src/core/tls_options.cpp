@@ -1,5 +1,8 @@
 #include "core/tls_options.h"
 
+#include <schannel.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -101,6 +104,86 @@ DWORD set_client_cert_files(Object* o, const void* buffer, DWORD len) {
     if (e) return e;
     as<Request>(*o).set_client_cert(std::move(choice));
     return ERROR_SUCCESS;
+}
+
+namespace {
+
+DWORD schannel_protocol(DWORD winhttp_flag) {
+    switch (winhttp_flag) {
+        case WINHTTP_FLAG_SECURE_PROTOCOL_TLS1: return SP_PROT_TLS1_CLIENT;
+        case WINHTTP_FLAG_SECURE_PROTOCOL_TLS1_1: return SP_PROT_TLS1_1_CLIENT;
+        case WINHTTP_FLAG_SECURE_PROTOCOL_TLS1_2: return SP_PROT_TLS1_2_CLIENT;
+        case WINHTTP_FLAG_SECURE_PROTOCOL_TLS1_3: return SP_PROT_TLS1_3_CLIENT;
+        default: return 0;
+    }
+}
+
+// wincrypt's ALG_ID for what OpenSSL negotiated; 0 where Windows has none (ChaCha20).
+ALG_ID cipher_alg(const net::CipherDetails& d) {
+    if (d.cipher != "AES") return 0;
+    switch (d.cipher_bits) {
+        case 128: return CALG_AES_128;
+        case 192: return CALG_AES_192;
+        case 256: return CALG_AES_256;
+        default: return CALG_AES;
+    }
+}
+ALG_ID hash_alg(const std::string& hash) {
+    if (hash == "SHA1") return CALG_SHA1;
+    if (hash == "SHA256") return CALG_SHA_256;
+    if (hash == "SHA384") return CALG_SHA_384;
+    if (hash == "SHA512") return CALG_SHA_512;
+    return 0;
+}
+ALG_ID exchange_alg(const std::string& exchange) {
+    if (exchange == "ECDHE") return CALG_ECDH_EPHEM;
+    if (exchange == "DHE") return CALG_DH_EPHEM;
+    if (exchange == "RSA") return CALG_RSA_KEYX;
+    return 0;
+}
+
+void copy_name(WCHAR (&dst)[SZ_ALG_MAX_SIZE], const std::string& src) {
+    const size_t n = std::min(src.size(), static_cast<size_t>(SZ_ALG_MAX_SIZE - 1));
+    for (size_t i = 0; i < n; ++i) dst[i] = static_cast<WCHAR>(static_cast<unsigned char>(src[i]));
+    dst[n] = 0;
+}
+
+}  // namespace
+
+// WINHTTP_SECURITY_INFO: schannel's connection and cipher information, filled from OpenSSL. An
+// AEAD suite has no separate MAC: ConnectionInfo.aiHash is 0 and CipherInfo.szHash names the
+// suite's PRF hash (docs/design/connection-options.md).
+DWORD query_security_info(Object* o, void* buffer, DWORD* len) {
+    if (!fits(sizeof(WINHTTP_SECURITY_INFO), buffer, len)) return ERROR_INSUFFICIENT_BUFFER;
+    return with_tls(o, [&](const net::TlsStream& tls) -> DWORD {
+        net::CipherDetails d;
+        if (!net::cipher_details(tls, d)) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
+        WINHTTP_SECURITY_INFO info{};
+        SecPkgContext_ConnectionInfo& ci = info.ConnectionInfo;
+        ci.dwProtocol = schannel_protocol(d.protocol);
+        ci.aiCipher = cipher_alg(d);
+        ci.dwCipherStrength = d.cipher_bits;
+        ci.aiHash = d.aead ? 0 : hash_alg(d.hash);
+        ci.dwHashStrength = d.aead ? 0 : d.hash_bits;
+        ci.aiExch = exchange_alg(d.exchange);
+        ci.dwExchStrength = d.exchange_bits;
+        SecPkgContext_CipherInfo& cp = info.CipherInfo;
+        cp.dwVersion = SECPKGCONTEXT_CIPHERINFO_V1;
+        cp.dwProtocol = ci.dwProtocol;
+        cp.dwCipherSuite = d.suite;
+        cp.dwBaseCipherSuite = d.suite;
+        copy_name(cp.szCipherSuite, d.suite_name);
+        copy_name(cp.szCipher, d.cipher);
+        cp.dwCipherLen = d.cipher_bits;
+        cp.dwCipherBlockLen = d.cipher_block_bytes;
+        copy_name(cp.szHash, d.hash);
+        cp.dwHashLen = d.hash_bits;
+        copy_name(cp.szExchange, d.exchange);
+        cp.dwMinExchangeLen = d.exchange_bits;
+        cp.dwMaxExchangeLen = d.exchange_bits;
+        copy_name(cp.szCertificate, d.certificate);
+        return put(info, buffer, len);
+    });
 }
 
 }  // namespace winhttp

@@ -10,6 +10,7 @@ namespace winhttp {
 DWORD query_certificate_struct(Object* request, void* buffer, DWORD* len);
 DWORD query_key_bitness(Object* request, void* buffer, DWORD* len);
 DWORD query_server_cert_chain(Object* request, void* buffer, DWORD* len);
+DWORD query_security_info(Object* request, void* buffer, DWORD* len);
 DWORD set_client_cert_context(Object* request, const void* buffer, DWORD len);
 DWORD set_client_cert_files(Object* request, const void* buffer, DWORD len);
 

@@ -103,4 +103,10 @@ void ConnectionPool::give_back(std::unique_ptr<Connection> conn) {
     wake_one(key);
 }
 
+DWORD ConnectionPool::count(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    auto it = in_use_.find(key);
+    return it == in_use_.end() ? 0 : it->second;
+}
+
 }  // namespace winhttp

@@ -24,6 +24,7 @@ struct Connection {
     bool connected = false;  // TCP connection established (closing it is worth a notification)
     std::string pending;  // read ahead beyond the previous response (kept across requests)
     unsigned requests = 0;  // responses completed on this connection
+    net::Clock::time_point opened = net::Clock::now();  // WINHTTP_OPTION_CONNECTION_STATS_*
 };
 
 class ConnectionPool {
@@ -53,6 +54,9 @@ public:
 
     // Returns a connection whose response was read to the end; the slot stays reserved by it.
     void give_back(std::unique_ptr<Connection> conn);
+
+    // Open connections of `key`, busy and idle (WinHttpQueryConnectionGroup).
+    DWORD count(const std::string& key);
 
 private:
     std::mutex mutex_;

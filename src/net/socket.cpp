@@ -9,6 +9,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -166,6 +167,22 @@ IoResult Socket::write_some(const char* data, size_t len) {
 bool Socket::idle_peer_activity() const {
     pollfd p{fd_, POLLIN, 0};
     return ::poll(&p, 1, 0) != 0;
+}
+
+bool Socket::set_keepalive(bool on, DWORD idle_ms, DWORD interval_ms) {
+    const int enable = on ? 1 : 0;
+    if (::setsockopt(fd_, SOL_SOCKET, SO_KEEPALIVE, &enable, sizeof(enable)) != 0) return false;
+    if (!on) return true;
+    auto seconds = [](DWORD ms) { return static_cast<int>(std::max<DWORD>(1, (ms + 999) / 1000)); };
+    const int idle = seconds(idle_ms), interval = seconds(interval_ms);
+    return ::setsockopt(fd_, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) == 0 &&
+           ::setsockopt(fd_, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval)) == 0;
+}
+
+bool Socket::tcp_stats(TcpStats& out) const {
+    socklen_t len = sizeof(out);
+    std::memset(&out, 0, sizeof(out));
+    return fd_ >= 0 && ::getsockopt(fd_, IPPROTO_TCP, TCP_INFO, &out, &len) == 0;
 }
 
 bool Socket::local_address(sockaddr_storage& out) const {

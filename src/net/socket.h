@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -57,6 +58,28 @@ DWORD resolve(const std::string& host, unsigned short port, std::vector<Address>
 // Fills `out` and returns true when `host` is an IPv4/IPv6 literal (no lookup needed).
 bool resolve_numeric(const std::string& host, unsigned short port, std::vector<Address>& out);
 
+// The kernel's TCP_INFO in the layout of Linux's UAPI <linux/tcp.h> (kernel 5.4+; glibc's
+// struct tcp_info stops early). An older kernel fills a prefix and leaves the rest 0.
+struct TcpStats {
+    uint8_t state, ca_state, retransmits, probes, backoff, options, wscale, app_limited;
+    uint32_t rto, ato, snd_mss, rcv_mss;
+    uint32_t unacked, sacked, lost, retrans, fackets;
+    uint32_t last_data_sent, last_ack_sent, last_data_recv, last_ack_recv;
+    uint32_t pmtu, rcv_ssthresh, rtt, rttvar, snd_ssthresh, snd_cwnd, advmss, reordering;
+    uint32_t rcv_rtt, rcv_space;
+    uint32_t total_retrans;
+    uint64_t pacing_rate, max_pacing_rate, bytes_acked, bytes_received;
+    uint32_t segs_out, segs_in;
+    uint32_t notsent_bytes, min_rtt, data_segs_in, data_segs_out;
+    uint64_t delivery_rate;
+    uint64_t busy_time, rwnd_limited, sndbuf_limited;  // microseconds
+    uint32_t delivered, delivered_ce;
+    uint64_t bytes_sent, bytes_retrans;
+    uint32_t dsack_dups, reord_seen;
+    uint32_t rcv_ooopack;
+    uint32_t snd_wnd;
+};
+
 // A non-blocking TCP socket. It never waits: the engine waits its own way (RequestIo).
 class Socket final : public Stream {
 public:
@@ -80,6 +103,12 @@ public:
 
     // True when an idle connection has been closed or written to by the peer (stale).
     bool idle_peer_activity() const;
+
+    // TCP keep-alive probes after `idle_ms` without traffic, then every `interval_ms` (Linux
+    // counts whole seconds: rounded up, at least 1). False when the kernel refused.
+    bool set_keepalive(bool on, DWORD idle_ms, DWORD interval_ms);
+    // The kernel's TCP_INFO for this connection; false when it is not available.
+    bool tcp_stats(TcpStats& out) const;
 
     bool local_address(sockaddr_storage& out) const;
     bool remote_address(sockaddr_storage& out) const;

@@ -544,6 +544,15 @@ TlsStream::~TlsStream() {
     sk_X509_pop_free(kept_chain_, X509_free);
 }
 
+DWORD TlsStream::restrict_protocols(DWORD mask) {
+    if (DWORD e = check_secure_protocols(mask)) return e;
+    if (!ssl_) return ERROR_SUCCESS;  // setup failed: the handshake reports it
+    const TlsVersionRange range = secure_protocol_range(mask);
+    SSL_set_min_proto_version(ssl_, range.min_version);
+    SSL_set_max_proto_version(ssl_, range.max_version);
+    return ERROR_SUCCESS;
+}
+
 void TlsStream::keep_chain(X509* leaf, STACK_OF(X509) * chain) {
     X509_free(kept_cert_);
     sk_X509_pop_free(kept_chain_, X509_free);

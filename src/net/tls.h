@@ -195,6 +195,10 @@ class TlsStream : public Stream {
     // common), ERROR_NOT_ENOUGH_MEMORY.
     IoResult handshake();
     bool handshake_done() const { return done_; }
+    // Narrows this connection to the WINHTTP_FLAG_SECURE_PROTOCOL_* in `mask` instead of the
+    // context's (a request's own WINHTTP_OPTION_SECURE_PROTOCOLS). Before the handshake only.
+    // ERROR_SUCCESS, or ERROR_INVALID_PARAMETER for a mask without a supported protocol.
+    DWORD restrict_protocols(DWORD mask);
 
     // Stream. Before the handshake is done these drive it first. read_some: Closed on
     // close_notify or a plain EOF (HTTP framing tells whether the body was complete).
@@ -280,6 +284,24 @@ struct CertificateInfo {
 
 // The server certificate's fields; false when the server sent none.
 bool certificate_info(const TlsStream& stream, CertificateInfo& out);
+
+// What WINHTTP_OPTION_SECURITY_INFO reports of a finished handshake, in OpenSSL's terms
+// (net/tls_info.cpp). Names are IANA's / short algorithm names; sizes in bits.
+struct CipherDetails {
+    DWORD protocol = 0;           // WINHTTP_FLAG_SECURE_PROTOCOL_*
+    DWORD suite = 0;              // IANA cipher suite number
+    std::string suite_name;       // "TLS_AES_256_GCM_SHA384"
+    std::string cipher;           // "AES", "CHACHA20", ...
+    DWORD cipher_bits = 0;
+    DWORD cipher_block_bytes = 0;
+    bool aead = false;
+    std::string hash;             // "SHA256", "SHA384": the MAC, or the PRF hash of an AEAD suite
+    DWORD hash_bits = 0;
+    std::string exchange;         // "ECDHE", "DHE", "RSA"
+    DWORD exchange_bits = 0;      // the ephemeral key's size
+    std::string certificate;      // "RSA", "ECDSA", ...
+};
+bool cipher_details(const TlsStream& stream, CipherDetails& out);
 
 // The server's chain, leaf first, each certificate DER-encoded: the chain verification built
 // (up to the trusted root) when there is one, else the certificates the server sent.

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -41,6 +42,11 @@ struct RequestSpec {
     DWORD decompression = 0;          // WINHTTP_OPTION_DECOMPRESSION when not 0
     DWORD read_size = 8192;           // ReadData buffer size
     bool query_first = true;          // QueryDataAvailable before each ReadData
+    DWORD open_flags = 0;             // WinHttpOpenRequest's flags (WINHTTP_FLAG_SECURE, ...)
+    // Called with the request handle before the request starts, and after it ended (before
+    // the handle is closed): options to set, options to query.
+    std::function<void(HINTERNET)> prepare;
+    std::function<void(HINTERNET)> inspect;
 };
 
 // What came back. `api` names the failing call (API_SEND_REQUEST, ...; 0 when all succeeded),
@@ -279,7 +285,8 @@ inline Handle open_mode_session(Mode mode, int timeout_ms = 5000) {
 inline Response run_request_in(Mode mode, HINTERNET connect, const RequestSpec& spec,
                                std::chrono::milliseconds bound = std::chrono::seconds(15)) {
     Handle request(WinHttpOpenRequest(connect, spec.verb.c_str(), spec.path.c_str(), nullptr,
-                                      WINHTTP_NO_REFERER, WINHTTP_DEFAULT_ACCEPT_TYPES, 0));
+                                      WINHTTP_NO_REFERER, WINHTTP_DEFAULT_ACCEPT_TYPES,
+                                      spec.open_flags));
     EXPECT_TRUE(request) << GetLastError();
     if (!request) return Response{.api = 0xFFFFFFFF, .error = GetLastError()};
     auto driver = std::make_unique<Driver>(spec, mode);
@@ -291,10 +298,12 @@ inline Response run_request_in(Mode mode, HINTERNET connect, const RequestSpec& 
               WINHTTP_INVALID_STATUS_CALLBACK);
     if (spec.decompression)
         EXPECT_TRUE(set_dword_option(request, WINHTTP_OPTION_DECOMPRESSION, spec.decompression));
+    if (spec.prepare) spec.prepare(request);
     driver->start(request);
     const bool done = driver->wait_done(bound);
     Response r = driver->response();
     r.hung = !done;
+    if (done && spec.inspect) spec.inspect(request);
     request.reset();
     if (!driver->wait_closed(std::chrono::seconds(5))) {
         ADD_FAILURE() << mode_name(mode) << ": no HANDLE_CLOSING within 5 s of close";

@@ -1,0 +1,108 @@
+// What WINHTTP_OPTION_REQUEST_TIMES, _REQUEST_STATS and _CONNECTION_STATS_V0/V1 report for a
+// request: filled by the engine at the points where it already notifies, read by the option
+// handlers (core/conn_options.cpp) from any thread. Relaxed atomics: a query racing the request
+// sees each value either before or after it changes, never a torn one.
+#pragma once
+#include <winhttp.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+
+#include "net/socket.h"
+
+namespace winhttp {
+
+// A QueryPerformanceCounter-style timestamp: a monotonic clock counted in 100 ns units (the
+// 10 MHz counter frequency Windows reports on current systems).
+inline ULONGLONG perf_counter_now() {
+    using namespace std::chrono;
+    return static_cast<ULONGLONG>(
+        duration_cast<duration<long long, std::ratio<1, 10'000'000>>>(
+            steady_clock::now().time_since_epoch())
+            .count());
+}
+
+class RequestMetrics {
+public:
+    // A new send on the handle starts afresh.
+    void reset() {
+        for (auto& t : times_) t.store(0, std::memory_order_relaxed);
+        for (auto& s : stats_) s.store(0, std::memory_order_relaxed);
+        flags_.store(0, std::memory_order_relaxed);
+        index_.store(0, std::memory_order_relaxed);
+        tls_leg_ = 0;
+    }
+    void mark(WINHTTP_REQUEST_TIME_ENTRY e) {
+        times_[e].store(perf_counter_now(), std::memory_order_relaxed);
+    }
+    void set_stat(WINHTTP_REQUEST_STAT_ENTRY e, ULONGLONG v) {
+        stats_[e].store(v, std::memory_order_relaxed);
+    }
+    void add_stat(WINHTTP_REQUEST_STAT_ENTRY e, ULONGLONG v) {
+        stats_[e].fetch_add(v, std::memory_order_relaxed);
+    }
+    // The connection the request was sent on: how many responses it carried before, and the
+    // WINHTTP_REQUEST_STAT_FLAG_* that describe it.
+    void set_connection(ULONG index, ULONGLONG flags) {
+        index_.store(index, std::memory_order_relaxed);
+        flags_.store(flags, std::memory_order_relaxed);
+    }
+
+    // TLS handshake legs: a client leg starts when the client writes a flight and ends when it
+    // has to wait for the server. Windows counts at most three.
+    void tls_leg_start() {
+        if (tls_leg_ < 3) mark(leg_entry(tls_leg_, true));
+    }
+    void tls_leg_end() {
+        if (tls_leg_ < 3) mark(leg_entry(tls_leg_++, false));
+    }
+
+    void copy_times(WINHTTP_REQUEST_TIMES& out) const {
+        out.cTimes = WinHttpRequestTimeLast;
+        for (int i = 0; i < WinHttpRequestTimeMax; ++i)
+            out.rgullTimes[i] = times_[i].load(std::memory_order_relaxed);
+    }
+    void copy_stats(WINHTTP_REQUEST_STATS& out) const {
+        out.ullFlags = flags_.load(std::memory_order_relaxed);
+        out.ulIndex = index_.load(std::memory_order_relaxed);
+        out.cStats = WinHttpRequestStatLast;
+        for (int i = 0; i < WinHttpRequestStatMax; ++i)
+            out.rgullStats[i] = stats_[i].load(std::memory_order_relaxed);
+    }
+
+    // The TCP_INFO of the request's last connection, kept when the connection leaves the
+    // request (WINHTTP_OPTION_CONNECTION_STATS_* after the body was read to the end).
+    // `age_ms` is the connection's lifetime then.
+    void keep_tcp_stats(const net::TcpStats& stats, ULONGLONG age_ms) {
+        std::lock_guard lock(tcp_mutex_);
+        tcp_ = stats;
+        tcp_age_ms_ = age_ms;
+        have_tcp_ = true;
+    }
+    bool kept_tcp_stats(net::TcpStats& out, ULONGLONG& age_ms) const {
+        std::lock_guard lock(tcp_mutex_);
+        out = tcp_;
+        age_ms = tcp_age_ms_;
+        return have_tcp_;
+    }
+
+private:
+    static WINHTTP_REQUEST_TIME_ENTRY leg_entry(int leg, bool start) {
+        return static_cast<WINHTTP_REQUEST_TIME_ENTRY>(WinHttpTlsHandshakeClientLeg1Start +
+                                                       2 * leg + (start ? 0 : 1));
+    }
+
+    std::atomic<ULONGLONG> times_[WinHttpRequestTimeMax] = {};
+    std::atomic<ULONGLONG> stats_[WinHttpRequestStatMax] = {};
+    std::atomic<ULONGLONG> flags_{0};
+    std::atomic<ULONG> index_{0};
+    int tls_leg_ = 0;  // engine only
+
+    mutable std::mutex tcp_mutex_;
+    net::TcpStats tcp_{};
+    ULONGLONG tcp_age_ms_ = 0;
+    bool have_tcp_ = false;
+};
+
+}  // namespace winhttp
