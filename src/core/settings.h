@@ -40,6 +40,7 @@ struct Settings {
     BOOL reject_userpwd_in_url = FALSE;
     BOOL http_protocol_required = FALSE;
     BOOL ipv6_fast_fallback = FALSE;
+    BOOL receive_proxy_connect_response = FALSE;  // a failed CONNECT's answer goes to the app
     // Deprecated on Windows: kept and reported, no effect.
     DWORD read_buffer_size = 8192;
     DWORD write_buffer_size = 8192;
