@@ -41,6 +41,7 @@ struct RequestSpec {
     DWORD decompression = 0;          // WINHTTP_OPTION_DECOMPRESSION when not 0
     DWORD read_size = 8192;           // ReadData buffer size
     bool query_first = true;          // QueryDataAvailable before each ReadData
+    DWORD open_flags = 0;             // WinHttpOpenRequest flags (WINHTTP_FLAG_SECURE, ...)
 };
 
 // What came back. `api` names the failing call (API_SEND_REQUEST, ...; 0 when all succeeded),
@@ -279,7 +280,8 @@ inline Handle open_mode_session(Mode mode, int timeout_ms = 5000) {
 inline Response run_request_in(Mode mode, HINTERNET connect, const RequestSpec& spec,
                                std::chrono::milliseconds bound = std::chrono::seconds(15)) {
     Handle request(WinHttpOpenRequest(connect, spec.verb.c_str(), spec.path.c_str(), nullptr,
-                                      WINHTTP_NO_REFERER, WINHTTP_DEFAULT_ACCEPT_TYPES, 0));
+                                      WINHTTP_NO_REFERER, WINHTTP_DEFAULT_ACCEPT_TYPES,
+                                      spec.open_flags));
     EXPECT_TRUE(request) << GetLastError();
     if (!request) return Response{.api = 0xFFFFFFFF, .error = GetLastError()};
     auto driver = std::make_unique<Driver>(spec, mode);
