@@ -81,7 +81,7 @@ bool split_host_port(std::string_view text, std::string& host, unsigned short& p
         p = text.substr(colon + 1);
         if (p.empty()) return false;
     }
-    if (!valid_host(h, v6)) return false;
+    if (!valid_host(h, v6) || (v6 && h.find(':') == std::string_view::npos)) return false;
     if (!p.empty()) {
         unsigned long v = 0;
         for (char c : p) {
