@@ -118,13 +118,12 @@ TEST_P(ProxyWire, HttpsTunnelsThroughTinyproxyAndIsReused) {
 
 // The certificate is checked against the origin's name, through the tunnel as without it.
 TEST_P(ProxyWire, TunnelChecksTheOriginsCertificate) {
-    if (mode() == Mode::Async) GTEST_SKIP() << "sync only: the check is in the shared TLS layer";
     Handle s = proxied_session(mode(), proxy_->address());
     Handle c(WinHttpConnect(s, L"localhost", nginx_->tls_port(TlsPort::WrongHost), 0));
-    Handle req(WinHttpOpenRequest(c, L"GET", L"/hello.txt", nullptr, WINHTTP_NO_REFERER,
-                                  WINHTTP_DEFAULT_ACCEPT_TYPES, WINHTTP_FLAG_SECURE));
-    Outcome o = run_request(req);
-    EXPECT_EQ(o.error, static_cast<DWORD>(ERROR_WINHTTP_SECURE_FAILURE)) << o.stage;
+    Response r = run_request_in(mode(), c,
+                                RequestSpec{.path = L"/hello.txt", .open_flags = WINHTTP_FLAG_SECURE});
+    EXPECT_EQ(r.api, static_cast<DWORD>(API_SEND_REQUEST)) << r;
+    EXPECT_EQ(r.error, static_cast<DWORD>(ERROR_WINHTTP_SECURE_FAILURE)) << r;
 }
 
 // WINHTTP_PROXY_INFO page: a bypassed host is reached directly.
