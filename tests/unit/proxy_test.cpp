@@ -91,6 +91,8 @@ TEST(Wildcard, Matches) {
     EXPECT_TRUE(wildcard_match("*", ""));
     EXPECT_TRUE(wildcard_match("a*b*c", "aXXbYYc"));
     EXPECT_FALSE(wildcard_match("a*b*c", "aXXbYY"));
+    EXPECT_TRUE(wildcard_match("*", "*.1"));  // found by fuzz_proxy_list: a literal '*' in the text
+    EXPECT_TRUE(wildcard_match("**", "x"));
 }
 
 // WINHTTP_PROXY_INFO page: "<local>" bypasses all servers without a period in their name.
