@@ -281,11 +281,14 @@ Task<DWORD> RequestEngine::establish_tunnel() {
     if (e) co_return e;
     http1::ResponseParser parser(http1::ParseLimits{owner_.settings().max_response_header_size});
     parser.reset(true);  // a 2xx answer to CONNECT has no body
+    // Every byte of the answer is kept: a refused tunnel's answer is parsed again as the response.
+    std::string raw;
+    size_t off = 0;
     const auto deadline = receive_deadline();
     for (;;) {
-        if (in_.unread() > 0) {
-            auto step = parser.feed(in_.unread_data(), in_.unread());
-            in_.off += step.consumed;
+        while (off < raw.size()) {
+            auto step = parser.feed(raw.data() + off, raw.size() - off);
+            off += step.consumed;
             if (step.event == http1::ParseEvent::Error) co_return step.error;
             if (step.event == http1::ParseEvent::MessageComplete) {
                 parser.reset(true);  // the end of a 1xx
@@ -296,22 +299,26 @@ Task<DWORD> RequestEngine::establish_tunnel() {
                 if (st < 200) continue;
                 if (st < 300) {
                     // Bytes before our ClientHello would be a proxy speaking out of turn.
-                    if (in_.unread() > 0) co_return ERROR_WINHTTP_INVALID_SERVER_RESPONSE;
-                    in_.clear();
+                    if (off < raw.size()) co_return ERROR_WINHTTP_INVALID_SERVER_RESPONSE;
                     co_return ERROR_SUCCESS;
                 }
                 if (st == 407 || owner_.settings().receive_proxy_connect_response) {
-                    in_.off = 0;  // read_head parses the answer again, as the response
+                    in_.clear();  // read_head parses the answer again, as the response
+                    std::memcpy(in_.prepare(raw.size()), raw.data(), raw.size());
+                    in_.len += raw.size();
                     proxy_connect_response_ = true;
                     co_return ERROR_SUCCESS;
                 }
                 co_return ERROR_WINHTTP_CANNOT_CONNECT;
             }
-            if (step.event != http1::ParseEvent::NeedMore) continue;
+            if (step.event == http1::ParseEvent::NeedMore) break;
         }
+        in_.clear();
         e = co_await fill_input(deadline);
         if (e == kPeerClosed) co_return ERROR_WINHTTP_CONNECTION_ERROR;
         if (e) co_return e;
+        raw.append(in_.unread_data(), in_.unread());
+        in_.clear();
     }
 }
 
