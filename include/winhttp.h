@@ -1479,6 +1479,41 @@ OPENWINHTTP_EXPORT DWORD WINAPI WinHttpQueryConnectionGroup(
 OPENWINHTTP_EXPORT VOID WINAPI
 WinHttpFreeQueryConnectionGroupResult(PWINHTTP_QUERY_CONNECTION_GROUP_RESULT pResult);
 
+/* ---- Proxy configuration (docs/design/proxies.md) -------------------------------------- */
+OPENWINHTTP_EXPORT BOOL WINAPI WinHttpGetIEProxyConfigForCurrentUser(
+    WINHTTP_CURRENT_USER_IE_PROXY_CONFIG* pProxyConfig);
+OPENWINHTTP_EXPORT BOOL WINAPI WinHttpGetDefaultProxyConfiguration(WINHTTP_PROXY_INFO* pProxyInfo);
+OPENWINHTTP_EXPORT BOOL WINAPI WinHttpSetDefaultProxyConfiguration(WINHTTP_PROXY_INFO* pProxyInfo);
+OPENWINHTTP_EXPORT DWORD WINAPI WinHttpIsHostInProxyBypassList(const WINHTTP_PROXY_INFO* pProxyInfo,
+                                                               PCWSTR pwszHost,
+                                                               INTERNET_SCHEME tScheme,
+                                                               INTERNET_PORT nPort,
+                                                               BOOL* pfIsInBypassList);
+/* Registry-backed on Windows; on Linux they fail with ERROR_CALL_NOT_IMPLEMENTED after checking
+ * their arguments (docs/STATUS.md). The Free functions release what the caller holds. */
+OPENWINHTTP_EXPORT DWORD WINAPI WinHttpReadProxySettings(
+    HINTERNET hSession, PCWSTR pcwszConnectionName, BOOL fFallBackToDefaultSettings,
+    BOOL fSetAutoDiscoverForDefaultSettings, DWORD* pdwSettingsVersion,
+    BOOL* pfDefaultSettingsAreReturned, WINHTTP_PROXY_SETTINGS* pWinHttpProxySettings);
+OPENWINHTTP_EXPORT DWORD WINAPI WinHttpWriteProxySettings(HINTERNET hSession, BOOL fForceUpdate,
+                                                          WINHTTP_PROXY_SETTINGS* pWinHttpProxySettings);
+OPENWINHTTP_EXPORT void WINAPI WinHttpFreeProxySettings(WINHTTP_PROXY_SETTINGS* pWinHttpProxySettings);
+OPENWINHTTP_EXPORT DWORD WINAPI WinHttpGetProxySettingsVersion(HINTERNET hSession,
+                                                               DWORD* pdwProxySettingsVersion);
+OPENWINHTTP_EXPORT DWORD WINAPI WinHttpSetProxySettingsPerUser(BOOL fProxySettingsPerUser);
+OPENWINHTTP_EXPORT DWORD WINAPI WinHttpGetProxySettingsEx(
+    HINTERNET hResolver, WINHTTP_PROXY_SETTINGS_TYPE ProxySettingsType,
+    PWINHTTP_PROXY_SETTINGS_PARAM pProxySettingsParam, DWORD_PTR pContext);
+OPENWINHTTP_EXPORT DWORD WINAPI WinHttpGetProxySettingsResultEx(HINTERNET hResolver,
+                                                                PVOID pProxySettingsEx);
+OPENWINHTTP_EXPORT DWORD WINAPI WinHttpFreeProxySettingsEx(WINHTTP_PROXY_SETTINGS_TYPE ProxySettingsType,
+                                                           PVOID pProxySettingsEx);
+OPENWINHTTP_EXPORT DWORD WINAPI WinHttpRegisterProxyChangeNotification(
+    ULONGLONG ullFlags, WINHTTP_PROXY_CHANGE_CALLBACK pfnCallback, PVOID pvContext,
+    WINHTTP_PROXY_CHANGE_REGISTRATION_HANDLE* hRegistration);
+OPENWINHTTP_EXPORT DWORD WINAPI WinHttpUnregisterProxyChangeNotification(
+    WINHTTP_PROXY_CHANGE_REGISTRATION_HANDLE hRegistration);
+
 /* ---- OpenWinHTTP extensions: certificates without a Windows certificate store ------------
  * Not in Windows' header; values far outside Windows' option range.
  *

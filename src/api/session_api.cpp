@@ -48,19 +48,22 @@ extern "C" {
 
 HINTERNET WinHttpOpen(LPCWSTR agent, DWORD access_type, LPCWSTR proxy, LPCWSTR bypass,
                       DWORD flags) {
-    switch (access_type) {
-        case WINHTTP_ACCESS_TYPE_DEFAULT_PROXY:
-        case WINHTTP_ACCESS_TYPE_NO_PROXY:
-        case WINHTTP_ACCESS_TYPE_AUTOMATIC_PROXY: break;
-        case WINHTTP_ACCESS_TYPE_NAMED_PROXY:
-            if (!proxy || !*proxy) return fail_handle(ERROR_INVALID_PARAMETER);
-            break;
-        default: return fail_handle(ERROR_INVALID_PARAMETER);
-    }
     if (flags & ~static_cast<DWORD>(WINHTTP_FLAG_SECURE_DEFAULTS))
         return fail_handle(ERROR_INVALID_PARAMETER);
     try {
-        return publish(new Session(wstr(agent), access_type, wstr(proxy), wstr(bypass), flags));
+        proxy::ConfigPtr config;
+        switch (access_type) {
+            case WINHTTP_ACCESS_TYPE_NO_PROXY: config = proxy::direct_config(); break;
+            case WINHTTP_ACCESS_TYPE_DEFAULT_PROXY:
+            case WINHTTP_ACCESS_TYPE_AUTOMATIC_PROXY:
+                config = proxy::default_config(access_type);
+                break;
+            case WINHTTP_ACCESS_TYPE_NAMED_PROXY:
+                if (DWORD e = proxy::named_config(proxy, bypass, config)) return fail_handle(e);
+                break;
+            default: return fail_handle(ERROR_INVALID_PARAMETER);
+        }
+        return publish(new Session(wstr(agent), std::move(config), flags));
     } catch (const std::bad_alloc&) {
         return fail_handle(ERROR_NOT_ENOUGH_MEMORY);
     }

@@ -12,6 +12,7 @@
 #include "core/request.h"
 #include "http1/header_store.h"
 #include "http1/request_writer.h"
+#include "proxy/config.h"
 #include "util/url.h"
 #include "util/wide.h"
 
@@ -273,7 +274,9 @@ Task<DWORD> RequestEngine::send(std::string extra_headers, const void* optional,
 void RequestEngine::build_head(http1::RequestHead& head, DWORD content_length, bool has_length) {
     const Settings& s = owner_.settings();
     head.method = method_;
-    head.target = target_;
+    // Through a forward proxy (plain http) the target is the absolute URL (RFC 9112 3.2.2).
+    head.target = (!route_.empty() && !secure_) ? "http://" + host_for_header(host_, port_, false) + target_
+                                                : target_;
     head.version = owner_.version();
     head.headers.clear();
     const bool keep_alive = !(s.disabled_features & WINHTTP_DISABLE_KEEP_ALIVE);
@@ -315,15 +318,15 @@ void RequestEngine::build_head(http1::RequestHead& head, DWORD content_length, b
         head.headers.push_back({"Host", host_for_header(host_, port_, secure_)});
 }
 
-// Resolves and connects conn_->socket, trying each address in turn.
-Task<DWORD> RequestEngine::connect_fresh() {
+// Resolves host (the origin, or the proxy) and connects conn_->socket, trying each address in
+// turn. The notifications name what is connected to: the proxy when there is one, as Windows.
+Task<DWORD> RequestEngine::connect_fresh(const std::string& host, unsigned short port) {
     const Settings& s = owner_.settings();
     std::vector<net::Address> addrs;
     if (owner_.wants(WINHTTP_CALLBACK_STATUS_RESOLVING_NAME))
-        status_text(WINHTTP_CALLBACK_STATUS_RESOLVING_NAME, from_utf8(host_));
+        status_text(WINHTTP_CALLBACK_STATUS_RESOLVING_NAME, from_utf8(host));
     metrics_.mark(WinHttpNameResolutionStart);
-    const std::string& name = resolution_host_.empty() ? host_ : resolution_host_;
-    DWORD e = co_await io_.resolve(name, port_, addrs, net::Deadline::after_ms(s.timeouts.resolve));
+    DWORD e = co_await io_.resolve(host, port, addrs, net::Deadline::after_ms(s.timeouts.resolve));
     if (e) co_return e;
     metrics_.mark(WinHttpNameResolutionEnd);
     if (owner_.wants(WINHTTP_CALLBACK_STATUS_NAME_RESOLVED))
@@ -352,6 +355,63 @@ Task<DWORD> RequestEngine::connect_fresh() {
         metrics_.add_stat(WinHttpConnectFailureCount, 1);
     }
     co_return e;
+}
+
+// The CONNECT exchange on a fresh connection to the proxy (RFC 9110 9.3.6). A 2xx answer turns
+// the connection into a tunnel to host_:port_: the socket itself carries the tunnel, so the TLS
+// layer goes straight on top of it. Any other answer ends the request with
+// ERROR_WINHTTP_CANNOT_CONNECT, except that a 407 (proxy authentication, handed to the app as
+// Windows does) or any answer with WINHTTP_OPTION_RECEIVE_PROXY_CONNECT_RESPONSE set becomes
+// the request's response (IS_PROXY_CONNECT_RESPONSE reads TRUE).
+Task<DWORD> RequestEngine::establish_tunnel() {
+    const std::string authority = proxy::ProxyServer{host_, port_}.text();  // always with the port
+    std::string req = "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n";
+    const std::wstring& agent = owner_.session().agent();
+    if (!agent.empty()) req += "User-Agent: " + to_utf8(agent) + "\r\n";
+    req += "Proxy-Connection: Keep-Alive\r\n\r\n";
+    DWORD e = co_await write_all(req.data(), req.size(), send_deadline());
+    if (e) co_return e;
+    http1::ResponseParser parser(http1::ParseLimits{owner_.settings().max_response_header_size});
+    parser.reset(true);  // a 2xx answer to CONNECT has no body
+    // Every byte of the answer is kept: a refused tunnel's answer is parsed again as the response.
+    std::string raw;
+    size_t off = 0;
+    const auto deadline = receive_deadline();
+    for (;;) {
+        while (off < raw.size()) {
+            auto step = parser.feed(raw.data() + off, raw.size() - off);
+            off += step.consumed;
+            if (step.event == http1::ParseEvent::Error) co_return step.error;
+            if (step.event == http1::ParseEvent::MessageComplete) {
+                parser.reset(true);  // the end of a 1xx
+                continue;
+            }
+            if (step.event == http1::ParseEvent::HeadComplete) {
+                const unsigned st = parser.head().status;
+                if (st < 200) continue;
+                if (st < 300) {
+                    // Bytes before our ClientHello would be a proxy speaking out of turn.
+                    if (off < raw.size()) co_return ERROR_WINHTTP_INVALID_SERVER_RESPONSE;
+                    co_return ERROR_SUCCESS;
+                }
+                if (st == 407 || owner_.settings().receive_proxy_connect_response) {
+                    in_.clear();  // read_head parses the answer again, as the response
+                    std::memcpy(in_.prepare(raw.size()), raw.data(), raw.size());
+                    in_.len += raw.size();
+                    proxy_connect_response_ = true;
+                    co_return ERROR_SUCCESS;
+                }
+                co_return ERROR_WINHTTP_CANNOT_CONNECT;
+            }
+            if (step.event == http1::ParseEvent::NeedMore) break;
+        }
+        in_.clear();
+        e = co_await fill_input(deadline);
+        if (e == kPeerClosed) co_return ERROR_WINHTTP_CONNECTION_ERROR;
+        if (e) co_return e;
+        raw.append(in_.unread_data(), in_.unread());
+        in_.clear();
+    }
 }
 
 // TLS over the fresh connection: SNI and name check against the host the app asked for, the
@@ -395,16 +455,39 @@ Task<DWORD> RequestEngine::start_tls() {
     }
 }
 
-// A pooled connection when one is idle, else a new one within MAX_CONNS_PER_SERVER.
+// A connection for the route: a pooled one when one is idle, else a new one within
+// MAX_CONNS_PER_SERVER. With a proxy list, a proxy that cannot be reached (name not resolved,
+// connection refused or timed out) passes the request to the next one.
 Task<DWORD> RequestEngine::open_connection() {
+    conn_reused_ = false;
+    proxy_.reset();
+    if (route_.empty()) co_return co_await open_route(nullptr);
+    DWORD e = ERROR_WINHTTP_CANNOT_CONNECT;
+    for (const auto& p : route_) {
+        e = co_await open_route(&p);
+        if (e == ERROR_SUCCESS) {
+            proxy_ = p;
+            co_return e;
+        }
+        const bool unreachable = e == ERROR_WINHTTP_CANNOT_CONNECT ||
+                                 e == ERROR_WINHTTP_NAME_NOT_RESOLVED || e == ERROR_WINHTTP_TIMEOUT;
+        if (!unreachable || !conn_failed_before_proxy_answered_) co_return e;
+    }
+    co_return e;
+}
+
+Task<DWORD> RequestEngine::open_route(const proxy::ProxyServer* via) {
     Session& session = owner_.session();
-    std::string key = ConnectionPool::make_key(secure_, host_, port_, session.proxy());
-    if (!resolution_host_.empty()) key += " at " + resolution_host_;
+    const bool tunnel = via && secure_;
+    std::string key = !via     ? ConnectionPool::make_key(secure_, host_, port_, "")
+                      : tunnel ? ConnectionPool::make_key(true, host_, port_, via->text())
+                               : ConnectionPool::proxy_key(via->text());
+    if (!via && !resolution_host_.empty()) key += " at " + resolution_host_;
     if (secure_ && owner_.settings().secure_protocols != session.settings().secure_protocols)
         key += " tls " + std::to_string(owner_.settings().secure_protocols);
     const bool keep_alive = !(owner_.settings().disabled_features & WINHTTP_DISABLE_KEEP_ALIVE);
     const auto deadline = net::Deadline::after_ms(owner_.settings().timeouts.connect);
-    conn_reused_ = false;
+    conn_failed_before_proxy_answered_ = false;
     metrics_.mark(WinHttpConnectionAcquireStart);
     for (;;) {
         if (keep_alive && (conn_ = session.pool().take_idle(key))) {
@@ -418,7 +501,13 @@ Task<DWORD> RequestEngine::open_connection() {
         metrics_.mark(WinHttpConnectionAcquireWaitEnd);
         conn_ = std::make_unique<Connection>();
         conn_->key = key;
-        e = co_await connect_fresh();
+        // RESOLUTION_HOSTNAME names where a direct connection goes; through a proxy the proxy
+        // resolves the origin.
+        e = via ? co_await connect_fresh(via->host, via->port)
+                : co_await connect_fresh(resolution_host_.empty() ? host_ : resolution_host_, port_);
+        conn_failed_before_proxy_answered_ = e != ERROR_SUCCESS;
+        if (e == ERROR_SUCCESS && tunnel) e = co_await establish_tunnel();
+        if (e == ERROR_SUCCESS && proxy_connect_response_) break;  // no TLS: the proxy answered
         bool handshake_failed = false;
         if (e == ERROR_SUCCESS && secure_) {
             e = co_await start_tls();
@@ -470,6 +559,8 @@ Task<DWORD> RequestEngine::transmit_request() {
     decoding_ = false;
     decoded_.clear();
     decoded_off_ = 0;
+    proxy_connect_response_ = false;
+    route_ = owner_.proxy_config()->route(secure_, host_, port_);
     const bool bodyless = method_ == "GET" || method_ == "HEAD";
     const bool has_length = total_len_ > 0 || !bodyless;
     build_head(sent_head_, total_len_, has_length);
@@ -482,6 +573,7 @@ Task<DWORD> RequestEngine::transmit_request() {
     for (int attempt = 0; attempt < 2; ++attempt) {
         DWORD e = co_await open_connection();
         if (e) co_return e;
+        if (proxy_connect_response_) co_return ERROR_SUCCESS;  // the proxy refused the tunnel
         metrics_.mark(WinHttpSendRequestStart);
         status(WINHTTP_CALLBACK_STATUS_SENDING_REQUEST);
         e = co_await write_all(wire.data(), wire.size(), send_deadline());
@@ -724,7 +816,7 @@ Task<DWORD> RequestEngine::follow_redirect(bool& followed) {
     followed = false;
     const Settings& s = owner_.settings();
     const unsigned code = codecs_->p().head().status;
-    if (!is_redirect(code) || (s.disabled_features & WINHTTP_DISABLE_REDIRECTS) ||
+    if (!is_redirect(code) || proxy_connect_response_ || (s.disabled_features & WINHTTP_DISABLE_REDIRECTS) ||
         s.redirect_policy == WINHTTP_OPTION_REDIRECT_POLICY_NEVER)
         co_return ERROR_SUCCESS;
     const std::string* location = find_header(codecs_->p().head().headers, "Location");
@@ -834,7 +926,7 @@ void RequestEngine::finish_message() {
 bool RequestEngine::reusable() const {
     return codecs_->p().keep_alive() && in_.unread() == 0 &&
            !(owner_.settings().disabled_features & WINHTTP_DISABLE_KEEP_ALIVE) &&
-           !expire_connection_.load(std::memory_order_relaxed);
+           !proxy_connect_response_ && !expire_connection_.load(std::memory_order_relaxed);
 }
 
 void RequestEngine::give_back() {

@@ -16,6 +16,8 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <vector>
 #include <string>
 
 #include "async/request_io.h"
@@ -24,6 +26,7 @@
 #include "http1/message.h"
 #include "net/conn_pool.h"
 #include "net/socket.h"
+#include "proxy/proxy_list.h"
 
 namespace winhttp {
 
@@ -71,6 +74,9 @@ public:
     // the end and the connection went back to the pool), else null.
     const net::TlsStream* tls() const noexcept { return conn_ ? conn_->tls.get() : nullptr; }
     State state() const noexcept { return state_; }
+    // WINHTTP_OPTION_IS_PROXY_CONNECT_RESPONSE: the response at hand is the proxy's answer to
+    // CONNECT (a refused tunnel handed to the application), not the origin's.
+    bool is_proxy_connect_response() const noexcept { return proxy_connect_response_; }
 
     // WINHTTP_OPTION_REQUEST_TIMES / _REQUEST_STATS.
     const RequestMetrics& metrics() const noexcept { return metrics_; }
@@ -99,7 +105,9 @@ private:
 
     // --- sending ---
     Task<DWORD> open_connection();
-    Task<DWORD> connect_fresh();
+    Task<DWORD> open_route(const proxy::ProxyServer* via);
+    Task<DWORD> connect_fresh(const std::string& host, unsigned short port);
+    Task<DWORD> establish_tunnel();
     Task<DWORD> start_tls();
     bool may_retry(DWORD condition);
     void build_head(http1::RequestHead& head, DWORD content_length, bool has_length);
@@ -141,6 +149,12 @@ private:
     unsigned short port_ = 80;
     std::string method_;
     std::string target_;
+    // The route of the current URL (decided per URL: redirects decide again): the proxies to
+    // try in order, empty for a direct connection; and the one in use.
+    std::vector<proxy::ProxyServer> route_;
+    std::optional<proxy::ProxyServer> proxy_;
+    bool proxy_connect_response_ = false;
+    bool conn_failed_before_proxy_answered_ = false;  // open_route failed in connect_fresh
 
     http1::HeaderList app_headers_;   // added by the application
     http1::RequestHead sent_head_;    // what went on the wire last

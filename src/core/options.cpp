@@ -275,32 +275,56 @@ DWORD s_http_version(Object*, const void* b, DWORD l) {
 // Strings handed out through WINHTTP_PROXY_INFO are freed by the caller with GlobalFree; an
 // unset one is NULL.
 LPWSTR global_wstrdup(const std::wstring& s) { return s.empty() ? nullptr : alloc_wstring(s); }
+proxy::ConfigPtr proxy_config_of(Object* o) {
+    if (o->type() == HandleType::Request) return as<Request>(*o).proxy_config();
+    return session_of(o).proxy_config();
+}
+// A query never reports DEFAULT_PROXY (WINHTTP_PROXY_INFO page: "applies only when setting"):
+// a configuration with proxies reads as NAMED_PROXY with its strings, else NO_PROXY.
 DWORD q_proxy(Object* o, void* b, DWORD* l) {
     if (!b || *l < sizeof(WINHTTP_PROXY_INFO)) {
         *l = sizeof(WINHTTP_PROXY_INFO);
         return ERROR_INSUFFICIENT_BUFFER;
     }
-    Session& s = session_of(o);
+    const proxy::ConfigPtr c = proxy_config_of(o);
     WINHTTP_PROXY_INFO info{};
-    info.dwAccessType = s.access_type() == WINHTTP_ACCESS_TYPE_NAMED_PROXY
-                            ? WINHTTP_ACCESS_TYPE_NAMED_PROXY
-                            : WINHTTP_ACCESS_TYPE_NO_PROXY;
-    info.lpszProxy = global_wstrdup(s.proxy());
-    info.lpszProxyBypass = global_wstrdup(s.proxy_bypass());
+    info.dwAccessType = c->source == proxy::ProxyConfig::Source::Direct
+                            ? WINHTTP_ACCESS_TYPE_NO_PROXY
+                            : WINHTTP_ACCESS_TYPE_NAMED_PROXY;
+    if (info.dwAccessType == WINHTTP_ACCESS_TYPE_NAMED_PROXY) {
+        info.lpszProxy = global_wstrdup(c->proxy_text);
+        info.lpszProxyBypass = global_wstrdup(c->bypass_text);
+    }
     return put(info, b, l);
 }
 DWORD s_proxy(Object* o, const void* b, DWORD l) {
     WINHTTP_PROXY_INFO info;
     if (DWORD e = get(b, l, info)) return e;
-    if (info.dwAccessType != WINHTTP_ACCESS_TYPE_NO_PROXY &&
-        info.dwAccessType != WINHTTP_ACCESS_TYPE_NAMED_PROXY &&
-        info.dwAccessType != WINHTTP_ACCESS_TYPE_DEFAULT_PROXY)
-        return ERROR_INVALID_PARAMETER;
-    if (info.dwAccessType == WINHTTP_ACCESS_TYPE_NAMED_PROXY && !info.lpszProxy)
-        return ERROR_INVALID_PARAMETER;
-    session_of(o).set_proxy(info.dwAccessType, info.lpszProxy ? info.lpszProxy : L"",
-                            info.lpszProxyBypass ? info.lpszProxyBypass : L"");
+    proxy::ConfigPtr c;
+    switch (info.dwAccessType) {
+        case WINHTTP_ACCESS_TYPE_NO_PROXY: c = proxy::direct_config(); break;
+        case WINHTTP_ACCESS_TYPE_DEFAULT_PROXY:
+            c = proxy::default_config(WINHTTP_ACCESS_TYPE_DEFAULT_PROXY);
+            break;
+        case WINHTTP_ACCESS_TYPE_NAMED_PROXY:
+            if (DWORD e = proxy::named_config(info.lpszProxy, info.lpszProxyBypass, c)) return e;
+            break;
+        default: return ERROR_INVALID_PARAMETER;
+    }
+    if (o->type() == HandleType::Request) as<Request>(*o).set_proxy_config(std::move(c));
+    else session_of(o).set_proxy_config(std::move(c));
     return ERROR_SUCCESS;
+}
+
+DWORD s_receive_proxy_connect(Object* o, const void* b, DWORD l) {
+    BOOL v;
+    if (DWORD e = get(b, l, v)) return e;
+    o->settings().receive_proxy_connect_response = v ? TRUE : FALSE;
+    return ERROR_SUCCESS;
+}
+DWORD q_is_proxy_connect(Object* o, void* b, DWORD* l) {
+    const BOOL v = as<Request>(*o).engine().is_proxy_connect_response() ? TRUE : FALSE;
+    return put(v, b, l);
 }
 
 DWORD s_accept_bool(Object*, const void* b, DWORD l) {
@@ -345,6 +369,8 @@ const OptionDef kOptions[] = {
     {OPENWINHTTP_OPTION_SERVER_CERT_CHAIN, kR, kR, query_server_cert_chain, nullptr},
     {WINHTTP_OPTION_URL, kR, kR, q_url, nullptr},
     {WINHTTP_OPTION_PROXY, kS | kR, kS | kR, q_proxy, s_proxy},
+    {WINHTTP_OPTION_RECEIVE_PROXY_CONNECT_RESPONSE, 0, kS | kR, nullptr, s_receive_proxy_connect},
+    {WINHTTP_OPTION_IS_PROXY_CONNECT_RESPONSE, kR, 0, q_is_proxy_connect, nullptr},
     {WINHTTP_OPTION_USER_AGENT, kS, kS, q_user_agent, s_user_agent},
     {WINHTTP_OPTION_CONTEXT_VALUE, kAny, kAny, q_context, s_context},
     {WINHTTP_OPTION_REQUEST_PRIORITY, kR, kR, query_setting<&Settings::request_priority>,

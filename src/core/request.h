@@ -73,6 +73,18 @@ public:
         std::lock_guard lock(cert_mutex_);
         client_cert_ = std::move(c);
     }
+    // WINHTTP_OPTION_PROXY set on the request, else the session's configuration; any thread.
+    proxy::ConfigPtr proxy_config() const {
+        {
+            std::lock_guard lock(cert_mutex_);
+            if (proxy_override_) return proxy_override_;
+        }
+        return session().proxy_config();
+    }
+    void set_proxy_config(proxy::ConfigPtr c) {
+        std::lock_guard lock(cert_mutex_);
+        proxy_override_ = std::move(c);
+    }
     // Set while an operation runs on this request (operations may not overlap). For an async
     // operation it stays set until just before its completion callback.
     std::atomic<bool>& engine_busy() { return busy_; }
@@ -113,6 +125,7 @@ private:
     std::atomic<bool> busy_{false};
     mutable std::mutex cert_mutex_;
     net::ClientCertChoice client_cert_;
+    proxy::ConfigPtr proxy_override_;  // guarded by cert_mutex_
     // Strand-only state of async delivery.
     bool delivering_ = false;
     std::deque<Deferred> deferred_;

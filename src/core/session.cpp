@@ -6,13 +6,10 @@
 
 namespace winhttp {
 
-Session::Session(std::wstring agent, DWORD access_type, std::wstring proxy, std::wstring bypass,
-                 DWORD flags)
+Session::Session(std::wstring agent, proxy::ConfigPtr proxy, DWORD flags)
     : Object(HandleType::Session, nullptr),
       agent_(std::move(agent)),
-      access_type_(access_type),
       proxy_(std::move(proxy)),
-      bypass_(std::move(bypass)),
       flags_(flags),
       pool_(std::make_unique<ConnectionPool>()),
       cookies_(std::make_unique<CookieJar>()) {}
@@ -28,12 +25,6 @@ DWORD Session::tls_context(std::shared_ptr<net::TlsContext>& out) {
     }
     out = tls_;
     return ERROR_SUCCESS;
-}
-
-void Session::set_proxy(DWORD access, std::wstring proxy, std::wstring bypass) {
-    access_type_ = access;
-    proxy_ = std::move(proxy);
-    bypass_ = std::move(bypass);
 }
 
 }  // namespace winhttp

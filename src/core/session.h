@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/object.h"
+#include "proxy/config.h"
 
 namespace winhttp {
 
@@ -16,8 +17,7 @@ class TlsContext;
 
 class Session final : public Object {
 public:
-    Session(std::wstring agent, DWORD access_type, std::wstring proxy, std::wstring bypass,
-            DWORD flags);
+    Session(std::wstring agent, proxy::ConfigPtr proxy, DWORD flags);
     ~Session() override;
 
     bool async() const noexcept { return (flags_ & WINHTTP_FLAG_ASYNC) != 0; }
@@ -28,10 +28,15 @@ public:
 
     const std::wstring& agent() const { return agent_; }
     void set_agent(std::wstring a) { agent_ = std::move(a); }
-    DWORD access_type() const noexcept { return access_type_; }
-    const std::wstring& proxy() const { return proxy_; }
-    const std::wstring& proxy_bypass() const { return bypass_; }
-    void set_proxy(DWORD access, std::wstring proxy, std::wstring bypass);
+    // The proxy configuration (WinHttpOpen's access type, WINHTTP_OPTION_PROXY); any thread.
+    proxy::ConfigPtr proxy_config() const {
+        std::lock_guard lock(proxy_mutex_);
+        return proxy_;
+    }
+    void set_proxy_config(proxy::ConfigPtr c) {
+        std::lock_guard lock(proxy_mutex_);
+        proxy_ = std::move(c);
+    }
 
     DWORD max_conns_per_server = 0xFFFFFFFFu;
     DWORD max_conns_per_1_0_server = 0xFFFFFFFFu;
@@ -45,9 +50,8 @@ public:
 
 private:
     std::wstring agent_;
-    DWORD access_type_;
-    std::wstring proxy_;
-    std::wstring bypass_;
+    mutable std::mutex proxy_mutex_;
+    proxy::ConfigPtr proxy_;
     const DWORD flags_;
     std::unique_ptr<ConnectionPool> pool_;
     std::unique_ptr<CookieJar> cookies_;

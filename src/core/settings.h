@@ -53,6 +53,7 @@ struct Settings {
     // WINHTTP_OPTION_FAILED_CONNECTION_RETRIES: WINHTTP_CONNECTION_RETRY_CONDITION_* bits.
     DWORD failed_connection_retries = 0;
     DWORD failed_connection_retry_conditions = 0;
+    BOOL receive_proxy_connect_response = FALSE;  // a failed CONNECT's answer goes to the app
     // Deprecated on Windows: kept and reported, no effect.
     DWORD read_buffer_size = 8192;
     DWORD write_buffer_size = 8192;

@@ -5,16 +5,20 @@
 namespace winhttp {
 
 std::string ConnectionPool::make_key(bool secure, const std::string& host, unsigned short port,
-                                     const std::wstring& proxy) {
+                                     const std::string& via) {
     std::string key = secure ? "https://" : "http://";
     key += to_ascii_lower(host);
     key += ':';
     key += std::to_string(port);
-    if (!proxy.empty()) {
+    if (!via.empty()) {
         key += " via ";
-        key += to_utf8(proxy);
+        key += via;
     }
     return key;
+}
+
+std::string ConnectionPool::proxy_key(const std::string& proxy) {
+    return "proxy " + to_ascii_lower(proxy);
 }
 
 std::unique_ptr<Connection> ConnectionPool::take_idle(const std::string& key) {

@@ -29,9 +29,13 @@ struct Connection {
 
 class ConnectionPool {
 public:
-    // Key format is internal; equal keys may share connections.
+    // Key format is internal; equal keys may share connections. The key is the route:
+    //   direct:              make_key(secure, host, port, "")
+    //   CONNECT tunnel:      make_key(true, host, port, "proxy:port")   one origin per tunnel
+    //   plain http by proxy: proxy_key("proxy:port")                    every origin shares it
     static std::string make_key(bool secure, const std::string& host, unsigned short port,
-                                const std::wstring& proxy);
+                                const std::string& via);
+    static std::string proxy_key(const std::string& proxy);
 
     // Takes an idle live connection for `key`, or null when there is none. Stale idle
     // connections (closed by the server) are dropped on the way.

@@ -94,6 +94,20 @@ const OptionSpec kOptions[] = {
     {'k', "insecure", nullptr, "accept any server certificate (https)", FLAG(insecure)},
     {'\0', "cacert", "FILE", "verify servers against the CA certificates in FILE (PEM)",
      TEXT(cacert)},
+    {'x', "proxy", "[http://]HOST[:PORT]",
+     "use this proxy for http and https (port 1080 by default; \"\" for none); without it "
+     "http_proxy, https_proxy, all_proxy and no_proxy are honoured",
+     [](Context& c, const std::string& v) -> std::string {
+         c.opt.proxy = v;
+         c.opt.proxy_set = true;
+         return {};
+     }},
+    {'\0', "noproxy", "LIST", "comma-separated hosts that go direct (\"*\": all), as no_proxy",
+     [](Context& c, const std::string& v) -> std::string {
+         c.opt.noproxy = v;
+         c.opt.noproxy_set = true;
+         return {};
+     }},
     {'m', "max-time", "SECONDS",
      "limit each network wait (WinHttpSetTimeouts) and the body download",
      [](Context& c, const std::string& v) { return parse_seconds(v, c.opt.max_time); }},

@@ -21,6 +21,10 @@ struct Options {
     std::string output;                // -o; empty: stdout
     std::string user_agent;            // -A; empty: "whttp/<version>"
     std::string cacert;                // --cacert: becomes SSL_CERT_FILE
+    std::string proxy;                 // -x; "" with proxy_set: no proxy at all
+    bool proxy_set = false;            // -x given (else the environment, like curl)
+    std::string noproxy;               // --noproxy: hosts that go direct (curl's no_proxy syntax)
+    bool noproxy_set = false;
     long max_redirs = -1;              // --max-redirs; -1: the library's default
     double max_time = 0;               // -m, seconds; 0: no limit
     bool head = false;                 // -I

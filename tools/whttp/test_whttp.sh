@@ -10,6 +10,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 [ -x "$FIXTURE_NGINX" ] || { echo "SKIP: no $FIXTURE_NGINX"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
 
+# Proxy variables of the caller's shell must not route the checks below.
+unset http_proxy https_proxy all_proxy no_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY NO_PROXY
+
 FAILED=0
 pass() { echo "ok   $1"; }
 fail() { echo "FAIL $1"; FAILED=1; }
@@ -147,6 +150,23 @@ check "302 without -L" 0 -i "$URL/redirect" && expect "redirects are off by defa
 check "-L" 0 -L "$URL/redirect" && expect "-L follows the redirect" cmp -s "$OUT" "$WWW/hello.txt"
 check "--max-redirs" 47 -L --max-redirs 3 "$URL/loop" && expect "too many redirects exits 47" \
     has "$ERR" "ERROR_WINHTTP_REDIRECT_FAILED"
+
+# --- proxies: nginx answers an absolute-form request as a forward proxy would pass it on -------
+dead=$(fixture_free_port)
+check "-x" 0 -x "127.0.0.1:$FIXTURE_PORT" "http://whttp-proxy.invalid/hello.txt" &&
+    expect "-x sends the request to the proxy" cmp -s "$OUT" "$WWW/hello.txt"
+check "-x dead" 7 -x "http://127.0.0.1:$dead/" "$URL/hello.txt" && pass "-x to a dead proxy exits 7"
+check "--noproxy" 0 -x "127.0.0.1:$dead" --noproxy "example.com, 127.0.0.1" "$URL/hello.txt" &&
+    expect "--noproxy goes direct" cmp -s "$OUT" "$WWW/hello.txt"
+export http_proxy="127.0.0.1:$FIXTURE_PORT"
+check "http_proxy" 0 "http://whttp-env.invalid/hello.txt" &&
+    expect "http_proxy is honoured" cmp -s "$OUT" "$WWW/hello.txt"
+export http_proxy="127.0.0.1:$dead"
+check "-x ''" 0 -x "" "$URL/hello.txt" && pass "-x \"\" ignores http_proxy"
+check "--noproxy '*'" 0 --noproxy '*' "$URL/hello.txt" && pass "--noproxy '*' ignores http_proxy"
+export no_proxy="127.0.0.1"
+check "no_proxy" 0 "$URL/hello.txt" && pass "no_proxy is honoured"
+unset http_proxy no_proxy
 
 # --- network errors -------------------------------------------------------------------------
 port=$(fixture_free_port)

@@ -104,13 +104,79 @@ void CALLBACK on_status(HINTERNET, DWORD_PTR, DWORD status, LPVOID info, DWORD l
     std::fprintf(stderr, "* %s %s\n", what, to_utf8(value).c_str());
 }
 
+// curl's "[http://][user:pw@]host[:port][/]" as a WinHTTP proxy string ("host:port").
+std::string winhttp_proxy(std::string v) {
+    if (const size_t sep = v.find("://"); sep != std::string::npos) v.erase(0, sep + 3);
+    if (const size_t at = v.rfind('@'); at != std::string::npos) v.erase(0, at + 1);
+    if (const size_t slash = v.find('/'); slash != std::string::npos) v.resize(slash);
+    if (v.empty()) return v;
+    const size_t colon = v.rfind(':');
+    const bool has_port = colon != std::string::npos && colon > 0 && (v.front() != '[' || v[colon - 1] == ']');
+    return has_port ? v : v + ":1080";
+}
+
+// curl's no_proxy list as a WinHTTP bypass list: a name also covers its subdomains.
+std::string winhttp_bypass(const std::string& list) {
+    std::string out;
+    size_t i = 0;
+    while (i <= list.size()) {
+        size_t j = list.find(',', i);
+        if (j == std::string::npos) j = list.size();
+        std::string item = list.substr(i, j - i);
+        i = j + 1;
+        item.erase(0, item.find_first_not_of(" \t"));
+        item.erase(item.find_last_not_of(" \t") + 1);
+        if (item.rfind("*.", 0) == 0) item.erase(0, 2);
+        while (!item.empty() && item.front() == '.') item.erase(0, 1);
+        if (item.empty()) continue;
+        out += (out.empty() ? "" : ";") + item + ";*." + item;
+    }
+    return out;
+}
+
+// The access type and strings for WinHttpOpen, as curl chooses its proxy: -x wins, -x ""
+// means none, else the environment (DEFAULT_PROXY reads it like curl); --noproxy replaces
+// no_proxy. "*" in --noproxy means no proxy at all.
+struct ProxyChoice {
+    DWORD access = WINHTTP_ACCESS_TYPE_DEFAULT_PROXY;
+    std::wstring proxy, bypass;
+};
+
+ProxyChoice choose_proxy(const Options& opt) {
+    ProxyChoice c;
+    if (opt.noproxy_set && opt.noproxy.find('*') != std::string::npos &&
+        opt.noproxy.find_first_not_of(" *") == std::string::npos) {
+        c.access = WINHTTP_ACCESS_TYPE_NO_PROXY;
+        return c;
+    }
+    if (opt.proxy_set) {
+        if (opt.proxy.empty()) {
+            c.access = WINHTTP_ACCESS_TYPE_NO_PROXY;
+            return c;
+        }
+        c.access = WINHTTP_ACCESS_TYPE_NAMED_PROXY;
+        c.proxy = to_wide(winhttp_proxy(opt.proxy));
+        if (opt.noproxy_set) c.bypass = to_wide(winhttp_bypass(opt.noproxy));
+        return c;
+    }
+    if (opt.noproxy_set) {
+        // The session reads the environment when it is opened; whttp has no other thread yet.
+        ::setenv("no_proxy", opt.noproxy.c_str(), 1);
+        ::unsetenv("NO_PROXY");
+    }
+    return c;
+}
+
 int open_session(const Options& opt, Handle& session) {
     // WinHTTP has no CA-file option; the library's trust store honours SSL_CERT_FILE, as
     // OpenSSL-based tools do (README, HTTPS), and reads it at the first https request.
     if (!opt.cacert.empty()) ::setenv("SSL_CERT_FILE", opt.cacert.c_str(), 1);
     const std::string agent = opt.user_agent.empty() ? "whttp/" WHTTP_VERSION : opt.user_agent;
-    session = Handle(WinHttpOpen(to_wide(agent).c_str(), WINHTTP_ACCESS_TYPE_NO_PROXY,
-                                 WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, 0));
+    const ProxyChoice proxy = choose_proxy(opt);
+    session = Handle(WinHttpOpen(to_wide(agent).c_str(), proxy.access,
+                                 proxy.proxy.empty() ? WINHTTP_NO_PROXY_NAME : proxy.proxy.c_str(),
+                                 proxy.bypass.empty() ? WINHTTP_NO_PROXY_BYPASS : proxy.bypass.c_str(),
+                                 0));
     if (!session) return report_failure("WinHttpOpen");
     if (opt.max_time > 0) {
         const int ms = static_cast<int>(opt.max_time * 1000 + 0.5);
