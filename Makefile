@@ -11,7 +11,8 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Build + test dependencies (Debian 12 package names).
 DEPS := build-essential cmake pkg-config python3 nginx-light \
         libssl-dev zlib1g-dev node-llhttp libasio-dev \
-        libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev openssl valgrind
+        libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev openssl valgrind \
+        duktape-dev
 
 # Benchmark-only dependencies (make bench): libcurl is the reference, valgrind counts instructions.
 BENCH_DEPS := libcurl4-openssl-dev valgrind libbenchmark-dev nginx-light openssl util-linux python3

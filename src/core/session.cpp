@@ -3,6 +3,7 @@
 #include "core/cookies.h"
 #include "net/conn_pool.h"
 #include "net/tls.h"
+#include "proxy/pac.h"
 
 namespace winhttp {
 
@@ -15,7 +16,8 @@ Session::Session(std::wstring agent, DWORD access_type, std::wstring proxy, std:
       bypass_(std::move(bypass)),
       flags_(flags),
       pool_(std::make_unique<ConnectionPool>()),
-      cookies_(std::make_unique<CookieJar>()) {}
+      cookies_(std::make_unique<CookieJar>()),
+      pac_(std::make_unique<proxy::PacCache>()) {}
 
 Session::~Session() = default;
 
@@ -29,6 +31,8 @@ DWORD Session::tls_context(std::shared_ptr<net::TlsContext>& out) {
     out = tls_;
     return ERROR_SUCCESS;
 }
+
+void Session::on_close() { pac_->cancel_all(); }
 
 void Session::set_proxy(DWORD access, std::wstring proxy, std::wstring bypass) {
     access_type_ = access;
