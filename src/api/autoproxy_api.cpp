@@ -189,11 +189,9 @@ void WinHttpFreeProxyResultEx(WINHTTP_PROXY_RESULT_EX* result) {
 DWORD WinHttpResetAutoProxy(HINTERNET session, DWORD flags) {
     Lookup l = lookup_handle(session, {HandleType::Session});
     if (l.error) return l.error;
-    constexpr DWORD known = WINHTTP_RESET_ALL | WINHTTP_RESET_NOTIFY_NETWORK_CHANGED |
-                            WINHTTP_RESET_OUT_OF_PROC | WINHTTP_RESET_DISCARD_RESOLVERS;
-    if (flags & ~known) return ERROR_INVALID_PARAMETER;
-    // Every reset kind lands on the same per-session state: scripts (their workers end) and
-    // the WPAD result.
+    // The page documents no flag error. Every reset kind lands on the same per-session state
+    // (there is no autoproxy service, so OUT_OF_PROC changes nothing): scripts, whose workers
+    // end, and the WPAD result.
     if (flags) as<Session>(*l.object).pac_cache().reset();
     return ERROR_SUCCESS;
 }

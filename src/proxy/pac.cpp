@@ -76,11 +76,13 @@ DWORD download(const Timeouts& t, const std::wstring& pac_url, CancelToken& canc
     return err;
 }
 
-// The host FindProxyForURL gets: without IPv6 brackets, lower case unless HOST_KEEPCASE.
+// The host FindProxyForURL gets: without IPv6 brackets, as written (HOST_KEEPCASE is the
+// default, WINHTTP_AUTOPROXY_OPTIONS page) unless HOST_LOWERCASE alone asks for lower case.
 std::string script_host(const std::wstring& host, DWORD flags) {
     std::string h = to_utf8(host);
     if (h.size() > 2 && h.front() == '[') h = h.substr(1, h.size() - 2);
-    return (flags & WINHTTP_AUTOPROXY_HOST_KEEPCASE) ? h : to_ascii_lower(h);
+    const bool lower = (flags & WINHTTP_AUTOPROXY_HOST_LOWERCASE) && !(flags & WINHTTP_AUTOPROXY_HOST_KEEPCASE);
+    return lower ? to_ascii_lower(h) : h;
 }
 
 // Registers `t` with the session's cache for the duration of an operation.

@@ -140,8 +140,9 @@ TEST_F(Pac, SocksOnlyFindsNoProxy) {
     EXPECT_EQ(a.error, static_cast<DWORD>(ERROR_WINHTTP_AUTO_PROXY_SERVICE_ERROR));
 }
 
-// The script gets the whole URL and the host in lower case (WINHTTP_AUTOPROXY_HOST_LOWERCASE
-// is the default; HOST_KEEPCASE keeps it).
+// The script gets the whole URL and the host. WINHTTP_AUTOPROXY_OPTIONS page: HOST_KEEPCASE
+// "maintains the case of the host name passed to the PAC script. This is the default
+// behavior"; HOST_LOWERCASE converts it to lower case.
 TEST_F(Pac, ScriptSeesUrlAndHost) {
     const std::string script =
         "function FindProxyForURL(url, host) {"
@@ -149,12 +150,12 @@ TEST_F(Pac, ScriptSeesUrlAndHost) {
         "  return 'PROXY ' + host + ':1'; }";
     Answer a = run(script, L"http://WWW.Example.COM/path?q=1");
     ASSERT_TRUE(a.ok) << a.error;
-    EXPECT_EQ(a.proxy, L"www.example.com:1");
+    EXPECT_EQ(a.proxy, L"WWW.Example.COM:1");
     WINHTTP_AUTOPROXY_OPTIONS o = opts();
-    o.dwFlags |= WINHTTP_AUTOPROXY_HOST_KEEPCASE;
+    o.dwFlags |= WINHTTP_AUTOPROXY_HOST_LOWERCASE;
     a = get_proxy(session_, L"http://WWW.Example.COM/path?q=1", o);
     ASSERT_TRUE(a.ok) << a.error;
-    EXPECT_EQ(a.proxy, L"WWW.Example.COM:1");
+    EXPECT_EQ(a.proxy, L"www.example.com:1");
 }
 
 // Every Netscape helper and Microsoft's IPv6 ones, through the real worker process.
