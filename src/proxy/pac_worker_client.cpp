@@ -178,7 +178,12 @@ DWORD PacWorker::call(char op, std::string_view body, int cancel_fd, wire::Statu
     size_t need = 4;
     bool have_length = false;
     char buf[16384];
+    bool readable = false;  // the answer takes a script run: wait before the first recv
     while (in.size() < need) {
+        if (!readable) {
+            if (DWORD e = waited(wait_for(fd_, POLLIN, cancel_fd, deadline))) return fail(e);
+            readable = true;
+        }
         ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
         if (n > 0) {
             in.append(buf, static_cast<size_t>(n));
@@ -193,7 +198,7 @@ DWORD PacWorker::call(char op, std::string_view body, int cancel_fd, wire::Statu
         if (n == 0) return fail(ERROR_WINHTTP_BAD_AUTO_PROXY_SCRIPT);  // died inside the call
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            if (DWORD e = waited(wait_for(fd_, POLLIN, cancel_fd, deadline))) return fail(e);
+            readable = false;
             continue;
         }
         return fail(ERROR_WINHTTP_BAD_AUTO_PROXY_SCRIPT);
