@@ -1481,7 +1481,8 @@ OPENWINHTTP_EXPORT DWORD WINAPI WinHttpGetProxyForUrlEx(HINTERNET hResolver, PCW
 
 OPENWINHTTP_EXPORT DWORD WINAPI WinHttpGetProxyForUrlEx2(
     HINTERNET hResolver, PCWSTR pcwszUrl, WINHTTP_AUTOPROXY_OPTIONS* pAutoProxyOptions,
-    DWORD cbInterfaceSelectionContext, BYTE* pInterfaceSelectionContext, DWORD_PTR pContext);
+    DWORD cbInterfaceSelectionContext, unsigned char* pInterfaceSelectionContext, /* BYTE* */
+    DWORD_PTR pContext);
 
 OPENWINHTTP_EXPORT DWORD WINAPI WinHttpGetProxyResult(HINTERNET hResolver,
                                                       WINHTTP_PROXY_RESULT* pProxyResult);

@@ -140,7 +140,7 @@ DWORD WinHttpGetProxyForUrlEx(HINTERNET resolver, PCWSTR url, WINHTTP_AUTOPROXY_
 }
 
 DWORD WinHttpGetProxyForUrlEx2(HINTERNET resolver, PCWSTR url, WINHTTP_AUTOPROXY_OPTIONS* options,
-                               DWORD selection_context_size, BYTE* selection_context,
+                               DWORD selection_context_size, unsigned char* selection_context,
                                DWORD_PTR context) {
     // The interface selection context picks a network interface on Windows; Linux has no
     // per-interface proxy settings, so it is checked and otherwise ignored.

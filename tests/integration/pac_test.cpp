@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -446,6 +447,17 @@ TEST_F(Pac, ClosingTheSessionCancelsTheScript) {
 
 namespace {
 
+// The resolver's HANDLE_CLOSING runs on the operation's thread, which may still be returning
+// from the recorder when the test ends: recorders live for the whole run (reachable, so not a
+// leak), never destroyed under a callback.
+CallbackRecorder& lasting_recorder() {
+    static std::vector<CallbackRecorder*> all;
+    static std::mutex m;
+    std::lock_guard lock(m);
+    all.push_back(new CallbackRecorder);
+    return *all.back();
+}
+
 class PacResolver : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -480,7 +492,7 @@ protected:
     HINTERNET session_ = nullptr;
     HINTERNET resolver_ = nullptr;
     HINTERNET closed_ = nullptr;
-    CallbackRecorder rec_;
+    CallbackRecorder& rec_ = lasting_recorder();
     std::unique_ptr<ScriptedServer> server_;
 };
 
