@@ -451,11 +451,11 @@ namespace {
 // from the recorder when the test ends: recorders live for the whole run (reachable, so not a
 // leak), never destroyed under a callback.
 CallbackRecorder& lasting_recorder() {
-    static std::vector<CallbackRecorder*> all;
+    static auto* all = new std::vector<CallbackRecorder*>;  // never destroyed: stays reachable
     static std::mutex m;
     std::lock_guard lock(m);
-    all.push_back(new CallbackRecorder);
-    return *all.back();
+    all->push_back(new CallbackRecorder);
+    return *all->back();
 }
 
 class PacResolver : public ::testing::Test {
