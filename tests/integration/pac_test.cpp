@@ -292,8 +292,10 @@ TEST_F(Pac, OversizedScriptIsRefused) {
 
 // --- bad input ------------------------------------------------------------------------------
 
-// Wine winhttp.c test_WinHttpGetProxyForUrl (verified on Windows): NULL session is
-// ERROR_INVALID_HANDLE, missing URL/options/info or no autoproxy kind is ERROR_INVALID_PARAMETER.
+// NULL session: ERROR_INVALID_HANDLE; a handle that is not a session: INCORRECT_HANDLE_TYPE;
+// missing URL/options/info, no autoproxy kind, AUTO_DETECT without detect flags, CONFIG_URL
+// without a URL, reserved fields set: ERROR_INVALID_PARAMETER (the WinHttpGetProxyForUrl and
+// WINHTTP_AUTOPROXY_OPTIONS pages; Wine's tests of this function were not re-read here).
 TEST_F(Pac, BadArguments) {
     const std::wstring u = L"http://127.0.0.1:9/proxy.pac";
     WINHTTP_AUTOPROXY_OPTIONS o = config_url(u);
