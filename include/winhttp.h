@@ -1514,6 +1514,40 @@ OPENWINHTTP_EXPORT DWORD WINAPI WinHttpRegisterProxyChangeNotification(
 OPENWINHTTP_EXPORT DWORD WINAPI WinHttpUnregisterProxyChangeNotification(
     WINHTTP_PROXY_CHANGE_REGISTRATION_HANDLE hRegistration);
 
+/* ---- Autoproxy: PAC and WPAD (docs/design/pac.md) ------------------------------------ */
+/* Strings in WINHTTP_PROXY_INFO and the detected URL are freed with GlobalFree. */
+OPENWINHTTP_EXPORT BOOL WINAPI WinHttpGetProxyForUrl(HINTERNET hSession, LPCWSTR lpcwszUrl,
+                                                     WINHTTP_AUTOPROXY_OPTIONS* pAutoProxyOptions,
+                                                     WINHTTP_PROXY_INFO* pProxyInfo);
+
+OPENWINHTTP_EXPORT BOOL WINAPI WinHttpDetectAutoProxyConfigUrl(DWORD dwAutoDetectFlags,
+                                                               LPWSTR* ppwstrAutoConfigUrl);
+
+/* The resolver functions return an error code (ERROR_SUCCESS / ERROR_IO_PENDING). */
+OPENWINHTTP_EXPORT DWORD WINAPI WinHttpCreateProxyResolver(HINTERNET hSession,
+                                                           HINTERNET* phResolver);
+
+OPENWINHTTP_EXPORT DWORD WINAPI WinHttpGetProxyForUrlEx(HINTERNET hResolver, PCWSTR pcwszUrl,
+                                                        WINHTTP_AUTOPROXY_OPTIONS* pAutoProxyOptions,
+                                                        DWORD_PTR pContext);
+
+OPENWINHTTP_EXPORT DWORD WINAPI WinHttpGetProxyForUrlEx2(
+    HINTERNET hResolver, PCWSTR pcwszUrl, WINHTTP_AUTOPROXY_OPTIONS* pAutoProxyOptions,
+    DWORD cbInterfaceSelectionContext, unsigned char* pInterfaceSelectionContext, /* BYTE* */
+    DWORD_PTR pContext);
+
+OPENWINHTTP_EXPORT DWORD WINAPI WinHttpGetProxyResult(HINTERNET hResolver,
+                                                      WINHTTP_PROXY_RESULT* pProxyResult);
+
+OPENWINHTTP_EXPORT DWORD WINAPI WinHttpGetProxyResultEx(HINTERNET hResolver,
+                                                        WINHTTP_PROXY_RESULT_EX* pProxyResultEx);
+
+OPENWINHTTP_EXPORT void WINAPI WinHttpFreeProxyResult(WINHTTP_PROXY_RESULT* pProxyResult);
+
+OPENWINHTTP_EXPORT void WINAPI WinHttpFreeProxyResultEx(WINHTTP_PROXY_RESULT_EX* pProxyResultEx);
+
+OPENWINHTTP_EXPORT DWORD WINAPI WinHttpResetAutoProxy(HINTERNET hSession, DWORD dwFlags);
+
 /* ---- OpenWinHTTP extensions: certificates without a Windows certificate store ------------
  * Not in Windows' header; values far outside Windows' option range.
  *

@@ -31,6 +31,7 @@ enum class HandleType : DWORD {
     Session = WINHTTP_HANDLE_TYPE_SESSION,
     Connect = WINHTTP_HANDLE_TYPE_CONNECT,
     Request = WINHTTP_HANDLE_TYPE_REQUEST,
+    ProxyResolver = WINHTTP_HANDLE_TYPE_PROXY_RESOLVER,
 };
 
 class Object {

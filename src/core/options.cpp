@@ -30,6 +30,7 @@ unsigned kind_bit(const Object* obj) {
         case HandleType::Session: return kS;
         case HandleType::Connect: return kC;
         case HandleType::Request: return kR;
+        case HandleType::ProxyResolver: return 0;  // no option applies to a resolver
     }
     return 0;
 }
@@ -71,6 +72,7 @@ Session& session_of(Object* o) {
         case HandleType::Session: return as<Session>(*o);
         case HandleType::Connect: return as<Connect>(*o).session();
         case HandleType::Request: return as<Request>(*o).session();
+        case HandleType::ProxyResolver: break;  // kind_bit() keeps resolvers out
     }
     std::abort();
 }

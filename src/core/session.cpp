@@ -3,6 +3,7 @@
 #include "core/cookies.h"
 #include "net/conn_pool.h"
 #include "net/tls.h"
+#include "proxy/pac.h"
 
 namespace winhttp {
 
@@ -12,7 +13,8 @@ Session::Session(std::wstring agent, proxy::ConfigPtr proxy, DWORD flags)
       proxy_(std::move(proxy)),
       flags_(flags),
       pool_(std::make_unique<ConnectionPool>()),
-      cookies_(std::make_unique<CookieJar>()) {}
+      cookies_(std::make_unique<CookieJar>()),
+      pac_(std::make_unique<proxy::PacCache>()) {}
 
 Session::~Session() = default;
 
@@ -26,5 +28,7 @@ DWORD Session::tls_context(std::shared_ptr<net::TlsContext>& out) {
     out = tls_;
     return ERROR_SUCCESS;
 }
+
+void Session::on_close() { pac_->cancel_all(); }
 
 }  // namespace winhttp

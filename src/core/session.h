@@ -14,6 +14,9 @@ class CookieJar;
 namespace net {
 class TlsContext;
 }
+namespace proxy {
+class PacCache;
+}
 
 class Session final : public Object {
 public:
@@ -47,6 +50,12 @@ public:
 
     ConnectionPool& pool() { return *pool_; }
     CookieJar& cookies() { return *cookies_; }
+    // PAC scripts, the WPAD result and the PAC operations in flight (src/proxy/pac.h).
+    proxy::PacCache& pac_cache() { return *pac_; }
+
+protected:
+    // Cancels the session's PAC operations in flight (download, script run).
+    void on_close() override;
 
 private:
     std::wstring agent_;
@@ -55,6 +64,7 @@ private:
     const DWORD flags_;
     std::unique_ptr<ConnectionPool> pool_;
     std::unique_ptr<CookieJar> cookies_;
+    std::unique_ptr<proxy::PacCache> pac_;
     std::mutex tls_mutex_;
     std::shared_ptr<net::TlsContext> tls_;
 };
