@@ -80,7 +80,8 @@ DWORD WinHttpQueryConnectionGroup(HINTERNET handle, const GUID* guid, ULONGLONG 
         host = host.substr(1, host.size() - 2);
     INTERNET_PORT port = t.connect->port();
     if (port == INTERNET_DEFAULT_PORT) port = t.secure ? 443 : 80;
-    const std::string key = ConnectionPool::make_key(t.secure, to_utf8(host), port, session.proxy());
+    // The host's direct connections (a proxy's connections are pooled under the proxy).
+    const std::string key = ConnectionPool::make_key(t.secure, to_utf8(host), port, "");
     // Only connections of the given GUID: ours have none.
     const ULONG count = (guid && !is_null_guid(*guid)) ? 0 : session.pool().count(key);
     *result = make_result(t.connect->host(), count);

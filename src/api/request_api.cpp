@@ -130,11 +130,17 @@ BOOL WinHttpReceiveResponse(HINTERNET request, LPVOID reserved) {
 BOOL WinHttpQueryDataAvailable(HINTERNET request, LPDWORD available) {
     RequestCall r = lookup_request(request);
     if (r.error) return fail(r.error);
-    // Zeroed before any work, as WinHttpReadData does with its count (docs/design/async.md).
-    if (available) *available = 0;
     RequestEngine& e = r->engine();
+    // The count is zeroed once the call is accepted (docs/design/async.md; Wine notification.c),
+    // and left alone when the handle is in the wrong state (Wine winhttp.c test_no_content). The
+    // engine zeroes it on the synchronous path.
+    auto check = [&] {
+        const DWORD error = e.check_read();
+        if (!error && available) *available = 0;
+        return error;
+    };
     return finish_read(*r, run_operation(
-        *r, API_QUERY_DATA_AVAILABLE, nullptr, available, [&] { return e.check_read(); },
+        *r, API_QUERY_DATA_AVAILABLE, nullptr, available, check,
         [&](DWORD* count) { return e.query_data_available(count); }));
 }
 

@@ -998,6 +998,7 @@ DWORD RequestEngine::check_read() const {
 
 Task<DWORD> RequestEngine::query_data_available(DWORD* available) {
     if (const DWORD e = check_read()) co_return e;
+    if (available) *available = 0;
     DWORD e;
     size_t n;
     if (decoding_) {

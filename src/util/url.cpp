@@ -49,19 +49,6 @@ bool is_unsafe_byte(unsigned char b) {
     return std::string_view("\"<>[\\]^`{|}").find(static_cast<char>(b)) != std::string_view::npos;
 }
 
-void append_escaped(std::string& out, std::string_view bytes, bool escape_percent) {
-    for (const char ch : bytes) {
-        const auto b = static_cast<unsigned char>(ch);
-        if (is_unsafe_byte(b) || (escape_percent && b == '%')) {
-            out.push_back('%');
-            out.push_back(kHex[b >> 4]);
-            out.push_back(kHex[b & 0x0F]);
-        } else {
-            out.push_back(ch);
-        }
-    }
-}
-
 // Port digits -> value. False for an empty string, a non-digit or a value above 65535. Port 0 is
 // accepted and returned as 0 (Wine url.c, verified on Windows: "http://winehq.org:0" cracks).
 bool parse_port(std::wstring_view text, INTERNET_PORT& port) {

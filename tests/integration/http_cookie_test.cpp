@@ -200,8 +200,9 @@ TEST(Cookies, HostileServerCannotGrowTheJarBeyondItsBounds) {
     const auto lines = cookie_lines(wire[1]);
     ASSERT_EQ(lines.size(), 1u) << wire[1];
     std::string expected = "Cookie: ";
-    for (int i = 150; i < 200; ++i)
-        expected += (i > 150 ? "; c" : "c") + std::to_string(i) + "=v";
+    // The 50 newest survive, sent newest first (Wine winhttp.c test_cookies).
+    for (int i = 199; i >= 150; --i)
+        expected += (i < 199 ? "; c" : "c") + std::to_string(i) + "=v";
     EXPECT_EQ(lines[0], expected);
 }
 

@@ -90,8 +90,9 @@ TEST(CookieJar, NonSecureOriginCannotOverwriteASecureCookie) {
     EXPECT_EQ(jar.header_for("example.com", "/app", true), "s=secure");
     // Another name, or the secure origin itself, is fine.
     EXPECT_TRUE(jar.store("t=plain", "example.com", "/", kHttp));
+    // Sent newest first (Wine winhttp.c test_cookies); a replaced cookie keeps its creation time (RFC 6265 5.3 step 11.3).
     EXPECT_TRUE(jar.store("s=newer; Secure; Path=/", "example.com", "/", kHttps));
-    EXPECT_EQ(jar.header_for("example.com", "/", true), "s=newer; t=plain");
+    EXPECT_EQ(jar.header_for("example.com", "/", true), "t=plain; s=newer");
 }
 
 TEST(CookieJar, SecurePrefixNeedsTheSecureAttribute) {
