@@ -54,6 +54,7 @@
 #include <vector>
 
 #include "http_test_util.h"
+#include "net/sys_io.h"
 #include "support/scripted_server.h"
 
 using namespace itest;
@@ -680,6 +681,12 @@ TEST_P(FaultMatrix, ExactErrorNoHangNoReuse) {
     // WINHTTP_RUN_KNOWN_GAPS=1 runs them anyway, to check a fix.
     if (cell.known_gap && !std::getenv("WINHTTP_RUN_KNOWN_GAPS"))
         GTEST_SKIP() << "known gap: " << cell.known_gap;
+    // A send timeout needs the socket buffers full. A short-I/O build writes 1-7 bytes per call,
+    // so whether 16 MiB fills them before the server's limit depends on the machine's speed;
+    // the plain and sanitizer builds check these cells.
+    if (winhttp::net::short_io_enabled() && mode == Mode::Sync && cell.upload &&
+        cell.error == ERROR_WINHTTP_TIMEOUT)
+        GTEST_SKIP() << "short I/O cannot fill the socket buffers in bounded time";
 
     std::optional<ScriptedServer> server;
     std::optional<FullBacklogListener> backlog;
