@@ -154,15 +154,17 @@ TEST(ScriptedServer, SendSplitWritesSeparatePieces) {
 }
 
 TEST(ScriptedServer, SendSlowlyTricklesOneByteAtATime) {
-    ScriptedServer server({{Step::send_slowly("abcdef", 20ms)}});
+    ScriptedServer server({{Step::send_slowly("abcdef", 50ms)}});
 
     auto start = Clock::now();  // before connecting: the server cannot send earlier
     TcpClient client(server.port());
     std::vector<std::string> pieces = read_pieces(client.fd());
 
     EXPECT_EQ(join(pieces), "abcdef");
-    EXPECT_GE(pieces.size(), 3u);
-    EXPECT_GE(Clock::now() - start, 100ms);  // five gaps of 20 ms
+    // The elapsed time proves the gaps; the piece count only that the bytes did not come as
+    // one write (a loaded machine may wake this reader late and coalesce a few).
+    EXPECT_GE(pieces.size(), 2u);
+    EXPECT_GE(Clock::now() - start, 250ms);  // five gaps of 50 ms
 }
 
 TEST(ScriptedServer, ResetGivesClientConnectionReset) {
