@@ -136,7 +136,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (ok) {
         check(error == ERROR_SUCCESS);
         check(uc.nScheme == INTERNET_SCHEME_HTTP || uc.nScheme == INTERNET_SCHEME_HTTPS);
-        check(uc.nPort != 0);
+        // Port 0 is a valid answer: "http://host:0" cracks to port 0 (Wine url.c, verified on Windows).
         for (const Component& c : parts) check_delivery(c, url);
         round_trip(uc);
     } else {
