@@ -1,5 +1,6 @@
 #include "support/nginx.h"
 
+#include "support/child_process.h"
 #include "support/loopback.h"
 
 #include <fcntl.h>
@@ -7,8 +8,6 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -272,30 +271,7 @@ bool Nginx::start_on(unsigned short port) {
     std::vector<char*> argv = {
         binary.data(), const_cast<char*>("-p"), prefix.data(), const_cast<char*>("-c"),
         conf.data(),   const_cast<char*>("-e"), log.data(),    nullptr};
-    int out =
-        ::open((dir_ + "/stderr.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    int null_in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    // A child of the main thread dies with the test process even on a crash. The death
-    // signal follows the forking *thread*, so a worker thread must not arm it.
-    bool main_thread = ::syscall(SYS_gettid) == ::getpid();
-    pid_t parent = ::getpid();
-
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        if (main_thread) {
-            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-            if (::getppid() != parent) ::_exit(1);
-        }
-        ::dup2(null_in, 0);
-        ::dup2(out, 1);
-        ::dup2(out, 2);
-        // Test sockets without CLOEXEC must not live on inside nginx.
-        ::close_range(3, ~0U, 0);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    ::close(out);
-    ::close(null_in);
+    const pid_t pid = spawn_child(argv, dir_ + "/stderr.log");
     if (pid < 0) return false;
     pid_ = pid;
     port_ = port;

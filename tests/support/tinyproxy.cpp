@@ -1,11 +1,10 @@
 #include "support/tinyproxy.h"
 
+#include "support/child_process.h"
 #include "support/loopback.h"
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -129,25 +128,7 @@ bool Tinyproxy::start_on(unsigned short port) {
     std::string conf_arg = conf;
     std::vector<char*> argv = {bin.data(), const_cast<char*>("-d"), const_cast<char*>("-c"),
                                conf_arg.data(), nullptr};
-    int out = ::open((dir_ + "/stderr.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    int null_in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    const bool main_thread = ::syscall(SYS_gettid) == ::getpid();
-    const pid_t parent = ::getpid();
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        if (main_thread) {
-            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-            if (::getppid() != parent) ::_exit(1);
-        }
-        ::dup2(null_in, 0);
-        ::dup2(out, 1);
-        ::dup2(out, 2);
-        ::close_range(3, ~0U, 0);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    ::close(out);
-    ::close(null_in);
+    const pid_t pid = spawn_child(argv, dir_ + "/stderr.log");
     if (pid < 0) return false;
     pid_ = pid;
     port_ = port;
