@@ -41,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         std::vector<uint8_t> type1 = negotiate_message();
         in.mic_messages.emplace(type1, input);
         AuthenticateOutput out = authenticate_message(in);
-        check(out.message.size() >= 88);
+        check(out.message.empty() || out.message.size() >= 88);
     }
 
     auth::Credentials cred;
@@ -62,8 +62,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     challenge.scheme = "ntlm";
     challenge.token68 = base64_encode(input);
     uint32_t error = mech.next(challenge, facts, header);
-    // The mechanism accepts exactly what the parser accepts (and only Unicode servers).
-    check((error == 0) == (parsed && (parsed->flags & kNegotiateUnicode)));
+    // The mechanism accepts nothing the parser refuses, and refuses OEM-only servers.
+    if (error == 0) check(parsed && (parsed->flags & kNegotiateUnicode));
     // Raw input as token68 text must never crash the strict base64 decoder.
     (void)base64_decode(std::string_view(reinterpret_cast<const char*>(data), size));
     return 0;

@@ -149,7 +149,7 @@ UserName split_user(std::string_view name) {
 std::vector<uint8_t> utf16le(std::string_view utf8, bool to_upper) {
     std::wstring wide = winhttp::from_utf8(utf8);
     std::vector<uint8_t> out;
-    out.reserve(wide.size() * 2);
+    out.reserve(wide.size() * 4);  // room for surrogate pairs: no reallocation leaves copies
     for (wchar_t c : wide) {
         if (to_upper) c = upper(c);
         auto cp = static_cast<uint32_t>(c);
@@ -241,6 +241,12 @@ AuthenticateOutput authenticate_message(const AuthenticateInput& in) {
         std::memcpy(lm_response.data(), lm.data(), 16);
         std::memcpy(lm_response.data() + 16, in.client_challenge.data(), 8);
     }
+
+    // Security buffers have 16-bit lengths (a server's 64 KiB TargetInfo plus ours can exceed
+    // that): refuse rather than send a length that lies.
+    for (size_t n : {in.domain.size(), in.user.size(), in.workstation.size(), nt_response.size(),
+                     in.encrypted_session_key.size()})
+        if (n > 0xFFFF) return result;
 
     std::vector<uint8_t> out(std::begin(kSignature), std::end(kSignature));
     put32(out, 3);
@@ -391,6 +397,7 @@ uint32_t NtlmMechanism::authenticate(const Challenge& challenge, const RequestFa
     ntlm::AuthenticateOutput out = ntlm::authenticate_message(in);
     OPENSSL_cleanse(in.response_key.data(), in.response_key.size());
     OPENSSL_cleanse(out.session_base_key.data(), out.session_base_key.size());
+    if (out.message.empty()) return ERROR_WINHTTP_INTERNAL_ERROR;  // fields too long
     header_value = "NTLM " + ntlm::base64_encode(out.message);
     return 0;
 }

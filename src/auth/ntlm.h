@@ -130,6 +130,7 @@ struct AuthenticateOutput {
 };
 
 // AUTHENTICATE_MESSAGE (type 3) with an NTLMv2 response (MS-NLMP §2.2.1.3, §3.3.2).
+// `message` is empty when a field would not fit its 16-bit length.
 AuthenticateOutput authenticate_message(const AuthenticateInput& in);
 
 std::string base64_encode(std::span<const uint8_t> data);

@@ -263,6 +263,14 @@ TEST(NtlmChallengeParser, EmptyFieldsIgnoreTheirOffsets) {
     EXPECT_TRUE(c->target_name.empty());
 }
 
+void put_test_av(Bytes& out, uint16_t id, const Bytes& value) {
+    out.push_back(static_cast<uint8_t>(id));
+    out.push_back(static_cast<uint8_t>(id >> 8));
+    out.push_back(static_cast<uint8_t>(value.size()));
+    out.push_back(static_cast<uint8_t>(value.size() >> 8));
+    out.insert(out.end(), value.begin(), value.end());
+}
+
 Bytes challenge_with_info(const Bytes& info, uint32_t flags = 0xe28a8233u) {
     Bytes m = hex("4e544c4d5353500002000000000000003000000000000000"
                   "0123456789abcdef0000000000000000");
@@ -571,6 +579,27 @@ TEST(NtlmMechanism, FactoryAndConnectionBased) {
     auth::Credentials def;
     def.use_default = true;
     EXPECT_EQ(auth::make_ntlm(def), nullptr);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(NtlmMechanism, OversizedTargetInfoIsRefusedNotTruncated) {
+    // A server TargetInfo near 64 KiB plus our AV pairs no longer fits the 16-bit length of
+    // NtChallengeResponseFields: an error, never a message whose lengths lie.
+    Bytes info;
+    put_test_av(info, 1, Bytes(65500, 0x41));
+    info.insert(info.end(), {0, 0, 0, 0});
+    auth::Credentials cred;
+    cred.user = "u";
+    auth::NtlmMechanism m(cred, fixed_hooks());
+    auth::RequestFacts facts;
+    facts.host = "h";
+    std::string h;
+    ASSERT_EQ(m.next(ntlm_challenge({}), facts, h), 0u);
+    EXPECT_EQ(m.next(ntlm_challenge(challenge_with_info(info)), facts, h),
+              ERROR_WINHTTP_INTERNAL_ERROR);
 }
 
 }  // namespace
