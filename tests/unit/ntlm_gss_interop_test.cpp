@@ -15,6 +15,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -53,7 +54,7 @@ protected:
         if (!gss_.usable() || !std::ifstream(kMechPlugin))
             GTEST_SKIP() << "libgssapi-krb5-2 and gss-ntlmssp not installed (make deps)";
         dir_ = ::testing::TempDir() + "ntlm_users_" + std::to_string(::getpid());
-        std::ofstream(dir_) << "Domain:User:Password\n";
+        std::ofstream(dir_) << "Domain:User:Password\n:User@Domain:Password\n";
         setenv("NTLM_USER_FILE", dir_.c_str(), 1);
     }
     void TearDown() override {
@@ -69,7 +70,8 @@ protected:
 
     // One full handshake: our mechanism against gss_accept_sec_context.
     Result run(const std::string& user, const std::string& password,
-               std::string_view client_end_point, const std::string* acceptor_end_point) {
+               std::string_view client_end_point, const std::string* acceptor_end_point,
+               std::function<void(Bytes&)> tamper = {}) {
         auth::Credentials cred;
         cred.user = user;
         cred.password = password;
@@ -97,6 +99,7 @@ protected:
             auto token = auth::ntlm::base64_decode(header.substr(5));
             EXPECT_TRUE(token);
             if (!token) break;
+            if (round == 1 && tamper) tamper(*token);
             gss_buffer_desc in{token->size(), token->data()};
             gss_buffer_desc out{0, nullptr};
             gss_name_t src = GSS_C_NO_NAME;
@@ -148,6 +151,20 @@ TEST_F(NtlmGssInterop, WrongPasswordIsRejected) {
 TEST_F(NtlmGssInterop, UserNameIsCaseInsensitive) {
     // NTOWFv2 upper-cases the user name, so "user" authenticates as "User".
     Result r = run("Domain\\user", "Password", {}, nullptr);
+    EXPECT_EQ(r.major, static_cast<OM_uint32>(GSS_S_COMPLETE));
+}
+
+TEST_F(NtlmGssInterop, TheMicIsChecked) {
+    // Our MIC (offset 72, after the Version) covers all three messages: one flipped bit in it
+    // fails, so the acceptor verified the one we computed.
+    Result r = run("Domain\\User", "Password", {}, nullptr, [](Bytes& type3) { type3[80] ^= 1; });
+    EXPECT_TRUE(GSS_ERROR(r.major));
+}
+
+TEST_F(NtlmGssInterop, UpnUserName) {
+    // A UPN goes whole into UserName with an empty DomainName (NTOWFv2 over "USER@DOMAIN" and
+    // ""): the user file's ":User@Domain:Password" line is what the acceptor checks it against.
+    Result r = run("User@Domain", "Password", {}, nullptr);
     EXPECT_EQ(r.major, static_cast<OM_uint32>(GSS_S_COMPLETE));
 }
 
