@@ -127,6 +127,9 @@ TEST(NtlmMd4, BuiltinAgreesWithOpenSslAtEveryPaddingBoundary) {
 
 TEST(NtlmMd4, LegacyProviderStaysOutOfTheDefaultContext) {
     // The application's default library context must not gain MD4 because NTLM needed it.
+    EVP_MD* before = EVP_MD_fetch(nullptr, "MD4", nullptr);
+    EVP_MD_free(before);
+    if (before) GTEST_SKIP() << "the system OpenSSL configuration already activates legacy";
     (void)md4(ascii("x"));
     EVP_MD* md = EVP_MD_fetch(nullptr, "MD4", nullptr);
     EXPECT_EQ(md, nullptr);
