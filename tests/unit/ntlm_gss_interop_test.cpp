@@ -19,9 +19,33 @@
 #include <string>
 #include <vector>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define NTLM_TEST_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NTLM_TEST_LSAN 1
+#endif
+#endif
+#ifdef NTLM_TEST_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
 namespace {
 
 using Bytes = std::vector<uint8_t>;
+
+// gss-ntlmssp 1.2.0 leaks an EVP_MD per accepted context (fetched in gssntlmssp.so, never
+// freed): not our memory, so LeakSanitizer ignores what is allocated inside its calls only.
+struct ForeignAllocations {
+#ifdef NTLM_TEST_LSAN
+    ForeignAllocations() { __lsan_disable(); }
+    ~ForeignAllocations() { __lsan_enable(); }
+#else
+    ForeignAllocations() = default;
+#endif
+    ForeignAllocations(const ForeignAllocations&) = delete;
+    ForeignAllocations& operator=(const ForeignAllocations&) = delete;
+};
 
 struct Gss {
     void* lib = nullptr;
@@ -104,8 +128,11 @@ protected:
             gss_buffer_desc out{0, nullptr};
             gss_name_t src = GSS_C_NO_NAME;
             OM_uint32 minor = 0;
-            r.major = gss_.accept(&minor, &ctx, GSS_C_NO_CREDENTIAL, &in, bindings, &src,
-                                  nullptr, &out, nullptr, nullptr, nullptr);
+            {
+                ForeignAllocations foreign;
+                r.major = gss_.accept(&minor, &ctx, GSS_C_NO_CREDENTIAL, &in, bindings, &src,
+                                      nullptr, &out, nullptr, nullptr, nullptr);
+            }
             if (round == 0) {
                 EXPECT_EQ(r.major, static_cast<OM_uint32>(GSS_S_CONTINUE_NEEDED)) << minor;
                 auto type2 = auth::ntlm::parse_challenge(
