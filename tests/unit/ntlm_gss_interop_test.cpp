@@ -70,7 +70,8 @@ struct Gss {
     }
 };
 
-const char* kMechPlugin = "/usr/lib/x86_64-linux-gnu/gssntlmssp/gssntlmssp.so";
+// gss-ntlmssp registers itself with the GSSAPI mechglue here (any architecture).
+const char* kMechPlugin = "/etc/gss/mech.d/mech.ntlmssp.conf";
 
 class NtlmGssInterop : public ::testing::Test {
 protected:
