@@ -657,9 +657,10 @@ W2 compares a 64 MiB download with a 1 MiB one, per MiB); *peak RSS* is the clie
 connections nginx accepted during each run (stub_status "accepts" before/after; a range when
 runs differ). W3 repeats its batch of concurrent requests over the same session; per-request
 figures divide by all of them. W4's goal compares our async path with our own sync path
-(row W4-sync). W6 goes through tinyproxy (pinned with nginx), which closes every connection
-after one request: its wall time is mostly tinyproxy's, and instructions per request (the
-clients' own work) are the fair comparison. W5's curl column (easy handle init + setopt + cleanup) is for reference only.
+(row W4-sync). W6 goes through tinyproxy (pinned with nginx), which closes every client
+connection after one response (without announcing it) and opens one to nginx per request: its
+wall time is mostly tinyproxy's, and instructions per request (the clients' own work) are the
+fair comparison. W5's curl column (easy handle init + setopt + cleanup) is for reference only.
 "n/a (feature not implemented: ...)" marks a workload the library cannot run yet; no number
 is reported for it. Callgrind counts every iteration of a `rep movsb`/`rep stosb` as one
 instruction, so copies and fills (W2) show up as about one instruction per byte."""
