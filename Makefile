@@ -13,7 +13,7 @@ DEPS := build-essential cmake pkg-config python3 nginx-light \
         tinyproxy duktape-dev libkrb5-dev gss-ntlmssp
 
 # Benchmark-only dependencies (make bench): libcurl is the reference, valgrind counts instructions.
-BENCH_DEPS := libcurl4-openssl-dev valgrind libbenchmark-dev nginx-light openssl util-linux python3
+BENCH_DEPS := libcurl4-openssl-dev valgrind libbenchmark-dev nginx-light tinyproxy openssl util-linux python3
 BENCH_BUILD ?= build-bench
 
 # Shell code that apt-installs the packages of $(1) not installed yet; $(2) names the list.

@@ -14,7 +14,7 @@ Environment (all optional):
     BENCH_CALLGRIND=0    skip the callgrind runs
     BENCH_MICRO=0        skip the Google Benchmark micro-benchmarks
     BENCH_W1_COUNT, BENCH_W1S_COUNT, BENCH_W2_MIB, BENCH_W3_ROUNDS, BENCH_W4_COUNT,
-    BENCH_W5_COUNT       override the workload sizes
+    BENCH_W5_COUNT, BENCH_W6_COUNT   override the workload sizes
 """
 
 import argparse
@@ -70,6 +70,7 @@ W2_MIB = env_int("BENCH_W2_MIB", 1024, 64)
 W3_ROUNDS = env_int("BENCH_W3_ROUNDS", 10, 2)
 W4_COUNT = env_int("BENCH_W4_COUNT", 300, 300)
 W5_COUNT = env_int("BENCH_W5_COUNT", 100000, 10000)
+W6_COUNT = env_int("BENCH_W6_COUNT", 10000, 1000)
 CG_MIB = 64  # W2 under callgrind downloads this much (the full size would take minutes)
 
 
@@ -124,6 +125,15 @@ def make_cases():
              args=dict(workload="handles", path="/100.bin", count=W5_COUNT),
              units=W5_COUNT, unit="tree",
              cg=(dict(count=20000), dict(count=2000), 18000)),
+        # Issue 11: a named forward proxy (WINHTTP_ACCESS_TYPE_NAMED_PROXY / CURLOPT_PROXY).
+        # tinyproxy answers every request with "Connection: close", so each GET opens a new
+        # connection to it (and it one to nginx), for both clients alike.
+        dict(id="W6", title=f"{W6_COUNT:,} sequential GETs, 100 B, sync, HTTP, through tinyproxy "
+                            "(keep-alive asked; tinyproxy closes)",
+             args=dict(workload="seq", path="/100.bin", count=W6_COUNT, buf=16384,
+                       proxy="tinyproxy"),
+             units=W6_COUNT, unit="req",
+             cg=(dict(count=1000), dict(count=100), 900)),
     ]
     return cases
 
@@ -291,6 +301,59 @@ class Nginx:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+# ---- tinyproxy (W6) ------------------------------------------------------------------------------
+
+TINYPROXY_CONF = """\
+Port {port}
+Listen 127.0.0.1
+Timeout 30
+LogFile "{dir}/tinyproxy.log"
+LogLevel Warning
+MaxClients 100
+Allow 127.0.0.1
+"""
+
+
+class Tinyproxy:
+    """Debian's tinyproxy in the foreground, pinned with nginx (the server side)."""
+
+    def __init__(self, workdir):
+        self.dir = workdir
+        self.proc = None
+        self.port = None
+
+    def start(self):
+        binary = shutil.which("tinyproxy") or "/usr/bin/tinyproxy"
+        if not os.access(binary, os.X_OK):
+            raise RuntimeError("tinyproxy not installed")
+        for _ in range(5):
+            self.port = free_port()
+            with open(f"{self.dir}/tinyproxy.conf", "w") as f:
+                f.write(TINYPROXY_CONF.format(port=self.port, dir=self.dir))
+            self.proc = subprocess.Popen(pin(SERVER_CPU, [binary, "-d", "-c", f"{self.dir}/tinyproxy.conf"]),
+                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)
+            deadline = time.time() + 10
+            while time.time() < deadline and self.proc.poll() is None:
+                try:
+                    socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                    return
+                except OSError:
+                    time.sleep(0.05)
+            self.stop()
+        raise RuntimeError("tinyproxy did not start")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
 # ---- running one client ---------------------------------------------------------------------------
 
 class Run:
@@ -310,6 +373,8 @@ class Run:
 def client_argv(binary, args, nginx):
     a = dict(args)
     a["port"] = nginx.https_port if a.get("secure") else nginx.http_port
+    if a.get("proxy") == "tinyproxy":
+        a["proxy"] = f"127.0.0.1:{nginx.proxy_port}"
     workload = a.pop("workload")
     return [binary, workload] + [f"{k}={v}" for k, v in a.items()]
 
@@ -492,6 +557,10 @@ def goal_text(case, ours, curl, results):
         if sync and sync[0].runs:
             factor = wall / sync[0].median("wall")
             checks.append((f"≤ 1.1× our sync (is {factor:.2f}×)", factor <= 1.1))
+    elif cid == "W6":
+        checks.append(("wall ≤ 1.0× curl", ratio is not None and ratio <= 1.0))
+        checks.append(("instr ≤ 0.5× curl", ours.instr is not None and curl.instr is not None
+                       and ours.instr <= 0.5 * curl.instr))
     elif cid == "W5":
         per_sec = case["units"] * 3 / wall
         checks.append((f"≥ 1,000,000 handle open+close/s (is {per_sec:,.0f}/s)",
@@ -588,7 +657,10 @@ W2 compares a 64 MiB download with a 1 MiB one, per MiB); *peak RSS* is the clie
 connections nginx accepted during each run (stub_status "accepts" before/after; a range when
 runs differ). W3 repeats its batch of concurrent requests over the same session; per-request
 figures divide by all of them. W4's goal compares our async path with our own sync path
-(row W4-sync). W5's curl column (easy handle init + setopt + cleanup) is for reference only.
+(row W4-sync). W6 goes through tinyproxy (pinned with nginx), which closes every client
+connection after one response (without announcing it) and opens one to nginx per request: its
+wall time is mostly tinyproxy's, and instructions per request (the clients' own work) are the
+fair comparison. W5's curl column (easy handle init + setopt + cleanup) is for reference only.
 "n/a (feature not implemented: ...)" marks a workload the library cannot run yet; no number
 is reported for it. Callgrind counts every iteration of a `rep movsb`/`rep stosb` as one
 instruction, so copies and fills (W2) show up as about one instruction per byte."""
@@ -684,9 +756,13 @@ def main():
         cases = [c for c in cases if c["id"] in wanted or c["id"].split("-")[0] in wanted]
     print(f"Pinning: {pinning_note()}")
     nginx = Nginx()
+    proxy = Tinyproxy(nginx.dir)
     results = {}
     try:
         nginx.start()
+        if any(c["args"].get("proxy") for c in cases):
+            proxy.start()
+            nginx.proxy_port = proxy.port
         for case in cases:
             start = time.time()
             results[case["id"]] = run_case(case, binaries, nginx, nginx.dir)
@@ -697,6 +773,7 @@ def main():
                   f" | {time.time() - start:.0f}s", flush=True)
         micro = micro_section(build, nginx.dir)
     finally:
+        proxy.stop()
         nginx.stop()
     write_report(opts.out, build, cases, results, micro)
     print(f"wrote {opts.out}")

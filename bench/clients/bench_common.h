@@ -9,7 +9,8 @@
 //             concurrent `count` GETs of `path` all in flight at once, async, `rounds` times
 //             async_seq  `count` GETs, async, one in flight at a time
 //             handles    `count` open + close of a session/connect/request handle tree
-//   host, port, path, secure (0/1), count, buf, max_conns, rounds
+//   host, port, path, secure (0/1), count, buf, max_conns, rounds,
+//   proxy (host:port of a forward proxy for the sync workloads; empty: direct)
 //
 // The result is one line on stdout, easy to parse from Python:
 //   RESULT ok=1 wall=<seconds> requests=<n> bytes=<n> rss_kib=<peak resident KiB>
@@ -36,6 +37,7 @@ struct Args {
     long buf = 64 * 1024;
     long max_conns = 64;
     long rounds = 1;
+    std::string proxy;  // "host:port": sync requests go through this forward proxy
 };
 
 inline bool parse_args(int argc, char** argv, Args& a) {
@@ -53,6 +55,7 @@ inline bool parse_args(int argc, char** argv, Args& a) {
     };
     if (kv.count("host")) a.host = kv["host"];
     if (kv.count("path")) a.path = kv["path"];
+    if (kv.count("proxy")) a.proxy = kv["proxy"];
     a.port = static_cast<int>(num("port", a.port));
     a.secure = num("secure", 0) != 0;
     a.count = num("count", a.count);
@@ -65,7 +68,7 @@ inline bool parse_args(int argc, char** argv, Args& a) {
 inline int usage(const char* prog) {
     std::fprintf(stderr,
                  "usage: %s seq|download|concurrent|async_seq|handles host=H port=P path=/x "
-                 "secure=0|1 count=N buf=B max_conns=M rounds=R\n",
+                 "secure=0|1 count=N buf=B max_conns=M rounds=R [proxy=H:P]\n",
                  prog);
     return 3;
 }

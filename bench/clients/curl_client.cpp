@@ -40,7 +40,9 @@ CURL* make_easy(const Args& a, const std::string& url, unsigned long long* bytes
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, bytes);
     curl_easy_setopt(e, CURLOPT_BUFFERSIZE, a.buf);  // curl clamps to [1 KiB, 512 KiB]
-    curl_easy_setopt(e, CURLOPT_PROXY, "");          // like WINHTTP_ACCESS_TYPE_NO_PROXY
+    // Direct like WINHTTP_ACCESS_TYPE_NO_PROXY, or (W6) the named forward proxy.
+    const std::string proxy = a.proxy.empty() ? "" : "http://" + a.proxy;
+    curl_easy_setopt(e, CURLOPT_PROXY, proxy.c_str());  // curl copies the string
     if (a.secure) {
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);

@@ -42,8 +42,13 @@ struct SyncClient {
 };
 
 bool open_sync(const Args& a, SyncClient& c, Outcome& o) {
-    c.session = WinHttpOpen(L"openwinhttp-bench/1.0", WINHTTP_ACCESS_TYPE_NO_PROXY,
-                            WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, 0);
+    // W6: a named forward proxy, as curl's CURLOPT_PROXY.
+    const std::wstring proxy = widen(a.proxy);
+    c.session = a.proxy.empty()
+                    ? WinHttpOpen(L"openwinhttp-bench/1.0", WINHTTP_ACCESS_TYPE_NO_PROXY,
+                                  WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, 0)
+                    : WinHttpOpen(L"openwinhttp-bench/1.0", WINHTTP_ACCESS_TYPE_NAMED_PROXY,
+                                  proxy.c_str(), WINHTTP_NO_PROXY_BYPASS, 0);
     if (!c.session) return fail(o, "WinHttpOpen", GetLastError()), false;
     c.connect = WinHttpConnect(c.session, widen(a.host).c_str(),
                                static_cast<INTERNET_PORT>(a.port), 0);

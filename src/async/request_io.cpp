@@ -9,6 +9,7 @@
 #include <asio/strand.hpp>
 #include <mutex>
 
+#include "async/blocking_jobs.h"
 #include "async/reactor.h"
 #include "core/object.h"
 #include "core/ref.h"
@@ -87,6 +88,14 @@ net::CancelEvent* RequestIo::cancel_event() {
 
 void RequestIo::cancel() noexcept {
     cancelled_.store(true, std::memory_order_seq_cst);
+    {
+        std::shared_ptr<OffloadJob> job;
+        {
+            std::lock_guard lock(offload_mutex_);
+            job = offloaded_;
+        }
+        if (job) job->cancel();
+    }
     if (!async_) {
         // A waiter that has no event yet sees cancelled_ once it has made one (both seq_cst).
         if (net::CancelEvent* e = cancel_event_.load(std::memory_order_seq_cst)) e->signal();
@@ -259,6 +268,84 @@ void RequestIo::suspend_room(std::coroutine_handle<> h, DWORD* result, Connectio
     if (now != ERROR_IO_PENDING) {
         ticket->revoke();
         a.finish_later(g, now);
+    }
+}
+
+}  // namespace winhttp
+
+// --- blocking work ---------------------------------------------------------------------------
+
+namespace winhttp {
+
+namespace {
+
+// An offloaded job on the blocking-job pool; its end is posted to the request's strand through
+// a OneShot, so the pool holds the job and never the request.
+class OffloadRunner final : public BlockingJob {
+public:
+    OffloadRunner(std::shared_ptr<OffloadJob> job, std::shared_ptr<OneShot> done,
+                  std::shared_ptr<DWORD> result)
+        : job_(std::move(job)), done_(std::move(done)), result_(std::move(result)) {}
+    void run() noexcept override {
+        *result_ = job_->run();
+        done_->fire();
+    }
+    void cancel() noexcept override { job_->cancel(); }
+
+private:
+    std::shared_ptr<OffloadJob> job_;
+    std::shared_ptr<OneShot> done_;
+    std::shared_ptr<DWORD> result_;
+};
+
+}  // namespace
+
+RequestIo::OffloadWait RequestIo::offload(std::shared_ptr<OffloadJob> job) {
+    return OffloadWait{*this, std::move(job)};
+}
+
+void RequestIo::set_offloaded(std::shared_ptr<OffloadJob> job) {
+    std::shared_ptr<OffloadJob> old;  // released outside the lock
+    std::lock_guard lock(offload_mutex_);
+    old = std::exchange(offloaded_, std::move(job));
+}
+
+bool RequestIo::OffloadWait::await_ready() {
+    if (io.cancelled()) {
+        result = ERROR_WINHTTP_OPERATION_CANCELLED;
+        return true;
+    }
+    if (io.async_) return false;
+    io.set_offloaded(job);
+    if (io.cancelled()) job->cancel();  // a close that came before the job was registered
+    result = job->run();
+    if (io.cancelled()) result = ERROR_WINHTTP_OPERATION_CANCELLED;
+    return true;
+}
+
+DWORD RequestIo::OffloadWait::await_resume() noexcept {
+    io.set_offloaded(nullptr);
+    return result;
+}
+
+void RequestIo::suspend_offload(std::coroutine_handle<> h, DWORD* result,
+                                const std::shared_ptr<OffloadJob>& job) {
+    Async& a = *a_;
+    const unsigned g = a.begin(h, result, net::Deadline{});  // the job bounds itself
+    auto done = std::make_shared<OneShot>();
+    auto value = std::make_shared<DWORD>(ERROR_SUCCESS);
+    done->arm([k = a.keep(), &a, g, value] {
+        asio::post(a.strand, [k, &a, g, value] {
+            if (g != a.gen) return;
+            a.finish(g, *value);
+        });
+    });
+    a.job = done;
+    set_offloaded(job);
+    if (cancelled()) job->cancel();
+    if (!BlockingJobs::start(std::make_shared<OffloadRunner>(job, done, value))) {
+        done->revoke();
+        a.finish_later(g, ERROR_NOT_ENOUGH_MEMORY);
     }
 }
 

@@ -12,6 +12,7 @@
 #include <coroutine>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,16 @@
 namespace winhttp {
 
 class Object;
+
+// Blocking work a request must wait for without blocking the event loop: a PAC evaluation.
+class OffloadJob {
+public:
+    virtual ~OffloadJob() = default;
+    // Blocks, bounded by the job's own limits. Holds no reference to the request.
+    virtual DWORD run() noexcept = 0;
+    // Any thread, any time: makes run() end promptly. Idempotent.
+    virtual void cancel() noexcept = 0;
+};
 
 class RequestIo {
 public:
@@ -59,6 +70,12 @@ public:
     static constexpr DWORD kPoolChanged = ConnectionPool::kLookAgain;
     struct RoomWait;
     RoomWait room(ConnectionPool& pool, std::string key, DWORD limit, net::Deadline deadline);
+    // Blocking work: run on the caller's thread for a sync handle (a close from another thread
+    // cancels the job), on the blocking-job pool (async/blocking_jobs.h) for an async one, never
+    // on the event loop or its lookup pool. Result: the job's, or ERROR_WINHTTP_OPERATION_CANCELLED
+    // (a close resumes the request at once; the job, cancelled too, ends on its own).
+    struct OffloadWait;
+    OffloadWait offload(std::shared_ptr<OffloadJob> job);
 
 private:
     struct Async;
@@ -72,6 +89,10 @@ private:
                          const net::Deadline& deadline);
     void suspend_room(std::coroutine_handle<> h, DWORD* result, ConnectionPool& pool,
                       const std::string& key, DWORD limit, const net::Deadline& deadline);
+    void suspend_offload(std::coroutine_handle<> h, DWORD* result,
+                         const std::shared_ptr<OffloadJob>& job);
+    // The job in progress, cancelled by cancel(); null when none.
+    void set_offloaded(std::shared_ptr<OffloadJob> job);
 
     Object& owner_;
     const bool async_;
@@ -81,6 +102,8 @@ private:
     net::CancelEvent* cancel_event();
     std::atomic<net::CancelEvent*> cancel_event_{nullptr};
     std::unique_ptr<Async> a_;                  // async handles
+    std::mutex offload_mutex_;
+    std::shared_ptr<OffloadJob> offloaded_;     // under offload_mutex_
 };
 
 struct RequestIo::ReadyWait {
@@ -122,6 +145,15 @@ struct RequestIo::RoomWait {
         io.suspend_room(h, &result, pool, key, limit, deadline);
     }
     DWORD await_resume() const noexcept { return result; }
+};
+
+struct RequestIo::OffloadWait {
+    RequestIo& io;
+    std::shared_ptr<OffloadJob> job;
+    DWORD result = ERROR_SUCCESS;
+    bool await_ready();
+    void await_suspend(std::coroutine_handle<> h) { io.suspend_offload(h, &result, job); }
+    DWORD await_resume() noexcept;
 };
 
 }  // namespace winhttp

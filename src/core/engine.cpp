@@ -12,7 +12,9 @@
 #include "core/request.h"
 #include "http1/header_store.h"
 #include "http1/request_writer.h"
+#include "core/session.h"
 #include "proxy/config.h"
+#include "proxy/pac.h"
 #include "util/url.h"
 #include "util/wide.h"
 
@@ -271,12 +273,13 @@ Task<DWORD> RequestEngine::send(std::string extra_headers, const void* optional,
     co_return ERROR_SUCCESS;
 }
 
-void RequestEngine::build_head(http1::RequestHead& head, DWORD content_length, bool has_length) {
+void RequestEngine::build_head(http1::RequestHead& head, DWORD content_length, bool has_length,
+                               bool via_proxy) {
     const Settings& s = owner_.settings();
     head.method = method_;
     // Through a forward proxy (plain http) the target is the absolute URL (RFC 9112 3.2.2).
-    head.target = (!route_.empty() && !secure_) ? "http://" + host_for_header(host_, port_, false) + target_
-                                                : target_;
+    head.target = (via_proxy && !secure_) ? "http://" + host_for_header(host_, port_, false) + target_
+                                          : target_;
     head.version = owner_.version();
     head.headers.clear();
     const bool keep_alive = !(s.disabled_features & WINHTTP_DISABLE_KEEP_ALIVE);
@@ -464,9 +467,10 @@ Task<DWORD> RequestEngine::open_connection() {
     if (route_.empty()) co_return co_await open_route(nullptr);
     DWORD e = ERROR_WINHTTP_CANNOT_CONNECT;
     for (const auto& p : route_) {
-        e = co_await open_route(&p);
+        const bool direct = p.host.empty();
+        e = co_await open_route(direct ? nullptr : &p);
         if (e == ERROR_SUCCESS) {
-            proxy_ = p;
+            if (!direct) proxy_ = p;
             co_return e;
         }
         const bool unreachable = e == ERROR_WINHTTP_CANNOT_CONNECT ||
@@ -550,6 +554,77 @@ Task<DWORD> RequestEngine::write_all(const char* data, size_t len, net::Deadline
     co_return ERROR_SUCCESS;
 }
 
+namespace {
+
+// The PAC evaluation of one request of an AUTOMATIC_PROXY session. Holds the session (its
+// script cache), never the request: a closed request does not wait for it.
+class PacRouteJob final : public OffloadJob {
+public:
+    PacRouteJob(Session& session, std::wstring url, std::wstring pac_url)
+        : session_(&session), url_(std::move(url)), pac_url_(std::move(pac_url)) {}
+    DWORD run() noexcept override {
+        try {
+            return proxy::pac_find_proxy(as<Session>(*session_), url_, pac_url_, cancel_, entries,
+                                         phase);
+        } catch (const std::bad_alloc&) {
+            return ERROR_NOT_ENOUGH_MEMORY;
+        }
+    }
+    void cancel() noexcept override { cancel_.cancel(); }
+
+    std::vector<proxy::PacEntry> entries;
+    proxy::PacPhase phase = proxy::PacPhase::Setup;
+
+private:
+    Ref<Object> session_;
+    const std::wstring url_, pac_url_;
+    proxy::CancelToken cancel_;
+};
+
+// A PAC answer as a route: PROXY entries in order, DIRECT as an empty host (a direct
+// connection in the failover list); HTTPS entries (a proxy reached over TLS, which WinHTTP
+// cannot do) are left out. Only DIRECT, or nothing usable, is the direct route.
+std::vector<proxy::ProxyServer> pac_route(const std::vector<proxy::PacEntry>& entries) {
+    std::vector<proxy::ProxyServer> route;
+    for (const proxy::PacEntry& e : entries) {
+        if (e.kind == proxy::PacEntryKind::Https) continue;
+        proxy::ProxyServer p;
+        if (e.kind == proxy::PacEntryKind::Proxy) {
+            p.host = e.host;
+            if (p.host.size() > 2 && p.host.front() == '[') p.host = p.host.substr(1, p.host.size() - 2);
+            p.port = e.port;
+        }
+        if (std::find(route.begin(), route.end(), p) == route.end()) route.push_back(p);
+    }
+    if (route.size() == 1 && route.front().host.empty()) route.clear();
+    return route;
+}
+
+}  // namespace
+
+// The route of the current URL. An AUTOMATIC_PROXY session with auto_proxy set asks its PAC
+// script (off the event loop, RequestIo::offload). When the script cannot be had (no WPAD, the
+// download failed, it does not compile) the static settings apply; when FindProxyForURL itself
+// fails for this URL the request goes direct. This is the fallback WinINet applies to the IE
+// settings that AUTOMATIC_PROXY uses (docs/design/proxies.md cites the sources).
+Task<DWORD> RequestEngine::decide_route() {
+    const proxy::ConfigPtr config = owner_.proxy_config();
+    if (!config->use_pac) {
+        route_ = config->route(secure_, host_, port_);
+        co_return ERROR_SUCCESS;
+    }
+    auto job = std::make_shared<PacRouteJob>(owner_.session(), url(), config->pac_url);
+    const DWORD e = co_await io_.offload(job);
+    if (io_.cancelled()) co_return ERROR_WINHTTP_OPERATION_CANCELLED;
+    if (e == ERROR_SUCCESS)
+        route_ = pac_route(job->entries);
+    else if (job->phase == proxy::PacPhase::Run && e != ERROR_WINHTTP_OPERATION_CANCELLED)
+        route_.clear();
+    else
+        route_ = config->route(secure_, host_, port_);
+    co_return ERROR_SUCCESS;
+}
+
 // Sends head + optional body on a pooled or new connection; a pooled connection the server
 // closed meanwhile is replaced once.
 Task<DWORD> RequestEngine::transmit_request() {
@@ -560,10 +635,12 @@ Task<DWORD> RequestEngine::transmit_request() {
     decoded_.clear();
     decoded_off_ = 0;
     proxy_connect_response_ = false;
-    route_ = owner_.proxy_config()->route(secure_, host_, port_);
+    proxy_.reset();
+    if (const DWORD e = co_await decide_route()) co_return e;
     const bool bodyless = method_ == "GET" || method_ == "HEAD";
     const bool has_length = total_len_ > 0 || !bodyless;
-    build_head(sent_head_, total_len_, has_length);
+    bool head_via_proxy = !route_.empty() && !route_.front().host.empty();
+    build_head(sent_head_, total_len_, has_length, head_via_proxy);
     std::string wire;
     http1::serialize_request(sent_head_, wire);
     metrics_.set_stat(WinHttpRequestHeadersSize, wire.size());
@@ -574,6 +651,14 @@ Task<DWORD> RequestEngine::transmit_request() {
         DWORD e = co_await open_connection();
         if (e) co_return e;
         if (proxy_connect_response_) co_return ERROR_SUCCESS;  // the proxy refused the tunnel
+        if (proxy_.has_value() != head_via_proxy) {
+            // Failover between a proxy and DIRECT changed the request-target's form.
+            head_via_proxy = proxy_.has_value();
+            build_head(sent_head_, total_len_, has_length, head_via_proxy);
+            wire.clear();
+            http1::serialize_request(sent_head_, wire);
+            wire += optional_;
+        }
         metrics_.mark(WinHttpSendRequestStart);
         status(WINHTTP_CALLBACK_STATUS_SENDING_REQUEST);
         e = co_await write_all(wire.data(), wire.size(), send_deadline());

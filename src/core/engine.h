@@ -104,13 +104,15 @@ private:
     };
 
     // --- sending ---
+    Task<DWORD> decide_route();
     Task<DWORD> open_connection();
     Task<DWORD> open_route(const proxy::ProxyServer* via);
     Task<DWORD> connect_fresh(const std::string& host, unsigned short port);
     Task<DWORD> establish_tunnel();
     Task<DWORD> start_tls();
     bool may_retry(DWORD condition);
-    void build_head(http1::RequestHead& head, DWORD content_length, bool has_length);
+    // `via_proxy`: plain http through a forward proxy (absolute-form target).
+    void build_head(http1::RequestHead& head, DWORD content_length, bool has_length, bool via_proxy);
     Task<DWORD> transmit_request();
     Task<DWORD> write_all(const char* data, size_t len, net::Deadline deadline);
     // --- receiving ---
@@ -150,7 +152,8 @@ private:
     std::string method_;
     std::string target_;
     // The route of the current URL (decided per URL: redirects decide again): the proxies to
-    // try in order, empty for a direct connection; and the one in use.
+    // try in order, empty for a direct connection; and the one in use. An entry with an empty
+    // host is a direct connection in the list (a PAC answer "PROXY a; DIRECT").
     std::vector<proxy::ProxyServer> route_;
     std::optional<proxy::ProxyServer> proxy_;
     bool proxy_connect_response_ = false;

@@ -1,9 +1,33 @@
 #include "core/proxy_resolver.h"
 
-#include <system_error>
-#include <thread>
+#include "async/blocking_jobs.h"
 
 namespace winhttp {
+
+namespace {
+
+// One evaluation on a thread of the blocking-job pool (never detached: the pool joins its
+// threads at exit). Holds the resolver until it has reported.
+class ResolverJob final : public BlockingJob {
+public:
+    ResolverJob(Ref<Object> resolver, proxy::PacQuery query, DWORD_PTR context,
+                std::shared_ptr<proxy::CancelToken> cancel)
+        : resolver_(std::move(resolver)), query_(std::move(query)), context_(context),
+          cancel_(std::move(cancel)) {}
+    void run() noexcept override {
+        as<ProxyResolver>(*resolver_).run(query_, context_, cancel_);
+        resolver_ = Ref<Object>();  // on this thread, before the pool forgets the job
+    }
+    void cancel() noexcept override { cancel_->cancel(); }
+
+private:
+    Ref<Object> resolver_;
+    const proxy::PacQuery query_;
+    const DWORD_PTR context_;
+    const std::shared_ptr<proxy::CancelToken> cancel_;
+};
+
+}  // namespace
 
 DWORD ProxyResolver::start(proxy::PacQuery query, DWORD_PTR context) {
     auto cancel = std::make_shared<proxy::CancelToken>();
@@ -15,12 +39,9 @@ DWORD ProxyResolver::start(proxy::PacQuery query, DWORD_PTR context) {
         cancel_ = cancel;
     }
     set_context(context);  // the completion and, after a close, HANDLE_CLOSING carry it
-    Ref<Object> keep(this);  // the operation keeps the handle alive until it has reported
-    try {
-        std::thread([self = std::move(keep), q = std::move(query), context, cancel]() mutable {
-            as<ProxyResolver>(*self).run(q, context, cancel);
-        }).detach();
-    } catch (const std::system_error&) {
+    // The operation keeps the handle alive until it has reported.
+    auto job = std::make_shared<ResolverJob>(Ref<Object>(this), std::move(query), context, cancel);
+    if (!BlockingJobs::start(std::move(job))) {
         std::lock_guard lock(mutex_);
         state_ = State::Idle;
         return ERROR_NOT_ENOUGH_MEMORY;

@@ -7,7 +7,7 @@
 //                        └─ close: the operation is cancelled; REQUEST_ERROR
 //                           (OPERATION_CANCELLED) is its last notification, HANDLE_CLOSING follows
 //
-// The operation runs on a thread of its own (it may block on a download or on the worker
+// The operation runs on a thread of the blocking-job pool (it may block on a download or on the worker
 // process for as long as their timeouts allow); its completion — GETPROXYFORURL_COMPLETE or
 // REQUEST_ERROR with API_GET_PROXY_FOR_URL — goes to the resolver's callback with the
 // context given to WinHttpGetProxyForUrlEx.
@@ -40,10 +40,13 @@ public:
 protected:
     void on_close() override;
 
-private:
-    enum class State { Idle, Running, Done, Failed };
+public:
+    // The evaluation itself, on a thread of the blocking-job pool (async/blocking_jobs.h).
     void run(const proxy::PacQuery& query, DWORD_PTR context,
              const std::shared_ptr<proxy::CancelToken>& cancel);
+
+private:
+    enum class State { Idle, Running, Done, Failed };
 
     mutable std::mutex mutex_;
     State state_ = State::Idle;

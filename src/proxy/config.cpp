@@ -57,12 +57,22 @@ ConfigPtr environment_config(const SystemSettings& settings, DWORD access_type) 
 }
 
 ConfigPtr default_config(DWORD access_type) {
+    const SystemSettings settings = current_system_settings();
+    std::shared_ptr<ProxyConfig> c;
     if (ConfigPtr d = process_default()) {
-        auto c = std::make_shared<ProxyConfig>(*d);
+        c = std::make_shared<ProxyConfig>(*d);
         c->access_type = access_type;
-        return c;
+    } else {
+        c = std::const_pointer_cast<ProxyConfig>(environment_config(settings, access_type));
     }
-    return environment_config(current_system_settings(), access_type);
+    // AUTOMATIC_PROXY "uses system and per-user proxy settings (including the Internet
+    // Explorer proxy configuration)" (WinHttpOpen page): the automatic part of those settings
+    // is auto_proxy here.
+    if (access_type == WINHTTP_ACCESS_TYPE_AUTOMATIC_PROXY && (settings.auto_detect || !settings.pac_url.empty())) {
+        c->use_pac = true;
+        c->pac_url = settings.auto_detect ? std::wstring() : from_utf8(settings.pac_url);
+    }
+    return c;
 }
 
 ConfigPtr process_default() {

@@ -4,7 +4,10 @@
 //   NAMED_PROXY      the proxy list and bypass list the application gave
 //   DEFAULT_PROXY    the process default (WinHttpSetDefaultProxyConfiguration), else the
 //                    environment (system_settings.h), read when the session is opened
-//   AUTOMATIC_PROXY  as DEFAULT_PROXY for now (PAC/WPAD are wired in separately)
+//   AUTOMATIC_PROXY  when auto_proxy is set (a PAC URL or "wpad"): each request asks the PAC
+//                    script (proxy/pac.h, run by the request engine); the static part below
+//                    (as DEFAULT_PROXY) is the fallback when the script cannot be had.
+//                    Without auto_proxy: as DEFAULT_PROXY.
 // A configuration is immutable once made; handles share it through shared_ptr<const>.
 #pragma once
 #include <winhttp.h>
@@ -26,6 +29,10 @@ struct ProxyConfig {
     BypassList bypass;             // Named
     std::wstring proxy_text, bypass_text;  // Named: as given; Environment: WinHTTP's form
     SystemSettings env;            // Environment
+    // AUTOMATIC_PROXY with auto_proxy set: requests run the PAC script at pac_url (empty: WPAD)
+    // and fall back to route() when it cannot be had. Not reported by WINHTTP_OPTION_PROXY.
+    bool use_pac = false;
+    std::wstring pac_url;
 
     // The proxies to try in order for a request to host:port; empty means direct.
     std::vector<ProxyServer> route(bool secure, const std::string& host, unsigned short port) const;

@@ -94,7 +94,9 @@ struct OpScope {
 };
 
 DWORD run_script(Session& session, const std::wstring& pac_url, const std::string& url,
-                 const std::string& host, CancelToken& cancel, std::string& answer) {
+                 const std::string& host, CancelToken& cancel, std::string& answer,
+                 PacPhase& phase) {
+    phase = PacPhase::Setup;
     PacCache& cache = session.pac_cache();
     std::shared_ptr<PacScript> script = cache.script(pac_url);
     if (!script) {
@@ -102,7 +104,7 @@ DWORD run_script(Session& session, const std::wstring& pac_url, const std::strin
         if (DWORD e = download(session.settings().timeouts, pac_url, cancel, source)) return e;
         script = cache.add_script(pac_url, std::make_shared<PacScript>(std::move(source)));
     }
-    return script->find(url, host, cancel, answer);
+    return script->find(url, host, cancel, answer, phase);
 }
 
 }  // namespace
@@ -113,7 +115,8 @@ PacScript::PacScript(std::string source) : source_(std::move(source)) {}
 PacScript::~PacScript() = default;
 
 DWORD PacScript::find(const std::string& url, const std::string& host, CancelToken& cancel,
-                      std::string& result) {
+                      std::string& result, PacPhase& phase) {
+    phase = PacPhase::Setup;
     std::lock_guard lock(mutex_);
     if (cancel.cancelled()) return ERROR_WINHTTP_OPERATION_CANCELLED;
     if (load_error_) return load_error_;
@@ -134,6 +137,7 @@ DWORD PacScript::find(const std::string& url, const std::string& host, CancelTok
     std::string request = url;
     request.push_back('\0');
     request += host;
+    phase = PacPhase::Run;
     if (DWORD e = worker_->call(wire::kFind, request, cancel.fd(), st, text)) return e;
     if (st != wire::kOk) return ERROR_WINHTTP_BAD_AUTO_PROXY_SCRIPT;
     result = std::move(text);
@@ -173,8 +177,26 @@ void PacCache::reset() {
         std::lock_guard lock(mutex_);
         old.swap(scripts_);
         detected_.clear();
+        failures_.clear();
     }
     // `old` ends here, outside the lock: a script still in use lives on with its user.
+}
+
+bool PacCache::recent_failure(const std::wstring& pac_url, DWORD& error) {
+    std::lock_guard lock(mutex_);
+    auto it = failures_.find(pac_url);
+    if (it == failures_.end()) return false;
+    if (std::chrono::steady_clock::now() - it->second.at >= kRetryAfter) {
+        failures_.erase(it);
+        return false;
+    }
+    error = it->second.error;
+    return true;
+}
+
+void PacCache::note_failure(const std::wstring& pac_url, DWORD error) {
+    std::lock_guard lock(mutex_);
+    failures_[pac_url] = Failure{error, std::chrono::steady_clock::now()};
 }
 
 void PacCache::add_op(CancelToken* t) {
@@ -214,7 +236,10 @@ DWORD validate_options(const WINHTTP_AUTOPROXY_OPTIONS& o) {
 }
 
 DWORD find_proxy(Session& session, const PacQuery& q, CancelToken& cancel,
-                 std::vector<PacEntry>& out) {
+                 std::vector<PacEntry>& out, PacPhase* phase_out) {
+    PacPhase unused;
+    PacPhase& phase = phase_out ? *phase_out : unused;
+    phase = PacPhase::Setup;
     ParsedUrl target;
     if (DWORD e = crack_url(q.url, target)) return e;
     OpScope scope(session.pac_cache(), &cancel);
@@ -234,9 +259,10 @@ DWORD find_proxy(Session& session, const PacQuery& q, CancelToken& cancel,
     for (const std::wstring& pac_url : pac_urls) {
         if (cancel.cancelled()) return ERROR_WINHTTP_OPERATION_CANCELLED;
         std::string answer;
-        err = run_script(session, pac_url, url, host, cancel, answer);
+        err = run_script(session, pac_url, url, host, cancel, answer, phase);
         if (err == ERROR_WINHTTP_OPERATION_CANCELLED) return err;
         if (err) continue;
+        phase = PacPhase::Run;
         out = parse_pac_result(answer);
         return out.empty() ? ERROR_WINHTTP_AUTO_PROXY_SERVICE_ERROR : ERROR_SUCCESS;
     }
@@ -244,7 +270,11 @@ DWORD find_proxy(Session& session, const PacQuery& q, CancelToken& cancel,
 }
 
 DWORD pac_find_proxy(Session& session, std::wstring_view url, std::wstring_view pac_url,
-                     std::vector<PacEntry>& out) {
+                     CancelToken& cancel, std::vector<PacEntry>& out, PacPhase& phase) {
+    phase = PacPhase::Setup;
+    const std::wstring key(pac_url);
+    DWORD remembered = 0;
+    if (session.pac_cache().recent_failure(key, remembered)) return remembered;
     PacQuery q;
     q.url = url;
     if (pac_url.empty()) {
@@ -254,8 +284,11 @@ DWORD pac_find_proxy(Session& session, std::wstring_view url, std::wstring_view 
         q.flags = WINHTTP_AUTOPROXY_CONFIG_URL;
         q.config_url = pac_url;
     }
-    CancelToken cancel;
-    return find_proxy(session, q, cancel, out);
+    const DWORD e = find_proxy(session, q, cancel, out, &phase);
+    if (e && e != ERROR_WINHTTP_OPERATION_CANCELLED && phase == PacPhase::Setup &&
+        e != ERROR_WINHTTP_INVALID_URL)  // a bad request URL says nothing about the PAC
+        session.pac_cache().note_failure(key, e);
+    return e;
 }
 
 }  // namespace winhttp::proxy

@@ -17,6 +17,7 @@
 #pragma once
 #include <winhttp.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -36,6 +37,12 @@ namespace winhttp::proxy {
 
 class PacWorker;
 
+// Where an evaluation failed: before the script could be asked (detection, download, the
+// script's load, the worker's start, a session closed meanwhile), or in FindProxyForURL itself
+// (it threw, ran too long, killed its engine, or answered nothing usable). An AUTOMATIC_PROXY
+// request falls back differently for each (docs/design/proxies.md).
+enum class PacPhase { Setup, Run };
+
 // What the caller asks: WINHTTP_AUTOPROXY_OPTIONS, copied.
 struct PacQuery {
     std::wstring url;  // the URL the application is about to request
@@ -50,9 +57,10 @@ public:
     explicit PacScript(std::string source);
     ~PacScript();
     // Calls FindProxyForURL(url, host); (re)starts the worker and loads the script when needed.
-    // ERROR_SUCCESS with the answer in `result`, or an error of the list above.
+    // ERROR_SUCCESS with the answer in `result`, or an error of the list above; `phase` says
+    // whether FindProxyForURL was called.
     DWORD find(const std::string& url, const std::string& host, CancelToken& cancel,
-               std::string& result);
+               std::string& result, PacPhase& phase);
 
 private:
     std::mutex mutex_;  // one call at a time per worker
@@ -69,8 +77,16 @@ public:
     bool detected_url(std::wstring& url);
     void set_detected_url(const std::wstring& url);
 
-    // WinHttpResetAutoProxy: forget scripts (their workers end) and the WPAD result.
+    // WinHttpResetAutoProxy: forget scripts (their workers end), the WPAD result and the
+    // remembered failures.
     void reset();
+
+    // Setup failures of the AUTOMATIC_PROXY request path, by PAC URL (empty: WPAD), remembered
+    // for kRetryAfter so that each request of a session whose PAC server is down (or whose
+    // network has no WPAD) does not pay the detection or download again.
+    static constexpr std::chrono::seconds kRetryAfter{60};
+    bool recent_failure(const std::wstring& pac_url, DWORD& error);
+    void note_failure(const std::wstring& pac_url, DWORD error);
 
     // Operations register their token; closing the session cancels them all. Registering on a
     // closed cache cancels the token at once.
@@ -82,6 +98,11 @@ private:
     std::mutex mutex_;
     std::map<std::wstring, std::shared_ptr<PacScript>> scripts_;
     std::wstring detected_;
+    struct Failure {
+        DWORD error;
+        std::chrono::steady_clock::time_point at;
+    };
+    std::map<std::wstring, Failure> failures_;
     std::set<CancelToken*> ops_;
     bool closed_ = false;
 };
@@ -92,14 +113,17 @@ private:
 DWORD validate_options(const WINHTTP_AUTOPROXY_OPTIONS& o);
 
 // The whole pipeline for `q` on `session`: AUTO_DETECT first (when asked), then CONFIG_URL.
+// `phase` (optional) says where a failure happened.
 DWORD find_proxy(Session& session, const PacQuery& q, CancelToken& cancel,
-                 std::vector<PacEntry>& out);
+                 std::vector<PacEntry>& out, PacPhase* phase = nullptr);
 
 // Entry point for AUTOMATIC_PROXY sessions (the request engine): the proxies for `url` from
 // the PAC script at `pac_url`, or from WPAD when `pac_url` is empty. Blocking, bounded by the
-// session's download timeouts and the script time limit; cancelled when the session closes.
-// `out` holds the entries in the script's order (DIRECT included, SOCKS left out).
+// session's download timeouts and the script time limit; ends with OPERATION_CANCELLED when
+// `cancel` is cancelled (the request was closed) or the session closes. `out` holds the
+// entries in the script's order (DIRECT included, SOCKS left out). A setup failure is
+// remembered by the session for PacCache::kRetryAfter (the same error comes back at once).
 DWORD pac_find_proxy(Session& session, std::wstring_view url, std::wstring_view pac_url,
-                     std::vector<PacEntry>& out);
+                     CancelToken& cancel, std::vector<PacEntry>& out, PacPhase& phase);
 
 }  // namespace winhttp::proxy
