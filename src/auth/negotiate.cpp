@@ -102,7 +102,9 @@ std::string status_text(OM_uint32 major, OM_uint32 minor) {
             gss_buffer_desc buf{0, nullptr};
             if (failed(gss_display_status(&m, code, type, mech, &more, &buf))) break;
             if (!text.empty()) text += "; ";
-            text.append(static_cast<const char*>(buf.value), buf.length);
+            std::string_view piece(static_cast<const char*>(buf.value), buf.length);
+            while (!piece.empty() && piece.back() == '\0') piece.remove_suffix(1);
+            text += piece;
             gss_release_buffer(&m, &buf);
         } while (more != 0);
     };
@@ -168,8 +170,16 @@ uint32_t NegotiateMechanism::acquire_credentials() {
     OM_uint32 major = 0;
     if (use_default_) {
         // The ticket cache (KRB5CCNAME), the Linux form of Windows' logged-on user.
-        major = gss_acquire_cred(&minor, nullptr, GSS_C_INDEFINITE, &kSpnegoSet, GSS_C_INITIATE,
-                                 &gss_->cred, nullptr, nullptr);
+        // Kerberos alone first, for the reason of a failure (no cache, expired tickets):
+        // SPNEGO's answer names none. Local only: no KDC exchange.
+        gss_cred_id_t krb5_cred = nullptr;
+        major = gss_acquire_cred(&minor, nullptr, GSS_C_INDEFINITE, &kKrb5Set, GSS_C_INITIATE,
+                                 &krb5_cred, nullptr, nullptr);
+        OM_uint32 ignored = 0;
+        if (krb5_cred) gss_release_cred(&ignored, &krb5_cred);
+        if (!failed(major))
+            major = gss_acquire_cred(&minor, nullptr, GSS_C_INDEFINITE, &kSpnegoSet,
+                                     GSS_C_INITIATE, &gss_->cred, nullptr, nullptr);
         if (failed(major))
             return fail(ERROR_WINHTTP_LOGIN_FAILURE, major, minor, "no default Kerberos credentials");
     } else {
@@ -179,11 +189,21 @@ uint32_t NegotiateMechanism::acquire_credentials() {
         if (failed(major))
             return fail(ERROR_WINHTTP_LOGIN_FAILURE, major, minor, "unusable user name");
         gss_buffer_desc secret{password_.size(), password_.data()};
-        // SPNEGO credentials, so SPNEGO uses exactly these and never falls back to the cache.
+        // First the Kerberos login alone: SPNEGO's own login reports no reason when it fails
+        // (and succeeds when another installed mechanism, e.g. gss-ntlmssp, takes any
+        // password), so bad password, unknown user and unreachable KDC are told apart here.
+        gss_cred_id_t krb5_cred = nullptr;
         major = gss_acquire_cred_with_password(&minor, name, &secret, GSS_C_INDEFINITE,
-                                               &kSpnegoSet, GSS_C_INITIATE, &gss_->cred, nullptr,
+                                               &kKrb5Set, GSS_C_INITIATE, &krb5_cred, nullptr,
                                                nullptr);
         OM_uint32 ignored = 0;
+        if (krb5_cred) gss_release_cred(&ignored, &krb5_cred);
+        // Then SPNEGO credentials, so SPNEGO uses exactly these and never the ticket cache.
+        // (A second AS exchange, only after a successful one: a wrong password is tried once.)
+        if (!failed(major))
+            major = gss_acquire_cred_with_password(&minor, name, &secret, GSS_C_INDEFINITE,
+                                                   &kSpnegoSet, GSS_C_INITIATE, &gss_->cred,
+                                                   nullptr, nullptr);
         gss_release_name(&ignored, &name);
         wipe_secret();  // Kerberos keeps its tickets; the password is no longer needed
         if (failed(major))
@@ -220,9 +240,9 @@ uint32_t NegotiateMechanism::start(const RequestFacts& facts, std::string& heade
 // must complete the context without anything more to send.
 uint32_t NegotiateMechanism::step(std::string_view server_token, std::string* header_value) {
     gss_buffer_desc input{server_token.size(), const_cast<char*>(server_token.data())};
+    // Address types 0 (GSS_C_AF_UNSPEC) and no addresses, as Windows' SEC_CHANNEL_BINDINGS
+    // for TLS (RFC 5929 through SSPI) and mod_auth_gssapi use: the checksum covers them.
     gss_channel_bindings_struct cb{};
-    cb.initiator_addrtype = GSS_C_AF_NULLADDR;
-    cb.acceptor_addrtype = GSS_C_AF_NULLADDR;
     cb.application_data = {bindings_.size(), bindings_.data()};
     gss_buffer_desc output{0, nullptr};
     OM_uint32 minor = 0;
