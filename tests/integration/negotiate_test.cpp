@@ -11,6 +11,8 @@
 #include <winhttp.h>
 
 #include <random>
+#include <thread>
+#include <vector>
 #include <string>
 
 namespace {
@@ -346,6 +348,34 @@ TEST_F(NegotiateTest, IpLiteralHostNamesTheHttpPrincipalOfTheAddress) {
     Acceptor server(std::string("HTTP/127.0.0.1@") + KerberosRealm::kRealm);
     EXPECT_FALSE(first_round(mech, server, facts("127.0.0.1", 80)).empty());
     EXPECT_EQ(mech.spn_used(), "HTTP/127.0.0.1");
+}
+
+// Requests on several threads each run their own conversation, as the engine's workers will:
+// explicit and default credentials at once (MIT GSSAPI and the shared ticket cache).
+TEST_F(NegotiateTest, ConversationsOnSeveralThreadsAtOnce) {
+    ASSERT_TRUE(realm_->kinit()) << realm_->log();
+    constexpr int kThreads = 4;
+    constexpr int kRounds = 5;
+    std::vector<int> completed(kThreads, 0);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([t, &completed] {
+            for (int i = 0; i < kRounds; ++i) {
+                auto mech = auth::make_negotiate(
+                    t % 2 ? default_credentials()
+                          : password(KerberosRealm::kUser, KerberosRealm::kPassword),
+                    false);
+                std::string header;
+                if (mech->next(negotiate(), facts(), header) != 0) continue;
+                Acceptor server;
+                if (server.accept(token_of(header)) != GSS_S_COMPLETE) continue;
+                auth::Challenge c = negotiate(server.output());
+                if (mech->finish(&c) == 0) ++completed[static_cast<size_t>(t)];
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    for (int t = 0; t < kThreads; ++t) EXPECT_EQ(completed[static_cast<size_t>(t)], kRounds) << t;
 }
 
 // Garbage from the server must end the conversation with an error, never crash or succeed:

@@ -77,8 +77,12 @@ KerberosRealm::KerberosRealm() {
     // Only GSSAPI's built-in mechanisms (Kerberos, SPNEGO): the tests see the same on every
     // machine, whatever plugins /etc/gss/mech.d lists (gss-ntlmssp leaks under LSan when
     // SPNEGO acquires credentials through it: docs/design/negotiate.md).
-    std::ofstream(dir_ + "/gss-mech") << "# built-in mechanisms only\n";
-    ::setenv("GSS_MECH_CONFIG", (dir_ + "/gss-mech").c_str(), 1);
+    // WINHTTP_TEST_GSS_SYSTEM_MECHS=1 keeps the machine's plugins (plain builds only).
+    const char* system_mechs = std::getenv("WINHTTP_TEST_GSS_SYSTEM_MECHS");
+    if (!system_mechs || std::string(system_mechs) != "1") {
+        std::ofstream(dir_ + "/gss-mech") << "# built-in mechanisms only\n";
+        ::setenv("GSS_MECH_CONFIG", (dir_ + "/gss-mech").c_str(), 1);
+    }
 
     std::string failure;
     write_config(pick_free_port());
