@@ -125,9 +125,9 @@ std::string kerberos_user(const std::string& user) {
 }  // namespace
 
 struct NegotiateMechanism::Gss {
-    gss_cred_id_t cred = nullptr;   // GSS_C_NO_CREDENTIAL
-    gss_name_t target = nullptr;    // GSS_C_NO_NAME
-    gss_ctx_id_t ctx = nullptr;     // GSS_C_NO_CONTEXT
+    gss_cred_id_t cred = nullptr;  // GSS_C_NO_CREDENTIAL
+    gss_name_t target = nullptr;   // GSS_C_NO_NAME
+    gss_ctx_id_t ctx = nullptr;    // GSS_C_NO_CONTEXT
     OM_uint32 ret_flags = 0;
 
     ~Gss() {
@@ -152,9 +152,13 @@ NegotiateMechanism::NegotiateMechanism(const Credentials& credentials, bool spn_
       spn_with_port_(spn_with_port),
       gss_(std::make_unique<Gss>()) {}
 
-NegotiateMechanism::~NegotiateMechanism() { wipe_secret(); }
+NegotiateMechanism::~NegotiateMechanism() {
+    wipe_secret();
+}
 
-void NegotiateMechanism::wipe_secret() { wipe(password_); }
+void NegotiateMechanism::wipe_secret() {
+    wipe(password_);
+}
 
 uint32_t NegotiateMechanism::fail(uint32_t error, uint32_t major, uint32_t minor,
                                   std::string_view what) {
@@ -178,10 +182,11 @@ uint32_t NegotiateMechanism::acquire_credentials() {
         OM_uint32 ignored = 0;
         if (krb5_cred) gss_release_cred(&ignored, &krb5_cred);
         if (!failed(major))
-            major = gss_acquire_cred(&minor, nullptr, GSS_C_INDEFINITE, &kSpnegoSet,
-                                     GSS_C_INITIATE, &gss_->cred, nullptr, nullptr);
+            major = gss_acquire_cred(&minor, nullptr, GSS_C_INDEFINITE, &kSpnegoSet, GSS_C_INITIATE,
+                                     &gss_->cred, nullptr, nullptr);
         if (failed(major))
-            return fail(ERROR_WINHTTP_LOGIN_FAILURE, major, minor, "no default Kerberos credentials");
+            return fail(ERROR_WINHTTP_LOGIN_FAILURE, major, minor,
+                        "no default Kerberos credentials");
     } else {
         gss_buffer_desc name_buf{user_.size(), user_.data()};
         gss_name_t name = nullptr;
@@ -193,17 +198,16 @@ uint32_t NegotiateMechanism::acquire_credentials() {
         // (and succeeds when another installed mechanism, e.g. gss-ntlmssp, takes any
         // password), so bad password, unknown user and unreachable KDC are told apart here.
         gss_cred_id_t krb5_cred = nullptr;
-        major = gss_acquire_cred_with_password(&minor, name, &secret, GSS_C_INDEFINITE,
-                                               &kKrb5Set, GSS_C_INITIATE, &krb5_cred, nullptr,
-                                               nullptr);
+        major = gss_acquire_cred_with_password(&minor, name, &secret, GSS_C_INDEFINITE, &kKrb5Set,
+                                               GSS_C_INITIATE, &krb5_cred, nullptr, nullptr);
         OM_uint32 ignored = 0;
         if (krb5_cred) gss_release_cred(&ignored, &krb5_cred);
         // Then SPNEGO credentials, so SPNEGO uses exactly these and never the ticket cache.
         // (A second AS exchange, only after a successful one: a wrong password is tried once.)
         if (!failed(major))
-            major = gss_acquire_cred_with_password(&minor, name, &secret, GSS_C_INDEFINITE,
-                                                   &kSpnegoSet, GSS_C_INITIATE, &gss_->cred,
-                                                   nullptr, nullptr);
+            major =
+                gss_acquire_cred_with_password(&minor, name, &secret, GSS_C_INDEFINITE, &kSpnegoSet,
+                                               GSS_C_INITIATE, &gss_->cred, nullptr, nullptr);
         gss_release_name(&ignored, &name);
         wipe_secret();  // Kerberos keeps its tickets; the password is no longer needed
         if (failed(major))
@@ -259,8 +263,8 @@ uint32_t NegotiateMechanism::step(std::string_view server_token, std::string* he
         const bool bad_token = routine == GSS_S_DEFECTIVE_TOKEN || routine == GSS_S_BAD_SIG ||
                                routine == GSS_S_BAD_MECH;
         // In the final round any failure is a failed mutual authentication.
-        const uint32_t error = bad_token && header_value ? ERROR_WINHTTP_INTERNAL_ERROR
-                                                         : ERROR_WINHTTP_LOGIN_FAILURE;
+        const uint32_t error =
+            bad_token && header_value ? ERROR_WINHTTP_INTERNAL_ERROR : ERROR_WINHTTP_LOGIN_FAILURE;
         return fail(error, major, minor,
                     header_value ? "Negotiate round failed" : "mutual authentication failed");
     }
@@ -280,8 +284,9 @@ uint32_t NegotiateMechanism::step(std::string_view server_token, std::string* he
         // Nothing to send yet a 401 came: the server refused a finished handshake.
         return fail(ERROR_WINHTTP_LOGIN_FAILURE, 0, 0, "server refused the Kerberos ticket");
     }
-    *header_value = std::string(kScheme) + " " +
-                   base64_encode(reinterpret_cast<const unsigned char*>(token.data()), token.size());
+    *header_value =
+        std::string(kScheme) + " " +
+        base64_encode(reinterpret_cast<const unsigned char*>(token.data()), token.size());
     return 0;
 }
 
@@ -294,9 +299,11 @@ uint32_t NegotiateMechanism::next(const Challenge& challenge, const RequestFacts
             return start(facts, header_value);
         case State::in_progress: {
             if (challenge.token68.empty())  // a bare "Negotiate" again: our token was refused
-                return fail(ERROR_WINHTTP_LOGIN_FAILURE, 0, 0, "server refused the Kerberos ticket");
+                return fail(ERROR_WINHTTP_LOGIN_FAILURE, 0, 0,
+                            "server refused the Kerberos ticket");
             const std::optional<std::string> token = base64_decode(challenge.token68);
-            if (!token) return fail(ERROR_WINHTTP_INTERNAL_ERROR, 0, 0, "Negotiate token not base64");
+            if (!token)
+                return fail(ERROR_WINHTTP_INTERNAL_ERROR, 0, 0, "Negotiate token not base64");
             return step(*token, &header_value);
         }
         case State::established:

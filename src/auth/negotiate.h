@@ -21,7 +21,7 @@ namespace auth {
 std::string negotiate_spn(std::string_view host, uint16_t port, bool spn_with_port);
 
 class NegotiateMechanism final : public Mechanism {
-public:
+  public:
     // `credentials.use_default`: the Kerberos ticket cache (KRB5CCNAME). Otherwise user is
     // "user", "user@REALM" or "DOMAIN\\user" (read as user@DOMAIN) and password its password.
     // The mechanism keeps its own copy and wipes it once the Kerberos credentials exist.
@@ -40,7 +40,7 @@ public:
     // GSSAPI's text for the last failure (for traces; never holds a password).
     const std::string& last_failure() const { return failure_; }
 
-private:
+  private:
     enum class State { initial, in_progress, established, failed };
 
     uint32_t start(const RequestFacts& facts, std::string& header_value);

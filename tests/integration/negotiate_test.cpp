@@ -86,8 +86,8 @@ class Acceptor {
         gss_name_t name = nullptr;
         OM_uint32 minor = 0;
         EXPECT_EQ(gss_import_name(&minor, &buf, GSS_KRB5_NT_PRINCIPAL_NAME, &name), 0u);
-        EXPECT_EQ(gss_acquire_cred(&minor, name, 0, nullptr, GSS_C_ACCEPT, &cred_, nullptr, nullptr),
-                  0u);
+        EXPECT_EQ(
+            gss_acquire_cred(&minor, name, 0, nullptr, GSS_C_ACCEPT, &cred_, nullptr, nullptr), 0u);
         gss_release_name(&minor, &name);
     }
     ~Acceptor() {
@@ -154,7 +154,8 @@ class NegotiateTest : public ::testing::Test {
 };
 
 TEST_F(NegotiateTest, ExplicitPasswordCompletesAMutualHandshake) {
-    auto mech = auth::make_negotiate(password(KerberosRealm::kUser, KerberosRealm::kPassword), false);
+    auto mech =
+        auth::make_negotiate(password(KerberosRealm::kUser, KerberosRealm::kPassword), false);
     EXPECT_TRUE(mech->connection_based());
     Acceptor server;
     const std::string final_token = first_round(*mech, server);
@@ -236,7 +237,8 @@ TEST_F(NegotiateTest, NoTicketCacheIsLoginFailure) {
 
 TEST_F(NegotiateTest, TwoHundredWithoutTheFinalTokenFailsMutualAuthentication) {
     for (bool bare_challenge : {false, true}) {
-        auto mech = auth::make_negotiate(password(KerberosRealm::kUser, KerberosRealm::kPassword), false);
+        auto mech =
+            auth::make_negotiate(password(KerberosRealm::kUser, KerberosRealm::kPassword), false);
         Acceptor server;
         ASSERT_FALSE(first_round(*mech, server).empty());
         auth::Challenge bare = negotiate();
@@ -248,7 +250,8 @@ TEST_F(NegotiateTest, ForgedFinalTokensAreRejected) {
     // A genuine final token of another conversation (a replay from another session).
     std::string other_session;
     {
-        auto other = auth::make_negotiate(password(KerberosRealm::kUser, KerberosRealm::kPassword), false);
+        auto other =
+            auth::make_negotiate(password(KerberosRealm::kUser, KerberosRealm::kPassword), false);
         Acceptor server;
         other_session = first_round(*other, server);
         ASSERT_FALSE(other_session.empty());
@@ -257,13 +260,15 @@ TEST_F(NegotiateTest, ForgedFinalTokensAreRejected) {
                                           std::string("\x60\x03\x06\x01\x00", 5)};
     std::string genuine;
     {
-        auto probe = auth::make_negotiate(password(KerberosRealm::kUser, KerberosRealm::kPassword), false);
+        auto probe =
+            auth::make_negotiate(password(KerberosRealm::kUser, KerberosRealm::kPassword), false);
         Acceptor server;
         genuine = first_round(*probe, server);
         ASSERT_FALSE(genuine.empty());
     }
     for (const auto& forged : forgeries) {
-        auto mech = auth::make_negotiate(password(KerberosRealm::kUser, KerberosRealm::kPassword), false);
+        auto mech =
+            auth::make_negotiate(password(KerberosRealm::kUser, KerberosRealm::kPassword), false);
         Acceptor server;
         ASSERT_FALSE(first_round(*mech, server).empty());
         auth::Challenge c = negotiate(forged);
@@ -271,7 +276,8 @@ TEST_F(NegotiateTest, ForgedFinalTokensAreRejected) {
     }
     // The real final token with one bit flipped in its last bytes (the AP-REP's ciphertext).
     for (size_t back = 1; back <= 12 && back < genuine.size(); ++back) {
-        auto mech = auth::make_negotiate(password(KerberosRealm::kUser, KerberosRealm::kPassword), false);
+        auto mech =
+            auth::make_negotiate(password(KerberosRealm::kUser, KerberosRealm::kPassword), false);
         Acceptor server;
         std::string token = first_round(*mech, server);
         ASSERT_FALSE(token.empty());
@@ -295,18 +301,21 @@ TEST_F(NegotiateTest, SpnCarriesThePortOnlyWhenAsked) {
     const std::string with_port = std::string("HTTP/localhost:8443@") + KerberosRealm::kRealm;
     const std::string without_port = std::string("HTTP/localhost@") + KerberosRealm::kRealm;
     {
-        auth::NegotiateMechanism mech(password(KerberosRealm::kUser, KerberosRealm::kPassword), true);
+        auth::NegotiateMechanism mech(password(KerberosRealm::kUser, KerberosRealm::kPassword),
+                                      true);
         Acceptor server(with_port);
         EXPECT_FALSE(first_round(mech, server, facts("localhost", 8443)).empty());
         EXPECT_EQ(mech.spn_used(), "HTTP/localhost:8443");
     }
     {
-        auth::NegotiateMechanism mech(password(KerberosRealm::kUser, KerberosRealm::kPassword), true);
+        auth::NegotiateMechanism mech(password(KerberosRealm::kUser, KerberosRealm::kPassword),
+                                      true);
         Acceptor wrong_key(without_port);
         EXPECT_TRUE(first_round(mech, wrong_key, facts("localhost", 8443)).empty());
     }
     {
-        auth::NegotiateMechanism mech(password(KerberosRealm::kUser, KerberosRealm::kPassword), false);
+        auth::NegotiateMechanism mech(password(KerberosRealm::kUser, KerberosRealm::kPassword),
+                                      false);
         Acceptor server(without_port);
         EXPECT_FALSE(first_round(mech, server, facts("localhost", 8443)).empty());
         EXPECT_EQ(mech.spn_used(), "HTTP/localhost");
@@ -318,7 +327,8 @@ TEST_F(NegotiateTest, TlsServerEndPointIsSentAsChannelBindings) {
     auto with_cbt = facts("localhost", 443);
     with_cbt.tls_server_end_point = hash;
     {
-        auth::NegotiateMechanism mech(password(KerberosRealm::kUser, KerberosRealm::kPassword), false);
+        auth::NegotiateMechanism mech(password(KerberosRealm::kUser, KerberosRealm::kPassword),
+                                      false);
         Acceptor server;
         server.expect_bindings("tls-server-end-point:" + hash);
         const std::string final_token = first_round(mech, server, with_cbt);
@@ -327,14 +337,16 @@ TEST_F(NegotiateTest, TlsServerEndPointIsSentAsChannelBindings) {
         EXPECT_EQ(mech.finish(&c), 0u);
     }
     {
-        auth::NegotiateMechanism mech(password(KerberosRealm::kUser, KerberosRealm::kPassword), false);
+        auth::NegotiateMechanism mech(password(KerberosRealm::kUser, KerberosRealm::kPassword),
+                                      false);
         Acceptor server;
         server.expect_bindings("tls-server-end-point:" + std::string(32, '\x5b'));
         EXPECT_TRUE(first_round(mech, server, with_cbt).empty());  // GSS_S_BAD_BINDINGS
     }
     {
         // An acceptor that checks no bindings (mod_auth_gssapi 1.6) still accepts ours.
-        auth::NegotiateMechanism mech(password(KerberosRealm::kUser, KerberosRealm::kPassword), false);
+        auth::NegotiateMechanism mech(password(KerberosRealm::kUser, KerberosRealm::kPassword),
+                                      false);
         Acceptor server;
         const std::string final_token = first_round(mech, server, with_cbt);
         ASSERT_FALSE(final_token.empty());

@@ -58,8 +58,8 @@ int wait_child(pid_t pid) {
 }  // namespace
 
 KerberosRealm::KerberosRealm() {
-    for (const char* bin : {"/usr/sbin/krb5kdc", "/usr/sbin/kdb5_util", "/usr/sbin/kadmin.local",
-                            "/usr/bin/kinit"})
+    for (const char* bin :
+         {"/usr/sbin/krb5kdc", "/usr/sbin/kdb5_util", "/usr/sbin/kadmin.local", "/usr/bin/kinit"})
         if (::access(bin, X_OK) != 0)
             throw std::runtime_error(std::string("KerberosRealm: ") + bin +
                                      " not found. Install Debian's krb5-kdc, krb5-admin-server "
@@ -180,7 +180,8 @@ bool KerberosRealm::run(std::vector<std::string> args, std::string* output) cons
 }
 
 // kadmin.local -q exits 0 even when the query fails, so success is read from its output.
-bool KerberosRealm::kadmin(const std::string& query, std::initializer_list<const char*> success) const {
+bool KerberosRealm::kadmin(const std::string& query,
+                           std::initializer_list<const char*> success) const {
     std::string output;
     if (!run({"/usr/sbin/kadmin.local", "-r", kRealm, "-q", query}, &output)) return false;
     for (const char* marker : success)

@@ -11,11 +11,11 @@
 // The constructor points this process (and every child it starts later) at the realm by
 // setting KRB5_CONFIG, KRB5_KDC_PROFILE, KRB5CCNAME=FILE:<ccache()>, KRB5_KTNAME=FILE:<keytab()>,
 // KRB5_CLIENT_KTNAME (a file that does not exist), KRB5RCACHETYPE=none and GSS_MECH_CONFIG (no
-// GSSAPI plugins, so /etc/gss/mech.d does not matter; WINHTTP_TEST_GSS_SYSTEM_MECHS=1 keeps them). Create it before
-// the test starts threads that read the environment. Principals: alice@OPENWINHTTP.TEST
-// (kPassword), HTTP/localhost and HTTP/127.0.0.1 (random keys, in keytab()). The realm
-// UNREACHABLE.TEST is configured with a KDC address where nothing listens.
-// Startup failures throw std::runtime_error with the commands' and the KDC's logs.
+// GSSAPI plugins, so /etc/gss/mech.d does not matter; WINHTTP_TEST_GSS_SYSTEM_MECHS=1 keeps them).
+// Create it before the test starts threads that read the environment. Principals:
+// alice@OPENWINHTTP.TEST (kPassword), HTTP/localhost and HTTP/127.0.0.1 (random keys, in keytab()).
+// The realm UNREACHABLE.TEST is configured with a KDC address where nothing listens. Startup
+// failures throw std::runtime_error with the commands' and the KDC's logs.
 #pragma once
 
 #include <sys/types.h>

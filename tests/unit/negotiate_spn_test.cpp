@@ -1,4 +1,5 @@
-// The parts of the Negotiate codec that need no KDC (the handshakes: integration/negotiate_test.cpp).
+// The parts of the Negotiate codec that need no KDC (the handshakes:
+// integration/negotiate_test.cpp).
 #include "auth/negotiate.h"
 
 #include <gtest/gtest.h>
