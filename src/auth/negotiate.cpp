@@ -1,0 +1,343 @@
+#include "auth/negotiate.h"
+
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
+#include <gssapi/gssapi_krb5.h>
+#include <openssl/crypto.h>
+#include <winhttp.h>
+
+#include <cctype>
+#include <cstring>
+#include <optional>
+
+namespace auth {
+namespace {
+
+// RFC 4178 SPNEGO (1.3.6.1.5.5.2) and RFC 1964 Kerberos V5 (1.2.840.113554.1.2.2).
+// MIT's headers export the Kerberos OID but not SPNEGO's; both are spelled out here.
+char kSpnegoOidBytes[] = "\x2b\x06\x01\x05\x05\x02";
+char kKrb5OidBytes[] = "\x2a\x86\x48\x86\xf7\x12\x01\x02\x02";
+gss_OID_desc kSpnegoOid = {6, kSpnegoOidBytes};
+gss_OID_desc kKrb5Oid = {9, kKrb5OidBytes};
+gss_OID_set_desc kSpnegoSet = {1, &kSpnegoOid};
+gss_OID_set_desc kKrb5Set = {1, &kKrb5Oid};
+
+constexpr OM_uint32 kRequestFlags = GSS_C_MUTUAL_FLAG;
+constexpr std::string_view kScheme = "Negotiate";
+constexpr std::string_view kCbtPrefix = "tls-server-end-point:";  // RFC 5929 §4
+
+bool failed(OM_uint32 major) {
+    return (major & 0xffff0000u) != 0;  // GSS_ERROR(): a calling or routine error
+}
+
+void wipe(std::string& s) {
+    if (s.empty()) return;
+    OPENSSL_cleanse(s.data(), s.size());
+    s.clear();
+    s.shrink_to_fit();
+}
+
+// base64 (RFC 4648 §4, padded), as RFC 4559 carries GSSAPI tokens.
+constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string base64_encode(const unsigned char* data, size_t n) {
+    std::string out;
+    out.reserve((n + 2) / 3 * 4);
+    for (size_t i = 0; i < n; i += 3) {
+        const uint32_t b0 = data[i];
+        const uint32_t b1 = i + 1 < n ? data[i + 1] : 0;
+        const uint32_t b2 = i + 2 < n ? data[i + 2] : 0;
+        const uint32_t v = b0 << 16 | b1 << 8 | b2;
+        out += kAlphabet[v >> 18 & 63];
+        out += kAlphabet[v >> 12 & 63];
+        out += i + 1 < n ? kAlphabet[v >> 6 & 63] : '=';
+        out += i + 2 < n ? kAlphabet[v & 63] : '=';
+    }
+    return out;
+}
+
+int base64_value(char c) {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+}
+
+// Strict: a length that is a multiple of 4, padding only at the end. nullopt on anything else.
+std::optional<std::string> base64_decode(std::string_view in) {
+    if (in.empty() || in.size() % 4 != 0) return std::nullopt;
+    size_t pad = 0;
+    if (in.back() == '=') pad = in[in.size() - 2] == '=' ? 2 : 1;
+    std::string out;
+    out.reserve(in.size() / 4 * 3);
+    for (size_t i = 0; i < in.size(); i += 4) {
+        const bool last = i + 4 == in.size();
+        uint32_t v = 0;
+        for (size_t j = 0; j < 4; ++j) {
+            const char c = in[i + j];
+            if (c == '=' && last && j >= 4 - pad) {
+                v <<= 6;
+                continue;
+            }
+            const int d = base64_value(c);
+            if (d < 0) return std::nullopt;
+            v = v << 6 | static_cast<uint32_t>(d);
+        }
+        out += static_cast<char>(v >> 16 & 0xff);
+        if (!last || pad < 2) out += static_cast<char>(v >> 8 & 0xff);
+        if (!last || pad < 1) out += static_cast<char>(v & 0xff);
+    }
+    return out;
+}
+
+// GSSAPI's words for a status (major and, when set, the mechanism's minor).
+std::string status_text(OM_uint32 major, OM_uint32 minor) {
+    std::string text;
+    auto append = [&text](OM_uint32 code, int type, const gss_OID mech) {
+        OM_uint32 more = 0;
+        do {
+            OM_uint32 m = 0;
+            gss_buffer_desc buf{0, nullptr};
+            if (failed(gss_display_status(&m, code, type, mech, &more, &buf))) break;
+            if (!text.empty()) text += "; ";
+            std::string_view piece(static_cast<const char*>(buf.value), buf.length);
+            while (!piece.empty() && piece.back() == '\0') piece.remove_suffix(1);
+            text += piece;
+            gss_release_buffer(&m, &buf);
+        } while (more != 0);
+    };
+    append(major, GSS_C_GSS_CODE, nullptr);
+    if (minor != 0) append(minor, GSS_C_MECH_CODE, &kKrb5Oid);
+    return text;
+}
+
+// "DOMAIN\user" is Windows' spelling; Kerberos says user@DOMAIN (realms are upper case).
+std::string kerberos_user(const std::string& user) {
+    const size_t slash = user.find('\\');
+    if (slash == std::string::npos) return user;
+    std::string realm = user.substr(0, slash);
+    for (char& c : realm) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return user.substr(slash + 1) + "@" + realm;
+}
+
+}  // namespace
+
+struct NegotiateMechanism::Gss {
+    gss_cred_id_t cred = nullptr;  // GSS_C_NO_CREDENTIAL
+    gss_name_t target = nullptr;   // GSS_C_NO_NAME
+    gss_ctx_id_t ctx = nullptr;    // GSS_C_NO_CONTEXT
+    OM_uint32 ret_flags = 0;
+
+    ~Gss() {
+        OM_uint32 minor = 0;
+        if (ctx) gss_delete_sec_context(&minor, &ctx, nullptr);
+        if (target) gss_release_name(&minor, &target);
+        if (cred) gss_release_cred(&minor, &cred);
+    }
+};
+
+std::string negotiate_spn(std::string_view host, uint16_t port, bool spn_with_port) {
+    std::string spn = "HTTP/";
+    spn += host;
+    if (spn_with_port) spn += ":" + std::to_string(port);
+    return spn;
+}
+
+NegotiateMechanism::NegotiateMechanism(const Credentials& credentials, bool spn_with_port)
+    : user_(credentials.use_default ? std::string() : kerberos_user(credentials.user)),
+      password_(credentials.use_default ? std::string() : credentials.password),
+      use_default_(credentials.use_default),
+      spn_with_port_(spn_with_port),
+      gss_(std::make_unique<Gss>()) {}
+
+NegotiateMechanism::~NegotiateMechanism() {
+    wipe_secret();
+}
+
+void NegotiateMechanism::wipe_secret() {
+    wipe(password_);
+}
+
+uint32_t NegotiateMechanism::fail(uint32_t error, uint32_t major, uint32_t minor,
+                                  std::string_view what) {
+    state_ = State::failed;
+    failure_ = std::string(what);
+    if (major != 0 || minor != 0) failure_ += ": " + status_text(major, minor);
+    wipe_secret();
+    return error;
+}
+
+uint32_t NegotiateMechanism::acquire_credentials() {
+    OM_uint32 minor = 0;
+    OM_uint32 major = 0;
+    if (use_default_) {
+        // The ticket cache (KRB5CCNAME), the Linux form of Windows' logged-on user.
+        // Kerberos alone first, for the reason of a failure (no cache, expired tickets):
+        // SPNEGO's answer names none. Local only: no KDC exchange.
+        gss_cred_id_t krb5_cred = nullptr;
+        major = gss_acquire_cred(&minor, nullptr, GSS_C_INDEFINITE, &kKrb5Set, GSS_C_INITIATE,
+                                 &krb5_cred, nullptr, nullptr);
+        OM_uint32 ignored = 0;
+        if (krb5_cred) gss_release_cred(&ignored, &krb5_cred);
+        if (!failed(major))
+            major = gss_acquire_cred(&minor, nullptr, GSS_C_INDEFINITE, &kSpnegoSet, GSS_C_INITIATE,
+                                     &gss_->cred, nullptr, nullptr);
+        if (failed(major))
+            return fail(ERROR_WINHTTP_LOGIN_FAILURE, major, minor,
+                        "no default Kerberos credentials");
+    } else {
+        gss_buffer_desc name_buf{user_.size(), user_.data()};
+        gss_name_t name = nullptr;
+        major = gss_import_name(&minor, &name_buf, GSS_C_NT_USER_NAME, &name);
+        if (failed(major))
+            return fail(ERROR_WINHTTP_LOGIN_FAILURE, major, minor, "unusable user name");
+        gss_buffer_desc secret{password_.size(), password_.data()};
+        // First the Kerberos login alone: SPNEGO's own login reports no reason when it fails
+        // (and succeeds when another installed mechanism, e.g. gss-ntlmssp, takes any
+        // password), so bad password, unknown user and unreachable KDC are told apart here.
+        gss_cred_id_t krb5_cred = nullptr;
+        major = gss_acquire_cred_with_password(&minor, name, &secret, GSS_C_INDEFINITE, &kKrb5Set,
+                                               GSS_C_INITIATE, &krb5_cred, nullptr, nullptr);
+        OM_uint32 ignored = 0;
+        if (krb5_cred) gss_release_cred(&ignored, &krb5_cred);
+        // Then SPNEGO credentials, so SPNEGO uses exactly these and never the ticket cache.
+        // (A second AS exchange, only after a successful one: a wrong password is tried once.)
+        if (!failed(major))
+            major =
+                gss_acquire_cred_with_password(&minor, name, &secret, GSS_C_INDEFINITE, &kSpnegoSet,
+                                               GSS_C_INITIATE, &gss_->cred, nullptr, nullptr);
+        gss_release_name(&ignored, &name);
+        wipe_secret();  // Kerberos keeps its tickets; the password is no longer needed
+        if (failed(major))
+            return fail(ERROR_WINHTTP_LOGIN_FAILURE, major, minor,
+                        "Kerberos login of " + user_ + " failed");
+    }
+    // Kerberos only inside SPNEGO: NTLM is its own scheme here (docs/design/negotiate.md).
+    major = gss_set_neg_mechs(&minor, gss_->cred, &kKrb5Set);
+    if (failed(major))
+        return fail(ERROR_WINHTTP_LOGIN_FAILURE, major, minor, "SPNEGO without Kerberos");
+    return 0;
+}
+
+uint32_t NegotiateMechanism::start(const RequestFacts& facts, std::string& header_value) {
+    if (uint32_t error = acquire_credentials()) return error;
+    spn_ = negotiate_spn(facts.host, facts.port, spn_with_port_);
+    // GSS_C_NT_HOSTBASED_SERVICE spells HTTP/host as HTTP@host.
+    std::string service = "HTTP@" + spn_.substr(5);
+    gss_buffer_desc name_buf{service.size(), service.data()};
+    OM_uint32 minor = 0;
+    const OM_uint32 major =
+        gss_import_name(&minor, &name_buf, GSS_C_NT_HOSTBASED_SERVICE, &gss_->target);
+    if (failed(major))
+        return fail(ERROR_WINHTTP_LOGIN_FAILURE, major, minor, "unusable SPN " + spn_);
+    if (!facts.tls_server_end_point.empty()) {
+        bindings_ = std::string(kCbtPrefix);
+        bindings_ += facts.tls_server_end_point;
+    }
+    state_ = State::in_progress;
+    return step({}, &header_value);
+}
+
+// One gss_init_sec_context() call. `header_value` null: the final round of finish(), which
+// must complete the context without anything more to send.
+uint32_t NegotiateMechanism::step(std::string_view server_token, std::string* header_value) {
+    gss_buffer_desc input{server_token.size(), const_cast<char*>(server_token.data())};
+    // Address types 0 (GSS_C_AF_UNSPEC) and no addresses, as Windows' SEC_CHANNEL_BINDINGS
+    // for TLS (RFC 5929 through SSPI) and mod_auth_gssapi use: the checksum covers them.
+    gss_channel_bindings_struct cb{};
+    cb.application_data = {bindings_.size(), bindings_.data()};
+    gss_buffer_desc output{0, nullptr};
+    OM_uint32 minor = 0;
+    OM_uint32 ret_flags = 0;
+    const OM_uint32 major = gss_init_sec_context(
+        &minor, gss_->cred, &gss_->ctx, gss_->target, &kSpnegoOid, kRequestFlags, 0,
+        bindings_.empty() ? nullptr : &cb, server_token.empty() ? nullptr : &input, nullptr,
+        &output, &ret_flags, nullptr);
+    std::string token(static_cast<const char*>(output.value), output.length);
+    OM_uint32 ignored = 0;
+    gss_release_buffer(&ignored, &output);
+    if (failed(major)) {
+        const OM_uint32 routine = major & 0x00ff0000u;
+        const bool bad_token = routine == GSS_S_DEFECTIVE_TOKEN || routine == GSS_S_BAD_SIG ||
+                               routine == GSS_S_BAD_MECH;
+        // In the final round any failure is a failed mutual authentication.
+        const uint32_t error =
+            bad_token && header_value ? ERROR_WINHTTP_INTERNAL_ERROR : ERROR_WINHTTP_LOGIN_FAILURE;
+        return fail(error, major, minor,
+                    header_value ? "Negotiate round failed" : "mutual authentication failed");
+    }
+    gss_->ret_flags = ret_flags;
+    if (major == GSS_S_COMPLETE) {
+        if (!(ret_flags & GSS_C_MUTUAL_FLAG))
+            return fail(ERROR_WINHTTP_LOGIN_FAILURE, 0, 0, "server not mutually authenticated");
+        state_ = State::established;
+    }
+    if (!header_value) {
+        if (major != GSS_S_COMPLETE || !token.empty())
+            return fail(ERROR_WINHTTP_LOGIN_FAILURE, 0, 0,
+                        "mutual authentication failed: the handshake did not complete");
+        return 0;
+    }
+    if (token.empty()) {
+        // Nothing to send yet a 401 came: the server refused a finished handshake.
+        return fail(ERROR_WINHTTP_LOGIN_FAILURE, 0, 0, "server refused the Kerberos ticket");
+    }
+    *header_value =
+        std::string(kScheme) + " " +
+        base64_encode(reinterpret_cast<const unsigned char*>(token.data()), token.size());
+    return 0;
+}
+
+uint32_t NegotiateMechanism::next(const Challenge& challenge, const RequestFacts& facts,
+                                  std::string& header_value) {
+    header_value.clear();
+    switch (state_) {
+        case State::initial:
+            // RFC 4559 §4: the first challenge carries no token; one sent anyway is ignored.
+            return start(facts, header_value);
+        case State::in_progress: {
+            if (challenge.token68.empty())  // a bare "Negotiate" again: our token was refused
+                return fail(ERROR_WINHTTP_LOGIN_FAILURE, 0, 0,
+                            "server refused the Kerberos ticket");
+            const std::optional<std::string> token = base64_decode(challenge.token68);
+            if (!token)
+                return fail(ERROR_WINHTTP_INTERNAL_ERROR, 0, 0, "Negotiate token not base64");
+            return step(*token, &header_value);
+        }
+        case State::established:
+            // The context is complete, yet the server still answers 401.
+            return fail(ERROR_WINHTTP_LOGIN_FAILURE, 0, 0, "server refused the Kerberos ticket");
+        case State::failed:
+            break;
+    }
+    return ERROR_WINHTTP_LOGIN_FAILURE;
+}
+
+uint32_t NegotiateMechanism::finish(const Challenge* final_challenge) {
+    switch (state_) {
+        case State::initial:      // no handshake ran: nothing to verify
+        case State::established:  // the server's token already completed the context
+            return 0;
+        case State::failed:
+            return ERROR_WINHTTP_LOGIN_FAILURE;
+        case State::in_progress:
+            break;
+    }
+    // Mutual authentication was requested: the 2xx must carry the server's final token.
+    if (!final_challenge || final_challenge->token68.empty())
+        return fail(ERROR_WINHTTP_LOGIN_FAILURE, 0, 0,
+                    "mutual authentication failed: no final server token");
+    const std::optional<std::string> token = base64_decode(final_challenge->token68);
+    if (!token)
+        return fail(ERROR_WINHTTP_LOGIN_FAILURE, 0, 0,
+                    "mutual authentication failed: final token not base64");
+    return step(*token, nullptr);
+}
+
+std::unique_ptr<Mechanism> make_negotiate(const Credentials& credentials, bool spn_with_port) {
+    return std::make_unique<NegotiateMechanism>(credentials, spn_with_port);
+}
+
+}  // namespace auth
