@@ -9,8 +9,8 @@
 #include <memory>
 #include <mutex>
 #include <sstream>
-#include <thread>
 
+#include "async/blocking_jobs.h"
 #include "util/wide.h"
 
 namespace winhttp::proxy {
@@ -29,30 +29,44 @@ std::vector<std::string> split_words(const std::string& line) {
     return words;
 }
 
-// getaddrinfo on a thread of its own, waited for until `deadline`; a lookup still running
-// then is left to finish by itself (glibc's resolver cannot be cancelled).
-bool resolves_by_dns(const std::string& host, std::chrono::steady_clock::time_point deadline) {
-    struct State {
-        std::mutex m;
-        std::condition_variable cv;
-        bool done = false;
-        bool ok = false;
-    };
-    auto st = std::make_shared<State>();
-    std::thread([st, host] {
+// getaddrinfo on a thread of the blocking-job pool, waited for until `deadline`; a lookup still
+// running then is left to finish by itself (glibc's resolver cannot be cancelled), but the pool
+// still owns and joins its thread, so none outlives the library.
+class DnsProbe final : public BlockingJob {
+public:
+    explicit DnsProbe(std::string host) : host_(std::move(host)) {}
+
+    void run() noexcept override {
         addrinfo hints{};
         hints.ai_socktype = SOCK_STREAM;
         addrinfo* res = nullptr;
-        const bool ok = getaddrinfo(host.c_str(), nullptr, &hints, &res) == 0;
+        const bool ok = getaddrinfo(host_.c_str(), nullptr, &hints, &res) == 0;
         if (res) freeaddrinfo(res);
-        std::lock_guard lock(st->m);
-        st->done = true;
-        st->ok = ok;
-        st->cv.notify_all();
-    }).detach();
-    std::unique_lock lock(st->m);
-    st->cv.wait_until(lock, deadline, [&] { return st->done; });
-    return st->done && st->ok;
+        std::lock_guard lock(m_);
+        done_ = true;
+        ok_ = ok;
+        cv_.notify_all();
+    }
+    void cancel() noexcept override {}
+
+    bool wait_until(std::chrono::steady_clock::time_point deadline) {
+        std::unique_lock lock(m_);
+        cv_.wait_until(lock, deadline, [&] { return done_; });
+        return done_ && ok_;
+    }
+
+private:
+    std::string host_;
+    std::mutex m_;
+    std::condition_variable cv_;
+    bool done_ = false;
+    bool ok_ = false;
+};
+
+bool resolves_by_dns(const std::string& host, std::chrono::steady_clock::time_point deadline) {
+    auto probe = std::make_shared<DnsProbe>(host);
+    if (!BlockingJobs::start(probe)) return false;
+    return probe->wait_until(deadline);
 }
 
 }  // namespace

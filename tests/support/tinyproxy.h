@@ -7,7 +7,8 @@
 //     EXPECT_THAT(proxy.request_lines(), Contains("GET http://127.0.0.1:8080/hello.txt HTTP/1.1"));
 //
 // Every port may be CONNECTed to (no ConnectPort line). tinyproxy serves one request per
-// client connection (it answers "Connection: close"), so clients never reuse a connection to it.
+// client connection (it closes the connection after the response, without announcing it), so
+// clients never reuse a connection to it.
 // Startup failures throw std::runtime_error with tinyproxy's log.
 #pragma once
 
