@@ -109,6 +109,8 @@ private:
     Task<DWORD> connect_fresh(const std::string& host, unsigned short port);
     Task<DWORD> establish_tunnel();
     Task<DWORD> start_tls();
+    // WINHTTP_ENABLE_SSL_REVOCATION is set on the request.
+    bool checks_revocation() const;
     bool may_retry(DWORD condition);
     void build_head(http1::RequestHead& head, DWORD content_length, bool has_length);
     Task<DWORD> transmit_request();
