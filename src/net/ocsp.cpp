@@ -84,10 +84,14 @@ Revocation check_ocsp_response(const unsigned char* der, long len, X509* leaf,
 
 const char* revocation_name(Revocation r) noexcept {
     switch (r) {
-        case Revocation::Good: return "good";
-        case Revocation::Revoked: return "revoked";
-        case Revocation::Offline: return "offline";
-        case Revocation::Unverified: return "unverified";
+        case Revocation::Good:
+            return "good";
+        case Revocation::Revoked:
+            return "revoked";
+        case Revocation::Offline:
+            return "offline";
+        case Revocation::Unverified:
+            return "unverified";
     }
     return "?";
 }

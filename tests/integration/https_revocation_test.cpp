@@ -37,42 +37,44 @@ constexpr DWORD kRevFailed = WINHTTP_CALLBACK_STATUS_FLAG_CERT_REV_FAILED;
 
 // What a request asks for.
 struct Check {
-    bool revocation = true;           // WINHTTP_ENABLE_SSL_REVOCATION
-    bool ignore_offline = false;      // WINHTTP_OPTION_IGNORE_CERT_REVOCATION_OFFLINE
-    DWORD ignore_flags = 0;           // WINHTTP_OPTION_SECURITY_FLAGS
-    DWORD protocols = 0;              // WINHTTP_OPTION_SECURE_PROTOCOLS on the request; 0: none
+    bool revocation = true;       // WINHTTP_ENABLE_SSL_REVOCATION
+    bool ignore_offline = false;  // WINHTTP_OPTION_IGNORE_CERT_REVOCATION_OFFLINE
+    DWORD ignore_flags = 0;       // WINHTTP_OPTION_SECURITY_FLAGS
+    DWORD protocols = 0;          // WINHTTP_OPTION_SECURE_PROTOCOLS on the request; 0: none
     bool keep_alive = true;
 };
 
 struct Result {
     DWORD error = ERROR_SUCCESS;  // of the first failing call
     DWORD status = 0;
-    DWORD secure_flags = 0;       // from SECURE_FAILURE
+    DWORD secure_flags = 0;  // from SECURE_FAILURE
     bool secure_failure_seen = false;
-    ULONGLONG stat_flags = 0;     // WINHTTP_REQUEST_STATS ullFlags of a successful request
+    ULONGLONG stat_flags = 0;  // WINHTTP_REQUEST_STATS ullFlags of a successful request
     std::string body;
 };
 
 void apply(HINTERNET request, const Check& c) {
     if (c.revocation)
-        EXPECT_TRUE(set_dword_option(request, WINHTTP_OPTION_ENABLE_FEATURE,
-                                     WINHTTP_ENABLE_SSL_REVOCATION)) << GetLastError();
+        EXPECT_TRUE(
+            set_dword_option(request, WINHTTP_OPTION_ENABLE_FEATURE, WINHTTP_ENABLE_SSL_REVOCATION))
+            << GetLastError();
     if (c.ignore_offline) {
         BOOL on = TRUE;
         EXPECT_TRUE(WinHttpSetOption(request, WINHTTP_OPTION_IGNORE_CERT_REVOCATION_OFFLINE, &on,
-                                     sizeof(on))) << GetLastError();
+                                     sizeof(on)))
+            << GetLastError();
     }
     if (c.ignore_flags)
         EXPECT_TRUE(set_dword_option(request, WINHTTP_OPTION_SECURITY_FLAGS, c.ignore_flags));
     if (c.protocols)
         EXPECT_TRUE(set_dword_option(request, WINHTTP_OPTION_SECURE_PROTOCOLS, c.protocols));
     if (!c.keep_alive)
-        EXPECT_TRUE(set_dword_option(request, WINHTTP_OPTION_DISABLE_FEATURE,
-                                     WINHTTP_DISABLE_KEEP_ALIVE));
+        EXPECT_TRUE(
+            set_dword_option(request, WINHTTP_OPTION_DISABLE_FEATURE, WINHTTP_DISABLE_KEEP_ALIVE));
 }
 
 class Revocation : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         nginx_ = &Nginx::shared();
         ::setenv("SSL_CERT_FILE", nginx_->certificates().ca_file().c_str(), 1);
@@ -256,8 +258,8 @@ TEST_F(Revocation, CachedSessionDoesNotSkipTheCheck) {
 }
 
 TEST_F(Revocation, CheckedRequestOnAGoodServerMakesAFullHandshake) {
-    Client c = open_client(nginx_->tls_port(TlsPort::OcspGood), L"GET", L"/hello.txt",
-                           L"localhost", WINHTTP_FLAG_SECURE);
+    Client c = open_client(nginx_->tls_port(TlsPort::OcspGood), L"GET", L"/hello.txt", L"localhost",
+                           WINHTTP_FLAG_SECURE);
     Check checked;
     checked.keep_alive = false;
     for (int i = 0; i < 2; ++i) {
@@ -270,7 +272,7 @@ TEST_F(Revocation, CheckedRequestOnAGoodServerMakesAFullHandshake) {
 // Async: SECURE_FAILURE with the flag, then REQUEST_ERROR {API_SEND_REQUEST,
 // ERROR_WINHTTP_SECURE_FAILURE}; a good staple completes normally.
 class AsyncRevocation : public Revocation {
-protected:
+  protected:
     struct AsyncResult {
         std::vector<winhttp::test::CallbackEvent> events;
         std::string dump;
@@ -284,10 +286,9 @@ protected:
         Handle connect(WinHttpConnect(session, L"localhost", nginx_->tls_port(which), 0));
         Handle request = open_request(connect, L"GET", L"/hello.txt", WINHTTP_FLAG_SECURE);
         apply(request, check);
-        WinHttpSetStatusCallback(request, CallbackRecorder::record,
-                                 WINHTTP_CALLBACK_FLAG_SECURE_FAILURE |
-                                     WINHTTP_CALLBACK_FLAG_ALL_COMPLETIONS,
-                                 0);
+        WinHttpSetStatusCallback(
+            request, CallbackRecorder::record,
+            WINHTTP_CALLBACK_FLAG_SECURE_FAILURE | WINHTTP_CALLBACK_FLAG_ALL_COMPLETIONS, 0);
         EXPECT_TRUE(WinHttpSendRequest(request, WINHTTP_NO_ADDITIONAL_HEADERS, 0, nullptr, 0, 0,
                                        rec.context()));
         EXPECT_TRUE(rec.wait_for(last)) << rec.dump();
@@ -307,11 +308,13 @@ protected:
 };
 
 TEST_F(AsyncRevocation, RevokedReportsTheFlagThenRequestError) {
-    expect_async_failure(send(TlsPort::OcspRevoked, Check{}, WINHTTP_CALLBACK_STATUS_REQUEST_ERROR), kRevoked);
+    expect_async_failure(send(TlsPort::OcspRevoked, Check{}, WINHTTP_CALLBACK_STATUS_REQUEST_ERROR),
+                         kRevoked);
 }
 
 TEST_F(AsyncRevocation, NoStapleReportsRevFailedThenRequestError) {
-    expect_async_failure(send(TlsPort::Valid, Check{}, WINHTTP_CALLBACK_STATUS_REQUEST_ERROR), kRevFailed);
+    expect_async_failure(send(TlsPort::Valid, Check{}, WINHTTP_CALLBACK_STATUS_REQUEST_ERROR),
+                         kRevFailed);
 }
 
 TEST_F(AsyncRevocation, GoodStapleAndIgnoredOfflineComplete) {

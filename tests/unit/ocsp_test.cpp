@@ -28,8 +28,9 @@ TEST(Ocsp, ResponderStatusWithoutAnswer) {
     const unsigned char unauthorized[] = {0x30, 0x03, 0x0A, 0x01, 0x06};
     EXPECT_EQ(check_ocsp_response(try_later, sizeof(try_later), nullptr, nullptr, nullptr),
               Revocation::Offline);
-    EXPECT_EQ(check_ocsp_response(internal_error, sizeof(internal_error), nullptr, nullptr, nullptr),
-              Revocation::Offline);
+    EXPECT_EQ(
+        check_ocsp_response(internal_error, sizeof(internal_error), nullptr, nullptr, nullptr),
+        Revocation::Offline);
     EXPECT_EQ(check_ocsp_response(unauthorized, sizeof(unauthorized), nullptr, nullptr, nullptr),
               Revocation::Unverified);
 }
