@@ -427,6 +427,9 @@ Task<DWORD> RequestEngine::start_tls() {
     conn_->tls = std::make_unique<net::TlsStream>(context, conn_->socket.fd(), host_, port_,
                                                   owner_.settings().security_flags,
                                                   owner_.client_cert());
+    // WINHTTP_ENABLE_SSL_REVOCATION: the stapled OCSP response is checked in the handshake.
+    if (checks_revocation())
+        conn_->tls->check_revocation(owner_.settings().ignore_cert_revocation_offline);
     // WINHTTP_OPTION_SECURE_PROTOCOLS set on the request itself narrows or widens the session's.
     const DWORD protocols = owner_.settings().secure_protocols;
     if (protocols != context->protocols())
@@ -456,6 +459,10 @@ Task<DWORD> RequestEngine::start_tls() {
             in_leg = true;
         }
     }
+}
+
+bool RequestEngine::checks_revocation() const {
+    return (owner_.settings().enabled_features & WINHTTP_ENABLE_SSL_REVOCATION) != 0;
 }
 
 // A connection for the route: a pooled one when one is idle, else a new one within
@@ -489,6 +496,10 @@ Task<DWORD> RequestEngine::open_route(const proxy::ProxyServer* via) {
     if (!via && !resolution_host_.empty()) key += " at " + resolution_host_;
     if (secure_ && owner_.settings().secure_protocols != session.settings().secure_protocols)
         key += " tls " + std::to_string(owner_.settings().secure_protocols);
+    // A connection whose certificate was not checked for revocation must not serve a request
+    // that asks for the check (and one accepted without an answer not one that needs it).
+    if (secure_ && checks_revocation())
+        key += owner_.settings().ignore_cert_revocation_offline ? " rev-soft" : " rev";
     const bool keep_alive = !(owner_.settings().disabled_features & WINHTTP_DISABLE_KEEP_ALIVE);
     const auto deadline = net::Deadline::after_ms(owner_.settings().timeouts.connect);
     conn_failed_before_proxy_answered_ = false;

@@ -110,6 +110,8 @@ private:
     Task<DWORD> connect_fresh(const std::string& host, unsigned short port);
     Task<DWORD> establish_tunnel();
     Task<DWORD> start_tls();
+    // WINHTTP_ENABLE_SSL_REVOCATION is set on the request.
+    bool checks_revocation() const;
     bool may_retry(DWORD condition);
     // `via_proxy`: plain http through a forward proxy (absolute-form target).
     void build_head(http1::RequestHead& head, DWORD content_length, bool has_length, bool via_proxy);

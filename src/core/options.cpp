@@ -230,6 +230,11 @@ DWORD s_bool_protocol_required(Object* o, const void* b, DWORD l) {
 DWORD s_bool_ipv6_fallback(Object* o, const void* b, DWORD l) {
     return get(b, l, o->settings().ipv6_fast_fallback);
 }
+// Option Flags page: "Allows secure connections to use security certificates for which the
+// certificate revocation list could not be downloaded." A BOOL, request handles only.
+DWORD s_bool_ignore_rev_offline(Object* o, const void* b, DWORD l) {
+    return get(b, l, o->settings().ignore_cert_revocation_offline);
+}
 DWORD s_codepage(Object* o, const void* b, DWORD l) { return get(b, l, o->settings().codepage); }
 
 // The credential options: strings set in characters, read back in bytes (Wine winhttp.c
@@ -400,6 +405,7 @@ const OptionDef kOptions[] = {
     {WINHTTP_OPTION_HTTP_PROTOCOL_USED, kR, kR, q_protocol_used, nullptr},
     {WINHTTP_OPTION_IPV6_FAST_FALLBACK, 0, kS, nullptr, s_bool_ipv6_fallback},
     {WINHTTP_OPTION_HTTP_PROTOCOL_REQUIRED, 0, kS | kR, nullptr, s_bool_protocol_required},
+    {WINHTTP_OPTION_IGNORE_CERT_REVOCATION_OFFLINE, 0, kR, nullptr, s_bool_ignore_rev_offline},
     // Connection and measurement options (core/conn_options.cpp).
     {WINHTTP_OPTION_TCP_KEEPALIVE, 0, kS, nullptr, set_tcp_keepalive},
     {WINHTTP_OPTION_EXPIRE_CONNECTION, 0, kR, nullptr, set_expire_connection},

@@ -42,6 +42,7 @@ struct Settings {
     BOOL reject_userpwd_in_url = FALSE;
     BOOL http_protocol_required = FALSE;
     BOOL ipv6_fast_fallback = FALSE;
+    BOOL ignore_cert_revocation_offline = FALSE;  // with WINHTTP_ENABLE_SSL_REVOCATION
     // WINHTTP_OPTION_USERNAME / PASSWORD / PROXY_USERNAME / PROXY_PASSWORD: stored and
     // reported only; authentication does not use them yet.
     std::wstring username, password, proxy_username, proxy_password;

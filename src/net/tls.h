@@ -199,6 +199,15 @@ class TlsStream : public Stream {
     // context's (a request's own WINHTTP_OPTION_SECURE_PROTOCOLS). Before the handshake only.
     // ERROR_SUCCESS, or ERROR_INVALID_PARAMETER for a mask without a supported protocol.
     DWORD restrict_protocols(DWORD mask);
+    // WINHTTP_ENABLE_SSL_REVOCATION for this connection: asks the server to staple its OCSP
+    // response (status_request) and checks it during the handshake (net/ocsp.h). A revoked
+    // certificate fails the handshake with CERT_REVOKED; no usable answer with
+    // CERT_REV_FAILED, except that with `ignore_offline`
+    // (WINHTTP_OPTION_IGNORE_CERT_REVOCATION_OFFLINE) a missing or stale answer is accepted.
+    // No cached session is offered: a resumed handshake carries no certificate and so no
+    // staple. Before the handshake only.
+    void check_revocation(bool ignore_offline);
+    bool checks_revocation() const { return check_revocation_; }
 
     // Stream. Before the handshake is done these drive it first. read_some: Closed on
     // close_notify or a plain EOF (HTTP framing tells whether the body was complete).
@@ -243,6 +252,7 @@ class TlsStream : public Stream {
     void keep_chain(x509_st* leaf, stack_st_X509* chain);  // adopts both references
     DWORD ignored_problems() const;
     int on_client_cert_request();
+    bool on_ocsp_response();  // false: fail the handshake
     void on_new_session(ssl_session_st* session);
 
   private:
@@ -263,6 +273,8 @@ class TlsStream : public Stream {
     bool client_cert_requested_ = false;
     bool done_ = false;
     bool setup_failed_ = false;
+    bool check_revocation_ = false;
+    bool ignore_revocation_offline_ = false;
     DWORD failure_ = 0;  // the handshake's error, repeated to later calls
     x509_st* kept_cert_ = nullptr;
     stack_st_X509* kept_chain_ = nullptr;

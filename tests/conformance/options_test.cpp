@@ -261,3 +261,23 @@ TEST(SetTimeouts, StoresValuesAndRejectsNegatives) {
     EXPECT_FALSE(WinHttpSetTimeouts(nullptr, 0, 0, 0, 0));
     EXPECT_EQ(GetLastError(), ERROR_INVALID_HANDLE);
 }
+
+// Option Flags page: IGNORE_CERT_REVOCATION_OFFLINE is a BOOL for a request (surface table:
+// request handle, set only); WINHTTP_ENABLE_SSL_REVOCATION "can be set only on the request
+// handle" and goes with it.
+TEST(SetOption, IgnoreCertRevocationOfflineIsARequestBool) {
+    Tree t;
+    BOOL on = TRUE;
+    DWORD feature = WINHTTP_ENABLE_SSL_REVOCATION;
+    SetLastError(kSentinel);
+    EXPECT_TRUE(WinHttpSetOption(t.request, WINHTTP_OPTION_ENABLE_FEATURE, &feature, sizeof(feature)));
+    EXPECT_TRUE(WinHttpSetOption(t.request, WINHTTP_OPTION_IGNORE_CERT_REVOCATION_OFFLINE, &on,
+                                 sizeof(on)))
+        << GetLastError();
+    for (HINTERNET h : {t.session, t.connect}) {
+        SetLastError(kSentinel);
+        EXPECT_FALSE(WinHttpSetOption(h, WINHTTP_OPTION_IGNORE_CERT_REVOCATION_OFFLINE, &on,
+                                      sizeof(on)));
+        EXPECT_EQ(GetLastError(), ERROR_WINHTTP_INCORRECT_HANDLE_TYPE);
+    }
+}

@@ -180,7 +180,7 @@ constexpr std::string_view kTlsServer = R"(  server {
     ssl_certificate @CERT@;
     ssl_certificate_key @KEY@;
     ssl_protocols @PROTOCOLS@;
-@CLIENT_AUTH@
+@EXTRA@
 @LOCATIONS@
   }
 )";
@@ -230,11 +230,17 @@ std::string Nginx::tls_servers() const {
                     which == TlsPort::Tls12Only   ? "TLSv1.2"
                     : which == TlsPort::Tls13Only ? "TLSv1.3"
                                                   : "TLSv1.2 TLSv1.3");
-        replace_all(
-            block, "@CLIENT_AUTH@",
-            which == TlsPort::ClientAuth
-                ? "    ssl_verify_client on;\n    ssl_client_certificate " + certs_->ca_file() + ";"
-                : std::string());
+        std::string extra;
+        if (which == TlsPort::ClientAuth) {
+            extra = "    ssl_verify_client on;\n    ssl_client_certificate " + certs_->ca_file() + ";";
+        } else if (which >= TlsPort::OcspGood) {
+            // The response comes from the file as it is: nginx neither fetches nor checks it.
+            const auto staple = static_cast<OcspStaple>(static_cast<size_t>(which) -
+                                                        static_cast<size_t>(TlsPort::OcspGood));
+            extra = "    ssl_stapling on;\n    ssl_stapling_file " +
+                    certs_->ocsp_response(staple) + ";";
+        }
+        replace_all(block, "@EXTRA@", extra);
         out += block;
     }
     return out;

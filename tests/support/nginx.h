@@ -24,6 +24,9 @@
 //                                           issued by the test CA (ssl_verify_client on)
 //     nginx.tls_port(TlsPort::Tls12Only)    valid certificate, TLS 1.2 only
 //     nginx.tls_port(TlsPort::Tls13Only)    valid certificate, TLS 1.3 only
+//     nginx.tls_port(TlsPort::OcspGood)     valid certificate with a stapled OCSP response
+//     nginx.tls_port(TlsPort::OcspRevoked) ...  one port per OcspStaple (tls_certs.h);
+//                                           TlsPort::Valid staples nothing
 //
 // Startup failures (nginx missing, no free port, bad config) throw std::runtime_error with
 // nginx's error log, so the test using it fails with the reason instead of skipping.
@@ -54,6 +57,10 @@ enum class TlsPort {
     ClientAuth,
     Tls12Only,
     Tls13Only,
+    OcspGood,  // the OcspStaple values follow in their order
+    OcspRevoked,
+    OcspExpired,
+    OcspWrongSigner,
     Count
 };
 

@@ -3,6 +3,7 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/x509.h>
@@ -151,7 +152,55 @@ Spec server_spec(ServerCert which) {
     return spec;
 }
 
+// Writes one OCSP response about `leaf` (issued by `ca`) signed by signer/signer_key.
+void write_ocsp(const std::string& path, X509* leaf, X509* ca, X509* signer, EVP_PKEY* signer_key,
+                int status, long this_update, long next_update) {
+    OCSP_CERTID* id = OCSP_cert_to_id(EVP_sha1(), leaf, ca);
+    OCSP_BASICRESP* basic = OCSP_BASICRESP_new();
+    ASN1_TIME* now = X509_gmtime_adj(nullptr, 0);
+    ASN1_TIME* this_upd = X509_gmtime_adj(nullptr, this_update);
+    ASN1_TIME* next_upd = X509_gmtime_adj(nullptr, next_update);
+    ASN1_TIME* revoked_at = X509_gmtime_adj(nullptr, -3600);
+    bool ok = id && basic && now && this_upd && next_upd && revoked_at;
+    if (ok) {
+        const bool revoked = status == V_OCSP_CERTSTATUS_REVOKED;
+        ok = OCSP_basic_add1_status(basic, id, status,
+                                    revoked ? OCSP_REVOKED_STATUS_KEYCOMPROMISE : 0,
+                                    revoked ? revoked_at : nullptr, this_upd, next_upd) != nullptr;
+    }
+    // The signer's certificate goes into the response (OCSP_basic_sign does so by default).
+    ok = ok && OCSP_basic_sign(basic, signer, signer_key, EVP_sha256(), nullptr, 0) == 1;
+    OCSP_RESPONSE* response =
+        ok ? OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, basic) : nullptr;
+    BIO* out = response ? BIO_new_file(path.c_str(), "wb") : nullptr;
+    ok = out && i2d_OCSP_RESPONSE_bio(out, response) == 1;
+    BIO_free(out);
+    OCSP_RESPONSE_free(response);
+    ASN1_TIME_free(now);
+    ASN1_TIME_free(this_upd);
+    ASN1_TIME_free(next_upd);
+    ASN1_TIME_free(revoked_at);
+    OCSP_BASICRESP_free(basic);
+    OCSP_CERTID_free(id);
+    if (!ok) fail("OCSP response " + path);
+}
+
 }  // namespace
+
+const char* ocsp_staple_name(OcspStaple which) {
+    switch (which) {
+        case OcspStaple::Good:
+            return "good";
+        case OcspStaple::Revoked:
+            return "revoked";
+        case OcspStaple::Expired:
+            return "expired";
+        case OcspStaple::WrongSigner:
+            return "wrong-signer";
+        default:
+            return "unknown";
+    }
+}
 
 const char* server_cert_name(ServerCert which) {
     switch (which) {
@@ -178,6 +227,7 @@ TestCertificates::TestCertificates(const std::string& dir) : dir_(dir) {
     Cert ca = make_cert(ca_spec, ca_key.get(), nullptr, ca_key.get());
     write_pem(ca_file(), ca.get(), nullptr);
 
+    Cert valid;
     for (int i = 0; i < static_cast<int>(ServerCert::Count); ++i) {
         auto which = static_cast<ServerCert>(i);
         Key key = new_key();
@@ -187,7 +237,25 @@ TestCertificates::TestCertificates(const std::string& dir) : dir_(dir) {
         CertFiles files = server(which);
         write_pem(files.cert_file, cert.get(), nullptr);
         write_pem(files.key_file, nullptr, key.get());
+        if (which == ServerCert::Valid) valid = std::move(cert);
     }
+
+    // OCSP: a delegated responder of the CA, and a self-signed one nobody trusts.
+    Key responder_key = new_key();
+    Cert responder = make_cert(Spec{"OpenWinHTTP Test OCSP Responder", "", "OCSPSigning"},
+                               responder_key.get(), ca.get(), ca_key.get());
+    Key rogue_key = new_key();
+    Cert rogue = make_cert(Spec{"OpenWinHTTP Rogue OCSP Responder", "", "OCSPSigning"},
+                           rogue_key.get(), nullptr, rogue_key.get());
+    constexpr long kHour = 60 * 60;
+    write_ocsp(ocsp_response(OcspStaple::Good), valid.get(), ca.get(), responder.get(),
+               responder_key.get(), V_OCSP_CERTSTATUS_GOOD, -kHour, kDay);
+    write_ocsp(ocsp_response(OcspStaple::Revoked), valid.get(), ca.get(), responder.get(),
+               responder_key.get(), V_OCSP_CERTSTATUS_REVOKED, -kHour, kDay);
+    write_ocsp(ocsp_response(OcspStaple::Expired), valid.get(), ca.get(), responder.get(),
+               responder_key.get(), V_OCSP_CERTSTATUS_GOOD, -2 * kDay, -kDay);
+    write_ocsp(ocsp_response(OcspStaple::WrongSigner), valid.get(), ca.get(), rogue.get(),
+               rogue_key.get(), V_OCSP_CERTSTATUS_GOOD, -kHour, kDay);
 
     Key client_key = new_key();
     Cert client_cert =
@@ -201,6 +269,10 @@ TestCertificates::TestCertificates(const std::string& dir) : dir_(dir) {
 CertFiles TestCertificates::server(ServerCert which) const {
     std::string base = dir_ + "/server-" + server_cert_name(which);
     return {base + ".pem", base + ".key"};
+}
+
+std::string TestCertificates::ocsp_response(OcspStaple which) const {
+    return dir_ + "/ocsp-" + ocsp_staple_name(which) + ".der";
 }
 
 CertFiles TestCertificates::client() const {

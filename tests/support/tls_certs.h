@@ -24,6 +24,19 @@ enum class ServerCert {
 
 const char* server_cert_name(ServerCert which);
 
+// OCSP responses (DER, RFC 6960) about the ServerCert::Valid certificate, for servers to
+// staple. All but WrongSigner are signed by a delegated responder the test CA issued
+// (extendedKeyUsage OCSPSigning), whose certificate the response carries.
+enum class OcspStaple {
+    Good,         // status good, thisUpdate an hour ago, nextUpdate in a day
+    Revoked,      // status revoked (keyCompromise) an hour ago
+    Expired,      // status good, but nextUpdate was yesterday
+    WrongSigner,  // status good, signed by a self-signed responder nobody trusts
+    Count
+};
+
+const char* ocsp_staple_name(OcspStaple which);
+
 struct CertFiles {
     std::string cert_file;  // PEM certificate (leaf only)
     std::string key_file;   // PEM private key, unencrypted
@@ -45,6 +58,8 @@ class TestCertificates {
     std::string client_combined_pem() const { return dir_ + "/client-combined.pem"; }
     std::string client_p12() const { return dir_ + "/client.p12"; }
     static const char* client_p12_password() { return "test-password"; }
+    // The DER OCSP response file for `which`.
+    std::string ocsp_response(OcspStaple which) const;
 
   private:
     std::string dir_;
