@@ -496,6 +496,10 @@ Task<DWORD> RequestEngine::open_route(const proxy::ProxyServer* via) {
     if (!via && !resolution_host_.empty()) key += " at " + resolution_host_;
     if (secure_ && owner_.settings().secure_protocols != session.settings().secure_protocols)
         key += " tls " + std::to_string(owner_.settings().secure_protocols);
+    // A connection whose certificate problems one request chose to ignore must not carry a
+    // request that ignores fewer of them.
+    if (secure_ && owner_.settings().security_flags)
+        key += " ignore " + std::to_string(owner_.settings().security_flags);
     // A connection whose certificate was not checked for revocation must not serve a request
     // that asks for the check (and one accepted without an answer not one that needs it).
     if (secure_ && checks_revocation())
