@@ -271,7 +271,7 @@ TEST(WebSocketPython, FullDuplexAndOneReceiveAtATime) {
     // Two receives race for the receive direction: whichever comes second fails at once with
     // ERROR_INVALID_OPERATION (WinHttpWebSocketReceive page: "a receive is pending"); the first
     // waits, while this thread sends, and gets the echo.
-    DWORD results[2] = {itest::kSentinel, itest::kSentinel};
+    std::atomic<DWORD> results[2] = {itest::kSentinel, itest::kSentinel};
     std::string texts[2];
     std::vector<std::thread> threads;
     for (int i = 0; i < 2; ++i)
@@ -282,15 +282,15 @@ TEST(WebSocketPython, FullDuplexAndOneReceiveAtATime) {
     // Until one receive has failed, the other may not have started: send only then.
     for (int spin = 0; spin < 10000; ++spin) {
         bool one_failed = false;
-        for (int i = 0; i < 2; ++i) one_failed |= __atomic_load_n(&results[i], __ATOMIC_ACQUIRE) == ERROR_INVALID_OPERATION;
+        for (int i = 0; i < 2; ++i) one_failed |= results[i].load() == ERROR_INVALID_OPERATION;
         if (one_failed) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     ASSERT_EQ(send_text(ws, "duplex"), ERROR_SUCCESS);
     for (auto& t : threads) t.join();
-    const int ok = results[0] == ERROR_SUCCESS ? 0 : 1;
-    EXPECT_EQ(results[ok], ERROR_SUCCESS);
-    EXPECT_EQ(results[1 - ok], ERROR_INVALID_OPERATION);
+    const int ok = results[0].load() == ERROR_SUCCESS ? 0 : 1;
+    EXPECT_EQ(results[ok].load(), ERROR_SUCCESS);
+    EXPECT_EQ(results[1 - ok].load(), ERROR_INVALID_OPERATION);
     EXPECT_EQ(texts[ok], "duplex");
 }
 
