@@ -1548,6 +1548,24 @@ OPENWINHTTP_EXPORT void WINAPI WinHttpFreeProxyResultEx(WINHTTP_PROXY_RESULT_EX*
 
 OPENWINHTTP_EXPORT DWORD WINAPI WinHttpResetAutoProxy(HINTERNET hSession, DWORD dwFlags);
 
+/* WebSocket (Windows 8+). Synchronous handles only for now (docs/STATUS.md). */
+OPENWINHTTP_EXPORT HINTERNET WINAPI WinHttpWebSocketCompleteUpgrade(HINTERNET hRequest,
+                                                                   DWORD_PTR pContext);
+OPENWINHTTP_EXPORT DWORD WINAPI WinHttpWebSocketSend(HINTERNET hWebSocket,
+                                                     WINHTTP_WEB_SOCKET_BUFFER_TYPE eBufferType,
+                                                     PVOID pvBuffer, DWORD dwBufferLength);
+OPENWINHTTP_EXPORT DWORD WINAPI WinHttpWebSocketReceive(HINTERNET hWebSocket, PVOID pvBuffer,
+                                                        DWORD dwBufferLength, DWORD* pdwBytesRead,
+                                                        WINHTTP_WEB_SOCKET_BUFFER_TYPE* peBufferType);
+OPENWINHTTP_EXPORT DWORD WINAPI WinHttpWebSocketShutdown(HINTERNET hWebSocket, USHORT usStatus,
+                                                         PVOID pvReason, DWORD dwReasonLength);
+OPENWINHTTP_EXPORT DWORD WINAPI WinHttpWebSocketClose(HINTERNET hWebSocket, USHORT usStatus,
+                                                      PVOID pvReason, DWORD dwReasonLength);
+OPENWINHTTP_EXPORT DWORD WINAPI WinHttpWebSocketQueryCloseStatus(HINTERNET hWebSocket,
+                                                                 USHORT* pusStatus, PVOID pvReason,
+                                                                 DWORD dwReasonLength,
+                                                                 DWORD* pdwReasonLengthConsumed);
+
 /* ---- OpenWinHTTP extensions: certificates without a Windows certificate store ------------
  * Not in Windows' header; values far outside Windows' option range.
  *

@@ -11,7 +11,8 @@ namespace {
 // A NULL handle addresses the process-wide options; anything else must be live.
 DWORD resolve_target(HINTERNET h, Ref<Object>& out) {
     if (!h) return ERROR_SUCCESS;
-    Lookup l = lookup_handle(h, {HandleType::Session, HandleType::Connect, HandleType::Request});
+    Lookup l = lookup_handle(h, {HandleType::Session, HandleType::Connect, HandleType::Request,
+                                 HandleType::WebSocket});
     out = std::move(l.object);
     return l.error;
 }

@@ -130,7 +130,7 @@ BOOL WinHttpCloseHandle(HINTERNET handle) {
 WINHTTP_STATUS_CALLBACK WinHttpSetStatusCallback(HINTERNET handle, WINHTTP_STATUS_CALLBACK callback,
                                                  DWORD flags, DWORD_PTR reserved) {
     Lookup l = lookup_handle(handle, {HandleType::Session, HandleType::Connect, HandleType::Request,
-                                        HandleType::ProxyResolver});
+                                        HandleType::ProxyResolver, HandleType::WebSocket});
     if (l.error) {
         winhttp::set_last_error(l.error);
         return WINHTTP_INVALID_STATUS_CALLBACK;

@@ -17,6 +17,7 @@
 #include "proxy/pac.h"
 #include "util/url.h"
 #include "util/wide.h"
+#include "ws/handshake.h"
 
 namespace winhttp {
 
@@ -273,6 +274,44 @@ Task<DWORD> RequestEngine::send(std::string extra_headers, const void* optional,
     co_return ERROR_SUCCESS;
 }
 
+// RFC 6455 4.1: the opening handshake's headers. An application's own Sec-WebSocket-Key is
+// kept (and checked against the answer); otherwise a fresh one from the CSPRNG per request sent.
+void RequestEngine::add_websocket_headers(http1::RequestHead& head) {
+    if (const std::string* key = find_header(app_headers_, "Sec-WebSocket-Key")) {
+        ws_key_ = *key;
+    } else {
+        ws_key_ = ws::make_key();
+        head.headers.push_back({"Sec-WebSocket-Key", ws_key_});
+    }
+    if (!find_header(app_headers_, "Upgrade")) head.headers.push_back({"Upgrade", "websocket"});
+    if (!find_header(app_headers_, "Sec-WebSocket-Version"))
+        head.headers.push_back({"Sec-WebSocket-Version", "13"});
+}
+
+DWORD RequestEngine::request_websocket_upgrade() {
+    if (state_ != State::Created) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
+    ws_upgrade_ = true;
+    return ERROR_SUCCESS;
+}
+
+DWORD RequestEngine::take_upgraded_connection(std::unique_ptr<Connection>& conn,
+                                              std::string& leftover) {
+    if (!ws_upgrade_ || state_ != State::HeadersAvailable || !conn_ || !codecs_ ||
+        codecs_->p().head().status != 101)
+        return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
+    if (ws_key_.empty()) return ERROR_WINHTTP_INVALID_SERVER_RESPONSE;
+    if (const DWORD e = ws::check_upgrade_response(codecs_->p().head().headers, ws_key_)) return e;
+    leftover.assign(in_.unread_data(), in_.unread());
+    leftover += conn_->pending;
+    conn_->pending.clear();
+    in_.clear();
+    io_.forget_fd(conn_->socket.fd());
+    conn = std::move(conn_);
+    message_done_ = true;
+    state_ = State::Failed;  // the request has no connection any more
+    return ERROR_SUCCESS;
+}
+
 void RequestEngine::build_head(http1::RequestHead& head, DWORD content_length, bool has_length,
                                bool via_proxy) {
     const Settings& s = owner_.settings();
@@ -284,7 +323,8 @@ void RequestEngine::build_head(http1::RequestHead& head, DWORD content_length, b
     head.headers.clear();
     const bool keep_alive = !(s.disabled_features & WINHTTP_DISABLE_KEEP_ALIVE);
     if (!find_header(app_headers_, "Connection"))
-        head.headers.push_back({"Connection", keep_alive ? "Keep-Alive" : "Close"});
+        head.headers.push_back({"Connection", ws_upgrade_ ? "Upgrade" : keep_alive ? "Keep-Alive" : "Close"});
+    if (ws_upgrade_) add_websocket_headers(head);
     // The jar's cookies join an application's Cookie header, after its value (Wine winhttp.c
     // test_cookies, verified on Windows: "Cookie: name=value2; NAME=value; name=value").
     std::string jar;

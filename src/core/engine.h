@@ -92,6 +92,16 @@ public:
     // the next send.
     void set_resolution_host(std::string host);
 
+    // WINHTTP_OPTION_UPGRADE_TO_WEB_SOCKET: the request asks for a WebSocket upgrade when it is
+    // sent (docs/design/websocket.md). ERROR_WINHTTP_INCORRECT_HANDLE_STATE once it was sent.
+    DWORD request_websocket_upgrade();
+    // WinHttpWebSocketCompleteUpgrade: checks the 101 answer and hands over its connection and
+    // the bytes already read past the response head. ERROR_WINHTTP_INCORRECT_HANDLE_STATE when
+    // the request did not ask for an upgrade, has no response yet, or the status is not 101;
+    // ERROR_WINHTTP_INVALID_SERVER_RESPONSE when the handshake answer is wrong (RFC 6455 4.1).
+    // The request is unusable afterwards.
+    DWORD take_upgraded_connection(std::unique_ptr<Connection>& conn, std::string& leftover);
+
 private:
     // Bytes read from the socket; [off, len) not parsed yet. Not zero-filled on growth.
     struct InputBuffer {
@@ -115,6 +125,7 @@ private:
     bool may_retry(DWORD condition);
     // `via_proxy`: plain http through a forward proxy (absolute-form target).
     void build_head(http1::RequestHead& head, DWORD content_length, bool has_length, bool via_proxy);
+    void add_websocket_headers(http1::RequestHead& head);
     Task<DWORD> transmit_request();
     Task<DWORD> write_all(const char* data, size_t len, net::Deadline deadline);
     // --- receiving ---
@@ -190,6 +201,9 @@ private:
     std::string resolution_requested_;  // set by the option, under resolution_mutex_
     std::string resolution_host_;       // in force for this send; cleared by a redirect elsewhere
     DWORD retries_used_ = 0;            // WINHTTP_OPTION_FAILED_CONNECTION_RETRIES, per send
+
+    bool ws_upgrade_ = false;  // WINHTTP_OPTION_UPGRADE_TO_WEB_SOCKET
+    std::string ws_key_;       // the Sec-WebSocket-Key sent last
 
     bool decoding_ = false;
     std::string decoded_;

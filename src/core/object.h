@@ -32,6 +32,7 @@ enum class HandleType : DWORD {
     Connect = WINHTTP_HANDLE_TYPE_CONNECT,
     Request = WINHTTP_HANDLE_TYPE_REQUEST,
     ProxyResolver = WINHTTP_HANDLE_TYPE_PROXY_RESOLVER,
+    WebSocket = WINHTTP_HANDLE_TYPE_WEBSOCKET,
 };
 
 class Object {

@@ -11,6 +11,7 @@
 #include "core/option_buffer.h"
 #include "core/request.h"
 #include "core/tls_options.h"
+#include "ws/websocket.h"
 
 namespace winhttp {
 
@@ -22,7 +23,7 @@ GlobalOptions& global_options() {
 namespace {
 
 // Which handles an option applies to, as a bit set.
-enum : unsigned { kS = 1, kC = 2, kR = 4, kNull = 8, kAny = kS | kC | kR };
+enum : unsigned { kS = 1, kC = 2, kR = 4, kNull = 8, kW = 16, kAny = kS | kC | kR };
 
 unsigned kind_bit(const Object* obj) {
     if (!obj) return kNull;
@@ -31,6 +32,7 @@ unsigned kind_bit(const Object* obj) {
         case HandleType::Connect: return kC;
         case HandleType::Request: return kR;
         case HandleType::ProxyResolver: return 0;  // no option applies to a resolver
+        case HandleType::WebSocket: return kW;
     }
     return 0;
 }
@@ -72,6 +74,7 @@ Session& session_of(Object* o) {
         case HandleType::Session: return as<Session>(*o);
         case HandleType::Connect: return as<Connect>(*o).session();
         case HandleType::Request: return as<Request>(*o).session();
+        case HandleType::WebSocket: return as<WebSocket>(*o).session();
         case HandleType::ProxyResolver: break;  // kind_bit() keeps resolvers out
     }
     std::abort();
@@ -339,6 +342,33 @@ DWORD s_accept_bool(Object*, const void* b, DWORD l) {
     return get(b, l, v);
 }
 
+// --- WebSocket options (Option Flags page: CLOSE_TIMEOUT and KEEPALIVE_INTERVAL are options of
+// the WebSocket handle, UPGRADE_TO_WEB_SOCKET of the request, set only) -----------------------
+
+DWORD s_upgrade_websocket(Object* o, const void*, DWORD) {
+    return as<Request>(*o).engine().request_websocket_upgrade();
+}
+DWORD q_ws_close_timeout(Object* o, void* b, DWORD* l) {
+    return put(as<WebSocket>(*o).close_timeout_ms(), b, l);
+}
+DWORD s_ws_close_timeout(Object* o, const void* b, DWORD l) {
+    DWORD v;
+    if (DWORD e = get(b, l, v)) return e;
+    as<WebSocket>(*o).set_close_timeout_ms(v);
+    return ERROR_SUCCESS;
+}
+DWORD q_ws_keepalive(Object* o, void* b, DWORD* l) {
+    return put(as<WebSocket>(*o).keepalive_ms(), b, l);
+}
+// Option Flags page: the minimum is 15000 ms; a lower value is ERROR_INVALID_PARAMETER.
+DWORD s_ws_keepalive(Object* o, const void* b, DWORD l) {
+    DWORD v;
+    if (DWORD e = get(b, l, v)) return e;
+    if (v < WINHTTP_WEB_SOCKET_MIN_KEEPALIVE_VALUE) return ERROR_INVALID_PARAMETER;
+    as<WebSocket>(*o).set_keepalive_ms(v);
+    return ERROR_SUCCESS;
+}
+
 #define TIMEOUT(name, field)                                                               \
     {WINHTTP_OPTION_##name, kAny, kS | kR, query_timeout<&Timeouts::field>,                \
      set_timeout<&Timeouts::field>}
@@ -350,7 +380,7 @@ DWORD s_accept_bool(Object*, const void* b, DWORD l) {
      set_setting<&Settings::field>}
 
 const OptionDef kOptions[] = {
-    {WINHTTP_OPTION_CALLBACK, kAny, kAny, q_callback, s_callback},
+    {WINHTTP_OPTION_CALLBACK, kAny | kW, kAny | kW, q_callback, s_callback},
     TIMEOUT(RESOLVE_TIMEOUT, resolve),
     TIMEOUT(CONNECT_TIMEOUT, connect),
     SETTING(CONNECT_RETRIES, connect_retries),
@@ -361,7 +391,7 @@ const OptionDef kOptions[] = {
     CREDENTIAL(PASSWORD, password),
     CREDENTIAL(PROXY_USERNAME, proxy_username),
     CREDENTIAL(PROXY_PASSWORD, proxy_password),
-    {WINHTTP_OPTION_HANDLE_TYPE, kAny, kAny, q_handle_type, nullptr},
+    {WINHTTP_OPTION_HANDLE_TYPE, kAny | kW, kAny | kW, q_handle_type, nullptr},
     {WINHTTP_OPTION_READ_BUFFER_SIZE, kR, kR, query_setting<&Settings::read_buffer_size>,
      set_setting<&Settings::read_buffer_size>},
     {WINHTTP_OPTION_WRITE_BUFFER_SIZE, kR, kR, query_setting<&Settings::write_buffer_size>,
@@ -379,7 +409,7 @@ const OptionDef kOptions[] = {
     {WINHTTP_OPTION_RECEIVE_PROXY_CONNECT_RESPONSE, 0, kS | kR, nullptr, s_receive_proxy_connect},
     {WINHTTP_OPTION_IS_PROXY_CONNECT_RESPONSE, kR, 0, q_is_proxy_connect, nullptr},
     {WINHTTP_OPTION_USER_AGENT, kS, kS, q_user_agent, s_user_agent},
-    {WINHTTP_OPTION_CONTEXT_VALUE, kAny, kAny, q_context, s_context},
+    {WINHTTP_OPTION_CONTEXT_VALUE, kAny | kW, kAny | kW, q_context, s_context},
     {WINHTTP_OPTION_REQUEST_PRIORITY, kR, kR, query_setting<&Settings::request_priority>,
      set_setting<&Settings::request_priority>},
     {WINHTTP_OPTION_HTTP_VERSION, kNull | kAny, kNull | kAny, q_http_version, s_http_version},
@@ -416,6 +446,9 @@ const OptionDef kOptions[] = {
     {WINHTTP_OPTION_RESOLUTION_HOSTNAME, 0, kR, nullptr, set_resolution_hostname},
     {WINHTTP_OPTION_SECURITY_INFO, kR, kR, query_security_info, nullptr},
     {WINHTTP_OPTION_FAILED_CONNECTION_RETRIES, 0, kS, nullptr, set_failed_connection_retries},
+    {WINHTTP_OPTION_UPGRADE_TO_WEB_SOCKET, 0, kR, nullptr, s_upgrade_websocket},
+    {WINHTTP_OPTION_WEB_SOCKET_CLOSE_TIMEOUT, kW, kW, q_ws_close_timeout, s_ws_close_timeout},
+    {WINHTTP_OPTION_WEB_SOCKET_KEEPALIVE_INTERVAL, kW, kW, q_ws_keepalive, s_ws_keepalive},
 };
 
 #undef TIMEOUT

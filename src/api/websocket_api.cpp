@@ -1,0 +1,95 @@
+// The WebSocket functions: WinHttpWebSocketCompleteUpgrade, WinHttpWebSocketSend / Receive /
+// Shutdown / Close / QueryCloseStatus. They return the error code (no last error), except
+// CompleteUpgrade, which returns a handle and sets the last error.
+#include <new>
+
+#include "core/engine.h"
+#include "core/handle_table.h"
+#include "core/last_error.h"
+#include "core/request.h"
+#include "ws/websocket.h"
+
+using namespace winhttp;
+
+namespace {
+
+HINTERNET fail_handle(DWORD code) {
+    set_last_error(code);
+    return nullptr;
+}
+
+// Runs `fn` on the WebSocket behind `h`, or returns the lookup's error.
+template <class Fn>
+DWORD with_websocket(HINTERNET h, Fn fn) {
+    Lookup l = lookup_handle(h, {HandleType::WebSocket});
+    if (l.error) return l.error;
+    try {
+        return fn(as<WebSocket>(*l.object));
+    } catch (const std::bad_alloc&) {
+        return ERROR_NOT_ENOUGH_MEMORY;
+    }
+}
+
+}  // namespace
+
+HINTERNET WinHttpWebSocketCompleteUpgrade(HINTERNET request_handle, DWORD_PTR context) {
+    Lookup l = lookup_handle(request_handle, {HandleType::Request});
+    if (l.error) return fail_handle(l.error);
+    Request& request = as<Request>(*l.object);
+    // Asynchronous WebSockets are not implemented yet (docs/STATUS.md).
+    if (request.async()) return fail_handle(ERROR_CALL_NOT_IMPLEMENTED);
+    OperationGuard guard(request);
+    if (!guard.owned()) return fail_handle(ERROR_WINHTTP_INCORRECT_HANDLE_STATE);
+    try {
+        std::unique_ptr<Connection> conn;
+        std::string leftover;
+        if (const DWORD e = request.engine().take_upgraded_connection(conn, leftover))
+            return fail_handle(e);
+        // The WebSocket's parent is the connect handle: the request handle may be closed at once
+        // (WinHttpWebSocketCompleteUpgrade page) while the WebSocket goes on.
+        auto* socket = new WebSocket(request.connect(), request.session(), std::move(conn),
+                                     std::move(leftover));
+        socket->settings() = request.settings();
+        socket->set_callback(request.callback(), request.notify_flags());
+        socket->set_context(context);
+        HINTERNET h = HandleTable::instance().insert(socket);
+        if (!h) {
+            socket->release();
+            return fail_handle(ERROR_NOT_ENOUGH_MEMORY);
+        }
+        Ref<Object> keep(socket);  // HANDLE_CREATED may run app code that closes the handle
+        socket->notify_created();
+        set_last_error(ERROR_SUCCESS);
+        return h;
+    } catch (const std::bad_alloc&) {
+        return fail_handle(ERROR_NOT_ENOUGH_MEMORY);
+    }
+}
+
+DWORD WinHttpWebSocketSend(HINTERNET web_socket, WINHTTP_WEB_SOCKET_BUFFER_TYPE type, PVOID buffer,
+                           DWORD length) {
+    return with_websocket(web_socket, [&](WebSocket& ws) { return ws.send(type, buffer, length); });
+}
+
+DWORD WinHttpWebSocketReceive(HINTERNET web_socket, PVOID buffer, DWORD length, DWORD* read,
+                              WINHTTP_WEB_SOCKET_BUFFER_TYPE* type) {
+    return with_websocket(web_socket,
+                          [&](WebSocket& ws) { return ws.receive(buffer, length, read, type); });
+}
+
+DWORD WinHttpWebSocketShutdown(HINTERNET web_socket, USHORT status, PVOID reason, DWORD length) {
+    return with_websocket(web_socket,
+                          [&](WebSocket& ws) { return ws.shutdown(status, reason, length); });
+}
+
+DWORD WinHttpWebSocketClose(HINTERNET web_socket, USHORT status, PVOID reason, DWORD length) {
+    return with_websocket(web_socket,
+                          [&](WebSocket& ws) { return ws.close(status, reason, length); });
+}
+
+DWORD WinHttpWebSocketQueryCloseStatus(HINTERNET web_socket, USHORT* status, PVOID reason,
+                                       DWORD length, DWORD* consumed) {
+    return with_websocket(web_socket, [&](WebSocket& ws) {
+        return ws.query_close_status(status, reason, length, consumed);
+    });
+}

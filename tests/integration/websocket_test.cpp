@@ -1,0 +1,580 @@
+// WebSockets over a real server (Python `websockets` on 127.0.0.1, tests/support/ws_server.py)
+// and the scripted server (exact bytes, misbehaviour), synchronous handles, written only against
+// the public API. Expected behaviour: docs/design/websocket.md.
+#include <winhttp.h>
+
+#include "http_test_util.h"
+#include "support/scripted_server.h"
+#include "support/ws_server.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using itest::Handle;
+using winhttp::test::PythonWsServer;
+using winhttp::test::ScriptedServer;
+using winhttp::test::Step;
+
+// RFC 6455 1.3's example: this key must be answered with this accept value.
+constexpr const char* kFixedKey = "dGhlIHNhbXBsZSBub25jZQ==";
+constexpr const char* kFixedAccept = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
+
+const std::string k101 = std::string("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                                     "Connection: Upgrade\r\nSec-WebSocket-Accept: ") +
+                         kFixedAccept + "\r\n\r\n";
+
+struct Chain {
+    Handle session, connect, request;
+};
+
+// Opens a request on 127.0.0.1:port marked for the upgrade, sends it (with `headers`), receives
+// the response. The caller completes the upgrade.
+Chain upgrade_request(unsigned short port, const wchar_t* path, const wchar_t* headers = nullptr,
+                      bool mark = true) {
+    Chain c;
+    c.session = itest::open_session();
+    c.connect = Handle(WinHttpConnect(c.session, L"127.0.0.1", port, 0));
+    c.request = Handle(WinHttpOpenRequest(c.connect, L"GET", path, nullptr, WINHTTP_NO_REFERER,
+                                          WINHTTP_DEFAULT_ACCEPT_TYPES, 0));
+    EXPECT_TRUE(c.request.get());
+    if (mark) EXPECT_TRUE(WinHttpSetOption(c.request, WINHTTP_OPTION_UPGRADE_TO_WEB_SOCKET, nullptr, 0));
+    EXPECT_TRUE(WinHttpSendRequest(c.request, headers, headers ? static_cast<DWORD>(-1L) : 0,
+                                   nullptr, 0, 0, 0))
+        << GetLastError();
+    EXPECT_TRUE(WinHttpReceiveResponse(c.request, nullptr)) << GetLastError();
+    return c;
+}
+
+// The whole upgrade; the request handle is closed at once, as applications do (the
+// WinHttpWebSocketCompleteUpgrade page: the WebSocket goes on without it).
+Handle open_websocket(Chain& c) {
+    DWORD status = 0, size = sizeof(status);
+    EXPECT_TRUE(WinHttpQueryHeaders(c.request, WINHTTP_QUERY_STATUS_CODE | WINHTTP_QUERY_FLAG_NUMBER,
+                                    nullptr, &status, &size, nullptr));
+    EXPECT_EQ(status, 101u);
+    Handle ws(WinHttpWebSocketCompleteUpgrade(c.request, 0));
+    EXPECT_TRUE(ws.get()) << GetLastError();
+    c.request.reset();
+    return ws;
+}
+
+bool is_fragment(WINHTTP_WEB_SOCKET_BUFFER_TYPE t) {
+    return t == WINHTTP_WEB_SOCKET_BINARY_FRAGMENT_BUFFER_TYPE ||
+           t == WINHTTP_WEB_SOCKET_UTF8_FRAGMENT_BUFFER_TYPE;
+}
+
+// Receives one whole message (pieces arrive as *_FRAGMENT, the last as *_MESSAGE), or the close.
+// `pieces` counts the receives it took.
+DWORD receive_message(HINTERNET ws, std::string& out, WINHTTP_WEB_SOCKET_BUFFER_TYPE& type,
+                      size_t buffer_size = 4096, size_t* pieces = nullptr) {
+    out.clear();
+    std::vector<char> buf(buffer_size);
+    for (size_t n = 0; n < 1000000; ++n) {
+        DWORD read = itest::kSentinel;
+        WINHTTP_WEB_SOCKET_BUFFER_TYPE t{};
+        const DWORD e = WinHttpWebSocketReceive(ws, buf.data(), static_cast<DWORD>(buf.size()), &read, &t);
+        if (e) return e;
+        out.append(buf.data(), read);
+        type = t;
+        if (pieces) *pieces = n + 1;
+        if (!is_fragment(t)) return ERROR_SUCCESS;
+    }
+    return ERROR_MORE_DATA;
+}
+
+DWORD send_text(HINTERNET ws, const std::string& s,
+                WINHTTP_WEB_SOCKET_BUFFER_TYPE type = WINHTTP_WEB_SOCKET_UTF8_MESSAGE_BUFFER_TYPE) {
+    return WinHttpWebSocketSend(ws, type, const_cast<char*>(s.data()), static_cast<DWORD>(s.size()));
+}
+
+PythonWsServer& python_server() {
+    try {
+        return PythonWsServer::shared();
+    } catch (const std::exception& e) {
+        ADD_FAILURE() << e.what();
+        throw;
+    }
+}
+
+// ---- against Python's websockets -------------------------------------------------------------
+
+TEST(WebSocketPython, EchoTextAndBinary) {
+    Chain c = upgrade_request(python_server().port(), L"/echo");
+    Handle ws = open_websocket(c);
+    ASSERT_EQ(send_text(ws, "hello"), ERROR_SUCCESS);
+    std::string got;
+    WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
+    ASSERT_EQ(receive_message(ws, got, type), ERROR_SUCCESS);
+    EXPECT_EQ(got, "hello");
+    EXPECT_EQ(type, WINHTTP_WEB_SOCKET_UTF8_MESSAGE_BUFFER_TYPE);
+
+    const std::string bin("\x00\xFF\x10", 3);
+    ASSERT_EQ(send_text(ws, bin, WINHTTP_WEB_SOCKET_BINARY_MESSAGE_BUFFER_TYPE), ERROR_SUCCESS);
+    ASSERT_EQ(receive_message(ws, got, type), ERROR_SUCCESS);
+    EXPECT_EQ(got, bin);
+    EXPECT_EQ(type, WINHTTP_WEB_SOCKET_BINARY_MESSAGE_BUFFER_TYPE);
+
+    // Wine notification.c (verified on Windows): an empty message may be sent (NULL, 0).
+    ASSERT_EQ(WinHttpWebSocketSend(ws, WINHTTP_WEB_SOCKET_BINARY_MESSAGE_BUFFER_TYPE, nullptr, 0),
+              ERROR_SUCCESS);
+    ASSERT_EQ(receive_message(ws, got, type), ERROR_SUCCESS);
+    EXPECT_EQ(got, "");
+    EXPECT_EQ(type, WINHTTP_WEB_SOCKET_BINARY_MESSAGE_BUFFER_TYPE);
+}
+
+TEST(WebSocketPython, LargeMessageArrivesInFragmentsOfTheBuffer) {
+    Chain c = upgrade_request(python_server().port(), L"/echo");
+    Handle ws = open_websocket(c);
+    std::string big(1 << 20, '\0');
+    for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i & 0xFF) ^ 0xCC);
+    ASSERT_EQ(send_text(ws, big, WINHTTP_WEB_SOCKET_BINARY_MESSAGE_BUFFER_TYPE), ERROR_SUCCESS);
+    std::string got;
+    WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
+    size_t pieces = 0;
+    ASSERT_EQ(receive_message(ws, got, type, 65536, &pieces), ERROR_SUCCESS);
+    EXPECT_EQ(type, WINHTTP_WEB_SOCKET_BINARY_MESSAGE_BUFFER_TYPE);
+    EXPECT_GE(pieces, 16u);  // a 64 KiB buffer never takes more than it holds
+    EXPECT_TRUE(got == big);
+}
+
+TEST(WebSocketPython, FragmentsSentMakeOneMessage) {
+    Chain c = upgrade_request(python_server().port(), L"/echo");
+    Handle ws = open_websocket(c);
+    ASSERT_EQ(send_text(ws, "ab", WINHTTP_WEB_SOCKET_BINARY_FRAGMENT_BUFFER_TYPE), ERROR_SUCCESS);
+    // Wine notification.c (verified on Windows): a UTF-8 fragment or message inside a binary
+    // message is ERROR_INVALID_PARAMETER.
+    EXPECT_EQ(send_text(ws, "x", WINHTTP_WEB_SOCKET_UTF8_FRAGMENT_BUFFER_TYPE), ERROR_INVALID_PARAMETER);
+    EXPECT_EQ(send_text(ws, "x", WINHTTP_WEB_SOCKET_UTF8_MESSAGE_BUFFER_TYPE), ERROR_INVALID_PARAMETER);
+    ASSERT_EQ(send_text(ws, "cd", WINHTTP_WEB_SOCKET_BINARY_FRAGMENT_BUFFER_TYPE), ERROR_SUCCESS);
+    ASSERT_EQ(send_text(ws, "e", WINHTTP_WEB_SOCKET_BINARY_MESSAGE_BUFFER_TYPE), ERROR_SUCCESS);
+    std::string got;
+    WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
+    ASSERT_EQ(receive_message(ws, got, type), ERROR_SUCCESS);
+    EXPECT_EQ(got, "abcde");  // the server reassembled the fragments into one message
+    EXPECT_EQ(type, WINHTTP_WEB_SOCKET_BINARY_MESSAGE_BUFFER_TYPE);
+}
+
+TEST(WebSocketPython, FragmentedMessagesFromServer) {
+    Chain c = upgrade_request(python_server().port(), L"/fragments");
+    Handle ws = open_websocket(c);
+    std::string got;
+    WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
+    size_t pieces = 0;
+    ASSERT_EQ(receive_message(ws, got, type, 4096, &pieces), ERROR_SUCCESS);
+    EXPECT_EQ(got, "fragmented");
+    EXPECT_EQ(type, WINHTTP_WEB_SOCKET_UTF8_MESSAGE_BUFFER_TYPE);
+    EXPECT_GE(pieces, 3u);  // one receive per frame at least
+    ASSERT_EQ(receive_message(ws, got, type), ERROR_SUCCESS);
+    EXPECT_EQ(got, std::string("\x01\x02\x03"));
+    EXPECT_EQ(type, WINHTTP_WEB_SOCKET_BINARY_MESSAGE_BUFFER_TYPE);
+}
+
+TEST(WebSocketPython, ServerCloseWithCodeAndReason) {
+    Chain c = upgrade_request(python_server().port(), L"/close");
+    Handle ws = open_websocket(c);
+    char buf[64];
+    DWORD read = itest::kSentinel;
+    WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
+    ASSERT_EQ(WinHttpWebSocketReceive(ws, buf, sizeof(buf), &read, &type), ERROR_SUCCESS);
+    EXPECT_EQ(type, WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE);
+
+    // Size probe (WinHttpWebSocketQueryCloseStatus page), then the reason.
+    USHORT status = 0;
+    DWORD consumed = 0;
+    EXPECT_EQ(WinHttpWebSocketQueryCloseStatus(ws, &status, nullptr, 0, &consumed),
+              ERROR_INSUFFICIENT_BUFFER);
+    EXPECT_EQ(consumed, 7u);
+    ASSERT_EQ(WinHttpWebSocketQueryCloseStatus(ws, &status, buf, sizeof(buf), &consumed), ERROR_SUCCESS);
+    EXPECT_EQ(status, 4001);
+    EXPECT_EQ(std::string(buf, consumed), "bye now");
+
+    // WinHttpWebSocketReceive page: the receive channel is closed.
+    EXPECT_EQ(WinHttpWebSocketReceive(ws, buf, sizeof(buf), &read, &type), ERROR_INVALID_OPERATION);
+    // WinHttpWebSocketClose page: after a close frame arrived, Close sends ours and is done.
+    EXPECT_EQ(WinHttpWebSocketClose(ws, WINHTTP_WEB_SOCKET_SUCCESS_CLOSE_STATUS, nullptr, 0),
+              ERROR_SUCCESS);
+}
+
+TEST(WebSocketPython, CloseHandshakeFromClient) {
+    Chain c = upgrade_request(python_server().port(), L"/echo");
+    Handle ws = open_websocket(c);
+    USHORT status = 0xDEAD;
+    char buf[64];
+    DWORD consumed = itest::kSentinel;
+    // Wine notification.c (verified on Windows): before a close frame, ERROR_INVALID_OPERATION
+    // and the out-parameters untouched.
+    EXPECT_EQ(WinHttpWebSocketQueryCloseStatus(ws, &status, buf, sizeof(buf), &consumed),
+              ERROR_INVALID_OPERATION);
+    EXPECT_EQ(status, 0xDEAD);
+    EXPECT_EQ(consumed, itest::kSentinel);
+
+    char reason[] = "success";
+    ASSERT_EQ(WinHttpWebSocketClose(ws, 1000, reason, sizeof(reason) - 1), ERROR_SUCCESS);
+    ASSERT_EQ(WinHttpWebSocketQueryCloseStatus(ws, &status, buf, sizeof(buf), &consumed), ERROR_SUCCESS);
+    EXPECT_EQ(status, 1000);  // websockets answers with the client's code and reason
+    EXPECT_EQ(std::string(buf, consumed), "success");
+}
+
+TEST(WebSocketPython, ShutdownThenReceiveTheServersClose) {
+    Chain c = upgrade_request(python_server().port(), L"/echo");
+    Handle ws = open_websocket(c);
+    ASSERT_EQ(WinHttpWebSocketShutdown(ws, 1000, nullptr, 0), ERROR_SUCCESS);
+    // Wine notification.c (verified on Windows): Send or Shutdown after Shutdown is
+    // ERROR_INVALID_OPERATION.
+    EXPECT_EQ(send_text(ws, "late"), ERROR_INVALID_OPERATION);
+    EXPECT_EQ(WinHttpWebSocketShutdown(ws, 1000, nullptr, 0), ERROR_INVALID_OPERATION);
+    std::string got;
+    WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
+    ASSERT_EQ(receive_message(ws, got, type), ERROR_SUCCESS);
+    EXPECT_EQ(type, WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE);
+    USHORT status = 0;
+    DWORD consumed = 0;
+    ASSERT_EQ(WinHttpWebSocketQueryCloseStatus(ws, &status, nullptr, 0, &consumed), ERROR_SUCCESS);
+    EXPECT_EQ(status, 1000);
+}
+
+TEST(WebSocketPython, PingIsAnsweredAutomatically) {
+    // The server sends a ping and answers "pong ok" only after our pong came back.
+    Chain c = upgrade_request(python_server().port(), L"/ping");
+    Handle ws = open_websocket(c);
+    std::string got;
+    WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
+    ASSERT_EQ(receive_message(ws, got, type), ERROR_SUCCESS);
+    EXPECT_EQ(got, "pong ok");
+}
+
+TEST(WebSocketPython, PeerVanishingIsAnAbort) {
+    Chain c = upgrade_request(python_server().port(), L"/drop");
+    Handle ws = open_websocket(c);
+    std::string got;
+    WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
+    ASSERT_EQ(receive_message(ws, got, type), ERROR_SUCCESS);
+    EXPECT_EQ(got, "bye");
+    EXPECT_EQ(receive_message(ws, got, type), ERROR_WINHTTP_CONNECTION_ERROR);
+    USHORT status = 0;
+    DWORD consumed = 0;
+    ASSERT_EQ(WinHttpWebSocketQueryCloseStatus(ws, &status, nullptr, 0, &consumed), ERROR_SUCCESS);
+    EXPECT_EQ(status, WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS);
+    EXPECT_EQ(send_text(ws, "x"), ERROR_INVALID_OPERATION);
+}
+
+TEST(WebSocketPython, FullDuplexAndOneReceiveAtATime) {
+    Chain c = upgrade_request(python_server().port(), L"/echo");
+    Handle ws = open_websocket(c);
+    // Two receives race for the receive direction: whichever comes second fails at once with
+    // ERROR_INVALID_OPERATION (WinHttpWebSocketReceive page: "a receive is pending"); the first
+    // waits, while this thread sends, and gets the echo.
+    std::atomic<DWORD> results[2] = {itest::kSentinel, itest::kSentinel};
+    std::string texts[2];
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 2; ++i)
+        threads.emplace_back([&, i] {
+            WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
+            results[i] = receive_message(ws, texts[i], type);
+        });
+    // Until one receive has failed, the other may not have started: send only then.
+    for (int spin = 0; spin < 10000; ++spin) {
+        bool one_failed = false;
+        for (int i = 0; i < 2; ++i) one_failed |= results[i].load() == ERROR_INVALID_OPERATION;
+        if (one_failed) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ASSERT_EQ(send_text(ws, "duplex"), ERROR_SUCCESS);
+    for (auto& t : threads) t.join();
+    const int ok = results[0].load() == ERROR_SUCCESS ? 0 : 1;
+    EXPECT_EQ(results[ok].load(), ERROR_SUCCESS);
+    EXPECT_EQ(results[1 - ok].load(), ERROR_INVALID_OPERATION);
+    EXPECT_EQ(texts[ok], "duplex");
+}
+
+TEST(WebSocketPython, ClosingTheHandleCancelsABlockedReceive) {
+    Chain c = upgrade_request(python_server().port(), L"/echo");
+    Handle ws = open_websocket(c);
+    std::atomic<DWORD> result{itest::kSentinel};
+    HINTERNET raw = ws.get();
+    std::thread receiver([&] {
+        std::string got;
+        WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
+        result = receive_message(raw, got, type);
+    });
+    // Closing before or during the receive: either way it ends at once (DESIGN.md close
+    // protocol): cancelled if it was waiting, invalid handle if it came after the close.
+    ASSERT_TRUE(WinHttpCloseHandle(ws.release()));
+    receiver.join();
+    EXPECT_TRUE(result == ERROR_WINHTTP_OPERATION_CANCELLED || result == ERROR_INVALID_HANDLE)
+        << result;
+}
+
+TEST(WebSocketPython, SendAndReceiveOnTwoThreads) {
+    // Full duplex (DESIGN.md): one thread sends while another receives the echoes.
+    Chain c = upgrade_request(python_server().port(), L"/echo");
+    Handle ws = open_websocket(c);
+    constexpr int kMessages = 200;
+    std::atomic<DWORD> send_error{0};
+    std::thread sender([&] {
+        for (int i = 0; i < kMessages && !send_error; ++i)
+            send_error = send_text(ws, "message " + std::to_string(i));
+    });
+    for (int i = 0; i < kMessages; ++i) {
+        std::string got;
+        WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
+        ASSERT_EQ(receive_message(ws, got, type), ERROR_SUCCESS);
+        ASSERT_EQ(got, "message " + std::to_string(i));
+    }
+    sender.join();
+    EXPECT_EQ(send_error, 0u);
+}
+
+TEST(WebSocketPython, CloseStormWithReceivesPending) {
+    // Every WebSocket has a receive blocked on its own thread; all handles are closed from this
+    // one. Each receive ends promptly (cancelled, or invalid handle if the close came first);
+    // nothing hangs or touches freed memory (run under ASan and TSan).
+    constexpr int kSockets = 12;
+    std::vector<Chain> chains(kSockets);
+    std::vector<HINTERNET> sockets;
+    for (auto& c : chains) {
+        c = upgrade_request(python_server().port(), L"/echo");
+        sockets.push_back(open_websocket(c).release());
+    }
+    std::vector<DWORD> results(kSockets, itest::kSentinel);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kSockets; ++i)
+        threads.emplace_back([&, i] {
+            std::string got;
+            WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
+            results[i] = receive_message(sockets[i], got, type);
+        });
+    for (HINTERNET h : sockets) EXPECT_TRUE(WinHttpCloseHandle(h));
+    for (auto& t : threads) t.join();
+    for (DWORD r : results)
+        EXPECT_TRUE(r == ERROR_WINHTTP_OPERATION_CANCELLED || r == ERROR_INVALID_HANDLE) << r;
+}
+
+TEST(WebSocketPython, Options) {
+    Chain c = upgrade_request(python_server().port(), L"/echo");
+    DWORD value = 20000;
+    // Option Flags page: the WebSocket options belong to the WebSocket handle.
+    EXPECT_FALSE(WinHttpSetOption(c.request, WINHTTP_OPTION_WEB_SOCKET_KEEPALIVE_INTERVAL, &value,
+                                  sizeof(value)));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_TYPE));
+    Handle ws = open_websocket(c);
+
+    DWORD size = sizeof(value);
+    ASSERT_TRUE(WinHttpQueryOption(ws, WINHTTP_OPTION_HANDLE_TYPE, &value, &size));
+    EXPECT_EQ(value, static_cast<DWORD>(WINHTTP_HANDLE_TYPE_WEBSOCKET));
+    // Option Flags page: close timeout default 10 s, in milliseconds; keep-alive default 30000,
+    // minimum 15000 (lower: ERROR_INVALID_PARAMETER).
+    size = sizeof(value);
+    ASSERT_TRUE(WinHttpQueryOption(ws, WINHTTP_OPTION_WEB_SOCKET_CLOSE_TIMEOUT, &value, &size));
+    EXPECT_EQ(value, 10000u);
+    size = sizeof(value);
+    ASSERT_TRUE(WinHttpQueryOption(ws, WINHTTP_OPTION_WEB_SOCKET_KEEPALIVE_INTERVAL, &value, &size));
+    EXPECT_EQ(value, 30000u);
+    value = 14999;
+    EXPECT_FALSE(WinHttpSetOption(ws, WINHTTP_OPTION_WEB_SOCKET_KEEPALIVE_INTERVAL, &value, sizeof(value)));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INVALID_PARAMETER));
+    value = 15000;
+    EXPECT_TRUE(WinHttpSetOption(ws, WINHTTP_OPTION_WEB_SOCKET_KEEPALIVE_INTERVAL, &value, sizeof(value)));
+    value = 2500;
+    EXPECT_TRUE(WinHttpSetOption(ws, WINHTTP_OPTION_WEB_SOCKET_CLOSE_TIMEOUT, &value, sizeof(value)));
+    size = sizeof(value);
+    ASSERT_TRUE(WinHttpQueryOption(ws, WINHTTP_OPTION_WEB_SOCKET_CLOSE_TIMEOUT, &value, &size));
+    EXPECT_EQ(value, 2500u);
+}
+
+TEST(WebSocketPython, ArgumentChecks) {
+    Chain c = upgrade_request(python_server().port(), L"/echo");
+    Handle ws = open_websocket(c);
+    char buf[8];
+    DWORD read = 0;
+    WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
+    EXPECT_EQ(WinHttpWebSocketSend(ws, WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE, buf, 1), ERROR_INVALID_PARAMETER);
+    EXPECT_EQ(WinHttpWebSocketSend(ws, WINHTTP_WEB_SOCKET_BINARY_MESSAGE_BUFFER_TYPE, nullptr, 1),
+              ERROR_INVALID_PARAMETER);
+    EXPECT_EQ(WinHttpWebSocketReceive(ws, nullptr, 8, &read, &type), ERROR_INVALID_PARAMETER);
+    // WinHttpWebSocketClose page: the reason is at most 123 bytes, NULL only with length 0.
+    std::string long_reason(124, 'r');
+    EXPECT_EQ(WinHttpWebSocketClose(ws, 1000, long_reason.data(), 124), ERROR_INVALID_PARAMETER);
+    EXPECT_EQ(WinHttpWebSocketClose(ws, 1000, nullptr, 3), ERROR_INVALID_PARAMETER);
+    EXPECT_EQ(WinHttpWebSocketShutdown(ws, 1006, nullptr, 0), ERROR_INVALID_PARAMETER);  // never sent
+    EXPECT_EQ(WinHttpWebSocketSend(nullptr, WINHTTP_WEB_SOCKET_BINARY_MESSAGE_BUFFER_TYPE, buf, 1),
+              ERROR_INVALID_HANDLE);
+    EXPECT_EQ(WinHttpWebSocketSend(c.session, WINHTTP_WEB_SOCKET_BINARY_MESSAGE_BUFFER_TYPE, buf, 1),
+              ERROR_WINHTTP_INCORRECT_HANDLE_TYPE);
+}
+
+// ---- exact bytes and misbehaviour (scripted server) ------------------------------------------
+
+// A server frame (unmasked unless `mask`).
+std::string frame(uint8_t b0, const std::string& payload, bool mask = false) {
+    std::string f(1, static_cast<char>(b0));
+    if (payload.size() < 126) {
+        f += static_cast<char>((mask ? 0x80 : 0) | payload.size());
+    } else {
+        f += static_cast<char>((mask ? 0x80 : 0) | 126);
+        f += static_cast<char>(payload.size() >> 8);
+        f += static_cast<char>(payload.size() & 0xFF);
+    }
+    if (mask) f += std::string(4, '\0');  // key 0: payload unchanged
+    return f + payload;
+}
+
+// Decodes one masked client frame with a payload under 126 bytes: opcode byte and payload.
+std::pair<int, std::string> client_frame(const std::string& bytes) {
+    if (bytes.size() < 6 || !(static_cast<uint8_t>(bytes[1]) & 0x80)) return {-1, ""};
+    const size_t len = static_cast<uint8_t>(bytes[1]) & 0x7F;
+    std::string payload = bytes.substr(6, len);
+    for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>(payload[i] ^ bytes[2 + i % 4]);
+    return {static_cast<uint8_t>(bytes[0]), payload};
+}
+
+const wchar_t* kKeyHeader = L"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==";
+
+TEST(WebSocketScripted, HandshakeRequestHeaders) {
+    ScriptedServer server({{Step::read_request(), Step::send(k101), Step::expect_client_close()}});
+    Chain c = upgrade_request(server.port(), L"/chat");
+    const std::string req = server.request(0);
+    // RFC 6455 4.1: GET, Upgrade: websocket, Connection: Upgrade, a 16-byte base64 key,
+    // version 13.
+    EXPECT_EQ(req.rfind("GET /chat HTTP/1.1\r\n", 0), 0u) << req;
+    EXPECT_NE(req.find("\r\nUpgrade: websocket\r\n"), std::string::npos) << req;
+    EXPECT_NE(req.find("\r\nConnection: Upgrade\r\n"), std::string::npos) << req;
+    EXPECT_NE(req.find("\r\nSec-WebSocket-Version: 13\r\n"), std::string::npos) << req;
+    const size_t k = req.find("\r\nSec-WebSocket-Key: ");
+    ASSERT_NE(k, std::string::npos) << req;
+    const std::string key = req.substr(k + 21, req.find("\r\n", k + 2) - (k + 21));
+    EXPECT_EQ(key.size(), 24u);
+    EXPECT_EQ(key.substr(22), "==");
+    // The scripted 101 carries the accept of RFC 6455's example key, not of this random one.
+    SetLastError(0);
+    EXPECT_EQ(WinHttpWebSocketCompleteUpgrade(c.request, 0), nullptr);
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INVALID_SERVER_RESPONSE));
+}
+
+TEST(WebSocketScripted, KeysAreFreshPerRequest) {
+    ScriptedServer server({{Step::read_request(), Step::send(k101), Step::expect_client_close()}});
+    Chain a = upgrade_request(server.port(), L"/");
+    Chain b = upgrade_request(server.port(), L"/");
+    auto key_of = [](const std::string& r) {
+        const size_t k = r.find("Sec-WebSocket-Key: ");
+        return r.substr(k, r.find("\r\n", k) - k);
+    };
+    EXPECT_NE(key_of(server.request(0)), key_of(server.request(1)));
+}
+
+TEST(WebSocketScripted, UpgradeRefusedCases) {
+    // WinHttpWebSocketCompleteUpgrade page: only after a 101 to a request marked with
+    // WINHTTP_OPTION_UPGRADE_TO_WEB_SOCKET.
+    ScriptedServer ok_server({{Step::read_request(),
+                               Step::send("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+                               Step::expect_client_close()}});
+    Chain c = upgrade_request(ok_server.port(), L"/", kKeyHeader);
+    EXPECT_EQ(WinHttpWebSocketCompleteUpgrade(c.request, 0), nullptr);
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_STATE));
+
+    ScriptedServer unmarked({{Step::read_request(), Step::send(k101), Step::expect_client_close()}});
+    Chain u = upgrade_request(unmarked.port(), L"/", kKeyHeader, false);
+    EXPECT_EQ(WinHttpWebSocketCompleteUpgrade(u.request, 0), nullptr);
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_STATE));
+
+    // RFC 6455 4.1: a 101 without "Upgrade: websocket" fails the handshake.
+    ScriptedServer no_upgrade({{Step::read_request(),
+                                Step::send(std::string("HTTP/1.1 101 Switching Protocols\r\n"
+                                                       "Connection: Upgrade\r\nSec-WebSocket-Accept: ") +
+                                           kFixedAccept + "\r\n\r\n"),
+                                Step::expect_client_close()}});
+    Chain n = upgrade_request(no_upgrade.port(), L"/", kKeyHeader);
+    EXPECT_EQ(WinHttpWebSocketCompleteUpgrade(n.request, 0), nullptr);
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INVALID_SERVER_RESPONSE));
+
+    // The option is for a request not sent yet.
+    EXPECT_FALSE(WinHttpSetOption(n.request, WINHTTP_OPTION_UPGRADE_TO_WEB_SOCKET, nullptr, 0));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_STATE));
+}
+
+// Runs `server_bytes` after a good handshake and returns what one receive gives and the client's
+// frame the server read back (`reply_len` bytes).
+struct Misbehaviour {
+    DWORD receive_error = 0;
+    WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
+    std::string data;
+    std::pair<int, std::string> reply;
+};
+
+Misbehaviour run_misbehaving(const std::string& server_bytes, size_t reply_len) {
+    ScriptedServer server({{Step::read_request(), Step::send(k101 + server_bytes),
+                            Step::read_bytes(reply_len), Step::expect_client_close()}});
+    Chain c = upgrade_request(server.port(), L"/", kKeyHeader);
+    Handle ws = open_websocket(c);
+    Misbehaviour m;
+    if (!ws.get()) return m;
+    m.receive_error = receive_message(ws, m.data, m.type);
+    m.reply = client_frame(server.request(1));
+    return m;
+}
+
+TEST(WebSocketScripted, DataInTheSameWriteAsThe101) {
+    ScriptedServer server({{Step::read_request(), Step::send(k101 + frame(0x81, "first")),
+                            Step::expect_client_close()}});
+    Chain c = upgrade_request(server.port(), L"/", kKeyHeader);
+    Handle ws = open_websocket(c);
+    std::string got;
+    WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
+    ASSERT_EQ(receive_message(ws, got, type), ERROR_SUCCESS);
+    EXPECT_EQ(got, "first");
+}
+
+TEST(WebSocketScripted, PongEchoesThePingPayload) {
+    // RFC 6455 5.5.3: the pong carries the ping's application data.
+    const Misbehaviour m = run_misbehaving(frame(0x89, "are you there") + frame(0x81, "ok"), 6 + 13);
+    EXPECT_EQ(m.receive_error, ERROR_SUCCESS);
+    EXPECT_EQ(m.data, "ok");
+    EXPECT_EQ(m.reply.first, 0x8A);
+    EXPECT_EQ(m.reply.second, "are you there");
+}
+
+TEST(WebSocketScripted, ProtocolErrorsFailWith1002) {
+    // RFC 6455 5.1 masked server frame, 5.5 control frame over 125 bytes, 5.2 reserved bit and
+    // opcode, 5.4 continuation without start: the client closes with 1002 and the receive fails
+    // with ERROR_WINHTTP_INVALID_SERVER_RESPONSE (WinHttpWebSocketReceive page).
+    for (const std::string& bad : {frame(0x81, "hi", true), frame(0x89, std::string(126, 'p')),
+                                   frame(0xC1, "x"), frame(0x83, "x"), frame(0x80, "x")}) {
+        const Misbehaviour m = run_misbehaving(bad, 8);
+        EXPECT_EQ(m.receive_error, static_cast<DWORD>(ERROR_WINHTTP_INVALID_SERVER_RESPONSE));
+        EXPECT_EQ(m.reply.first, 0x88);
+        EXPECT_EQ(m.reply.second, std::string("\x03\xEA", 2));  // 1002
+    }
+}
+
+TEST(WebSocketScripted, InvalidUtf8FailsWith1007) {
+    // RFC 6455 8.1: text that is not UTF-8 fails the connection with 1007.
+    const Misbehaviour m = run_misbehaving(frame(0x81, "\xED\xA0\x80"), 8);
+    EXPECT_EQ(m.receive_error, static_cast<DWORD>(ERROR_WINHTTP_INVALID_SERVER_RESPONSE));
+    EXPECT_EQ(m.reply.first, 0x88);
+    EXPECT_EQ(m.reply.second, std::string("\x03\xEF", 2));  // 1007
+}
+
+TEST(WebSocketScripted, CloseTimeoutWhenThePeerNeverAnswers) {
+    // libHttpClient #696 (PITFALLS 12): Close must respect WEB_SOCKET_CLOSE_TIMEOUT.
+    ScriptedServer server({{Step::read_request(), Step::send(k101), Step::read_bytes(6 + 2),
+                            Step::stall(std::chrono::seconds(10))}});
+    Chain c = upgrade_request(server.port(), L"/", kKeyHeader);
+    Handle ws = open_websocket(c);
+    DWORD ms = 200;
+    ASSERT_TRUE(WinHttpSetOption(ws, WINHTTP_OPTION_WEB_SOCKET_CLOSE_TIMEOUT, &ms, sizeof(ms)));
+    EXPECT_EQ(WinHttpWebSocketClose(ws, 1000, nullptr, 0), static_cast<DWORD>(ERROR_WINHTTP_TIMEOUT));
+    EXPECT_EQ(client_frame(server.request(1)), std::make_pair(0x88, std::string("\x03\xE8", 2)));
+    USHORT status = 0;
+    DWORD consumed = 0;
+    ASSERT_EQ(WinHttpWebSocketQueryCloseStatus(ws, &status, nullptr, 0, &consumed), ERROR_SUCCESS);
+    EXPECT_EQ(status, WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS);
+}
+
+}  // namespace

@@ -1,0 +1,111 @@
+#include "support/ws_server.h"
+
+#include "support/child_process.h"
+#include "support/loopback.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace winhttp::test {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// Debian's python3-websockets is installed for the system Python; another python3 earlier on
+// PATH may not see it.
+constexpr const char* kPython = "/usr/bin/python3";
+
+std::string read_text(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+struct Shared {
+    std::once_flag once;
+    std::unique_ptr<PythonWsServer> instance;
+    std::string failure;
+};
+
+}  // namespace
+
+PythonWsServer::PythonWsServer() {
+    char tmpl[] = "/tmp/winhttp-ws.XXXXXX";
+    if (!::mkdtemp(tmpl)) throw std::runtime_error("PythonWsServer: mkdtemp failed");
+    dir_ = tmpl;
+    std::string python = kPython;
+    std::string script = std::string(WINHTTP_TEST_SUPPORT_DIR) + "/ws_server.py";
+    std::string port_file = dir_ + "/port";
+    std::vector<char*> argv = {python.data(), script.data(), port_file.data(), nullptr};
+    pid_ = spawn_child(argv, dir_ + "/server.log");
+    if (pid_ < 0) throw std::runtime_error("PythonWsServer: could not start " + python);
+    const auto deadline = Clock::now() + kDefaultTimeout;
+    while (Clock::now() < deadline) {
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            break;
+        }
+        const std::string text = read_text(fs::path(port_file));
+        if (!text.empty()) {
+            port_ = static_cast<unsigned short>(std::stoi(text));
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    const std::string text = log();
+    kill_process();
+    throw std::runtime_error(
+        "PythonWsServer: not started (install python3-websockets: make deps). Log:\n" + text);
+}
+
+PythonWsServer::~PythonWsServer() {
+    kill_process();
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+}
+
+PythonWsServer& PythonWsServer::shared() {
+    static Shared shared;
+    std::call_once(shared.once, [] {
+        try {
+            shared.instance = std::make_unique<PythonWsServer>();
+        } catch (const std::exception& e) {
+            shared.failure = e.what();
+        }
+    });
+    if (!shared.instance) throw std::runtime_error(shared.failure);
+    return *shared.instance;
+}
+
+std::string PythonWsServer::log() const { return read_text(fs::path(dir_) / "server.log"); }
+
+void PythonWsServer::kill_process() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    const auto deadline = Clock::now() + std::chrono::seconds(5);
+    int status = 0;
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+        if (Clock::now() > deadline) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, &status, 0);
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    pid_ = -1;
+}
+
+}  // namespace winhttp::test
