@@ -58,6 +58,7 @@
 #include "support/scripted_server.h"
 
 using namespace itest;
+using winhttp::test::FullBacklogListener;
 using winhttp::test::Script;
 using winhttp::test::ScriptedServer;
 using winhttp::test::Step;
@@ -394,40 +395,6 @@ std::vector<Cell> all_cells() {
     return all;
 }
 
-// ===== Listeners that are not the scripted server =============================================
-
-// A loopback listener that never accepts, its accept queue filled by two idle connections:
-// Linux then drops further SYNs, so a client's connect hangs until its own timeout.
-class FullBacklogListener {
-  public:
-    FullBacklogListener() {
-        listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        ::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-        ::listen(listener_, 0);  // one pending connection fits, the next is refused by drop
-        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len);
-        port_ = ntohs(a.sin_port);
-        for (int& f : fillers_) {
-            f = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-            ::connect(f, reinterpret_cast<sockaddr*>(&a), sizeof a);  // EINPROGRESS is fine
-        }
-        std::this_thread::sleep_for(50ms);  // let the handshakes fill the queue
-    }
-    ~FullBacklogListener() {
-        for (int f : fillers_) ::close(f);
-        ::close(listener_);
-    }
-    unsigned short port() const { return port_; }
-
-  private:
-    int listener_ = -1;
-    int fillers_[2] = {-1, -1};
-    unsigned short port_ = 0;
-};
-
 // ===== Drivers ================================================================================
 
 struct Attempt {
@@ -699,6 +666,7 @@ TEST_P(FaultMatrix, ExactErrorNoHangNoReuse) {
         case Listener::Refused: port = unused_port(); break;
         case Listener::FullBacklog:
             backlog.emplace();
+            ASSERT_TRUE(backlog->ready()) << "could not fill a listen backlog";
             port = backlog->port();
             break;
     }
