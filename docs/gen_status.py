@@ -17,6 +17,7 @@ DONE = {  # option -> note (done and tested)
     "SECURITY_FLAGS": "every SECURITY_FLAG_IGNORE_* bit; tests/integration/https_test.cpp",
     "SECURITY_CERTIFICATE_STRUCT": "while the request holds its TLS connection; strings LocalFree'd",
     "SECURITY_KEY_BITNESS": "cipher strength in bits",
+    "IPV6_FAST_FALLBACK": "IPv6 and IPv4 race, 300 ms head start (docs/design/happy-eyeballs.md)",
     "WORKER_THREAD_COUNT": "set on the NULL handle (sets the async worker threads when set before the first async request); queried on any handle", "HTTP_VERSION": "NULL handle; 1.0/1.1",
 }
 PARTIAL = {
@@ -33,7 +34,7 @@ PARTIAL = {
     "AUTOLOGON_POLICY": "stored; no authentication yet",
     "CODEPAGE": "stored; URLs are always UTF-8",
     "REJECT_USERPWD_IN_URL": "stored", "ASSURED_NON_BLOCKING_CALLBACKS": "accepted",
-    "ENABLE_HTTP_PROTOCOL": "stored; HTTP/2 not yet", "IPV6_FAST_FALLBACK": "stored",
+    "ENABLE_HTTP_PROTOCOL": "stored; HTTP/2 not yet",
     "HTTP_PROTOCOL_REQUIRED": "stored",
 }
 

@@ -24,6 +24,7 @@ struct RequestIo::Async {
         : io(owner_io),
           strand(asio::make_strand(Reactor::get().loop())),
           desc(strand),
+          desc2(strand),
           timer(strand) {}
 
     Ref<Object> keep() { return Ref<Object>(&io.owner_); }
@@ -47,6 +48,7 @@ struct RequestIo::Async {
         ++gen;
         timer.cancel();
         if (desc.is_open()) desc.cancel();
+        if (desc2.is_open()) desc2.cancel();
         if (job) std::exchange(job, nullptr)->revoke();
         *result_slot = r;
         std::exchange(waiter, nullptr).resume();
@@ -57,9 +59,22 @@ struct RequestIo::Async {
         asio::post(strand, [k = keep(), this, g, r] { finish(g, r); });
     }
 
+    // Registers `fd` with the loop through `d`. A descriptor is registered once: the other
+    // watcher lets it go first (a race's winner is waited on through `desc` afterwards).
+    bool watch(asio::posix::stream_descriptor& d, int fd) {
+        if (d.is_open() && d.native_handle() == fd) return true;
+        if (d.is_open()) d.release();
+        asio::posix::stream_descriptor& other = &d == &desc ? desc2 : desc;
+        if (other.is_open() && other.native_handle() == fd) other.release();
+        asio::error_code ec;
+        d.assign(fd, ec);
+        return !ec;
+    }
+
     RequestIo& io;
     asio::strand<asio::io_context::executor_type> strand;
     asio::posix::stream_descriptor desc;
+    asio::posix::stream_descriptor desc2;  // the second socket of ready_either()
     asio::steady_timer timer;
     std::coroutine_handle<> waiter;
     DWORD* result_slot = nullptr;
@@ -74,6 +89,7 @@ RequestIo::RequestIo(Object& owner, bool async) : owner_(owner), async_(async) {
 
 RequestIo::~RequestIo() {
     if (a_ && a_->desc.is_open()) a_->desc.release();
+    if (a_ && a_->desc2.is_open()) a_->desc2.release();
     delete cancel_event_.load();
 }
 
@@ -114,8 +130,10 @@ void RequestIo::StrandEntry::await_suspend(std::coroutine_handle<> h) {
 }
 
 void RequestIo::forget_fd(int fd) noexcept {
-    if (!a_ || !a_->desc.is_open() || a_->desc.native_handle() != fd) return;
-    a_->desc.release();  // deregisters without closing: the Socket owns the descriptor
+    if (!a_) return;
+    // Deregisters without closing: the Socket owns the descriptor.
+    for (auto* d : {&a_->desc, &a_->desc2})
+        if (d->is_open() && d->native_handle() == fd) d->release();
 }
 
 // --- readiness -------------------------------------------------------------------------------
@@ -140,12 +158,7 @@ void RequestIo::suspend_ready(std::coroutine_handle<> h, DWORD* result, int fd, 
                               const net::Deadline& deadline) {
     Async& a = *a_;
     const unsigned g = a.begin(h, result, deadline);
-    if (a.desc.is_open() && a.desc.native_handle() != fd) a.desc.release();
-    if (!a.desc.is_open()) {
-        asio::error_code ec;
-        a.desc.assign(fd, ec);
-        if (ec) return a.finish_later(g, ERROR_WINHTTP_CONNECTION_ERROR);
-    }
+    if (!a.watch(a.desc, fd)) return a.finish_later(g, ERROR_WINHTTP_CONNECTION_ERROR);
     // The loop watches sockets edge-triggered: a socket that is ready already (a short-I/O
     // build's simulated EAGAIN, or bytes that arrived since the call that said EAGAIN) may
     // never signal again, so look once before waiting.
@@ -157,6 +170,48 @@ void RequestIo::suspend_ready(std::coroutine_handle<> h, DWORD* result, int fd, 
         if (ec == asio::error::operation_aborted) return;
         a.finish(g, ec ? ERROR_WINHTTP_CONNECTION_ERROR : ERROR_SUCCESS);
     });
+}
+
+RequestIo::EitherWait RequestIo::ready_either(int fd0, int fd1, short events,
+                                              net::Deadline deadline, int& which) {
+    return EitherWait{*this, {fd0, fd1}, events, deadline, &which};
+}
+
+bool RequestIo::EitherWait::await_ready() {
+    if (io.cancelled()) {
+        result = ERROR_WINHTTP_OPERATION_CANCELLED;
+        return true;
+    }
+    if (io.async_) return false;
+    net::CancelEvent* cancel = io.cancel_event();
+    result = io.cancelled() ? ERROR_WINHTTP_OPERATION_CANCELLED
+                            : net::wait_either(fds, events, deadline, cancel, *which);
+    return true;
+}
+
+void RequestIo::suspend_either(std::coroutine_handle<> h, DWORD* result, int fd0, int fd1,
+                               short events, const net::Deadline& deadline, int* which) {
+    Async& a = *a_;
+    const unsigned g = a.begin(h, result, deadline);
+    if (!a.watch(a.desc, fd0) || !a.watch(a.desc2, fd1))
+        return a.finish_later(g, ERROR_WINHTTP_CONNECTION_ERROR);
+    // Edge-triggered: look once before waiting (see suspend_ready).
+    pollfd now[2] = {{fd0, events, 0}, {fd1, events, 0}};
+    if (::poll(now, 2, 0) > 0) {
+        *which = now[0].revents ? 0 : 1;
+        return a.finish_later(g, ERROR_SUCCESS);
+    }
+    const auto type = (events & POLLOUT) ? asio::posix::descriptor_base::wait_write
+                                         : asio::posix::descriptor_base::wait_read;
+    auto on_ready = [k = a.keep(), &a, g, which](int index) {
+        return [k, &a, g, which, index](const asio::error_code& ec) {
+            if (ec == asio::error::operation_aborted || g != a.gen || !a.waiter) return;
+            *which = index;
+            a.finish(g, ec ? ERROR_WINHTTP_CONNECTION_ERROR : ERROR_SUCCESS);
+        };
+    };
+    a.desc.async_wait(type, on_ready(0));
+    a.desc2.async_wait(type, on_ready(1));
 }
 
 // --- name lookup -----------------------------------------------------------------------------

@@ -60,6 +60,10 @@ public:
     // ERROR_WINHTTP_OPERATION_CANCELLED.
     struct ReadyWait;
     ReadyWait ready(int fd, short events, net::Deadline deadline);
+    // Readiness of either of two sockets (the two attempts of a connection race). Result as
+    // ready(); on ERROR_SUCCESS `which` says which socket is ready (0: fd0, 1: fd1).
+    struct EitherWait;
+    EitherWait ready_either(int fd0, int fd1, short events, net::Deadline deadline, int& which);
     // Name lookup. Result: ERROR_SUCCESS, ERROR_WINHTTP_NAME_NOT_RESOLVED, _TIMEOUT, _CANCELLED.
     struct ResolveWait;
     ResolveWait resolve(std::string host, unsigned short port, std::vector<net::Address>& out,
@@ -84,6 +88,8 @@ private:
                           std::vector<net::Address>& out, const net::Deadline& deadline);
     void suspend_ready(std::coroutine_handle<> h, DWORD* result, int fd, short events,
                        const net::Deadline& deadline);
+    void suspend_either(std::coroutine_handle<> h, DWORD* result, int fd0, int fd1, short events,
+                        const net::Deadline& deadline, int* which);
     void suspend_resolve(std::coroutine_handle<> h, DWORD* result, const std::string& host,
                          unsigned short port, std::vector<net::Address>* out,
                          const net::Deadline& deadline);
@@ -115,6 +121,20 @@ struct RequestIo::ReadyWait {
     bool await_ready();
     void await_suspend(std::coroutine_handle<> h) {
         io.suspend_ready(h, &result, fd, events, deadline);
+    }
+    DWORD await_resume() const noexcept { return result; }
+};
+
+struct RequestIo::EitherWait {
+    RequestIo& io;
+    int fds[2];
+    short events;
+    net::Deadline deadline;
+    int* which;
+    DWORD result = ERROR_SUCCESS;
+    bool await_ready();
+    void await_suspend(std::coroutine_handle<> h) {
+        io.suspend_either(h, &result, fds[0], fds[1], events, deadline, which);
     }
     DWORD await_resume() const noexcept { return result; }
 };

@@ -118,6 +118,10 @@ private:
     Task<DWORD> open_connection();
     Task<DWORD> open_route(const proxy::ProxyServer* via);
     Task<DWORD> connect_fresh(const std::string& host, unsigned short port);
+    Task<DWORD> connect_one(const net::Address& addr);
+    Task<DWORD> connect_race(const net::Address& v6, const net::Address& v4);
+    DWORD start_attempt(net::Socket& socket, const net::Address& addr, std::wstring& ip);
+    void note_connected(const std::wstring& ip);
     Task<DWORD> establish_tunnel();
     Task<DWORD> start_tls();
     // WINHTTP_ENABLE_SSL_REVOCATION is set on the request.

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 #include <utility>
 
 #include "net/sys_io.h"
@@ -47,16 +48,38 @@ bool CancelEvent::signaled() const noexcept {
     return ::poll(&p, 1, 0) > 0;
 }
 
-DWORD wait_ready(int fd, short events, const Deadline& deadline, const CancelEvent* cancel) {
-    pollfd fds[2] = {{fd, events, 0}, {cancel ? cancel->fd() : -1, POLLIN, 0}};
-    const nfds_t n = cancel ? 2 : 1;
+namespace {
+
+// Waits for the first `n` entries of `fds`; the last entry is the cancel event's.
+DWORD wait_any(pollfd* fds, nfds_t n, const Deadline& deadline, const CancelEvent* cancel,
+               int& which) {
+    fds[n] = {cancel ? cancel->fd() : -1, POLLIN, 0};  // poll skips a negative descriptor
     for (;;) {
-        const int r = ::poll(fds, n, deadline.poll_timeout_ms());
+        const int r = ::poll(fds, n + 1, deadline.poll_timeout_ms());
         if (r < 0 && errno == EINTR) continue;
-        if (cancel && (fds[1].revents & POLLIN)) return ERROR_WINHTTP_OPERATION_CANCELLED;
-        if (r > 0) return ERROR_SUCCESS;  // ready, or an error the next call will report
+        if (fds[n].revents & POLLIN) return ERROR_WINHTTP_OPERATION_CANCELLED;
+        for (nfds_t i = 0; r > 0 && i < n; ++i) {
+            if (fds[i].revents) {  // ready, or an error the next call will report
+                which = static_cast<int>(i);
+                return ERROR_SUCCESS;
+            }
+        }
         if (deadline.expired() || r == 0) return ERROR_WINHTTP_TIMEOUT;
     }
+}
+
+}  // namespace
+
+DWORD wait_ready(int fd, short events, const Deadline& deadline, const CancelEvent* cancel) {
+    pollfd fds[2] = {{fd, events, 0}, {}};
+    int which = 0;
+    return wait_any(fds, 1, deadline, cancel, which);
+}
+
+DWORD wait_either(const int (&fd)[2], short events, const Deadline& deadline,
+                  const CancelEvent* cancel, int& which) {
+    pollfd fds[3] = {{fd[0], events, 0}, {fd[1], events, 0}, {}};
+    return wait_any(fds, 2, deadline, cancel, which);
 }
 
 std::wstring Address::text() const {
@@ -71,7 +94,31 @@ std::wstring Address::text() const {
     return from_utf8(buf);
 }
 
+namespace {
+
+// A name under "localhost." ("api.localhost"), in any case, with or without the final dot.
+bool under_localhost(std::string_view host) {
+    if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+    constexpr std::string_view kSuffix = ".localhost";
+    if (host.size() <= kSuffix.size()) return false;
+    const std::string_view tail = host.substr(host.size() - kSuffix.size());
+    return std::equal(tail.begin(), tail.end(), kSuffix.begin(), [](char a, char b) {
+        return (a >= 'A' && a <= 'Z' ? a - 'A' + 'a' : a) == b;
+    });
+}
+
+}  // namespace
+
 DWORD resolve(const std::string& host, unsigned short port, std::vector<Address>& out) {
+    // RFC 6761 6.3: names under "localhost." are this host and must not go to DNS, where the
+    // system resolver would send them (it knows "localhost" itself from /etc/hosts only).
+    // Both loopback addresses, IPv6 first as RFC 6724's default policy table orders them.
+    if (under_localhost(host)) {
+        std::vector<Address> two;
+        if (resolve_numeric("::1", port, two)) out.push_back(two.front());
+        if (resolve_numeric("127.0.0.1", port, two)) out.push_back(two.front());
+        return ERROR_SUCCESS;
+    }
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;

@@ -33,6 +33,7 @@ using namespace itest;
 using namespace std::chrono_literals;
 using winhttp::test::CallbackEvent;
 using winhttp::test::CallbackRecorder;
+using winhttp::test::FullBacklogListener;
 using winhttp::test::http_response;
 using winhttp::test::Script;
 using winhttp::test::ScriptedServer;
@@ -40,60 +41,11 @@ using winhttp::test::Step;
 
 namespace {
 
-// A loopback listener that never accepts, with listen(fd, 0) and its accept queue filled by
-// idle connections: Linux then drops further SYNs, so a new connect stays pending.
-class FullBacklog {
-  public:
-    FullBacklog() {
-        listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in a = loopback(0);
-        socklen_t len = sizeof a;
-        ::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-        ::listen(listener_, 0);
-        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len);
-        port_ = ntohs(a.sin_port);
-        for (int& f : fillers_) f = start_connect(port_);
-        std::this_thread::sleep_for(50ms);  // let the handshakes fill the queue
-    }
-    ~FullBacklog() {
-        for (int f : fillers_) ::close(f);
-        ::close(listener_);
-    }
-    unsigned short port() const { return port_; }
-
-    // Whether a further connect really stays pending for `wait` on this kernel.
-    bool connect_pends(std::chrono::milliseconds wait = 300ms) const {
-        int fd = start_connect(port_);
-        pollfd p{fd, POLLOUT, 0};
-        const int n = ::poll(&p, 1, static_cast<int>(wait.count()));
-        ::close(fd);
-        return n == 0;
-    }
-
-  private:
-    static sockaddr_in loopback(unsigned short port) {
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        a.sin_port = htons(port);
-        return a;
-    }
-    static int start_connect(unsigned short port) {
-        int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        sockaddr_in a = loopback(port);
-        ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);  // EINPROGRESS
-        return fd;
-    }
-    int listener_ = -1;
-    int fillers_[3] = {-1, -1, -1};
-    unsigned short port_ = 0;
-};
-
 // One phase at which the request is closed.
 struct Phase {
     const char* name;
     Script script;                // the first connection's server behaviour
-    bool backlog = false;         // connect to a FullBacklog listener instead
+    bool backlog = false;         // connect to a FullBacklogListener instead
     size_t optional_size = 0;     // body passed to SendRequest
     size_t write_size = 0;        // body written with WriteData after SENDREQUEST_COMPLETE
     bool query_first = true;      // QueryDataAvailable before each ReadData
@@ -175,11 +127,12 @@ class CloseAtPhase : public ::testing::TestWithParam<Phase> {};
 
 TEST_P(CloseAtPhase, CancelsWithRequestErrorThenHandleClosingAndDropsTheConnection) {
     const Phase& p = GetParam();
-    std::optional<FullBacklog> backlog;
+    std::optional<FullBacklogListener> backlog;
     std::optional<ScriptedServer> server;
     INTERNET_PORT port = 0;
     if (p.backlog) {
         backlog.emplace();
+        ASSERT_TRUE(backlog->ready()) << "could not fill a listen backlog";
         if (!backlog->connect_pends())
             GTEST_SKIP() << "a connect to a full listen backlog does not pend on this kernel";
         port = backlog->port();
@@ -256,11 +209,12 @@ class CloseBlockedSyncCall : public ::testing::TestWithParam<BlockedCall> {};
 
 TEST_P(CloseBlockedSyncCall, ReturnsFalseWithOperationCancelled) {
     const BlockedCall& b = GetParam();
-    std::optional<FullBacklog> backlog;
+    std::optional<FullBacklogListener> backlog;
     std::optional<ScriptedServer> server;
     INTERNET_PORT port = 0;
     if (b.backlog) {
         backlog.emplace();
+        ASSERT_TRUE(backlog->ready()) << "could not fill a listen backlog";
         if (!backlog->connect_pends()) GTEST_SKIP() << "full backlog connect does not pend here";
         port = backlog->port();
     } else {

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace winhttp::test {
@@ -62,6 +64,94 @@ bool ipv6_loopback_available() {
     bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0;
     ::close(fd);
     return ok;
+}
+
+namespace {
+
+// A non-blocking socket connecting to loopback `port` (EINPROGRESS), or -1.
+int start_connect(unsigned short port, bool ipv6) {
+    int fd = ::socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    sockaddr_storage addr;
+    socklen_t len = loopback_address(addr, port, ipv6);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 && errno != EINPROGRESS) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+// A socket bound to loopback `port` (0: any free one), IPv6 only for [::1] so that the IPv4
+// side of the same port stays free; -1 when the port is taken.
+int bind_loopback(bool ipv6, unsigned short port) {
+    int fd = ::socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    const int one = 1;
+    if (ipv6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    sockaddr_storage addr;
+    socklen_t len = loopback_address(addr, port, ipv6);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+}  // namespace
+
+FullBacklogListener::FullBacklogListener(bool ipv6, unsigned short port) : ipv6_(ipv6) {
+    listener_ = bind_loopback(ipv6, port);
+    if (listener_ < 0 || ::listen(listener_, 0) != 0) return;
+    sockaddr_storage addr;
+    socklen_t len = sizeof addr;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(ipv6 ? reinterpret_cast<sockaddr_in6&>(addr).sin6_port
+                       : reinterpret_cast<sockaddr_in&>(addr).sin_port);
+    // One connection fits a backlog of 0: once its handshake is done the queue is full.
+    filler_ = start_connect(port_, ipv6);
+    ready_ = filler_ >= 0 &&
+             (wait_for(filler_, POLLOUT, Clock::now() + kDefaultTimeout) & POLLOUT) != 0;
+}
+
+FullBacklogListener::~FullBacklogListener() {
+    if (filler_ >= 0) ::close(filler_);
+    if (listener_ >= 0) ::close(listener_);
+}
+
+bool FullBacklogListener::connect_pends(std::chrono::milliseconds wait) const {
+    int fd = start_connect(port_, ipv6_);
+    if (fd < 0) return false;
+    const short r = wait_for(fd, POLLOUT, Clock::now() + wait);
+    ::close(fd);
+    return r == 0;
+}
+
+RefusedPort::RefusedPort(bool ipv6, unsigned short port) {
+    fd_ = bind_loopback(ipv6, port);
+    ready_ = fd_ >= 0;
+}
+
+RefusedPort::~RefusedPort() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+size_t pending_connects_to(unsigned short port) {
+    size_t n = 0;
+    for (const char* path : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+        FILE* f = std::fopen(path, "r");
+        if (!f) continue;
+        char line[512];
+        while (std::fgets(line, sizeof line, f)) {
+            // "  0: 0100007F:A1B2 0100007F:1F90 02 ..." local, remote (hex port), state.
+            char local[64], remote[64];
+            unsigned state = 0;
+            if (std::sscanf(line, " %*d: %63s %63s %x", local, remote, &state) != 3) continue;
+            const char* colon = std::strrchr(remote, ':');
+            if (state == 0x02 && colon && std::strtoul(colon + 1, nullptr, 16) == port) ++n;
+        }
+        std::fclose(f);
+    }
+    return n;
 }
 
 unsigned short pick_free_port() {

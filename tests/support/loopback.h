@@ -25,6 +25,49 @@ inline const char* loopback_host(bool ipv6) {
     return ipv6 ? "::1" : "127.0.0.1";
 }
 
+// A loopback listener that never accepts: listen(fd, 0) with its accept queue filled by one
+// idle connection. Linux then drops further SYNs, so a client's connect stays pending until
+// its own timeout. `port` 0 picks a free one.
+class FullBacklogListener {
+  public:
+    explicit FullBacklogListener(bool ipv6 = false, unsigned short port = 0);
+    ~FullBacklogListener();
+    FullBacklogListener(const FullBacklogListener&) = delete;
+    FullBacklogListener& operator=(const FullBacklogListener&) = delete;
+
+    // False when the port could not be bound (taken) or the queue could not be filled.
+    bool ready() const { return ready_; }
+    unsigned short port() const { return port_; }
+    // Whether a further connect really stays pending for `wait` on this kernel.
+    bool connect_pends(std::chrono::milliseconds wait = std::chrono::milliseconds(300)) const;
+
+  private:
+    bool ipv6_;
+    int listener_ = -1;
+    int filler_ = -1;
+    unsigned short port_ = 0;
+    bool ready_ = false;
+};
+
+// A loopback port bound without listening: every connect to it is refused at once (RST).
+// Holding the port keeps any other listener off it for the test's lifetime.
+class RefusedPort {
+  public:
+    RefusedPort(bool ipv6, unsigned short port);
+    ~RefusedPort();
+    RefusedPort(const RefusedPort&) = delete;
+    RefusedPort& operator=(const RefusedPort&) = delete;
+    bool ready() const { return ready_; }
+
+  private:
+    int fd_ = -1;
+    bool ready_ = false;
+};
+
+// Client sockets of this network namespace still connecting (SYN_SENT) to loopback `port`,
+// IPv4 and IPv6 together, from /proc/net/tcp and /proc/net/tcp6.
+size_t pending_connects_to(unsigned short port);
+
 // A blocking-style TCP client on 127.0.0.1 or [::1]. Reads return what arrived before the
 // deadline, EOF or an error; `eof()` and `error()` tell which. Not thread-safe.
 class TcpClient {

@@ -427,10 +427,22 @@ class ScriptedConnection {
 
 namespace {
 
+// Options::small_buffers: set on the listener before listen(), so that the SYN-ACK already
+// announces them and every accepted socket inherits them. The kernel sizes a client's send
+// buffer from the MSS it is offered (about 4 MiB on loopback's 64 KiB MSS, under 200 KiB on
+// 536 bytes), and SO_RCVBUF rounds up to its minimum (2304 bytes here).
+void shrink_buffers(int fd) {
+    const int receive_buffer = 1;
+    const int max_segment = 536;
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &max_segment, sizeof max_segment);
+}
+
 // A listening socket on the loopback address and an ephemeral port; throws on failure.
-int listen_on_loopback(bool ipv6, unsigned short& port) {
+int listen_on_loopback(bool ipv6, bool small_buffers, unsigned short& port) {
     int fd = ::socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+    if (small_buffers) shrink_buffers(fd);
     sockaddr_storage addr{};
     socklen_t len;
     if (ipv6) {
@@ -463,7 +475,7 @@ ScriptedServer::ScriptedServer(std::vector<Script> per_connection)
 
 ScriptedServer::ScriptedServer(std::vector<Script> per_connection, Options options)
     : scripts_(std::move(per_connection)), options_(options) {
-    listener_ = listen_on_loopback(options_.ipv6, port_);
+    listener_ = listen_on_loopback(options_.ipv6, options_.small_buffers, port_);
     wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (wake_fd_ < 0) {
         ::close(listener_);

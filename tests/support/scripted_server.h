@@ -121,6 +121,11 @@ class ScriptedServer {
         bool repeat_last_script = true;
         // Bound for each read or write step.
         std::chrono::milliseconds io_timeout = kDefaultTimeout;
+        // Connections announce a minimal receive buffer and a 536-byte MSS, so that a client
+        // sending to a server that does not read blocks after some 100 KiB instead of several
+        // MiB (its kernel sizes the send buffer from the MSS). For send-timeout tests that
+        // must fill the buffers quickly even when every send moves a few bytes (short I/O).
+        bool small_buffers = false;
     };
 
     // Starts listening and accepting at once. Throws std::runtime_error if it cannot listen.
