@@ -10,7 +10,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEPS := build-essential cmake pkg-config python3 nginx-light \
         libssl-dev zlib1g-dev node-llhttp libasio-dev libpsl-dev \
         libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev openssl valgrind \
-        tinyproxy duktape-dev
+        tinyproxy duktape-dev apache2-bin
 
 # Benchmark-only dependencies (make bench): libcurl is the reference, valgrind counts instructions.
 BENCH_DEPS := libcurl4-openssl-dev valgrind libbenchmark-dev nginx-light openssl util-linux python3
