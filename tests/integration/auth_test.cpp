@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -18,6 +19,7 @@
 #include "http_test_util.h"
 #include "support/apache.h"
 #include "support/http_text.h"
+#include "support/nginx.h"
 #include "support/scripted_server.h"
 #include "support/tinyproxy.h"
 
@@ -152,12 +154,13 @@ struct AuthClient {
 };
 
 void open(AuthClient& c, Mode mode, INTERNET_PORT port, const wchar_t* path,
-          const wchar_t* verb = L"GET", const wchar_t* proxy = nullptr) {
+          const wchar_t* verb = L"GET", const wchar_t* proxy = nullptr,
+          const wchar_t* host = L"127.0.0.1", DWORD flags = 0) {
     c.session = open_auth_session(mode, proxy);
-    c.connect = Handle(WinHttpConnect(c.session, L"127.0.0.1", port, 0));
+    c.connect = Handle(WinHttpConnect(c.session, host, port, 0));
     ASSERT_NE(c.connect.get(), nullptr) << GetLastError();
     c.request = Handle(WinHttpOpenRequest(c.connect, verb, path, nullptr, WINHTTP_NO_REFERER,
-                                          WINHTTP_DEFAULT_ACCEPT_TYPES, 0));
+                                          WINHTTP_DEFAULT_ACCEPT_TYPES, flags));
     ASSERT_NE(c.request.get(), nullptr) << GetLastError();
 }
 
@@ -324,6 +327,41 @@ TEST_P(AuthModes, ProxyBasicFlowB) {
     const Result r = c.exchange.run(c.request, GetParam());
     ASSERT_EQ(r.error, ERROR_SUCCESS);
     EXPECT_EQ(r.status, 200u);
+}
+
+// https through the proxy: the 407 answers the CONNECT; the credentials go in the next CONNECT
+// (never inside the tunnel), then TLS to the origin.
+TEST_P(AuthModes, ProxyBasicOverConnect) {
+    auto& nginx = winhttp::test::Nginx::shared();
+    auto& proxy = Tinyproxy::shared_with_basic_auth();
+    // The test CA is the trust store of https requests (see https_test.cpp).
+    ::setenv("SSL_CERT_FILE", nginx.certificates().ca_file().c_str(), 1);
+    {
+        AuthClient c;
+        open(c, GetParam(), nginx.tls_port(winhttp::test::TlsPort::Valid), L"/hello.txt", L"GET",
+             proxy.address().c_str(), L"localhost", WINHTTP_FLAG_SECURE);
+        set_user_options(c.request, kUser, kPass, /*proxy=*/true);
+        const Result r = c.exchange.run(c.request, GetParam());
+        ASSERT_EQ(r.error, ERROR_SUCCESS);
+        EXPECT_EQ(r.status, 200u);
+        EXPECT_EQ(r.body, "hello, world\n");
+    }
+    {  // flow (a): the 407 to the CONNECT is the application's response
+        AuthClient c;
+        open(c, GetParam(), nginx.tls_port(winhttp::test::TlsPort::Valid), L"/hello.txt", L"GET",
+             proxy.address().c_str(), L"localhost", WINHTTP_FLAG_SECURE);
+        Result r = c.exchange.run(c.request, GetParam());
+        ASSERT_EQ(r.error, ERROR_SUCCESS);
+        ASSERT_EQ(r.status, 407u);
+        DWORD supported = 0, first = 0, target = 0xFF;
+        ASSERT_TRUE(WinHttpQueryAuthSchemes(c.request, &supported, &first, &target));
+        EXPECT_EQ(target, static_cast<DWORD>(WINHTTP_AUTH_TARGET_PROXY));
+        ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_PROXY,
+                                          WINHTTP_AUTH_SCHEME_BASIC, kUser, kPass, nullptr));
+        r = c.exchange.run(c.request, GetParam());
+        ASSERT_EQ(r.error, ERROR_SUCCESS);
+        EXPECT_EQ(r.status, 200u);
+    }
 }
 
 TEST_P(AuthModes, ProxyAndServerBothAnswered) {
