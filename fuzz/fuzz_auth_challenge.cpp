@@ -46,7 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (digest.next(c, facts, header) == 0) {
             const auto back = auth::parse_challenges(header);
             check(back.size() == 1 && back[0].scheme == "digest");
-            check(back[0].param("nonce") && c.param("nonce") && *back[0].param("nonce") == *c.param("nonce"));
+            check(back[0].param("nonce") && c.param("nonce") &&
+                  *back[0].param("nonce") == *c.param("nonce"));
             check(back[0].param("realm") && *back[0].param("realm") == *c.param("realm"));
         }
     }

@@ -71,8 +71,8 @@ BOOL WinHttpSetCredentials(HINTERNET hRequest, DWORD AuthTargets, DWORD AuthSche
             // Wine winhttp.c test_basic_authentication (verified on Windows): Basic and Digest
             // need both a user name and a password; NTLM, Negotiate and Passport take NULL/NULL
             // (the logged-on user's credentials).
-            const bool needs_both = a->scheme == WINHTTP_AUTH_SCHEME_BASIC ||
-                                    a->scheme == WINHTTP_AUTH_SCHEME_DIGEST;
+            const bool needs_both =
+                a->scheme == WINHTTP_AUTH_SCHEME_BASIC || a->scheme == WINHTTP_AUTH_SCHEME_DIGEST;
             if (needs_both && (!a->user || !a->password)) return ERROR_INVALID_PARAMETER;
             auth::Credentials c;
             c.use_default = !a->user && !a->password;

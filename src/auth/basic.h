@@ -6,14 +6,14 @@
 namespace auth {
 
 class BasicMechanism final : public Mechanism {
-public:
+  public:
     explicit BasicMechanism(Credentials creds) : creds_(std::move(creds)) {}
     ~BasicMechanism() override { creds_.wipe(); }
     uint32_t next(const Challenge& challenge, const RequestFacts& facts,
                   std::string& header_value) override;
     bool connection_based() const override { return false; }
 
-private:
+  private:
     Credentials creds_;
 };
 

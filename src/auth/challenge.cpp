@@ -7,12 +7,8 @@ namespace auth {
 namespace {
 
 bool is_tchar(char c) {
-    if (std::isalnum(static_cast<unsigned char>(c))) return true;
-    switch (c) {
-        case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-        case '-': case '.': case '^': case '_': case '`': case '|': case '~': return true;
-        default: return false;
-    }
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           (c != '\0' && std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos);
 }
 
 bool is_token68_char(char c) {
@@ -27,7 +23,7 @@ std::string lower(std::string_view s) {
 }
 
 class Cursor {
-public:
+  public:
     explicit Cursor(std::string_view s) : s_(s) {}
     bool done() const { return i_ >= s_.size(); }
     char peek() const { return done() ? '\0' : s_[i_]; }
@@ -79,7 +75,7 @@ public:
         return false;
     }
 
-private:
+  private:
     std::string_view s_;
     size_t i_ = 0;
 };

@@ -7,7 +7,7 @@
 namespace auth {
 
 class DigestMechanism final : public Mechanism {
-public:
+  public:
     // `fixed_cnonce` is for the published test vectors only; empty = RAND_bytes.
     explicit DigestMechanism(Credentials creds, std::string fixed_cnonce = {})
         : creds_(std::move(creds)), fixed_cnonce_(std::move(fixed_cnonce)) {}
@@ -18,7 +18,7 @@ public:
                   std::string& header_value) override;
     bool connection_based() const override { return false; }
 
-private:
+  private:
     Credentials creds_;
     std::string fixed_cnonce_;
     std::string nonce_;

@@ -25,9 +25,13 @@ const Challenge* find_challenge(const std::vector<Challenge>& challenges, uint32
 // NTLM and Negotiate plug in here when their codecs (auth/ntlm.*, auth/negotiate.*) land.
 std::unique_ptr<Mechanism> make_mechanism(uint32_t scheme, Credentials creds) {
     switch (scheme) {
-        case WINHTTP_AUTH_SCHEME_BASIC: return std::make_unique<BasicMechanism>(std::move(creds));
-        case WINHTTP_AUTH_SCHEME_DIGEST: return std::make_unique<DigestMechanism>(std::move(creds));
-        default: creds.wipe(); return nullptr;
+        case WINHTTP_AUTH_SCHEME_BASIC:
+            return std::make_unique<BasicMechanism>(std::move(creds));
+        case WINHTTP_AUTH_SCHEME_DIGEST:
+            return std::make_unique<DigestMechanism>(std::move(creds));
+        default:
+            creds.wipe();
+            return nullptr;
     }
 }
 

@@ -14,11 +14,20 @@ constexpr unsigned kMaxRounds = 4;
 auth::Challenge bare_challenge(uint32_t scheme) {
     auth::Challenge c;
     switch (scheme) {
-        case WINHTTP_AUTH_SCHEME_BASIC: c.scheme = "basic"; break;
-        case WINHTTP_AUTH_SCHEME_DIGEST: c.scheme = "digest"; break;
-        case WINHTTP_AUTH_SCHEME_NTLM: c.scheme = "ntlm"; break;
-        case WINHTTP_AUTH_SCHEME_NEGOTIATE: c.scheme = "negotiate"; break;
-        default: break;
+        case WINHTTP_AUTH_SCHEME_BASIC:
+            c.scheme = "basic";
+            break;
+        case WINHTTP_AUTH_SCHEME_DIGEST:
+            c.scheme = "digest";
+            break;
+        case WINHTTP_AUTH_SCHEME_NTLM:
+            c.scheme = "ntlm";
+            break;
+        case WINHTTP_AUTH_SCHEME_NEGOTIATE:
+            c.scheme = "negotiate";
+            break;
+        default:
+            break;
     }
     return c;
 }

@@ -15,7 +15,7 @@
 namespace winhttp {
 
 class AuthFlow {
-public:
+  public:
     static constexpr int kServer = 0;  // WINHTTP_AUTH_TARGET_SERVER
     static constexpr int kProxy = 1;   // WINHTTP_AUTH_TARGET_PROXY
     enum class Decision { GiveToApp, Resend };
@@ -53,7 +53,7 @@ public:
     // A redirect to another origin: the server conversation ends.
     void forget_server();
 
-private:
+  private:
     struct Target {
         bool has_explicit = false;
         uint32_t explicit_scheme = 0;

@@ -45,8 +45,9 @@ struct Result {
 // Runs one exchange on `request`, in the handle's mode. Async: the callback (set on the
 // session by open_auth_session) chains the calls; this waits for the end, bounded.
 class Exchange {
-public:
-    static void CALLBACK callback(HINTERNET h, DWORD_PTR ctx, DWORD status, LPVOID info, DWORD len) {
+  public:
+    static void CALLBACK callback(HINTERNET h, DWORD_PTR ctx, DWORD status, LPVOID info,
+                                  DWORD len) {
         if (ctx) reinterpret_cast<Exchange*>(ctx)->on_status(h, status, info, len);
     }
 
@@ -54,7 +55,8 @@ public:
                const std::string& write = {}) {
         write_ = write;
         const DWORD total = static_cast<DWORD>(optional.size() + write.size());
-        LPVOID opt = optional.empty() ? WINHTTP_NO_REQUEST_DATA : const_cast<char*>(optional.data());
+        LPVOID opt =
+            optional.empty() ? WINHTTP_NO_REQUEST_DATA : const_cast<char*>(optional.data());
         {
             std::lock_guard lock(mutex_);
             done_ = false;
@@ -74,15 +76,15 @@ public:
         return result_;
     }
 
-private:
+  private:
     Result run_sync(HINTERNET request, LPVOID opt, size_t opt_len, DWORD total) {
         Result r;
         if (!WinHttpSendRequest(request, WINHTTP_NO_ADDITIONAL_HEADERS, 0, opt,
                                 static_cast<DWORD>(opt_len), total, 0))
             return Result{GetLastError()};
         DWORD written = 0;
-        if (!write_.empty() && !WinHttpWriteData(request, write_.data(),
-                                                 static_cast<DWORD>(write_.size()), &written))
+        if (!write_.empty() &&
+            !WinHttpWriteData(request, write_.data(), static_cast<DWORD>(write_.size()), &written))
             return Result{GetLastError()};
         if (!WinHttpReceiveResponse(request, nullptr)) return Result{GetLastError()};
         r.status = status_code(request);
@@ -101,7 +103,8 @@ private:
         switch (status) {
             case WINHTTP_CALLBACK_STATUS_SENDREQUEST_COMPLETE:
                 if (!write_.empty()) {
-                    if (!WinHttpWriteData(h, write_.data(), static_cast<DWORD>(write_.size()), nullptr))
+                    if (!WinHttpWriteData(h, write_.data(), static_cast<DWORD>(write_.size()),
+                                          nullptr))
                         finish(GetLastError());
                     break;
                 }
@@ -125,7 +128,8 @@ private:
             case WINHTTP_CALLBACK_STATUS_REQUEST_ERROR:
                 finish(static_cast<const WINHTTP_ASYNC_RESULT*>(info)->dwError);
                 break;
-            default: break;
+            default:
+                break;
         }
     }
 
@@ -138,7 +142,8 @@ private:
 };
 
 Handle open_auth_session(Mode mode, const wchar_t* proxy = nullptr) {
-    Handle s(WinHttpOpen(kAgent, proxy ? WINHTTP_ACCESS_TYPE_NAMED_PROXY : WINHTTP_ACCESS_TYPE_NO_PROXY,
+    Handle s(WinHttpOpen(kAgent,
+                         proxy ? WINHTTP_ACCESS_TYPE_NAMED_PROXY : WINHTTP_ACCESS_TYPE_NO_PROXY,
                          proxy ? proxy : WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS,
                          mode == Mode::Async ? WINHTTP_FLAG_ASYNC : 0));
     EXPECT_NE(s.get(), nullptr) << GetLastError();
@@ -165,12 +170,15 @@ void open(AuthClient& c, Mode mode, INTERNET_PORT port, const wchar_t* path,
 }
 
 bool set_string_option(HINTERNET h, DWORD option, const std::wstring& v) {
-    return WinHttpSetOption(h, option, const_cast<wchar_t*>(v.c_str()), static_cast<DWORD>(v.size()));
+    return WinHttpSetOption(h, option, const_cast<wchar_t*>(v.c_str()),
+                            static_cast<DWORD>(v.size()));
 }
 
 void set_user_options(HINTERNET h, const wchar_t* user, const wchar_t* pass, bool proxy = false) {
-    ASSERT_TRUE(set_string_option(h, proxy ? WINHTTP_OPTION_PROXY_USERNAME : WINHTTP_OPTION_USERNAME, user));
-    ASSERT_TRUE(set_string_option(h, proxy ? WINHTTP_OPTION_PROXY_PASSWORD : WINHTTP_OPTION_PASSWORD, pass));
+    ASSERT_TRUE(set_string_option(
+        h, proxy ? WINHTTP_OPTION_PROXY_USERNAME : WINHTTP_OPTION_USERNAME, user));
+    ASSERT_TRUE(set_string_option(
+        h, proxy ? WINHTTP_OPTION_PROXY_PASSWORD : WINHTTP_OPTION_PASSWORD, pass));
 }
 
 const wchar_t* kUser = L"user";
@@ -416,8 +424,8 @@ std::string hex_digest(const EVP_MD* md, const std::string& s) {
 // Digest's response recomputed from the fields the client sent (RFC 7616 §3.4.1).
 std::string expected_digest(const EVP_MD* md, const std::string& header, const std::string& method,
                             const std::string& password) {
-    const std::string ha1 = hex_digest(md, param_of(header, "username") + ":" +
-                                               param_of(header, "realm") + ":" + password);
+    const std::string ha1 = hex_digest(
+        md, param_of(header, "username") + ":" + param_of(header, "realm") + ":" + password);
     const std::string ha2 = hex_digest(md, method + ":" + param_of(header, "uri"));
     return hex_digest(md, ha1 + ":" + param_of(header, "nonce") + ":" + param_of(header, "nc") +
                               ":" + param_of(header, "cnonce") + ":auth:" + ha2);
@@ -434,8 +442,8 @@ class AuthScripted : public ::testing::TestWithParam<Mode> {};
 // Wrong credentials end after one round with the 401 handed over: two requests in all.
 TEST_P(AuthScripted, OneRoundOnly) {
     const std::string challenge = response(401, {{"WWW-Authenticate", "Basic realm=\"r\""}});
-    const std::string last = response(
-        401, {{"WWW-Authenticate", "Basic realm=\"r\""}, {"Connection", "close"}});
+    const std::string last =
+        response(401, {{"WWW-Authenticate", "Basic realm=\"r\""}, {"Connection", "close"}});
     // A third request would need a new connection, which is refused and reported.
     ScriptedServer server({{Step::read_request(), Step::send(challenge), Step::read_request(),
                             Step::send(last), Step::close()}},
@@ -460,10 +468,13 @@ TEST_P(AuthScripted, DigestSha256AndStaleNonce) {
     ScriptedServer server(
         {{Step::read_request(),
           Step::send(response(401, {{"WWW-Authenticate",
-                                     "Digest realm=\"r\", nonce=\"A\", qop=\"auth\", algorithm=SHA-256, opaque=\"o\""}})),
+                                     "Digest realm=\"r\", nonce=\"A\", qop=\"auth\", "
+                                     "algorithm=SHA-256, opaque=\"o\""}})),
           Step::read_request(),
-          Step::send(response(401, {{"WWW-Authenticate",
-                                     "Digest realm=\"r\", nonce=\"B\", qop=\"auth\", algorithm=SHA-256, stale=true"}})),
+          Step::send(response(
+              401,
+              {{"WWW-Authenticate",
+                "Digest realm=\"r\", nonce=\"B\", qop=\"auth\", algorithm=SHA-256, stale=true"}})),
           Step::read_request(), Step::send(response(200, {}, "ok"))}});
     AuthClient c;
     open(c, GetParam(), server.port(), L"/dir/x?q=1");
@@ -492,7 +503,8 @@ TEST_P(AuthScripted, DigestNonceCountOnReuse) {
     const std::string ok = response(200, {}, "ok");
     ScriptedServer server(
         {{Step::read_request(),
-          Step::send(response(401, {{"WWW-Authenticate", "Digest realm=\"r\", nonce=\"N\", qop=auth"}})),
+          Step::send(
+              response(401, {{"WWW-Authenticate", "Digest realm=\"r\", nonce=\"N\", qop=auth"}})),
           Step::read_request(), Step::send(ok), Step::read_request(), Step::send(ok)}});
     AuthClient c;
     open(c, GetParam(), server.port(), L"/x");
@@ -533,8 +545,8 @@ TEST_P(AuthScripted, SchemeChangeMidHandshake) {
         {{Step::read_request(),
           Step::send(response(401, {{"WWW-Authenticate", "Digest realm=\"r\", nonce=\"N\""}})),
           Step::read_request(),
-          Step::send(response(401, {{"WWW-Authenticate", "Basic realm=\"r\""},
-                                    {"Connection", "close"}})),
+          Step::send(
+              response(401, {{"WWW-Authenticate", "Basic realm=\"r\""}, {"Connection", "close"}})),
           Step::close()}},
         one_connection());
     AuthClient c;
@@ -551,10 +563,9 @@ TEST_P(AuthScripted, SchemeChangeMidHandshake) {
 
 // The SendRequest body goes again with the answer.
 TEST_P(AuthScripted, BodySentAgain) {
-    ScriptedServer server(
-        {{Step::read_request(),
-          Step::send(response(401, {{"WWW-Authenticate", "Basic realm=\"r\""}})),
-          Step::read_request(), Step::send(response(200, {}, "ok"))}});
+    ScriptedServer server({{Step::read_request(),
+                            Step::send(response(401, {{"WWW-Authenticate", "Basic realm=\"r\""}})),
+                            Step::read_request(), Step::send(response(200, {}, "ok"))}});
     AuthClient c;
     open(c, GetParam(), server.port(), L"/x", L"POST");
     set_user_options(c.request, kUser, kPass);
@@ -569,11 +580,10 @@ TEST_P(AuthScripted, BodySentAgain) {
 // A body streamed with WinHttpWriteData cannot be sent again by the library:
 // ERROR_WINHTTP_RESEND_REQUEST, and the application's resend carries the credentials.
 TEST_P(AuthScripted, WriteDataBodyAsksForResend) {
-    ScriptedServer server(
-        {{Step::read_request(),
-          Step::send(response(401, {{"WWW-Authenticate", "Basic realm=\"r\""}})),
-          Step::expect_client_close()},
-         {Step::read_request(), Step::send(response(200, {}, "ok"))}});
+    ScriptedServer server({{Step::read_request(),
+                            Step::send(response(401, {{"WWW-Authenticate", "Basic realm=\"r\""}})),
+                            Step::expect_client_close()},
+                           {Step::read_request(), Step::send(response(200, {}, "ok"))}});
     AuthClient c;
     open(c, GetParam(), server.port(), L"/x", L"POST");
     set_user_options(c.request, kUser, kPass);
@@ -589,16 +599,15 @@ TEST_P(AuthScripted, WriteDataBodyAsksForResend) {
 // Credentials never follow a redirect to another origin, neither preemptively nor as an
 // answer to the new origin's challenge.
 TEST_P(AuthScripted, NoCredentialsToAnotherOrigin) {
-    ScriptedServer other(
+    ScriptedServer other({{Step::read_request(),
+                           Step::send(response(401, {{"WWW-Authenticate", "Basic realm=\"r\""},
+                                                     {"Connection", "close"}})),
+                           Step::close()}},
+                         one_connection());
+    ScriptedServer first(
         {{Step::read_request(),
-          Step::send(response(401, {{"WWW-Authenticate", "Basic realm=\"r\""},
-                                    {"Connection", "close"}})),
-          Step::close()}},
-        one_connection());
-    ScriptedServer first({{Step::read_request(),
-                           Step::send(response(302, {{"Location", "http://127.0.0.1:" +
-                                                                  std::to_string(other.port()) +
-                                                                  "/y"}}))}});
+          Step::send(response(
+              302, {{"Location", "http://127.0.0.1:" + std::to_string(other.port()) + "/y"}}))}});
     AuthClient c;
     open(c, GetParam(), first.port(), L"/x");
     ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_SERVER,
@@ -626,12 +635,11 @@ TEST_P(AuthScripted, OptionsAreNotPreemptive) {
 
 // WINHTTP_DISABLE_AUTHENTICATION: the 401 goes to the application unanswered.
 TEST_P(AuthScripted, DisableAuthentication) {
-    ScriptedServer server(
-        {{Step::read_request(),
-          Step::send(response(401, {{"WWW-Authenticate", "Basic realm=\"r\""},
-                                    {"Connection", "close"}})),
-          Step::close()}},
-        one_connection());
+    ScriptedServer server({{Step::read_request(),
+                            Step::send(response(401, {{"WWW-Authenticate", "Basic realm=\"r\""},
+                                                      {"Connection", "close"}})),
+                            Step::close()}},
+                          one_connection());
     AuthClient c;
     open(c, GetParam(), server.port(), L"/x");
     set_user_options(c.request, kUser, kPass);
@@ -649,10 +657,9 @@ INSTANTIATE_TEST_SUITE_P(Auth, AuthScripted, ::testing::Values(Mode::Sync, Mode:
 // Closing the request while the answering round is on the wire cancels it: HANDLE_CLOSING
 // arrives and nothing hangs.
 TEST(AuthAsync, CloseDuringRound) {
-    ScriptedServer server(
-        {{Step::read_request(),
-          Step::send(response(401, {{"WWW-Authenticate", "Basic realm=\"r\""}})),
-          Step::read_request(), Step::stall(std::chrono::seconds(10))}});
+    ScriptedServer server({{Step::read_request(),
+                            Step::send(response(401, {{"WWW-Authenticate", "Basic realm=\"r\""}})),
+                            Step::read_request(), Step::stall(std::chrono::seconds(10))}});
     struct Ctx {
         std::mutex m;
         std::condition_variable cv;
@@ -676,7 +683,8 @@ TEST(AuthAsync, CloseDuringRound) {
     DWORD_PTR context = reinterpret_cast<DWORD_PTR>(&ctx);
     ASSERT_TRUE(WinHttpSetOption(request, WINHTTP_OPTION_CONTEXT_VALUE, &context, sizeof(context)));
     set_user_options(request, kUser, kPass);
-    ASSERT_TRUE(WinHttpSendRequest(request, WINHTTP_NO_ADDITIONAL_HEADERS, 0, nullptr, 0, 0, context));
+    ASSERT_TRUE(
+        WinHttpSendRequest(request, WINHTTP_NO_ADDITIONAL_HEADERS, 0, nullptr, 0, 0, context));
     // The callback only records HANDLE_CLOSING: ReceiveResponse is started from here, once the
     // send completed (it is allowed right after SendRequest returned TRUE in this library only
     // when the send is done, so wait for the server to see the request first).
@@ -724,18 +732,30 @@ TEST(AuthApi, SetCredentialsErrors) {
     };
     // Wine winhttp.c test_basic_authentication (verified on Windows): NULL user/password is
     // fine for NTLM, Passport and Negotiate, not for Digest or Basic; Basic needs both.
-    EXPECT_EQ(fails_with(request, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_NTLM, nullptr, nullptr), 0u);
-    EXPECT_EQ(fails_with(request, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_PASSPORT, nullptr, nullptr), 0u);
-    EXPECT_EQ(fails_with(request, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_NEGOTIATE, nullptr, nullptr), 0u);
-    EXPECT_EQ(fails_with(request, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_DIGEST, nullptr, nullptr),
+    EXPECT_EQ(
+        fails_with(request, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_NTLM, nullptr, nullptr),
+        0u);
+    EXPECT_EQ(fails_with(request, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_PASSPORT, nullptr,
+                         nullptr),
+              0u);
+    EXPECT_EQ(fails_with(request, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_NEGOTIATE,
+                         nullptr, nullptr),
+              0u);
+    EXPECT_EQ(fails_with(request, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_DIGEST, nullptr,
+                         nullptr),
               static_cast<DWORD>(ERROR_INVALID_PARAMETER));
-    EXPECT_EQ(fails_with(request, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_BASIC, nullptr, nullptr),
+    EXPECT_EQ(fails_with(request, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_BASIC, nullptr,
+                         nullptr),
               static_cast<DWORD>(ERROR_INVALID_PARAMETER));
-    EXPECT_EQ(fails_with(request, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_BASIC, kUser, nullptr),
-              static_cast<DWORD>(ERROR_INVALID_PARAMETER));
-    EXPECT_EQ(fails_with(request, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_BASIC, nullptr, kPass),
-              static_cast<DWORD>(ERROR_INVALID_PARAMETER));
-    EXPECT_EQ(fails_with(request, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_BASIC, kUser, kPass), 0u);
+    EXPECT_EQ(
+        fails_with(request, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_BASIC, kUser, nullptr),
+        static_cast<DWORD>(ERROR_INVALID_PARAMETER));
+    EXPECT_EQ(
+        fails_with(request, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_BASIC, nullptr, kPass),
+        static_cast<DWORD>(ERROR_INVALID_PARAMETER));
+    EXPECT_EQ(
+        fails_with(request, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_BASIC, kUser, kPass),
+        0u);
     // Not one of the documented values.
     EXPECT_EQ(fails_with(request, 2, WINHTTP_AUTH_SCHEME_BASIC, kUser, kPass),
               static_cast<DWORD>(ERROR_INVALID_PARAMETER));
@@ -745,10 +765,12 @@ TEST(AuthApi, SetCredentialsErrors) {
                          WINHTTP_AUTH_SCHEME_BASIC | WINHTTP_AUTH_SCHEME_DIGEST, kUser, kPass),
               static_cast<DWORD>(ERROR_INVALID_PARAMETER));
     // WinHttpSetCredentials page: a handle of the wrong type.
-    EXPECT_EQ(fails_with(connect, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_BASIC, kUser, kPass),
-              static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_TYPE));
-    EXPECT_EQ(fails_with(nullptr, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_BASIC, kUser, kPass),
-              static_cast<DWORD>(ERROR_INVALID_HANDLE));
+    EXPECT_EQ(
+        fails_with(connect, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_BASIC, kUser, kPass),
+        static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_TYPE));
+    EXPECT_EQ(
+        fails_with(nullptr, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_BASIC, kUser, kPass),
+        static_cast<DWORD>(ERROR_INVALID_HANDLE));
 }
 
 TEST(AuthApi, QueryAuthParamsIsNotSupported) {

@@ -129,8 +129,12 @@ Apache& Apache::shared() {
     return *shared.instance;
 }
 
-std::string Apache::error_log() const { return read_text(fs::path(dir_) / "error.log"); }
-std::string Apache::access_log() const { return read_text(fs::path(dir_) / "access.log"); }
+std::string Apache::error_log() const {
+    return read_text(fs::path(dir_) / "error.log");
+}
+std::string Apache::access_log() const {
+    return read_text(fs::path(dir_) / "access.log");
+}
 
 bool Apache::start_on(unsigned short port) {
     if (port == 0) return false;
@@ -165,9 +169,9 @@ bool Apache::start_on(unsigned short port) {
     std::string bin = binary();
     std::string root = dir_;
     std::string conf = dir_ + "/httpd.conf";
-    std::vector<char*> argv = {bin.data(), const_cast<char*>("-d"), root.data(),
-                               const_cast<char*>("-f"), conf.data(),
-                               const_cast<char*>("-DFOREGROUND"), nullptr};
+    std::vector<char*> argv = {
+        bin.data(),  const_cast<char*>("-d"),           root.data(), const_cast<char*>("-f"),
+        conf.data(), const_cast<char*>("-DFOREGROUND"), nullptr};
     const pid_t pid = spawn_child(argv, dir_ + "/stderr.log");
     if (pid < 0) return false;
     pid_ = pid;

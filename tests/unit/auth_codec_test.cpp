@@ -143,10 +143,21 @@ TEST(AuthDigest, SessAlgorithmsUseCnonce) {
     DigestMechanism b(creds("u", "p"), "c1");
     DigestMechanism c(creds("u", "p"), "c1");
     DigestMechanism d(creds("u", "p"), "c1");
-    ASSERT_EQ(a.next(parse_challenges(R"(Digest realm=r, nonce=n, qop=auth)").at(0), facts, plain), 0u);
-    ASSERT_EQ(b.next(parse_challenges(R"(Digest realm=r, nonce=n, qop=auth, algorithm=MD5-sess)").at(0), facts, sess1), 0u);
-    ASSERT_EQ(c.next(parse_challenges(R"(Digest realm=r, nonce=n, qop=auth, algorithm=MD5-sess)").at(0), facts, sess2), 0u);
-    ASSERT_EQ(d.next(parse_challenges(R"(Digest realm=r, nonce=n, qop=auth, algorithm=SHA-256-sess)").at(0), facts, sha_sess), 0u);
+    ASSERT_EQ(a.next(parse_challenges(R"(Digest realm=r, nonce=n, qop=auth)").at(0), facts, plain),
+              0u);
+    ASSERT_EQ(
+        b.next(parse_challenges(R"(Digest realm=r, nonce=n, qop=auth, algorithm=MD5-sess)").at(0),
+               facts, sess1),
+        0u);
+    ASSERT_EQ(
+        c.next(parse_challenges(R"(Digest realm=r, nonce=n, qop=auth, algorithm=MD5-sess)").at(0),
+               facts, sess2),
+        0u);
+    ASSERT_EQ(
+        d.next(
+            parse_challenges(R"(Digest realm=r, nonce=n, qop=auth, algorithm=SHA-256-sess)").at(0),
+            facts, sha_sess),
+        0u);
     EXPECT_NE(field(plain, "response"), field(sess1, "response"));
     EXPECT_EQ(field(sess1, "response"), field(sess2, "response"));
     EXPECT_EQ(field(sha_sess, "response").size(), 64u);
@@ -158,9 +169,16 @@ TEST(AuthDigest, UserhashAndQuoting) {
     std::string h;
     // RFC 7616 §3.4.4: userhash=true sends H(user:realm) as the user name.
     DigestMechanism m(creds("Mufasa", "x"));
-    ASSERT_EQ(m.next(parse_challenges(R"(Digest realm="http-auth@example.org", nonce=n, qop=auth, algorithm=SHA-256, userhash=true)").at(0), facts, h), 0u);
+    ASSERT_EQ(
+        m.next(
+            parse_challenges(
+                R"(Digest realm="http-auth@example.org", nonce=n, qop=auth, algorithm=SHA-256, userhash=true)")
+                .at(0),
+            facts, h),
+        0u);
     // SHA-256("Mufasa:http-auth@example.org"), computed with sha256sum.
-    EXPECT_EQ(field(h, "username"), "a947aad205e80e429958a387394944c6b496301e79f89d35a4cc23b6ee12b5b6");
+    EXPECT_EQ(field(h, "username"),
+              "a947aad205e80e429958a387394944c6b496301e79f89d35a4cc23b6ee12b5b6");
     EXPECT_EQ(field(h, "userhash"), "true");
     // A quote in the user name is escaped; a non-ASCII name goes as username* (RFC 5987).
     DigestMechanism q(creds("a\"b", "x"));
@@ -176,8 +194,13 @@ TEST(AuthDigest, Rfc7616UserhashVector) {
     // the RFC; SHA-512-256 is not supported here, so the mechanism refuses that challenge.
     DigestMechanism m(creds("J\xC3\xA4s\xC3\xB8n Doe", "Secret, or not?"));
     std::string h;
-    EXPECT_EQ(m.next(parse_challenges(R"(Digest realm="api@example.org", qop=auth, algorithm=SHA-512-256, nonce="5TsQWLVdgBdmrQ0XsxbDODV+57QdFR34I9HAbC/RVvkK", userhash=true)").at(0), RequestFacts{"GET", "/doe.json", "h", 80, {}}, h),
-              static_cast<uint32_t>(ERROR_WINHTTP_INTERNAL_ERROR));
+    EXPECT_EQ(
+        m.next(
+            parse_challenges(
+                R"(Digest realm="api@example.org", qop=auth, algorithm=SHA-512-256, nonce="5TsQWLVdgBdmrQ0XsxbDODV+57QdFR34I9HAbC/RVvkK", userhash=true)")
+                .at(0),
+            RequestFacts{"GET", "/doe.json", "h", 80, {}}, h),
+        static_cast<uint32_t>(ERROR_WINHTTP_INTERNAL_ERROR));
 }
 
 TEST(AuthDigest, RefusesWhatItCannotAnswer) {
@@ -187,8 +210,10 @@ TEST(AuthDigest, RefusesWhatItCannotAnswer) {
     // No nonce, no realm, auth-int only, unknown algorithm, default credentials.
     EXPECT_NE(m.next(parse_challenges("Digest realm=r").at(0), facts, h), 0u);
     EXPECT_NE(m.next(parse_challenges("Digest nonce=n").at(0), facts, h), 0u);
-    EXPECT_NE(m.next(parse_challenges("Digest realm=r, nonce=n, qop=auth-int").at(0), facts, h), 0u);
-    EXPECT_NE(m.next(parse_challenges("Digest realm=r, nonce=n, algorithm=foo").at(0), facts, h), 0u);
+    EXPECT_NE(m.next(parse_challenges("Digest realm=r, nonce=n, qop=auth-int").at(0), facts, h),
+              0u);
+    EXPECT_NE(m.next(parse_challenges("Digest realm=r, nonce=n, algorithm=foo").at(0), facts, h),
+              0u);
     Credentials def;
     def.use_default = true;
     DigestMechanism d(def);
