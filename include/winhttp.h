@@ -1470,6 +1470,20 @@ OPENWINHTTP_EXPORT DWORD WINAPI WinHttpQueryHeadersEx(
     PWINHTTP_HEADER_NAME pHeaderName, PVOID pBuffer, PDWORD pdwBufferLength,
     PWINHTTP_EXTENDED_HEADER* ppHeaders, PDWORD pdwHeadersCount);
 
+/* ---- Authentication ------------------------------------------------------------------- */
+OPENWINHTTP_EXPORT BOOL WINAPI WinHttpQueryAuthSchemes(HINTERNET hRequest,
+                                                       LPDWORD lpdwSupportedSchemes,
+                                                       LPDWORD lpdwFirstScheme,
+                                                       LPDWORD pdwAuthTarget);
+
+OPENWINHTTP_EXPORT BOOL WINAPI WinHttpSetCredentials(HINTERNET hRequest, DWORD AuthTargets,
+                                                     DWORD AuthScheme, LPCWSTR pwszUserName,
+                                                     LPCWSTR pwszPassword, LPVOID pAuthParams);
+
+/* Undocumented (SDK declaration only): fails with ERROR_NOT_SUPPORTED after its checks. */
+OPENWINHTTP_EXPORT BOOL WINAPI WinHttpQueryAuthParams(HINTERNET hRequest, DWORD AuthScheme,
+                                                      LPVOID* pAuthParams);
+
 /* ---- Connection pool -------------------------------------------------------------------- */
 /* Returns an error code (ERROR_SUCCESS on success); *ppResult is freed with
    WinHttpFreeQueryConnectionGroupResult. */

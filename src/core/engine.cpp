@@ -6,6 +6,8 @@
 #include <cstring>
 #include <optional>
 
+#include "auth/challenge.h"
+#include "auth/schemes.h"
 #include "core/cookies.h"
 #include "http1/content_decoder.h"
 #include "http1/response_parser.h"
@@ -69,6 +71,7 @@ RequestEngine::RequestEngine(Request& owner, bool async)
     if (port_ == INTERNET_DEFAULT_PORT) port_ = secure_ ? 443 : 80;
     method_ = owner.verb();
     target_ = owner.target();
+    open_origin_ = origin();
     // Accept and Referer become request headers at open time (visible to QueryHeaders).
     std::string accept;
     for (const auto& t : owner.accept_types()) {
@@ -261,6 +264,7 @@ Task<DWORD> RequestEngine::send(std::string extra_headers, const void* optional,
     body_streamed_ = false;
     redirects_ = 0;
     retries_used_ = 0;
+    auth_.begin_send(origin());
     metrics_.reset();
     {
         std::lock_guard lock(resolution_mutex_);
@@ -359,6 +363,29 @@ void RequestEngine::build_head(http1::RequestHead& head, DWORD content_length, b
         head.headers.push_back({"Content-Length", std::to_string(content_length)});
     if (!find_header(app_headers_, "Host"))
         head.headers.push_back({"Host", host_for_header(host_, port_, secure_)});
+    add_auth_headers(head);
+}
+
+// Authorization for the origin; Proxy-Authorization only when the request itself goes to the
+// proxy (plain http): through a tunnel it belongs to the CONNECT (establish_tunnel), never to
+// the origin. A header the application added itself wins.
+void RequestEngine::add_auth_headers(http1::RequestHead& head) {
+    if (owner_.settings().disabled_features & WINHTTP_DISABLE_AUTHENTICATION) return;
+    if (!find_header(app_headers_, "Authorization")) {
+        const auth::RequestFacts facts{head.method, head.target, host_, port_, {}};
+        std::string v = auth_.header_for(AuthFlow::kServer, facts);
+        if (!v.empty()) head.headers.push_back({"Authorization", std::move(v)});
+    }
+    if (!route_.empty() && !secure_ && !find_header(app_headers_, "Proxy-Authorization")) {
+        const auth::RequestFacts facts{head.method, head.target, route_.front().host,
+                                       route_.front().port, {}};
+        std::string v = auth_.header_for(AuthFlow::kProxy, facts);
+        if (!v.empty()) head.headers.push_back({"Proxy-Authorization", std::move(v)});
+    }
+}
+
+std::string RequestEngine::origin() const {
+    return (secure_ ? "https://" : "http://") + host_for_header(host_, port_, secure_);
 }
 
 // Resolves host (the origin, or the proxy) and connects conn_->socket, trying each address in
@@ -549,6 +576,13 @@ Task<DWORD> RequestEngine::establish_tunnel() {
     std::string req = "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n";
     const std::wstring& agent = owner_.session().agent();
     if (!agent.empty()) req += "User-Agent: " + to_utf8(agent) + "\r\n";
+    if (!(owner_.settings().disabled_features & WINHTTP_DISABLE_AUTHENTICATION) &&
+        !route_.empty()) {
+        const auth::RequestFacts facts{"CONNECT", authority, route_.front().host,
+                                       route_.front().port, {}};
+        const std::string v = auth_.header_for(AuthFlow::kProxy, facts);
+        if (!v.empty()) req += "Proxy-Authorization: " + v + "\r\n";
+    }
     req += "Proxy-Connection: Keep-Alive\r\n\r\n";
     DWORD e = co_await write_all(req.data(), req.size(), send_deadline());
     if (e) co_return e;
@@ -841,7 +875,14 @@ Task<DWORD> RequestEngine::transmit_request() {
     metrics_.set_stat(WinHttpResponseBodyCompressedSize, 0);
     wire += optional_;
     for (int attempt = 0; attempt < 2; ++attempt) {
-        DWORD e = co_await open_connection();
+        // The next round of a connection-based handshake goes on the connection of the last.
+        const bool held = attempt == 0 && hold_connection_ && conn_;
+        hold_connection_ = false;
+        DWORD e = ERROR_SUCCESS;
+        if (held)
+            conn_reused_ = true;
+        else
+            e = co_await open_connection();
         if (e) co_return e;
         if (proxy_connect_response_) co_return ERROR_SUCCESS;  // the proxy refused the tunnel
         if (proxy_.has_value() != head_via_proxy) {
@@ -1052,6 +1093,13 @@ Task<DWORD> RequestEngine::receive_response() {
             continue;
         }
         store_cookies();
+        bool again = false;
+        e = co_await answer_challenge(again);
+        if (e) {
+            drop_connection();
+            co_return e;
+        }
+        if (again) continue;
         bool followed = false;
         e = co_await follow_redirect(followed);
         if (e) {
@@ -1119,6 +1167,7 @@ Task<DWORD> RequestEngine::follow_redirect(bool& followed) {
     const std::string new_host = to_utf8(host);
     if (!iequals(new_host, host_) || next.port != port_ || to_secure != secure_) {
         remove_header(app_headers_, "Authorization");  // never forward credentials
+        auth_.forget_server();
         resolution_host_.clear();  // RESOLUTION_HOSTNAME names the first host only
         drop_connection();
     }
@@ -1139,6 +1188,85 @@ Task<DWORD> RequestEngine::follow_redirect(bool& followed) {
     if (e) co_return e;
     followed = true;
     co_return ERROR_SUCCESS;
+}
+
+// --- authentication ----------------------------------------------------------------------------
+
+std::vector<auth::Challenge> RequestEngine::challenges_in(std::string_view header) const {
+    std::vector<auth::Challenge> out;
+    for (const auto& h : codecs_->head().headers) {
+        if (!iequals(h.name, header)) continue;
+        auto more = auth::parse_challenges(h.value);
+        for (auto& c : more) out.push_back(std::move(c));
+    }
+    return out;
+}
+
+// A 401 from the server or a 407 from the proxy in use: answered with the credentials the
+// application gave (WinHttpSetCredentials, else the USERNAME/PASSWORD options) by sending the
+// request again, its SendRequest body included (optional_); one round per target and send, so
+// wrong credentials end with the 401/407 handed to the application. A body the application
+// streamed with WinHttpWriteData cannot be sent again by us: ERROR_WINHTTP_RESEND_REQUEST asks
+// the application to send the request (and its body) again, as docs/design/auth.md explains.
+// Any other response ends a connection-based handshake.
+Task<DWORD> RequestEngine::answer_challenge(bool& again) {
+    again = false;
+    const Settings& s = owner_.settings();
+    if (s.disabled_features & WINHTTP_DISABLE_AUTHENTICATION) co_return ERROR_SUCCESS;
+    const unsigned st = codecs_->p().head().status;
+    const bool server = st == 401;
+    const bool proxy = st == 407 && proxy_.has_value();
+    if (!server && !proxy) {
+        DWORD e = auth_.on_other_response(AuthFlow::kProxy, challenges_in("Proxy-Authenticate"));
+        if (!e && st != 407)
+            e = auth_.on_other_response(AuthFlow::kServer, challenges_in("WWW-Authenticate"));
+        co_return e;
+    }
+    if (server) {
+        const DWORD e =
+            auth_.on_other_response(AuthFlow::kProxy, challenges_in("Proxy-Authenticate"));
+        if (e) co_return e;
+    }
+    auth::Credentials options;
+    options.user = to_utf8(server ? s.username : s.proxy_username);
+    options.password = to_utf8(server ? s.password : s.proxy_password);
+    const AuthFlow::Decision d = auth_.on_challenge(
+        server ? AuthFlow::kServer : AuthFlow::kProxy,
+        challenges_in(server ? "WWW-Authenticate" : "Proxy-Authenticate"), &options, open_origin_,
+        origin());
+    options.wipe();
+    if (d == AuthFlow::Decision::GiveToApp) co_return ERROR_SUCCESS;
+    if (body_streamed_) co_return ERROR_WINHTTP_RESEND_REQUEST;
+    hold_connection_ = auth_.wants_same_connection();
+    co_await drain_body();
+    const DWORD e = co_await transmit_request();
+    hold_connection_ = false;
+    if (e) co_return e;
+    again = true;
+    co_return ERROR_SUCCESS;
+}
+
+DWORD RequestEngine::query_auth_schemes(DWORD& supported, DWORD& first, DWORD& target) const {
+    if (state_ != State::HeadersAvailable && state_ != State::BodyDone)
+        return ERROR_INVALID_OPERATION;
+    const unsigned st = codecs_->head().status;
+    if (st != 401 && st != 407) return ERROR_INVALID_OPERATION;
+    DWORD all = 0, head = 0;
+    for (const auto& c : challenges_in(st == 401 ? "WWW-Authenticate" : "Proxy-Authenticate")) {
+        const DWORD flag = auth::scheme_flag(c.scheme);
+        if (!head) head = flag;
+        all |= flag;
+    }
+    if (!all) return ERROR_INVALID_OPERATION;  // no scheme WinHTTP knows
+    supported = all;
+    first = head;
+    target = st == 401 ? WINHTTP_AUTH_TARGET_SERVER : WINHTTP_AUTH_TARGET_PROXY;
+    return ERROR_SUCCESS;
+}
+
+void RequestEngine::set_credentials(DWORD target, DWORD scheme, auth::Credentials creds) {
+    auth_.set_credentials(target == WINHTTP_AUTH_TARGET_PROXY ? AuthFlow::kProxy : AuthFlow::kServer,
+                          scheme, std::move(creds), origin());
 }
 
 // Reads the rest of a body we won't deliver, keeping the connection when it is small enough.
@@ -1198,6 +1326,7 @@ void RequestEngine::finish_message() {
         drop_connection();
         return;
     }
+    if (hold_connection_) return;  // the handshake's next round goes on this connection
     give_back();
 }
 

@@ -21,6 +21,7 @@
 #include <string>
 
 #include "async/request_io.h"
+#include "core/auth_flow.h"
 #include "core/request_metrics.h"
 #include "core/task.h"
 #include "http1/message.h"
@@ -101,6 +102,11 @@ public:
     // ERROR_WINHTTP_INVALID_SERVER_RESPONSE when the handshake answer is wrong (RFC 6455 4.1).
     // The request is unusable afterwards.
     DWORD take_upgraded_connection(std::unique_ptr<Connection>& conn, std::string& leftover);
+    // WinHttpQueryAuthSchemes: the schemes of the 401/407 at hand (WINHTTP_AUTH_SCHEME_*), the
+    // first one the server listed, and the target. ERROR_INVALID_OPERATION without a challenge.
+    DWORD query_auth_schemes(DWORD& supported, DWORD& first, DWORD& target) const;
+    // WinHttpSetCredentials (arguments checked by the API layer).
+    void set_credentials(DWORD target, DWORD scheme, auth::Credentials creds);
 
 private:
     // Bytes read from the socket; [off, len) not parsed yet. Not zero-filled on growth.
@@ -140,6 +146,10 @@ private:
     Task<DWORD> read_direct(char* dst, size_t cap, size_t& got);
     Task<DWORD> next_body_piece();
     Task<DWORD> follow_redirect(bool& followed);
+    Task<DWORD> answer_challenge(bool& again);
+    std::vector<auth::Challenge> challenges_in(std::string_view header) const;
+    std::string origin() const;
+    void add_auth_headers(http1::RequestHead& head);
     Task<DWORD> drain_body();
     Task<DWORD> decode_more();
     bool start_decoding(DWORD& error);
@@ -208,6 +218,12 @@ private:
 
     bool ws_upgrade_ = false;  // WINHTTP_OPTION_UPGRADE_TO_WEB_SOCKET
     std::string ws_key_;       // the Sec-WebSocket-Key sent last
+    // Authentication (core/auth_flow.h). `open_origin_` is the origin the request was opened
+    // for: the USERNAME/PASSWORD options belong to it. `hold_connection_` keeps the connection
+    // out of the pool between the rounds of a connection-based handshake (NTLM, Negotiate).
+    AuthFlow auth_;
+    std::string open_origin_;
+    bool hold_connection_ = false;
 
     bool decoding_ = false;
     std::string decoded_;

@@ -43,8 +43,8 @@ struct Settings {
     BOOL http_protocol_required = FALSE;
     BOOL ipv6_fast_fallback = FALSE;
     BOOL ignore_cert_revocation_offline = FALSE;  // with WINHTTP_ENABLE_SSL_REVOCATION
-    // WINHTTP_OPTION_USERNAME / PASSWORD / PROXY_USERNAME / PROXY_PASSWORD: stored and
-    // reported only; authentication does not use them yet.
+    // WINHTTP_OPTION_USERNAME / PASSWORD / PROXY_USERNAME / PROXY_PASSWORD: the credentials
+    // that answer a 401/407 on their own (RequestEngine::answer_challenge).
     std::wstring username, password, proxy_username, proxy_password;
     // WINHTTP_OPTION_TCP_KEEPALIVE (struct tcp_keepalive, times in ms): applied to the
     // connections a request opens.

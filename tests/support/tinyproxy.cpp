@@ -46,7 +46,7 @@ struct Shared {
 
 }  // namespace
 
-Tinyproxy::Tinyproxy() {
+Tinyproxy::Tinyproxy(std::string basic_auth) : basic_auth_(std::move(basic_auth)) {
     if (::access(binary().c_str(), X_OK) != 0)
         throw std::runtime_error("Tinyproxy: " + binary() +
                                  " not found. Install Debian's tinyproxy (make deps), or set "
@@ -67,6 +67,19 @@ Tinyproxy::~Tinyproxy() {
     kill_process();
     std::error_code ignored;
     fs::remove_all(dir_, ignored);
+}
+
+Tinyproxy& Tinyproxy::shared_with_basic_auth() {
+    static Shared shared;
+    std::call_once(shared.once, [] {
+        try {
+            shared.instance = std::make_unique<Tinyproxy>("user secret");
+        } catch (const std::exception& e) {
+            shared.failure = e.what();
+        }
+    });
+    if (!shared.instance) throw std::runtime_error(shared.failure);
+    return *shared.instance;
 }
 
 Tinyproxy& Tinyproxy::shared() {
@@ -121,6 +134,7 @@ bool Tinyproxy::start_on(unsigned short port) {
             << "LogLevel Info\n"
             << "MaxClients 100\n"
             << "Allow 127.0.0.1\n";
+        if (!basic_auth_.empty()) out << "BasicAuth " << basic_auth_ << "\n";
         if (!out) return false;
     }
     // Prepared before fork: only async-signal-safe calls between fork and exec.

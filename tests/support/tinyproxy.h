@@ -22,12 +22,16 @@ namespace winhttp::test {
 
 class Tinyproxy {
   public:
-    Tinyproxy();   // throws std::runtime_error
+    // `basic_auth` = "user password": tinyproxy's BasicAuth, every request needs
+    // Proxy-Authorization (else 407 with Proxy-Authenticate: Basic).
+    explicit Tinyproxy(std::string basic_auth = {});  // throws std::runtime_error
     ~Tinyproxy();  // SIGTERM, SIGKILL after 5 s; deletes the temp dir
     Tinyproxy(const Tinyproxy&) = delete;
     Tinyproxy& operator=(const Tinyproxy&) = delete;
 
     static Tinyproxy& shared();
+    // A second shared instance with BasicAuth "user secret".
+    static Tinyproxy& shared_with_basic_auth();
 
     unsigned short port() const { return port_; }
     // "127.0.0.1:<port>", as a WinHTTP proxy string.
@@ -47,6 +51,7 @@ class Tinyproxy {
     void kill_process();
 
     std::string dir_;
+    std::string basic_auth_;
     unsigned short port_ = 0;
     pid_t pid_ = -1;
 };

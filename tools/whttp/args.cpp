@@ -108,6 +108,34 @@ const OptionSpec kOptions[] = {
          c.opt.noproxy_set = true;
          return {};
      }},
+    {'u', "user", "USER:PASSWORD",
+     "server credentials (Basic unless --digest or --anyauth; the password may be empty)",
+     [](Context& c, const std::string& v) -> std::string {
+         c.opt.user = v;
+         c.opt.user_set = true;
+         return {};
+     }},
+    {'\0', "basic", nullptr, "with -u: Basic, sent with the first request (the default)",
+     [](Context& c, const std::string&) -> std::string {
+         c.opt.auth = Options::Auth::basic;
+         return {};
+     }},
+    {'\0', "digest", nullptr, "with -u: Digest, answering the server's challenge",
+     [](Context& c, const std::string&) -> std::string {
+         c.opt.auth = Options::Auth::digest;
+         return {};
+     }},
+    {'\0', "anyauth", nullptr, "with -u: the strongest scheme the server offers",
+     [](Context& c, const std::string&) -> std::string {
+         c.opt.auth = Options::Auth::any;
+         return {};
+     }},
+    {'\0', "proxy-user", "USER:PASSWORD", "proxy credentials (any scheme the proxy offers)",
+     [](Context& c, const std::string& v) -> std::string {
+         c.opt.proxy_user = v;
+         c.opt.proxy_user_set = true;
+         return {};
+     }},
     {'m', "max-time", "SECONDS",
      "limit each network wait (WinHttpSetTimeouts) and the body download",
      [](Context& c, const std::string& v) { return parse_seconds(v, c.opt.max_time); }},

@@ -36,6 +36,11 @@ struct Options {
     bool show_error = false;           // -S
     bool insecure = false;             // -k
     bool fail = false;                 // -f
+    std::string user;                  // -u USER:PASSWORD
+    bool user_set = false;
+    enum class Auth { basic, digest, any } auth = Auth::basic;  // --basic/--digest/--anyauth
+    std::string proxy_user;            // --proxy-user USER:PASSWORD
+    bool proxy_user_set = false;
 };
 
 enum class ParseAction { run, help, version, error };

@@ -53,6 +53,9 @@ head -c 8M /dev/urandom >"$WWW/big.bin"
 mkdir "$WWW/dav" "$U"
 head -c 300000 /dev/urandom >"$U/upload.bin"
 printf 'a=1\nb=2\n' >"$U/form.txt"
+mkdir -p "$WWW/private"
+printf 'private\n' >"$WWW/private/hello.txt"
+printf 'user:{PLAIN}secret\n' >"$FIXTURE_DIR/htpasswd"
 
 # A self-signed certificate for https://localhost on a second, TLS, listener of the same server.
 TLS_PORT=$(fixture_free_port)
@@ -70,6 +73,7 @@ fixture_start "
         location = /echo {
             return 200 "method=$request_method ua=$http_user_agent x=$http_x_whttp ct=$content_type cl=$content_length ae=$http_accept_encoding\n";
         }
+        location ^~ /private/ { auth_basic "private"; auth_basic_user_file '"$FIXTURE_DIR"'/htpasswd; }
         location ^~ /dav/ { dav_methods PUT; create_full_put_path on; client_max_body_size 100m; }
 ' || exit 1
 URL=$FIXTURE_URL
@@ -124,6 +128,18 @@ check "-H -A" 0 -H "X-Whttp: yes" -H "Content-Type: text/plain" -A "agent/7" -d 
     expect "-H and -A are sent" has "$OUT" "ua=agent/7 x=yes ct=text/plain "
 check "-X" 0 -X DELETE "$URL/echo" && expect "-X sets the method" has "$OUT" "method=DELETE"
 check "bad -H" 2 -H "no colon" "$URL/echo" && pass "a header without ':' is a usage error"
+
+# --- -u, --basic, --anyauth (nginx's auth_basic) -----------------------------------------------
+check "no -u" 0 "$URL/private/hello.txt" && expect "without -u the 401 is the answer" has "$OUT" "401"
+if check "-u" 0 -v -f -u user:secret "$URL/private/hello.txt"; then
+    expect "-u gets the page" has "$OUT" "^private"
+    expect "-u sends Basic with the first request" has "$ERR" "^> Authorization: Basic dXNlcjpzZWNyZXQ="
+fi
+check "--anyauth -u" 0 -f --anyauth -u user:secret "$URL/private/hello.txt" &&
+    expect "--anyauth answers the challenge" has "$OUT" "^private"
+check "-u wrong" 22 -f -u user:wrong "$URL/private/hello.txt" && pass "a wrong password ends with the 401"
+check "--digest -u on Basic" 22 -f --digest -u user:secret "$URL/private/hello.txt" &&
+    pass "--digest does not fall back to Basic"
 
 # --- uploads: -T and --data-binary @file ------------------------------------------------------
 check "-T" 0 -f -T "$U/upload.bin" "$URL/dav/one.bin" &&

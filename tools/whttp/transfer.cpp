@@ -250,6 +250,46 @@ int configure_request(const Options& opt, HINTERNET request) {
 
 #undef WHTTP_SET_OPTION
 
+// "user:password" -> the two halves (no colon: an empty password, like curl).
+void split_user(const std::string& v, std::wstring& user, std::wstring& password) {
+    const size_t colon = v.find(':');
+    user = to_wide(v.substr(0, colon));
+    password = colon == std::string::npos ? std::wstring() : to_wide(v.substr(colon + 1));
+}
+
+int set_text_option(HINTERNET request, DWORD option, const std::wstring& v, const char* name) {
+    if (WinHttpSetOption(request, option, const_cast<wchar_t*>(v.c_str()),
+                         static_cast<DWORD>(v.size())))
+        return kExitOk;
+    return report_failure(("WinHttpSetOption(" + std::string(name) + ")").c_str());
+}
+
+// -u with --basic / --digest: WinHttpSetCredentials for that scheme (Basic goes with the first
+// request); --anyauth: the USERNAME/PASSWORD options, so the library picks the strongest
+// scheme the server offers. --proxy-user: the PROXY_USERNAME/PROXY_PASSWORD options.
+int configure_auth(const Options& opt, HINTERNET request) {
+    std::wstring user, password;
+    if (opt.user_set) {
+        split_user(opt.user, user, password);
+        if (opt.auth == Options::Auth::any) {
+            if (int rc = set_text_option(request, WINHTTP_OPTION_USERNAME, user, "USERNAME")) return rc;
+            if (int rc = set_text_option(request, WINHTTP_OPTION_PASSWORD, password, "PASSWORD")) return rc;
+        } else {
+            const DWORD scheme = opt.auth == Options::Auth::digest ? WINHTTP_AUTH_SCHEME_DIGEST
+                                                                   : WINHTTP_AUTH_SCHEME_BASIC;
+            if (!WinHttpSetCredentials(request, WINHTTP_AUTH_TARGET_SERVER, scheme, user.c_str(),
+                                       password.c_str(), nullptr))
+                return report_failure("WinHttpSetCredentials");
+        }
+    }
+    if (opt.proxy_user_set) {
+        split_user(opt.proxy_user, user, password);
+        if (int rc = set_text_option(request, WINHTTP_OPTION_PROXY_USERNAME, user, "PROXY_USERNAME")) return rc;
+        if (int rc = set_text_option(request, WINHTTP_OPTION_PROXY_PASSWORD, password, "PROXY_PASSWORD")) return rc;
+    }
+    return kExitOk;
+}
+
 bool has_header(const Options& opt, std::string_view name) {
     for (const std::string& line : opt.headers) {
         if (iequals(std::string_view(line).substr(0, line.find(':')), name)) return true;
@@ -332,10 +372,16 @@ int run_transfer(const Options& opt) {
     if (int rc = open_request(opt, target, connect.get(), request)) return rc;
     if (int rc = configure_request(opt, request.get())) return rc;
     if (int rc = add_headers(opt, request.get())) return rc;
-    if (int rc = body.send(request.get())) return rc;
-    if (opt.verbose) show_request_headers(request.get());
-    if (!WinHttpReceiveResponse(request.get(), nullptr)) {
-        return report_failure("WinHttpReceiveResponse");
+    if (int rc = configure_auth(opt, request.get())) return rc;
+    // A streamed body (-T, --data-binary @FILE) met a challenge the library can answer: it asks
+    // for the request again (ERROR_WINHTTP_RESEND_REQUEST), once for a proxy and once for the
+    // server at most.
+    for (int round = 0;; ++round) {
+        if (int rc = body.send(request.get())) return rc;
+        if (opt.verbose) show_request_headers(request.get());
+        if (WinHttpReceiveResponse(request.get(), nullptr)) break;
+        if (GetLastError() != ERROR_WINHTTP_RESEND_REQUEST || round == 2)
+            return report_failure("WinHttpReceiveResponse");
     }
     return write_response(opt, request.get(), deadline);
 }

@@ -1,0 +1,49 @@
+#include "auth/schemes.h"
+
+#include <winhttp.h>
+
+#include "auth/basic.h"
+#include "auth/digest.h"
+
+namespace auth {
+
+uint32_t scheme_flag(std::string_view s) {
+    if (s == "basic") return WINHTTP_AUTH_SCHEME_BASIC;
+    if (s == "digest") return WINHTTP_AUTH_SCHEME_DIGEST;
+    if (s == "ntlm") return WINHTTP_AUTH_SCHEME_NTLM;
+    if (s == "negotiate") return WINHTTP_AUTH_SCHEME_NEGOTIATE;
+    if (s == "passport1.4") return WINHTTP_AUTH_SCHEME_PASSPORT;
+    return 0;
+}
+
+const Challenge* find_challenge(const std::vector<Challenge>& challenges, uint32_t flag) {
+    for (const auto& c : challenges)
+        if (scheme_flag(c.scheme) == flag) return &c;
+    return nullptr;
+}
+
+// NTLM and Negotiate plug in here when their codecs (auth/ntlm.*, auth/negotiate.*) land.
+std::unique_ptr<Mechanism> make_mechanism(uint32_t scheme, Credentials creds) {
+    switch (scheme) {
+        case WINHTTP_AUTH_SCHEME_BASIC:
+            return std::make_unique<BasicMechanism>(std::move(creds));
+        case WINHTTP_AUTH_SCHEME_DIGEST:
+            return std::make_unique<DigestMechanism>(std::move(creds));
+        default:
+            creds.wipe();
+            return nullptr;
+    }
+}
+
+bool has_codec(uint32_t scheme) {
+    return scheme == WINHTTP_AUTH_SCHEME_BASIC || scheme == WINHTTP_AUTH_SCHEME_DIGEST;
+}
+
+uint32_t preferred_scheme(uint32_t offered) {
+    for (uint32_t s : {WINHTTP_AUTH_SCHEME_NEGOTIATE, WINHTTP_AUTH_SCHEME_NTLM,
+                       WINHTTP_AUTH_SCHEME_DIGEST, WINHTTP_AUTH_SCHEME_BASIC})
+        if ((offered & s) && has_codec(s)) return s;
+    return 0;
+}
+
+}  // namespace auth

@@ -1,0 +1,75 @@
+// Which credentials answer which challenge, how many rounds, on which connection: the
+// authentication decisions of one request, for its server and its proxy. Sans-I/O like the
+// codecs: the engine (core/engine.cpp) asks it what header to send and what to do with a
+// 401/407, and does the I/O itself. Not thread-safe; the engine's one-operation-at-a-time
+// rule covers it (WinHttpSetCredentials holds the request's busy flag).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "auth/mechanism.h"
+
+namespace winhttp {
+
+class AuthFlow {
+  public:
+    static constexpr int kServer = 0;  // WINHTTP_AUTH_TARGET_SERVER
+    static constexpr int kProxy = 1;   // WINHTTP_AUTH_TARGET_PROXY
+    enum class Decision { GiveToApp, Resend };
+
+    AuthFlow() = default;
+    ~AuthFlow();
+    AuthFlow(const AuthFlow&) = delete;
+    AuthFlow& operator=(const AuthFlow&) = delete;
+
+    // WinHttpSetCredentials. `origin` is where server credentials may go ("http://h:80"); they
+    // never go to another origin (after a redirect).
+    void set_credentials(int target, uint32_t scheme, auth::Credentials creds, std::string origin);
+
+    // A new WinHttpSendRequest: one automatic round per target again. Credentials set with
+    // WinHttpSetCredentials go with the first transmission when their scheme can answer without
+    // a challenge (Basic) or the previous response's challenge (Digest, flow (a)).
+    void begin_send(const std::string& origin);
+
+    // The Authorization / Proxy-Authorization value for the transmission being built, or empty.
+    std::string header_for(int target, const auth::RequestFacts& facts);
+
+    // A 401 (server) or 407 (proxy) with its challenges. `option_creds` are the
+    // USERNAME/PASSWORD (PROXY_...) options, `option_origin` the origin they were set for.
+    Decision on_challenge(int target, std::vector<auth::Challenge> challenges,
+                          const auth::Credentials* option_creds, const std::string& option_origin,
+                          const std::string& origin);
+
+    // Any other final response ends a handshake with `target` (Negotiate checks the server's
+    // last token here). Returns 0 or a Windows error code.
+    uint32_t on_other_response(int target, const std::vector<auth::Challenge>& challenges);
+
+    // A connection-based scheme's next token is waiting: the resend must use the same connection.
+    bool wants_same_connection() const;
+
+    // A redirect to another origin: the server conversation ends.
+    void forget_server();
+
+  private:
+    struct Target {
+        bool has_explicit = false;
+        uint32_t explicit_scheme = 0;
+        auth::Credentials explicit_creds;
+        std::string explicit_origin;
+        std::vector<auth::Challenge> challenges;  // of the latest 401/407
+        uint32_t scheme = 0;
+        std::unique_ptr<auth::Mechanism> mech;
+        auth::Challenge challenge;  // what mech answers
+        bool need_token = false;    // connection-based: the next token is not sent yet
+        bool tried = false;         // credentials went out in this send
+        bool stale_retried = false;
+        unsigned rounds = 0;
+    };
+    void start(Target& t, uint32_t scheme, auth::Credentials creds);
+    Target t_[2];
+};
+
+}  // namespace winhttp

@@ -1,0 +1,794 @@
+// Authentication end to end: WinHttpQueryAuthSchemes / WinHttpSetCredentials / the credential
+// options against Apache httpd (Basic, Digest), tinyproxy (Basic 407) and the scripted server
+// (exact bytes: Digest SHA-256, stale nonces, nonce counts, one round only, scheme changes,
+// bodies sent again, redirects, close during a round). Sync and async.
+#include <winhttp.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "auth/challenge.h"
+#include "http_test_util.h"
+#include "support/apache.h"
+#include "support/http_text.h"
+#include "support/nginx.h"
+#include "support/scripted_server.h"
+#include "support/tinyproxy.h"
+
+namespace itest {
+namespace {
+
+using winhttp::test::Apache;
+using winhttp::test::Script;
+using winhttp::test::ScriptedServer;
+using winhttp::test::Step;
+using winhttp::test::Tinyproxy;
+
+enum class Mode { Sync, Async };
+
+// What one SendRequest .. ReceiveResponse .. ReadData exchange on a request handle gave.
+struct Result {
+    DWORD error = ERROR_SUCCESS;  // the failing call's error, else ERROR_SUCCESS
+    DWORD status = 0;
+    std::string body;
+    bool hung = false;
+};
+
+// Runs one exchange on `request`, in the handle's mode. Async: the callback (set on the
+// session by open_auth_session) chains the calls; this waits for the end, bounded.
+class Exchange {
+  public:
+    static void CALLBACK callback(HINTERNET h, DWORD_PTR ctx, DWORD status, LPVOID info,
+                                  DWORD len) {
+        if (ctx) reinterpret_cast<Exchange*>(ctx)->on_status(h, status, info, len);
+    }
+
+    Result run(HINTERNET request, Mode mode, const std::string& optional = {},
+               const std::string& write = {}) {
+        write_ = write;
+        const DWORD total = static_cast<DWORD>(optional.size() + write.size());
+        LPVOID opt =
+            optional.empty() ? WINHTTP_NO_REQUEST_DATA : const_cast<char*>(optional.data());
+        {
+            std::lock_guard lock(mutex_);
+            done_ = false;
+            result_ = Result{};
+        }
+        if (mode == Mode::Sync) return run_sync(request, opt, optional.size(), total);
+        if (!WinHttpSendRequest(request, WINHTTP_NO_ADDITIONAL_HEADERS, 0, opt,
+                                static_cast<DWORD>(optional.size()), total,
+                                reinterpret_cast<DWORD_PTR>(this)))
+            return Result{GetLastError()};
+        std::unique_lock lock(mutex_);
+        if (!changed_.wait_for(lock, std::chrono::seconds(20), [&] { return done_; })) {
+            Result r;
+            r.hung = true;
+            return r;
+        }
+        return result_;
+    }
+
+  private:
+    Result run_sync(HINTERNET request, LPVOID opt, size_t opt_len, DWORD total) {
+        Result r;
+        if (!WinHttpSendRequest(request, WINHTTP_NO_ADDITIONAL_HEADERS, 0, opt,
+                                static_cast<DWORD>(opt_len), total, 0))
+            return Result{GetLastError()};
+        DWORD written = 0;
+        if (!write_.empty() &&
+            !WinHttpWriteData(request, write_.data(), static_cast<DWORD>(write_.size()), &written))
+            return Result{GetLastError()};
+        if (!WinHttpReceiveResponse(request, nullptr)) return Result{GetLastError()};
+        r.status = status_code(request);
+        r.error = read_body(request, r.body);
+        return r;
+    }
+
+    void finish(DWORD error) {
+        std::lock_guard lock(mutex_);
+        result_.error = error;
+        done_ = true;
+        changed_.notify_all();
+    }
+
+    void on_status(HINTERNET h, DWORD status, LPVOID info, DWORD len) {
+        switch (status) {
+            case WINHTTP_CALLBACK_STATUS_SENDREQUEST_COMPLETE:
+                if (!write_.empty()) {
+                    if (!WinHttpWriteData(h, write_.data(), static_cast<DWORD>(write_.size()),
+                                          nullptr))
+                        finish(GetLastError());
+                    break;
+                }
+                [[fallthrough]];
+            case WINHTTP_CALLBACK_STATUS_WRITE_COMPLETE:
+                if (!WinHttpReceiveResponse(h, nullptr)) finish(GetLastError());
+                break;
+            case WINHTTP_CALLBACK_STATUS_HEADERS_AVAILABLE:
+                result_.status = status_code(h);
+                if (!WinHttpQueryDataAvailable(h, nullptr)) finish(GetLastError());
+                break;
+            case WINHTTP_CALLBACK_STATUS_DATA_AVAILABLE:
+                if (*static_cast<DWORD*>(info) == 0) return finish(ERROR_SUCCESS);
+                if (!WinHttpReadData(h, buf_, sizeof(buf_), nullptr)) finish(GetLastError());
+                break;
+            case WINHTTP_CALLBACK_STATUS_READ_COMPLETE:
+                if (len == 0) return finish(ERROR_SUCCESS);
+                result_.body.append(buf_, len);
+                if (!WinHttpQueryDataAvailable(h, nullptr)) finish(GetLastError());
+                break;
+            case WINHTTP_CALLBACK_STATUS_REQUEST_ERROR:
+                finish(static_cast<const WINHTTP_ASYNC_RESULT*>(info)->dwError);
+                break;
+            default:
+                break;
+        }
+    }
+
+    std::string write_;
+    char buf_[4096];
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    bool done_ = false;
+    Result result_;
+};
+
+Handle open_auth_session(Mode mode, const wchar_t* proxy = nullptr) {
+    Handle s(WinHttpOpen(kAgent,
+                         proxy ? WINHTTP_ACCESS_TYPE_NAMED_PROXY : WINHTTP_ACCESS_TYPE_NO_PROXY,
+                         proxy ? proxy : WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS,
+                         mode == Mode::Async ? WINHTTP_FLAG_ASYNC : 0));
+    EXPECT_NE(s.get(), nullptr) << GetLastError();
+    WinHttpSetTimeouts(s, 10000, 10000, 10000, 10000);
+    if (mode == Mode::Async)
+        WinHttpSetStatusCallback(s, Exchange::callback, WINHTTP_CALLBACK_FLAG_ALL_COMPLETIONS, 0);
+    return s;
+}
+
+struct AuthClient {
+    Handle session, connect, request;
+    Exchange exchange;
+};
+
+void open(AuthClient& c, Mode mode, INTERNET_PORT port, const wchar_t* path,
+          const wchar_t* verb = L"GET", const wchar_t* proxy = nullptr,
+          const wchar_t* host = L"127.0.0.1", DWORD flags = 0) {
+    c.session = open_auth_session(mode, proxy);
+    c.connect = Handle(WinHttpConnect(c.session, host, port, 0));
+    ASSERT_NE(c.connect.get(), nullptr) << GetLastError();
+    c.request = Handle(WinHttpOpenRequest(c.connect, verb, path, nullptr, WINHTTP_NO_REFERER,
+                                          WINHTTP_DEFAULT_ACCEPT_TYPES, flags));
+    ASSERT_NE(c.request.get(), nullptr) << GetLastError();
+}
+
+bool set_string_option(HINTERNET h, DWORD option, const std::wstring& v) {
+    return WinHttpSetOption(h, option, const_cast<wchar_t*>(v.c_str()),
+                            static_cast<DWORD>(v.size()));
+}
+
+void set_user_options(HINTERNET h, const wchar_t* user, const wchar_t* pass, bool proxy = false) {
+    ASSERT_TRUE(set_string_option(
+        h, proxy ? WINHTTP_OPTION_PROXY_USERNAME : WINHTTP_OPTION_USERNAME, user));
+    ASSERT_TRUE(set_string_option(
+        h, proxy ? WINHTTP_OPTION_PROXY_PASSWORD : WINHTTP_OPTION_PASSWORD, pass));
+}
+
+const wchar_t* kUser = L"user";
+const wchar_t* kPass = L"secret";
+
+class AuthModes : public ::testing::TestWithParam<Mode> {};
+
+std::string mode_label(const ::testing::TestParamInfo<Mode>& i) {
+    return i.param == Mode::Sync ? "Sync" : "Async";
+}
+
+// --- Apache httpd: Basic --------------------------------------------------------------------
+
+// Flow (a): the application sees the 401, asks for the schemes, sets credentials and sends the
+// same handle again. Wine winhttp.c test_basic_authentication (verified on Windows): supported
+// and first are BASIC, the target is SERVER, and the resend succeeds.
+TEST_P(AuthModes, ApacheBasicFlowA) {
+    auto& httpd = Apache::shared();
+    AuthClient c;
+    open(c, GetParam(), httpd.port(), L"/basic/index.txt");
+    Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 401u);
+    DWORD supported = 0, first = 0, target = 0xFF;
+    ASSERT_TRUE(WinHttpQueryAuthSchemes(c.request, &supported, &first, &target)) << GetLastError();
+    EXPECT_EQ(supported, static_cast<DWORD>(WINHTTP_AUTH_SCHEME_BASIC));
+    EXPECT_EQ(first, static_cast<DWORD>(WINHTTP_AUTH_SCHEME_BASIC));
+    EXPECT_EQ(target, static_cast<DWORD>(WINHTTP_AUTH_TARGET_SERVER));
+    ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_SERVER,
+                                      WINHTTP_AUTH_SCHEME_BASIC, kUser, kPass, nullptr));
+    r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(r.body, "/basic/index.txt");
+}
+
+// Flow (b): credentials given before SendRequest answer the challenge with no help.
+TEST_P(AuthModes, ApacheBasicFlowBWithOptions) {
+    auto& httpd = Apache::shared();
+    AuthClient c;
+    open(c, GetParam(), httpd.port(), L"/basic/index.txt");
+    set_user_options(c.request, kUser, kPass);
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(r.body, "/basic/index.txt");
+}
+
+TEST_P(AuthModes, ApacheBasicWrongPasswordGivesThe401) {
+    auto& httpd = Apache::shared();
+    AuthClient c;
+    open(c, GetParam(), httpd.port(), L"/basic/index.txt");
+    set_user_options(c.request, kUser, L"wrong");
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    ASSERT_FALSE(r.hung);
+    EXPECT_EQ(r.status, 401u);
+}
+
+// Wine winhttp.c test_basic_authentication (verified on Windows): credentials from
+// WinHttpSetCredentials win over the USERNAME/PASSWORD options, whichever came first.
+TEST_P(AuthModes, ApacheSetCredentialsWinOverOptions) {
+    auto& httpd = Apache::shared();
+    {
+        AuthClient c;
+        open(c, GetParam(), httpd.port(), L"/basic/index.txt");
+        ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_SERVER,
+                                          WINHTTP_AUTH_SCHEME_BASIC, kUser, kPass, nullptr));
+        set_user_options(c.request, kUser, L"wrong");
+        EXPECT_EQ(c.exchange.run(c.request, GetParam()).status, 200u);
+    }
+    {
+        AuthClient c;
+        open(c, GetParam(), httpd.port(), L"/basic/index.txt");
+        set_user_options(c.request, kUser, kPass);
+        ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_SERVER,
+                                          WINHTTP_AUTH_SCHEME_BASIC, kUser, L"wrong", nullptr));
+        EXPECT_EQ(c.exchange.run(c.request, GetParam()).status, 401u);
+    }
+}
+
+// --- Apache httpd: Digest (MD5, qop=auth) ----------------------------------------------------
+
+TEST_P(AuthModes, ApacheDigestFlowA) {
+    auto& httpd = Apache::shared();
+    AuthClient c;
+    open(c, GetParam(), httpd.port(), L"/digest/index.txt");
+    Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    ASSERT_EQ(r.status, 401u);
+    DWORD supported = 0, first = 0, target = 0xFF;
+    ASSERT_TRUE(WinHttpQueryAuthSchemes(c.request, &supported, &first, &target));
+    EXPECT_EQ(supported, static_cast<DWORD>(WINHTTP_AUTH_SCHEME_DIGEST));
+    ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_SERVER,
+                                      WINHTTP_AUTH_SCHEME_DIGEST, kUser, kPass, nullptr));
+    r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(r.body, "/digest/index.txt");
+    // The same handle again: the next nonce count, no new challenge needed.
+    r = c.exchange.run(c.request, GetParam());
+    EXPECT_EQ(r.status, 200u);
+}
+
+TEST_P(AuthModes, ApacheDigestFlowBAndWrongPassword) {
+    auto& httpd = Apache::shared();
+    {
+        AuthClient c;
+        open(c, GetParam(), httpd.port(), L"/digest/index.txt");
+        set_user_options(c.request, kUser, kPass);
+        const Result r = c.exchange.run(c.request, GetParam());
+        ASSERT_EQ(r.error, ERROR_SUCCESS);
+        EXPECT_EQ(r.status, 200u);
+        EXPECT_EQ(r.body, "/digest/index.txt");
+    }
+    {
+        AuthClient c;
+        open(c, GetParam(), httpd.port(), L"/digest/index.txt");
+        set_user_options(c.request, kUser, L"wrong");
+        const Result r = c.exchange.run(c.request, GetParam());
+        ASSERT_FALSE(r.hung);
+        EXPECT_EQ(r.status, 401u);
+    }
+}
+
+// --- tinyproxy: Basic 407, and a proxy plus a server on one request ---------------------------
+
+TEST_P(AuthModes, ProxyBasicFlowA) {
+    auto& httpd = Apache::shared();
+    auto& proxy = Tinyproxy::shared_with_basic_auth();
+    AuthClient c;
+    open(c, GetParam(), httpd.port(), L"/open.txt", L"GET", proxy.address().c_str());
+    Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    ASSERT_EQ(r.status, 407u);
+    DWORD supported = 0, first = 0, target = 0xFF;
+    ASSERT_TRUE(WinHttpQueryAuthSchemes(c.request, &supported, &first, &target));
+    EXPECT_EQ(supported, static_cast<DWORD>(WINHTTP_AUTH_SCHEME_BASIC));
+    EXPECT_EQ(target, static_cast<DWORD>(WINHTTP_AUTH_TARGET_PROXY));
+    ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_PROXY,
+                                      WINHTTP_AUTH_SCHEME_BASIC, kUser, kPass, nullptr));
+    r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(r.body, "/open.txt");
+}
+
+TEST_P(AuthModes, ProxyBasicFlowB) {
+    auto& httpd = Apache::shared();
+    auto& proxy = Tinyproxy::shared_with_basic_auth();
+    AuthClient c;
+    open(c, GetParam(), httpd.port(), L"/open.txt", L"GET", proxy.address().c_str());
+    set_user_options(c.request, kUser, kPass, /*proxy=*/true);
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u);
+}
+
+// https through the proxy: the 407 answers the CONNECT; the credentials go in the next CONNECT
+// (never inside the tunnel), then TLS to the origin.
+TEST_P(AuthModes, ProxyBasicOverConnect) {
+    auto& nginx = winhttp::test::Nginx::shared();
+    auto& proxy = Tinyproxy::shared_with_basic_auth();
+    // The test CA is the trust store of https requests (see https_test.cpp).
+    ::setenv("SSL_CERT_FILE", nginx.certificates().ca_file().c_str(), 1);
+    {
+        AuthClient c;
+        open(c, GetParam(), nginx.tls_port(winhttp::test::TlsPort::Valid), L"/hello.txt", L"GET",
+             proxy.address().c_str(), L"localhost", WINHTTP_FLAG_SECURE);
+        set_user_options(c.request, kUser, kPass, /*proxy=*/true);
+        const Result r = c.exchange.run(c.request, GetParam());
+        ASSERT_EQ(r.error, ERROR_SUCCESS);
+        EXPECT_EQ(r.status, 200u);
+        EXPECT_EQ(r.body, "hello, world\n");
+    }
+    {  // flow (a): the 407 to the CONNECT is the application's response
+        AuthClient c;
+        open(c, GetParam(), nginx.tls_port(winhttp::test::TlsPort::Valid), L"/hello.txt", L"GET",
+             proxy.address().c_str(), L"localhost", WINHTTP_FLAG_SECURE);
+        Result r = c.exchange.run(c.request, GetParam());
+        ASSERT_EQ(r.error, ERROR_SUCCESS);
+        ASSERT_EQ(r.status, 407u);
+        DWORD supported = 0, first = 0, target = 0xFF;
+        ASSERT_TRUE(WinHttpQueryAuthSchemes(c.request, &supported, &first, &target));
+        EXPECT_EQ(target, static_cast<DWORD>(WINHTTP_AUTH_TARGET_PROXY));
+        ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_PROXY,
+                                          WINHTTP_AUTH_SCHEME_BASIC, kUser, kPass, nullptr));
+        r = c.exchange.run(c.request, GetParam());
+        ASSERT_EQ(r.error, ERROR_SUCCESS);
+        EXPECT_EQ(r.status, 200u);
+    }
+}
+
+TEST_P(AuthModes, ProxyAndServerBothAnswered) {
+    auto& httpd = Apache::shared();
+    auto& proxy = Tinyproxy::shared_with_basic_auth();
+    AuthClient c;
+    open(c, GetParam(), httpd.port(), L"/digest/index.txt", L"GET", proxy.address().c_str());
+    set_user_options(c.request, kUser, kPass, /*proxy=*/true);
+    set_user_options(c.request, kUser, kPass);
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(r.body, "/digest/index.txt");
+}
+
+INSTANTIATE_TEST_SUITE_P(Auth, AuthModes, ::testing::Values(Mode::Sync, Mode::Async), mode_label);
+
+// --- scripted server: exact bytes -----------------------------------------------------------
+
+std::string response(int status, std::vector<std::pair<std::string, std::string>> headers,
+                     std::string body = {}) {
+    winhttp::test::HeaderList h;
+    for (auto& kv : headers) h.push_back({kv.first, kv.second});
+    h.push_back({"Content-Length", std::to_string(body.size())});
+    return winhttp::test::http_response(status, status == 200 ? "OK" : "Unauthorized", h, body);
+}
+
+std::string auth_of(const std::string& request) {
+    return winhttp::test::header_value(request, "Authorization").value_or("<none>");
+}
+
+std::string param_of(const std::string& header, const std::string& name) {
+    auto c = auth::parse_challenges(header);
+    if (c.empty()) return "<none>";
+    const std::string* v = c[0].param(name);
+    return v ? *v : "<absent>";
+}
+
+std::string hex_digest(const EVP_MD* md, const std::string& s) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_Digest(s.data(), s.size(), out, &n, md, nullptr);
+    std::string h;
+    static const char* x = "0123456789abcdef";
+    for (unsigned i = 0; i < n; ++i) {
+        h += x[out[i] >> 4];
+        h += x[out[i] & 15];
+    }
+    return h;
+}
+
+// Digest's response recomputed from the fields the client sent (RFC 7616 §3.4.1).
+std::string expected_digest(const EVP_MD* md, const std::string& header, const std::string& method,
+                            const std::string& password) {
+    const std::string ha1 = hex_digest(
+        md, param_of(header, "username") + ":" + param_of(header, "realm") + ":" + password);
+    const std::string ha2 = hex_digest(md, method + ":" + param_of(header, "uri"));
+    return hex_digest(md, ha1 + ":" + param_of(header, "nonce") + ":" + param_of(header, "nc") +
+                              ":" + param_of(header, "cnonce") + ":auth:" + ha2);
+}
+
+ScriptedServer::Options one_connection() {
+    ScriptedServer::Options o;
+    o.repeat_last_script = false;
+    return o;
+}
+
+class AuthScripted : public ::testing::TestWithParam<Mode> {};
+
+// Wrong credentials end after one round with the 401 handed over: two requests in all.
+TEST_P(AuthScripted, OneRoundOnly) {
+    const std::string challenge = response(401, {{"WWW-Authenticate", "Basic realm=\"r\""}});
+    const std::string last =
+        response(401, {{"WWW-Authenticate", "Basic realm=\"r\""}, {"Connection", "close"}});
+    // A third request would need a new connection, which is refused and reported.
+    ScriptedServer server({{Step::read_request(), Step::send(challenge), Step::read_request(),
+                            Step::send(last), Step::close()}},
+                          one_connection());
+    AuthClient c;
+    open(c, GetParam(), server.port(), L"/x");
+    set_user_options(c.request, kUser, L"wrong");
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 401u);
+    EXPECT_EQ(auth_of(server.request(0)), "<none>");
+    EXPECT_EQ(auth_of(server.request(1)), "Basic dXNlcjp3cm9uZw==");  // user:wrong
+    c.request.reset();
+    ASSERT_TRUE(server.wait_done(1));
+    EXPECT_EQ(server.requests().size(), 2u);
+    EXPECT_EQ(server.connections_accepted(), 1u);
+    EXPECT_THAT(server.errors(), ::testing::IsEmpty());
+}
+
+// Digest with SHA-256, then a stale nonce retried once with the new nonce (RFC 7616 §3.3).
+TEST_P(AuthScripted, DigestSha256AndStaleNonce) {
+    ScriptedServer server(
+        {{Step::read_request(),
+          Step::send(response(401, {{"WWW-Authenticate",
+                                     "Digest realm=\"r\", nonce=\"A\", qop=\"auth\", "
+                                     "algorithm=SHA-256, opaque=\"o\""}})),
+          Step::read_request(),
+          Step::send(response(
+              401,
+              {{"WWW-Authenticate",
+                "Digest realm=\"r\", nonce=\"B\", qop=\"auth\", algorithm=SHA-256, stale=true"}})),
+          Step::read_request(), Step::send(response(200, {}, "ok"))}});
+    AuthClient c;
+    open(c, GetParam(), server.port(), L"/dir/x?q=1");
+    set_user_options(c.request, kUser, kPass);
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(r.body, "ok");
+    const std::string first = auth_of(server.request(1));
+    EXPECT_EQ(param_of(first, "nonce"), "A");
+    EXPECT_EQ(param_of(first, "algorithm"), "SHA-256");
+    EXPECT_EQ(param_of(first, "uri"), "/dir/x?q=1");
+    EXPECT_EQ(param_of(first, "nc"), "00000001");
+    EXPECT_EQ(param_of(first, "opaque"), "o");
+    EXPECT_EQ(param_of(first, "response"), expected_digest(EVP_sha256(), first, "GET", "secret"));
+    const std::string second = auth_of(server.request(2));
+    EXPECT_EQ(param_of(second, "nonce"), "B");
+    EXPECT_EQ(param_of(second, "nc"), "00000001");
+    EXPECT_NE(param_of(second, "cnonce"), param_of(first, "cnonce"));
+    EXPECT_EQ(param_of(second, "response"), expected_digest(EVP_sha256(), second, "GET", "secret"));
+}
+
+// The nonce count goes up on each use of the nonce: a second send on the handle answers
+// at once with nc=2.
+TEST_P(AuthScripted, DigestNonceCountOnReuse) {
+    const std::string ok = response(200, {}, "ok");
+    ScriptedServer server(
+        {{Step::read_request(),
+          Step::send(
+              response(401, {{"WWW-Authenticate", "Digest realm=\"r\", nonce=\"N\", qop=auth"}})),
+          Step::read_request(), Step::send(ok), Step::read_request(), Step::send(ok)}});
+    AuthClient c;
+    open(c, GetParam(), server.port(), L"/x");
+    set_user_options(c.request, kUser, kPass);
+    ASSERT_EQ(c.exchange.run(c.request, GetParam()).status, 200u);
+    ASSERT_EQ(c.exchange.run(c.request, GetParam()).status, 200u);
+    EXPECT_EQ(param_of(auth_of(server.request(1)), "nc"), "00000001");
+    EXPECT_EQ(param_of(auth_of(server.request(2)), "nc"), "00000002");
+    EXPECT_EQ(param_of(auth_of(server.request(2)), "response"),
+              expected_digest(EVP_md5(), auth_of(server.request(2)), "GET", "secret"));
+}
+
+// A challenge with no scheme we can answer goes to the application as is.
+TEST_P(AuthScripted, NoUsableScheme) {
+    ScriptedServer server(
+        {{Step::read_request(),
+          Step::send(response(401, {{"WWW-Authenticate", "Bearer realm=\"r\", error=\"x\""},
+                                    {"Connection", "close"}})),
+          Step::close()}},
+        one_connection());
+    AuthClient c;
+    open(c, GetParam(), server.port(), L"/x");
+    set_user_options(c.request, kUser, kPass);
+    const Result r = c.exchange.run(c.request, GetParam());
+    EXPECT_EQ(r.status, 401u);
+    DWORD s = 0, f = 0, t = 0;
+    SetLastError(0);
+    EXPECT_FALSE(WinHttpQueryAuthSchemes(c.request, &s, &f, &t));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INVALID_OPERATION));
+    c.request.reset();
+    ASSERT_TRUE(server.wait_done(1));
+    EXPECT_EQ(server.requests().size(), 1u);
+}
+
+// The server switches from Digest to Basic after our Digest answer: no second round.
+TEST_P(AuthScripted, SchemeChangeMidHandshake) {
+    ScriptedServer server(
+        {{Step::read_request(),
+          Step::send(response(401, {{"WWW-Authenticate", "Digest realm=\"r\", nonce=\"N\""}})),
+          Step::read_request(),
+          Step::send(
+              response(401, {{"WWW-Authenticate", "Basic realm=\"r\""}, {"Connection", "close"}})),
+          Step::close()}},
+        one_connection());
+    AuthClient c;
+    open(c, GetParam(), server.port(), L"/x");
+    set_user_options(c.request, kUser, kPass);
+    const Result r = c.exchange.run(c.request, GetParam());
+    EXPECT_EQ(r.status, 401u);
+    EXPECT_EQ(auth_of(server.request(1)).rfind("Digest ", 0), 0u);
+    c.request.reset();
+    ASSERT_TRUE(server.wait_done(1));
+    EXPECT_EQ(server.requests().size(), 2u);
+    EXPECT_THAT(server.errors(), ::testing::IsEmpty());
+}
+
+// The SendRequest body goes again with the answer.
+TEST_P(AuthScripted, BodySentAgain) {
+    ScriptedServer server({{Step::read_request(),
+                            Step::send(response(401, {{"WWW-Authenticate", "Basic realm=\"r\""}})),
+                            Step::read_request(), Step::send(response(200, {}, "ok"))}});
+    AuthClient c;
+    open(c, GetParam(), server.port(), L"/x", L"POST");
+    set_user_options(c.request, kUser, kPass);
+    const Result r = c.exchange.run(c.request, GetParam(), "hello");
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(winhttp::test::body_of(server.request(0)), "hello");
+    EXPECT_EQ(winhttp::test::body_of(server.request(1)), "hello");
+    EXPECT_EQ(auth_of(server.request(1)), "Basic dXNlcjpzZWNyZXQ=");
+}
+
+// A body streamed with WinHttpWriteData cannot be sent again by the library:
+// ERROR_WINHTTP_RESEND_REQUEST, and the application's resend carries the credentials.
+TEST_P(AuthScripted, WriteDataBodyAsksForResend) {
+    ScriptedServer server({{Step::read_request(),
+                            Step::send(response(401, {{"WWW-Authenticate", "Basic realm=\"r\""}})),
+                            Step::expect_client_close()},
+                           {Step::read_request(), Step::send(response(200, {}, "ok"))}});
+    AuthClient c;
+    open(c, GetParam(), server.port(), L"/x", L"POST");
+    set_user_options(c.request, kUser, kPass);
+    Result r = c.exchange.run(c.request, GetParam(), {}, "hello");
+    EXPECT_EQ(r.error, static_cast<DWORD>(ERROR_WINHTTP_RESEND_REQUEST));
+    r = c.exchange.run(c.request, GetParam(), {}, "hello");
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(auth_of(server.request(1)), "Basic dXNlcjpzZWNyZXQ=");
+    EXPECT_EQ(winhttp::test::body_of(server.request(1)), "hello");
+}
+
+// Credentials never follow a redirect to another origin, neither preemptively nor as an
+// answer to the new origin's challenge.
+TEST_P(AuthScripted, NoCredentialsToAnotherOrigin) {
+    ScriptedServer other({{Step::read_request(),
+                           Step::send(response(401, {{"WWW-Authenticate", "Basic realm=\"r\""},
+                                                     {"Connection", "close"}})),
+                           Step::close()}},
+                         one_connection());
+    ScriptedServer first(
+        {{Step::read_request(),
+          Step::send(response(
+              302, {{"Location", "http://127.0.0.1:" + std::to_string(other.port()) + "/y"}}))}});
+    AuthClient c;
+    open(c, GetParam(), first.port(), L"/x");
+    ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_SERVER,
+                                      WINHTTP_AUTH_SCHEME_BASIC, kUser, kPass, nullptr));
+    set_user_options(c.request, kUser, kPass);
+    const Result r = c.exchange.run(c.request, GetParam());
+    EXPECT_EQ(r.status, 401u);
+    // Basic set with WinHttpSetCredentials for this request goes at once to its own origin.
+    EXPECT_EQ(auth_of(first.request(0)), "Basic dXNlcjpzZWNyZXQ=");
+    EXPECT_EQ(auth_of(other.request(0)), "<none>");
+    c.request.reset();
+    ASSERT_TRUE(other.wait_done(1));
+    EXPECT_EQ(other.requests().size(), 1u);
+}
+
+// Options alone never send Basic before a challenge (plain http).
+TEST_P(AuthScripted, OptionsAreNotPreemptive) {
+    ScriptedServer server({{Step::read_request(), Step::send(response(200, {}, "ok"))}});
+    AuthClient c;
+    open(c, GetParam(), server.port(), L"/x");
+    set_user_options(c.request, kUser, kPass);
+    EXPECT_EQ(c.exchange.run(c.request, GetParam()).status, 200u);
+    EXPECT_EQ(auth_of(server.request(0)), "<none>");
+}
+
+// WINHTTP_DISABLE_AUTHENTICATION: the 401 goes to the application unanswered.
+TEST_P(AuthScripted, DisableAuthentication) {
+    ScriptedServer server({{Step::read_request(),
+                            Step::send(response(401, {{"WWW-Authenticate", "Basic realm=\"r\""},
+                                                      {"Connection", "close"}})),
+                            Step::close()}},
+                          one_connection());
+    AuthClient c;
+    open(c, GetParam(), server.port(), L"/x");
+    set_user_options(c.request, kUser, kPass);
+    ASSERT_TRUE(set_dword_option(c.request, WINHTTP_OPTION_DISABLE_FEATURE,
+                                 WINHTTP_DISABLE_AUTHENTICATION));
+    EXPECT_EQ(c.exchange.run(c.request, GetParam()).status, 401u);
+    c.request.reset();
+    ASSERT_TRUE(server.wait_done(1));
+    EXPECT_EQ(server.requests().size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Auth, AuthScripted, ::testing::Values(Mode::Sync, Mode::Async),
+                         mode_label);
+
+// Closing the request while the answering round is on the wire cancels it: HANDLE_CLOSING
+// arrives and nothing hangs.
+TEST(AuthAsync, CloseDuringRound) {
+    ScriptedServer server({{Step::read_request(),
+                            Step::send(response(401, {{"WWW-Authenticate", "Basic realm=\"r\""}})),
+                            Step::read_request(), Step::stall(std::chrono::seconds(10))}});
+    struct Ctx {
+        std::mutex m;
+        std::condition_variable cv;
+        bool closing = false;
+    } ctx;
+    Handle session = open_auth_session(Mode::Async);
+    WinHttpSetStatusCallback(
+        session,
+        [](HINTERNET, DWORD_PTR c, DWORD status, LPVOID, DWORD) {
+            if (status != WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING || !c) return;
+            auto* x = reinterpret_cast<Ctx*>(c);
+            std::lock_guard lock(x->m);
+            x->closing = true;
+            x->cv.notify_all();
+        },
+        WINHTTP_CALLBACK_FLAG_ALL_NOTIFICATIONS, 0);
+    Handle connect(WinHttpConnect(session, L"127.0.0.1", server.port(), 0));
+    HINTERNET request = WinHttpOpenRequest(connect, L"GET", L"/x", nullptr, WINHTTP_NO_REFERER,
+                                           WINHTTP_DEFAULT_ACCEPT_TYPES, 0);
+    ASSERT_NE(request, nullptr);
+    DWORD_PTR context = reinterpret_cast<DWORD_PTR>(&ctx);
+    ASSERT_TRUE(WinHttpSetOption(request, WINHTTP_OPTION_CONTEXT_VALUE, &context, sizeof(context)));
+    set_user_options(request, kUser, kPass);
+    ASSERT_TRUE(
+        WinHttpSendRequest(request, WINHTTP_NO_ADDITIONAL_HEADERS, 0, nullptr, 0, 0, context));
+    // The callback only records HANDLE_CLOSING: ReceiveResponse is started from here, once the
+    // send completed (it is allowed right after SendRequest returned TRUE in this library only
+    // when the send is done, so wait for the server to see the request first).
+    ASSERT_FALSE(server.request(0).empty());
+    for (int i = 0; i < 200 && !WinHttpReceiveResponse(request, nullptr); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    EXPECT_EQ(auth_of(server.request(1)), "Basic dXNlcjpzZWNyZXQ=");  // the round is under way
+    ASSERT_TRUE(WinHttpCloseHandle(request));
+    std::unique_lock lock(ctx.m);
+    EXPECT_TRUE(ctx.cv.wait_for(lock, std::chrono::seconds(10), [&] { return ctx.closing; }));
+}
+
+// --- argument and state checks ----------------------------------------------------------------
+
+TEST(AuthApi, QueryAuthSchemesErrors) {
+    Handle session = open_session();
+    Handle connect(WinHttpConnect(session, L"127.0.0.1", 1, 0));
+    Handle request = open_request(connect, L"GET", L"/");
+    DWORD s = 0xdeadbeef, f = 0xdeadbeef, t = 0xdeadbeef;
+    // Wine winhttp.c test_basic_authentication (verified on Windows): before any response
+    // ERROR_INVALID_OPERATION, out-parameters untouched; a NULL handle is ERROR_INVALID_HANDLE.
+    SetLastError(0);
+    EXPECT_FALSE(WinHttpQueryAuthSchemes(request, &s, &f, &t));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INVALID_OPERATION));
+    EXPECT_EQ(s, 0xdeadbeefu);
+    EXPECT_EQ(t, 0xdeadbeefu);
+    SetLastError(0);
+    EXPECT_FALSE(WinHttpQueryAuthSchemes(nullptr, &s, &f, &t));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INVALID_HANDLE));
+    // WinHttpQueryAuthSchemes page: a handle of the wrong type.
+    SetLastError(0);
+    EXPECT_FALSE(WinHttpQueryAuthSchemes(session, &s, &f, &t));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_TYPE));
+}
+
+TEST(AuthApi, SetCredentialsErrors) {
+    Handle session = open_session();
+    Handle connect(WinHttpConnect(session, L"127.0.0.1", 1, 0));
+    Handle request = open_request(connect, L"GET", L"/");
+    auto fails_with = [&](HINTERNET h, DWORD target, DWORD scheme, const wchar_t* u,
+                          const wchar_t* p) {
+        SetLastError(0);
+        const BOOL ok = WinHttpSetCredentials(h, target, scheme, u, p, nullptr);
+        return ok ? 0u : GetLastError();
+    };
+    // Wine winhttp.c test_basic_authentication (verified on Windows): NULL user/password is
+    // fine for NTLM, Passport and Negotiate, not for Digest or Basic; Basic needs both.
+    EXPECT_EQ(
+        fails_with(request, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_NTLM, nullptr, nullptr),
+        0u);
+    EXPECT_EQ(fails_with(request, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_PASSPORT, nullptr,
+                         nullptr),
+              0u);
+    EXPECT_EQ(fails_with(request, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_NEGOTIATE,
+                         nullptr, nullptr),
+              0u);
+    EXPECT_EQ(fails_with(request, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_DIGEST, nullptr,
+                         nullptr),
+              static_cast<DWORD>(ERROR_INVALID_PARAMETER));
+    EXPECT_EQ(fails_with(request, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_BASIC, nullptr,
+                         nullptr),
+              static_cast<DWORD>(ERROR_INVALID_PARAMETER));
+    EXPECT_EQ(
+        fails_with(request, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_BASIC, kUser, nullptr),
+        static_cast<DWORD>(ERROR_INVALID_PARAMETER));
+    EXPECT_EQ(
+        fails_with(request, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_BASIC, nullptr, kPass),
+        static_cast<DWORD>(ERROR_INVALID_PARAMETER));
+    EXPECT_EQ(
+        fails_with(request, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_BASIC, kUser, kPass),
+        0u);
+    // Not one of the documented values.
+    EXPECT_EQ(fails_with(request, 2, WINHTTP_AUTH_SCHEME_BASIC, kUser, kPass),
+              static_cast<DWORD>(ERROR_INVALID_PARAMETER));
+    EXPECT_EQ(fails_with(request, WINHTTP_AUTH_TARGET_SERVER, 0x20, kUser, kPass),
+              static_cast<DWORD>(ERROR_INVALID_PARAMETER));
+    EXPECT_EQ(fails_with(request, WINHTTP_AUTH_TARGET_SERVER,
+                         WINHTTP_AUTH_SCHEME_BASIC | WINHTTP_AUTH_SCHEME_DIGEST, kUser, kPass),
+              static_cast<DWORD>(ERROR_INVALID_PARAMETER));
+    // WinHttpSetCredentials page: a handle of the wrong type.
+    EXPECT_EQ(
+        fails_with(connect, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_BASIC, kUser, kPass),
+        static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_TYPE));
+    EXPECT_EQ(
+        fails_with(nullptr, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_BASIC, kUser, kPass),
+        static_cast<DWORD>(ERROR_INVALID_HANDLE));
+}
+
+TEST(AuthApi, QueryAuthParamsIsNotSupported) {
+    Handle session = open_session();
+    Handle connect(WinHttpConnect(session, L"127.0.0.1", 1, 0));
+    Handle request = open_request(connect, L"GET", L"/");
+    LPVOID params = reinterpret_cast<LPVOID>(1);
+    SetLastError(0);
+    EXPECT_FALSE(WinHttpQueryAuthParams(request, WINHTTP_AUTH_SCHEME_BASIC, &params));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_NOT_SUPPORTED));
+    EXPECT_EQ(params, nullptr);
+    SetLastError(0);
+    EXPECT_FALSE(WinHttpQueryAuthParams(request, WINHTTP_AUTH_SCHEME_BASIC, nullptr));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INVALID_PARAMETER));
+    SetLastError(0);
+    EXPECT_FALSE(WinHttpQueryAuthParams(session, WINHTTP_AUTH_SCHEME_BASIC, &params));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_TYPE));
+}
+
+}  // namespace
+}  // namespace itest

@@ -1,0 +1,210 @@
+#include "support/apache.h"
+
+#include "support/child_process.h"
+#include "support/loopback.h"
+
+#include <openssl/evp.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace winhttp::test {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kStartAttempts = 5;
+constexpr const char* kModules = "/usr/lib/apache2/modules";
+
+std::string binary() {
+    const char* env = std::getenv("WINHTTP_TEST_APACHE");
+    return env && *env ? env : "/usr/sbin/apache2";
+}
+
+std::string read_text(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+std::string digest_hex(const EVP_MD* md, const std::string& data) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(data.data(), data.size(), out, &len, md, nullptr);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string s;
+    for (unsigned i = 0; i < len; ++i) {
+        s += kHex[out[i] >> 4];
+        s += kHex[out[i] & 15];
+    }
+    return s;
+}
+
+// htpasswd -s: "{SHA}" + base64(SHA-1(password)).
+std::string sha_password(const std::string& password) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(password.data(), password.size(), out, &len, EVP_sha1(), nullptr);
+    unsigned char b64[64];
+    const int n = EVP_EncodeBlock(b64, out, static_cast<int>(len));
+    return "{SHA}" + std::string(reinterpret_cast<char*>(b64), static_cast<size_t>(n));
+}
+
+void write_file(const fs::path& p, const std::string& text) {
+    std::ofstream out(p, std::ios::trunc | std::ios::binary);
+    out << text;
+    if (!out) throw std::runtime_error("Apache: cannot write " + p.string());
+    ::chmod(p.c_str(), 0644);
+}
+
+struct Shared {
+    std::once_flag once;
+    std::unique_ptr<Apache> instance;
+    std::string failure;
+};
+
+}  // namespace
+
+Apache::Apache() {
+    if (::access(binary().c_str(), X_OK) != 0)
+        throw std::runtime_error("Apache: " + binary() +
+                                 " not found. Install Debian's apache2-bin (make deps), or set "
+                                 "WINHTTP_TEST_APACHE to the binary.");
+    char tmpl[] = "/tmp/winhttp-apache.XXXXXX";
+    if (!::mkdtemp(tmpl)) throw std::runtime_error("Apache: mkdtemp failed");
+    dir_ = tmpl;
+    // Apache's children run as `nobody` when the tests run as root: they must read the files.
+    ::chmod(dir_.c_str(), 0755);
+    const fs::path d(dir_);
+    fs::create_directories(d / "htdocs/basic");
+    fs::create_directories(d / "htdocs/digest");
+    ::chmod((d / "htdocs").c_str(), 0755);
+    ::chmod((d / "htdocs/basic").c_str(), 0755);
+    ::chmod((d / "htdocs/digest").c_str(), 0755);
+    write_file(d / "htdocs/open.txt", "/open.txt");
+    write_file(d / "htdocs/basic/index.txt", "/basic/index.txt");
+    write_file(d / "htdocs/digest/index.txt", "/digest/index.txt");
+    write_file(d / "htpasswd", std::string(kUser) + ":" + sha_password(kPassword) + "\n");
+    const std::string ha1 =
+        digest_hex(EVP_md5(), std::string(kUser) + ":digest realm:" + kPassword);
+    write_file(d / "htdigest", std::string(kUser) + ":digest realm:" + ha1 + "\n");
+    for (int attempt = 0; attempt < kStartAttempts; ++attempt)
+        if (start_on(pick_free_port())) return;
+    const std::string text = error_log();
+    kill_process();
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+    throw std::runtime_error("Apache: could not start. Log:\n" + text);
+}
+
+Apache::~Apache() {
+    kill_process();
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+}
+
+Apache& Apache::shared() {
+    static Shared shared;
+    std::call_once(shared.once, [] {
+        try {
+            shared.instance = std::make_unique<Apache>();
+        } catch (const std::exception& e) {
+            shared.failure = e.what();
+        }
+    });
+    if (!shared.instance) throw std::runtime_error(shared.failure);
+    return *shared.instance;
+}
+
+std::string Apache::error_log() const {
+    return read_text(fs::path(dir_) / "error.log");
+}
+std::string Apache::access_log() const {
+    return read_text(fs::path(dir_) / "access.log");
+}
+
+bool Apache::start_on(unsigned short port) {
+    if (port == 0) return false;
+    const fs::path d(dir_);
+    fs::remove(d / "error.log");
+    fs::remove(d / "httpd.pid");
+    std::ostringstream c;
+    c << "ServerRoot \"" << dir_ << "\"\n"
+      << "DefaultRuntimeDir \"" << dir_ << "\"\n"
+      << "PidFile \"" << dir_ << "/httpd.pid\"\n"
+      << "Listen 127.0.0.1:" << port << "\n"
+      << "ServerName 127.0.0.1\n"
+      << "ErrorLog \"" << dir_ << "/error.log\"\n"
+      << "LogLevel warn\n";
+    for (const char* m : {"mpm_event", "authn_core", "authn_file", "authz_core", "authz_user",
+                          "auth_basic", "auth_digest"})
+        c << "LoadModule " << m << "_module " << kModules << "/mod_" << m << ".so\n";
+    if (::geteuid() == 0) c << "User nobody\nGroup nogroup\n";
+    c << "LogFormat \"%>s \\\"%r\\\" %{Authorization}i\" auth\n"
+      << "CustomLog \"" << dir_ << "/access.log\" auth\n"
+      << "KeepAlive On\n"
+      << "DocumentRoot \"" << dir_ << "/htdocs\"\n"
+      << "<Directory />\n  Require all granted\n</Directory>\n"
+      << "<Location /basic>\n  AuthType Basic\n  AuthName \"basic realm\"\n"
+      << "  AuthBasicProvider file\n  AuthUserFile \"" << dir_ << "/htpasswd\"\n"
+      << "  Require valid-user\n</Location>\n"
+      << "<Location /digest>\n  AuthType Digest\n  AuthName \"digest realm\"\n"
+      << "  AuthDigestDomain /digest/\n  AuthDigestProvider file\n"
+      << "  AuthUserFile \"" << dir_ << "/htdigest\"\n  Require valid-user\n</Location>\n";
+    write_file(d / "httpd.conf", c.str());
+    // Prepared before fork: only async-signal-safe calls between fork and exec.
+    std::string bin = binary();
+    std::string root = dir_;
+    std::string conf = dir_ + "/httpd.conf";
+    std::vector<char*> argv = {
+        bin.data(),  const_cast<char*>("-d"),           root.data(), const_cast<char*>("-f"),
+        conf.data(), const_cast<char*>("-DFOREGROUND"), nullptr};
+    const pid_t pid = spawn_child(argv, dir_ + "/stderr.log");
+    if (pid < 0) return false;
+    pid_ = pid;
+    port_ = port;
+    const auto deadline = Clock::now() + kDefaultTimeout;
+    while (Clock::now() < deadline) {
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            return false;
+        }
+        // The pid file appears after the listening socket is bound.
+        if (fs::exists(d / "httpd.pid")) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    kill_process();
+    return false;
+}
+
+void Apache::kill_process() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    const auto deadline = Clock::now() + std::chrono::seconds(5);
+    int status = 0;
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+        if (Clock::now() > deadline) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, &status, 0);
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    pid_ = -1;
+}
+
+}  // namespace winhttp::test

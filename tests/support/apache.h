@@ -1,0 +1,46 @@
+// Debian's Apache httpd (apache2-bin) as a real authenticating server for integration tests:
+// a child process on 127.0.0.1 with a generated config in a fresh temp dir, in the foreground
+// (-DFOREGROUND), with mod_auth_basic, mod_auth_digest and mod_authn_file. The password files
+// are written at start (htpasswd's {SHA} form and htdigest's MD5 form), so no apache2-utils.
+//
+//     auto& httpd = Apache::shared();          // started once per test binary, stopped at exit
+//     GET /basic/index.txt   needs Basic  user/secret (realm "basic realm")
+//     GET /digest/index.txt  needs Digest user/secret (realm "digest realm", MD5, qop=auth)
+//     GET /open.txt          needs nothing
+// Each file's body is its own path. Startup failures throw std::runtime_error with the log.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+namespace winhttp::test {
+
+class Apache {
+  public:
+    static constexpr const char* kUser = "user";
+    static constexpr const char* kPassword = "secret";
+
+    Apache();   // throws std::runtime_error
+    ~Apache();  // SIGTERM, SIGKILL after 5 s; deletes the temp dir
+    Apache(const Apache&) = delete;
+    Apache& operator=(const Apache&) = delete;
+
+    static Apache& shared();
+
+    unsigned short port() const { return port_; }
+    std::string error_log() const;
+    // The request lines and Authorization schemes Apache logged, one line per request:
+    // "<status> <request line> <auth scheme or ->".
+    std::string access_log() const;
+
+  private:
+    bool start_on(unsigned short port);
+    void kill_process();
+
+    std::string dir_;
+    unsigned short port_ = 0;
+    pid_t pid_ = -1;
+};
+
+}  // namespace winhttp::test
