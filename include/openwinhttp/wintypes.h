@@ -11,11 +11,11 @@
  * before including this file. It must then itself provide these names, the ones
  * <winhttp.h> and this file use, with the sizes above (tests/header/own_types.c):
  *
- *   WORD DWORD BOOL LONG ULONG UINT ULONGLONG DWORD_PTR
+ *   WORD USHORT DWORD BOOL LONG ULONG UINT ULONGLONG DWORD_PTR
  *   WCHAR LPWSTR PWSTR LPCWSTR PCWSTR LPSTR PCSTR
  *   LPVOID PVOID LPCVOID HANDLE LPDWORD PDWORD
  *
- * (The other base types below - BYTE USHORT LONGLONG ULONG_PTR UINT_PTR LONG_PTR INT_PTR
+ * (The other base types below - BYTE LONGLONG ULONG_PTR UINT_PTR LONG_PTR INT_PTR
  * PSTR LPCSTR LPWORD LPBYTE LPBOOL - are then not declared either.)
  *
  * FILETIME, SYSTEMTIME and GUID are skipped separately when _FILETIME_, _SYSTEMTIME_ or

@@ -11,6 +11,7 @@
 #define _MINWINDEF_
 /* Exactly the base types openwinhttp/wintypes.h documents as required after opting out. */
 typedef unsigned short WORD;
+typedef unsigned short USHORT;
 typedef unsigned int DWORD;
 typedef int BOOL;
 typedef int LONG;
