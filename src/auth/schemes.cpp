@@ -4,6 +4,7 @@
 
 #include "auth/basic.h"
 #include "auth/digest.h"
+#include "auth/ntlm.h"
 
 namespace auth {
 
@@ -22,13 +23,18 @@ const Challenge* find_challenge(const std::vector<Challenge>& challenges, uint32
     return nullptr;
 }
 
-// NTLM and Negotiate plug in here when their codecs (auth/ntlm.*, auth/negotiate.*) land.
+// Negotiate is not wired: its codec blocks on the KDC and must not run on the event loop.
 std::unique_ptr<Mechanism> make_mechanism(uint32_t scheme, Credentials creds) {
     switch (scheme) {
         case WINHTTP_AUTH_SCHEME_BASIC:
             return std::make_unique<BasicMechanism>(std::move(creds));
         case WINHTTP_AUTH_SCHEME_DIGEST:
             return std::make_unique<DigestMechanism>(std::move(creds));
+        case WINHTTP_AUTH_SCHEME_NTLM: {
+            auto m = make_ntlm(creds);  // nullptr for default credentials
+            creds.wipe();
+            return m;
+        }
         default:
             creds.wipe();
             return nullptr;
@@ -36,7 +42,8 @@ std::unique_ptr<Mechanism> make_mechanism(uint32_t scheme, Credentials creds) {
 }
 
 bool has_codec(uint32_t scheme) {
-    return scheme == WINHTTP_AUTH_SCHEME_BASIC || scheme == WINHTTP_AUTH_SCHEME_DIGEST;
+    return scheme == WINHTTP_AUTH_SCHEME_BASIC || scheme == WINHTTP_AUTH_SCHEME_DIGEST ||
+           scheme == WINHTTP_AUTH_SCHEME_NTLM;
 }
 
 uint32_t preferred_scheme(uint32_t offered) {

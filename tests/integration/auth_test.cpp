@@ -1,7 +1,8 @@
 // Authentication end to end: WinHttpQueryAuthSchemes / WinHttpSetCredentials / the credential
 // options against Apache httpd (Basic, Digest), tinyproxy (Basic 407) and the scripted server
 // (exact bytes: Digest SHA-256, stale nonces, nonce counts, one round only, scheme changes,
-// bodies sent again, redirects, close during a round). Sync and async.
+// bodies sent again, redirects, close during a round, the NTLM handshake on one connection).
+// Sync and async.
 #include <winhttp.h>
 
 #include <gmock/gmock.h>
@@ -16,6 +17,7 @@
 #include <thread>
 
 #include "auth/challenge.h"
+#include "auth/ntlm.h"
 #include "http_test_util.h"
 #include "support/apache.h"
 #include "support/http_text.h"
@@ -649,6 +651,184 @@ TEST_P(AuthScripted, DisableAuthentication) {
     c.request.reset();
     ASSERT_TRUE(server.wait_done(1));
     EXPECT_EQ(server.requests().size(), 1u);
+}
+
+// --- NTLM: a connection-based handshake (scripted server) -------------------------------------
+//
+// The server's part is fixed bytes: the MS-NLMP §4.2.4.3 CHALLENGE_MESSAGE (server challenge
+// 0123456789abcdef). one_connection() refuses (and reports in errors()) any second connection,
+// so a script that reads all the rounds on connection 0 proves they shared it.
+
+using Bytes = std::vector<uint8_t>;
+
+Bytes hex_bytes(std::string_view text) {
+    Bytes out;
+    for (size_t i = 0; i + 1 < text.size(); i += 2)
+        out.push_back(static_cast<uint8_t>(std::stoi(std::string(text.substr(i, 2)), nullptr, 16)));
+    return out;
+}
+
+const Bytes& ntlm_challenge() {
+    static const Bytes b = hex_bytes(
+        "4e544c4d53535000020000000c000c003800000033828ae20123456789abcdef"
+        "00000000000000002400240044000000060070170000000f5300650072007600"
+        "6500720002000c0044006f006d00610069006e0001000c005300650072007600"
+        "6500720000000000");
+    return b;
+}
+
+std::string ntlm_401(bool close = false) {
+    std::vector<std::pair<std::string, std::string>> h = {{"WWW-Authenticate", "NTLM"}};
+    if (close) h.push_back({"Connection", "close"});
+    return response(401, h, "no");
+}
+
+std::string ntlm_type2_401() {
+    return response(
+        401, {{"WWW-Authenticate", "NTLM " + auth::ntlm::base64_encode(ntlm_challenge())}}, "no");
+}
+
+uint32_t le32(const Bytes& m, size_t off) {
+    return m[off] | m[off + 1] << 8 | m[off + 2] << 16 | static_cast<uint32_t>(m[off + 3]) << 24;
+}
+
+// "NTLM <base64>" -> the message when it is an NTLMSSP message of `type`, else empty.
+Bytes ntlm_message(const std::string& header, uint32_t type) {
+    if (header.rfind("NTLM ", 0) != 0) return {};
+    auto m = auth::ntlm::base64_decode(header.substr(5));
+    if (!m || m->size() < 12 || std::string(m->begin(), m->begin() + 8) != std::string("NTLMSSP\0", 8) ||
+        le32(*m, 8) != type)
+        return {};
+    return *m;
+}
+
+// A security buffer (len, maxlen, offset) of an AUTHENTICATE_MESSAGE (MS-NLMP §2.2.1.3).
+Bytes field(const Bytes& m, size_t at) {
+    if (m.size() < at + 8) return {};
+    const size_t len = m[at] | m[at + 1] << 8;
+    const size_t off = le32(m, at + 4);
+    if (off > m.size() || len > m.size() - off) return {};
+    return Bytes(m.begin() + off, m.begin() + off + len);
+}
+
+std::string ascii_of_utf16le(const Bytes& b) {
+    std::string s;
+    for (size_t i = 0; i + 1 < b.size(); i += 2) s += b[i + 1] ? '?' : static_cast<char>(b[i]);
+    return s;
+}
+
+// Checks an "NTLM <type 3>" header: user and domain in UTF-16LE, and an NTLMv2 response whose
+// NTProofStr is HMAC_MD5(NTOWFv2, server challenge | rest of the response) (MS-NLMP §3.3.2).
+void expect_type3(const std::string& header, const std::string& user, const std::string& domain,
+                  const std::string& password) {
+    const Bytes m = ntlm_message(header, 3);
+    ASSERT_FALSE(m.empty()) << header;
+    EXPECT_EQ(field(m, 36), auth::ntlm::utf16le(user));
+    EXPECT_EQ(ascii_of_utf16le(field(m, 28)), domain);
+    const Bytes nt = field(m, 20);
+    ASSERT_GT(nt.size(), 16u + 28u);  // NTProofStr and the NTLMv2 client challenge blob
+    const auto key = auth::ntlm::ntowf_v2(auth::ntlm::nt_hash(password), user, domain);
+    Bytes data = hex_bytes("0123456789abcdef");
+    data.insert(data.end(), nt.begin() + 16, nt.end());
+    const auto proof = auth::ntlm::hmac_md5(key, data);
+    EXPECT_TRUE(std::equal(proof.begin(), proof.end(), nt.begin())) << "NTProofStr";
+}
+
+// Flow (b) with the USERNAME/PASSWORD options: 401 "NTLM", type 1, 401 with the type 2, type 3
+// on the same connection, 200.
+TEST_P(AuthScripted, NtlmHandshakeOnOneConnection) {
+    ScriptedServer server({{Step::read_request(), Step::send(ntlm_401()), Step::read_request(),
+                            Step::send(ntlm_type2_401()), Step::read_request(),
+                            Step::send(response(200, {}, "ok"))}},
+                          one_connection());
+    AuthClient c;
+    open(c, GetParam(), server.port(), L"/x");
+    set_user_options(c.request, L"Domain\\user", kPass);
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(r.body, "ok");
+    EXPECT_EQ(auth_of(server.request(0)), "<none>");
+    EXPECT_FALSE(ntlm_message(auth_of(server.request(1)), 1).empty()) << auth_of(server.request(1));
+    expect_type3(auth_of(server.request(2)), "user", "Domain", "secret");
+    c.request.reset();
+    ASSERT_TRUE(server.wait_done(1));
+    EXPECT_EQ(server.connections_accepted(), 1u);
+    EXPECT_THAT(server.errors(), ::testing::IsEmpty());
+}
+
+// Flow (b) with WinHttpSetCredentials(NTLM) before the send: the type 1 goes with the first
+// transmission (the scheme needs no challenge to start), then type 3 on the same connection.
+TEST_P(AuthScripted, NtlmSetCredentialsBeforeSend) {
+    ScriptedServer server({{Step::read_request(), Step::send(ntlm_type2_401()),
+                            Step::read_request(), Step::send(response(200, {}, "ok"))}},
+                          one_connection());
+    AuthClient c;
+    open(c, GetParam(), server.port(), L"/x");
+    ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_SERVER,
+                                      WINHTTP_AUTH_SCHEME_NTLM, kUser, kPass, nullptr));
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_FALSE(ntlm_message(auth_of(server.request(0)), 1).empty()) << auth_of(server.request(0));
+    expect_type3(auth_of(server.request(1)), "user", "", "secret");
+    c.request.reset();
+    ASSERT_TRUE(server.wait_done(1));
+    EXPECT_EQ(server.connections_accepted(), 1u);
+    EXPECT_THAT(server.errors(), ::testing::IsEmpty());
+}
+
+// Flow (a): the application sees the 401, QueryAuthSchemes reports NTLM, it sets credentials
+// and sends again; the handshake then runs on the one connection.
+TEST_P(AuthScripted, NtlmFlowA) {
+    ScriptedServer server({{Step::read_request(), Step::send(ntlm_401()), Step::read_request(),
+                            Step::send(ntlm_type2_401()), Step::read_request(),
+                            Step::send(response(200, {}, "ok"))}},
+                          one_connection());
+    AuthClient c;
+    open(c, GetParam(), server.port(), L"/x");
+    Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    ASSERT_EQ(r.status, 401u);
+    DWORD supported = 0, first = 0, target = 0;
+    ASSERT_TRUE(WinHttpQueryAuthSchemes(c.request, &supported, &first, &target));
+    EXPECT_EQ(supported, static_cast<DWORD>(WINHTTP_AUTH_SCHEME_NTLM));
+    EXPECT_EQ(first, static_cast<DWORD>(WINHTTP_AUTH_SCHEME_NTLM));
+    EXPECT_EQ(target, static_cast<DWORD>(WINHTTP_AUTH_TARGET_SERVER));
+    ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_SERVER,
+                                      WINHTTP_AUTH_SCHEME_NTLM, kUser, kPass, nullptr));
+    r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(r.body, "ok");
+    EXPECT_FALSE(ntlm_message(auth_of(server.request(1)), 1).empty()) << auth_of(server.request(1));
+    expect_type3(auth_of(server.request(2)), "user", "", "secret");
+    c.request.reset();
+    ASSERT_TRUE(server.wait_done(1));
+    EXPECT_EQ(server.connections_accepted(), 1u);
+    EXPECT_THAT(server.errors(), ::testing::IsEmpty());
+}
+
+// The server refuses the type 3 with another 401: it goes to the application after that one
+// handshake, no new round.
+TEST_P(AuthScripted, NtlmRejectedGivesThe401) {
+    ScriptedServer server({{Step::read_request(), Step::send(ntlm_401()), Step::read_request(),
+                            Step::send(ntlm_type2_401()), Step::read_request(),
+                            Step::send(ntlm_401(true)), Step::close()}},
+                          one_connection());
+    AuthClient c;
+    open(c, GetParam(), server.port(), L"/x");
+    set_user_options(c.request, kUser, L"wrong");
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 401u);
+    EXPECT_EQ(r.body, "no");
+    expect_type3(auth_of(server.request(2)), "user", "", "wrong");
+    c.request.reset();
+    ASSERT_TRUE(server.wait_done(1));
+    EXPECT_EQ(server.requests().size(), 3u);
+    EXPECT_EQ(server.connections_accepted(), 1u);
+    EXPECT_THAT(server.errors(), ::testing::IsEmpty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Auth, AuthScripted, ::testing::Values(Mode::Sync, Mode::Async),
