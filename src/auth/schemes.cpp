@@ -4,6 +4,7 @@
 
 #include "auth/basic.h"
 #include "auth/digest.h"
+#include "auth/negotiate.h"
 
 namespace auth {
 
@@ -29,6 +30,12 @@ std::unique_ptr<Mechanism> make_mechanism(uint32_t scheme, Credentials creds) {
             return std::make_unique<BasicMechanism>(std::move(creds));
         case WINHTTP_AUTH_SCHEME_DIGEST:
             return std::make_unique<DigestMechanism>(std::move(creds));
+        case WINHTTP_AUTH_SCHEME_NEGOTIATE: {
+            // WINHTTP_OPTION_SPN is not stored yet: the SPN is HTTP/host (Windows' default).
+            auto mech = make_negotiate(creds, false);
+            creds.wipe();
+            return mech;
+        }
         default:
             creds.wipe();
             return nullptr;
@@ -36,7 +43,8 @@ std::unique_ptr<Mechanism> make_mechanism(uint32_t scheme, Credentials creds) {
 }
 
 bool has_codec(uint32_t scheme) {
-    return scheme == WINHTTP_AUTH_SCHEME_BASIC || scheme == WINHTTP_AUTH_SCHEME_DIGEST;
+    return scheme == WINHTTP_AUTH_SCHEME_BASIC || scheme == WINHTTP_AUTH_SCHEME_DIGEST ||
+           scheme == WINHTTP_AUTH_SCHEME_NEGOTIATE;
 }
 
 uint32_t preferred_scheme(uint32_t offered) {
