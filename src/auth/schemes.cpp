@@ -5,6 +5,7 @@
 #include "auth/basic.h"
 #include "auth/digest.h"
 #include "auth/ntlm.h"
+#include "auth/negotiate.h"
 
 namespace auth {
 
@@ -23,7 +24,8 @@ const Challenge* find_challenge(const std::vector<Challenge>& challenges, uint32
     return nullptr;
 }
 
-// Negotiate is not wired: its codec blocks on the KDC and must not run on the event loop.
+// Negotiate's next() may block on the KDC: the engine runs it off the event loop
+// (RequestEngine::run_auth_steps).
 std::unique_ptr<Mechanism> make_mechanism(uint32_t scheme, Credentials creds) {
     switch (scheme) {
         case WINHTTP_AUTH_SCHEME_BASIC:
@@ -35,6 +37,12 @@ std::unique_ptr<Mechanism> make_mechanism(uint32_t scheme, Credentials creds) {
             creds.wipe();
             return m;
         }
+        case WINHTTP_AUTH_SCHEME_NEGOTIATE: {
+            // WINHTTP_OPTION_SPN is not stored yet: the SPN is HTTP/host (Windows' default).
+            auto mech = make_negotiate(creds, false);
+            creds.wipe();
+            return mech;
+        }
         default:
             creds.wipe();
             return nullptr;
@@ -43,7 +51,7 @@ std::unique_ptr<Mechanism> make_mechanism(uint32_t scheme, Credentials creds) {
 
 bool has_codec(uint32_t scheme) {
     return scheme == WINHTTP_AUTH_SCHEME_BASIC || scheme == WINHTTP_AUTH_SCHEME_DIGEST ||
-           scheme == WINHTTP_AUTH_SCHEME_NTLM;
+           scheme == WINHTTP_AUTH_SCHEME_NTLM || scheme == WINHTTP_AUTH_SCHEME_NEGOTIATE;
 }
 
 uint32_t preferred_scheme(uint32_t offered) {

@@ -47,6 +47,7 @@ void AuthFlow::set_credentials(int target, uint32_t scheme, auth::Credentials cr
     t.has_explicit = true;
     t.mech.reset();  // new credentials start a new conversation
     t.need_token = false;
+    t.ready = false;
 }
 
 void AuthFlow::start(Target& t, uint32_t scheme, auth::Credentials creds) {
@@ -55,6 +56,7 @@ void AuthFlow::start(Target& t, uint32_t scheme, auth::Credentials creds) {
     const auth::Challenge* c = auth::find_challenge(t.challenges, scheme);
     t.challenge = c ? *c : bare_challenge(scheme);
     t.need_token = t.mech != nullptr;
+    t.ready = false;
 }
 
 void AuthFlow::begin_send(const std::string& origin) {
@@ -73,6 +75,12 @@ void AuthFlow::begin_send(const std::string& origin) {
 std::string AuthFlow::header_for(int target, const auth::RequestFacts& facts) {
     Target& t = t_[target];
     if (!t.mech) return {};
+    if (t.ready) {
+        t.ready = false;
+        t.need_token = false;
+        t.tried = true;
+        return std::move(t.ready_value);
+    }
     if (t.mech->connection_based()) {
         if (!t.need_token) return {};
         t.need_token = false;
@@ -86,6 +94,26 @@ std::string AuthFlow::header_for(int target, const auth::RequestFacts& facts) {
     }
     t.tried = true;
     return value;
+}
+
+AuthFlow::BlockingStep AuthFlow::blocking_step(int target) const {
+    const Target& t = t_[target];
+    if (!t.mech || t.scheme != WINHTTP_AUTH_SCHEME_NEGOTIATE || !t.need_token || t.ready) return {};
+    return {t.mech, t.challenge};
+}
+
+void AuthFlow::step_done(int target, uint32_t error, std::string value) {
+    Target& t = t_[target];
+    if (error) {
+        // Wrong password, no ticket, KDC unreachable: nothing goes out, and the round is spent,
+        // so the application gets the 401/407 (docs/design/negotiate.md: errors).
+        t.mech.reset();
+        t.need_token = false;
+        t.tried = true;
+        return;
+    }
+    t.ready = true;
+    t.ready_value = std::move(value);
 }
 
 AuthFlow::Decision AuthFlow::on_challenge(int target, std::vector<auth::Challenge> challenges,
@@ -116,6 +144,7 @@ AuthFlow::Decision AuthFlow::on_challenge(int target, std::vector<auth::Challeng
         }
         t.mech.reset();
         t.need_token = false;
+        t.ready = false;
         return Decision::GiveToApp;
     }
 
@@ -149,6 +178,7 @@ uint32_t AuthFlow::on_other_response(int target, const std::vector<auth::Challen
     // The connection is authenticated now; a later request on another one starts again.
     t.mech.reset();
     t.need_token = false;
+    t.ready = false;
     return e;
 }
 
@@ -161,6 +191,7 @@ bool AuthFlow::wants_same_connection() const {
 void AuthFlow::forget_server() {
     t_[kServer].mech.reset();
     t_[kServer].need_token = false;
+    t_[kServer].ready = false;
 }
 
 }  // namespace winhttp

@@ -37,6 +37,17 @@ class AuthFlow {
     // The Authorization / Proxy-Authorization value for the transmission being built, or empty.
     std::string header_for(int target, const auth::RequestFacts& facts);
 
+    // Negotiate's next() blocks (it talks to the KDC), so the engine runs it off the event loop
+    // before building the head: blocking_step() gives the mechanism and its challenge when such
+    // a step is due (else a null mechanism); step_done() stores its result, which the next
+    // header_for() sends. A failed step counts as the round: the next 401/407 goes to the app.
+    struct BlockingStep {
+        std::shared_ptr<auth::Mechanism> mech;
+        auth::Challenge challenge;
+    };
+    BlockingStep blocking_step(int target) const;
+    void step_done(int target, uint32_t error, std::string value);
+
     // A 401 (server) or 407 (proxy) with its challenges. `option_creds` are the
     // USERNAME/PASSWORD (PROXY_...) options, `option_origin` the origin they were set for.
     Decision on_challenge(int target, std::vector<auth::Challenge> challenges,
@@ -61,7 +72,10 @@ class AuthFlow {
         std::string explicit_origin;
         std::vector<auth::Challenge> challenges;  // of the latest 401/407
         uint32_t scheme = 0;
-        std::unique_ptr<auth::Mechanism> mech;
+        // Shared with a blocking step that may outlive the request (a close does not wait for it).
+        std::shared_ptr<auth::Mechanism> mech;
+        bool ready = false;         // `ready_value` (a blocking step's result) goes out next
+        std::string ready_value;
         auth::Challenge challenge;  // what mech answers
         bool need_token = false;    // connection-based: the next token is not sent yet
         bool tried = false;         // credentials went out in this send

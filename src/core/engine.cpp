@@ -808,6 +808,33 @@ private:
     proxy::CancelToken cancel_;
 };
 
+// One blocking authentication step (Negotiate's next(): GSSAPI talks to the KDC). Owns a share
+// of the mechanism and copies of the facts, never the request: a closed request does not wait.
+// cancel() cannot interrupt GSSAPI; its own KDC timeouts bound the call.
+class AuthStepJob final : public OffloadJob {
+public:
+    AuthStepJob(AuthFlow::BlockingStep step, std::string method, std::string uri, std::string host,
+                uint16_t port)
+        : step_(std::move(step)), method_(std::move(method)), uri_(std::move(uri)),
+          host_(std::move(host)), port_(port) {}
+    DWORD run() noexcept override {
+        try {
+            const auth::RequestFacts facts{method_, uri_, host_, port_, {}};
+            return step_.mech->next(step_.challenge, facts, value);
+        } catch (const std::bad_alloc&) {
+            return ERROR_NOT_ENOUGH_MEMORY;
+        }
+    }
+    void cancel() noexcept override {}
+
+    std::string value;
+
+private:
+    AuthFlow::BlockingStep step_;
+    const std::string method_, uri_, host_;
+    const uint16_t port_;
+};
+
 // A PAC answer as a route: PROXY entries in order, DIRECT as an empty host (a direct
 // connection in the failover list); HTTPS entries (a proxy reached over TLS, which WinHTTP
 // cannot do) are left out. Only DIRECT, or nothing usable, is the direct route.
@@ -852,6 +879,30 @@ Task<DWORD> RequestEngine::decide_route() {
     co_return ERROR_SUCCESS;
 }
 
+// The blocking authentication steps due for this transmission (server, then proxy), run
+// through RequestIo::offload (the caller's thread for a sync handle, the blocking-job pool for
+// an async one, never the event loop); build_head() then sends their results. `failed`: the
+// step failed (its credentials were refused before anything went out).
+Task<DWORD> RequestEngine::run_auth_steps(bool& failed) {
+    failed = false;
+    if (owner_.settings().disabled_features & WINHTTP_DISABLE_AUTHENTICATION) co_return ERROR_SUCCESS;
+    for (const int target : {AuthFlow::kServer, AuthFlow::kProxy}) {
+        AuthFlow::BlockingStep step = auth_.blocking_step(target);
+        if (!step.mech) continue;
+        const bool server = target == AuthFlow::kServer;
+        if (!server && (route_.empty() || route_.front().host.empty())) continue;
+        auto job = std::make_shared<AuthStepJob>(std::move(step), method_, target_,
+                                                 server ? host_ : route_.front().host,
+                                                 server ? port_ : route_.front().port);
+        const DWORD e = co_await io_.offload(job);
+        if (io_.cancelled()) co_return ERROR_WINHTTP_OPERATION_CANCELLED;
+        if (e == ERROR_NOT_ENOUGH_MEMORY) co_return e;
+        auth_.step_done(target, e, std::move(job->value));
+        if (e) failed = true;
+    }
+    co_return ERROR_SUCCESS;
+}
+
 // Sends head + optional body on a pooled or new connection; a pooled connection the server
 // closed meanwhile is replaced once.
 Task<DWORD> RequestEngine::transmit_request() {
@@ -864,6 +915,8 @@ Task<DWORD> RequestEngine::transmit_request() {
     proxy_connect_response_ = false;
     proxy_.reset();
     if (const DWORD e = co_await decide_route()) co_return e;
+    bool auth_failed = false;
+    if (const DWORD e = co_await run_auth_steps(auth_failed)) co_return e;
     const bool bodyless = method_ == "GET" || method_ == "HEAD";
     const bool has_length = total_len_ > 0 || !bodyless;
     bool head_via_proxy = !route_.empty() && !route_.front().host.empty();
@@ -1237,6 +1290,11 @@ Task<DWORD> RequestEngine::answer_challenge(bool& again) {
     options.wipe();
     if (d == AuthFlow::Decision::GiveToApp) co_return ERROR_SUCCESS;
     if (body_streamed_) co_return ERROR_WINHTTP_RESEND_REQUEST;
+    // Negotiate's token is made before anything is sent: credentials the KDC refuses end the
+    // round here, with this 401/407 as the response.
+    bool auth_failed = false;
+    if (const DWORD e = co_await run_auth_steps(auth_failed)) co_return e;
+    if (auth_failed) co_return ERROR_SUCCESS;
     hold_connection_ = auth_.wants_same_connection();
     co_await drain_body();
     const DWORD e = co_await transmit_request();

@@ -121,6 +121,7 @@ private:
 
     // --- sending ---
     Task<DWORD> decide_route();
+    Task<DWORD> run_auth_steps(bool& failed);
     Task<DWORD> open_connection();
     Task<DWORD> open_route(const proxy::ProxyServer* via);
     Task<DWORD> connect_fresh(const std::string& host, unsigned short port);

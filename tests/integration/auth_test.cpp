@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -21,6 +22,8 @@
 #include "http_test_util.h"
 #include "support/apache.h"
 #include "support/http_text.h"
+#include "support/kdc.h"
+#include "support/recorder.h"
 #include "support/nginx.h"
 #include "support/scripted_server.h"
 #include "support/tinyproxy.h"
@@ -29,6 +32,8 @@ namespace itest {
 namespace {
 
 using winhttp::test::Apache;
+using winhttp::test::CallbackRecorder;
+using winhttp::test::KerberosRealm;
 using winhttp::test::Script;
 using winhttp::test::ScriptedServer;
 using winhttp::test::Step;
@@ -875,6 +880,131 @@ TEST(AuthAsync, CloseDuringRound) {
     ASSERT_TRUE(WinHttpCloseHandle(request));
     std::unique_lock lock(ctx.m);
     EXPECT_TRUE(ctx.cv.wait_for(lock, std::chrono::seconds(10), [&] { return ctx.closing; }));
+}
+
+// --- Negotiate: Apache with mod_auth_gssapi against the Kerberos realm fixture --------------
+
+// The realm first (Apache inherits its KRB5_* environment), then Apache with its keytab.
+Apache& negotiate_httpd() {
+    auto& realm = KerberosRealm::shared();
+    return Apache::negotiate(realm.keytab());
+}
+
+// Host "localhost": the SPN is HTTP/localhost, a key of the fixture's keytab.
+void open_negotiate(AuthClient& c, Mode mode) {
+    open(c, mode, negotiate_httpd().port(), L"/negotiate/index.txt", L"GET", nullptr,
+         L"localhost");
+}
+
+std::wstring wide(const char* s) { return std::wstring(s, s + std::strlen(s)); }
+
+// Flow (a) with Negotiate: the 401 offers it, SetCredentials gives alice's password, the resend
+// carries the Kerberos token and the 200 carries the server's final (mutual) token, which the
+// codec checks (docs/design/negotiate.md).
+TEST_P(AuthModes, ApacheNegotiateExplicitCredentials) {
+    AuthClient c;
+    open_negotiate(c, GetParam());
+    Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    ASSERT_EQ(r.status, 401u);
+    DWORD supported = 0, first = 0, target = 0xFF;
+    ASSERT_TRUE(WinHttpQueryAuthSchemes(c.request, &supported, &first, &target)) << GetLastError();
+    EXPECT_NE(supported & WINHTTP_AUTH_SCHEME_NEGOTIATE, 0u);
+    ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_SERVER,
+                                      WINHTTP_AUTH_SCHEME_NEGOTIATE,
+                                      wide(KerberosRealm::kUser).c_str(),
+                                      wide(KerberosRealm::kPassword).c_str(), nullptr));
+    r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u) << negotiate_httpd().error_log();
+    EXPECT_EQ(r.body, "/negotiate/index.txt");
+}
+
+// WinHttpSetCredentials page: NULL user and password for NTLM/Negotiate mean the default
+// (logged-on user's) credentials; here alice's tickets in the fixture's ticket cache.
+TEST_P(AuthModes, ApacheNegotiateDefaultCredentials) {
+    ASSERT_TRUE(KerberosRealm::shared().kinit()) << KerberosRealm::shared().log();
+    AuthClient c;
+    open_negotiate(c, GetParam());
+    Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    ASSERT_EQ(r.status, 401u);
+    ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_SERVER,
+                                      WINHTTP_AUTH_SCHEME_NEGOTIATE, nullptr, nullptr, nullptr));
+    r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u) << negotiate_httpd().error_log();
+    EXPECT_EQ(r.body, "/negotiate/index.txt");
+}
+
+// A password the KDC refuses: no token goes out and the application gets the 401 after one
+// round (docs/design/negotiate.md: errors), as with Basic.
+TEST_P(AuthModes, ApacheNegotiateWrongPasswordGivesThe401) {
+    AuthClient c;
+    open_negotiate(c, GetParam());
+    ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_SERVER,
+                                      WINHTTP_AUTH_SCHEME_NEGOTIATE,
+                                      wide(KerberosRealm::kUser).c_str(), L"wrong", nullptr));
+    Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 401u);
+    // Flow (b) too: the options' credentials answer the 401 with Negotiate (the preferred
+    // scheme offered) and are refused the same way.
+    AuthClient b;
+    open_negotiate(b, GetParam());
+    set_user_options(b.request, wide(KerberosRealm::kUser).c_str(), L"wrong");
+    r = b.exchange.run(b.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 401u);
+}
+
+// Flow (b) with the right password: the USERNAME/PASSWORD options answer with Negotiate.
+TEST_P(AuthModes, ApacheNegotiateWithOptions) {
+    AuthClient c;
+    open_negotiate(c, GetParam());
+    set_user_options(c.request, wide(KerberosRealm::kUser).c_str(),
+                     wide(KerberosRealm::kPassword).c_str());
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u) << negotiate_httpd().error_log();
+}
+
+// Closing the request while its Negotiate step waits for the KDC (off the event loop) cancels
+// it like the PAC step: REQUEST_ERROR (OPERATION_CANCELLED) for SendRequest, then
+// HANDLE_CLOSING, the last callback; nothing was sent. The blocked GSSAPI call ends on its own.
+TEST(AuthAsync, NegotiateCloseDuringKdcStep) {
+    auto& realm = KerberosRealm::shared();
+    auto& httpd = negotiate_httpd();
+    Handle session = open_auth_session(Mode::Async);
+    Handle connect(WinHttpConnect(session, L"localhost", httpd.port(), 0));
+    HINTERNET request = WinHttpOpenRequest(connect, L"GET", L"/negotiate/index.txt", nullptr,
+                                           WINHTTP_NO_REFERER, WINHTTP_DEFAULT_ACCEPT_TYPES, 0);
+    ASSERT_NE(request, nullptr);
+    CallbackRecorder rec;
+    WinHttpSetStatusCallback(request, CallbackRecorder::record,
+                             WINHTTP_CALLBACK_FLAG_ALL_NOTIFICATIONS, 0);
+    const std::wstring user = L"alice@" + wide(KerberosRealm::kStallingRealm);
+    ASSERT_TRUE(WinHttpSetCredentials(request, WINHTTP_AUTH_TARGET_SERVER,
+                                      WINHTTP_AUTH_SCHEME_NEGOTIATE, user.c_str(), L"pw", nullptr));
+    ASSERT_TRUE(WinHttpSendRequest(request, WINHTTP_NO_ADDITIONAL_HEADERS, 0, nullptr, 0, 0,
+                                   rec.context()))
+        << GetLastError();
+    ASSERT_TRUE(realm.wait_stalled_login(10000));  // the step is waiting for the KDC
+    ASSERT_TRUE(WinHttpCloseHandle(request));
+    ASSERT_TRUE(rec.wait_for(WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING)) << rec.dump();
+    // Nothing after HANDLE_CLOSING: give a late completion the chance to show up.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const auto events = rec.events();
+    ASSERT_FALSE(events.empty());
+    EXPECT_EQ(events.back().status, static_cast<DWORD>(WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING))
+        << rec.dump();
+    EXPECT_EQ(rec.count(WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING), 1u);
+    EXPECT_EQ(rec.count(WINHTTP_CALLBACK_STATUS_SENDING_REQUEST), 0u);
+    EXPECT_EQ(rec.count(WINHTTP_CALLBACK_STATUS_SENDREQUEST_COMPLETE), 0u);
+    const size_t err = rec.index_of(WINHTTP_CALLBACK_STATUS_REQUEST_ERROR);
+    ASSERT_NE(err, CallbackRecorder::npos) << rec.dump();
+    EXPECT_EQ(events[err].result.dwResult, static_cast<DWORD_PTR>(API_SEND_REQUEST));
+    EXPECT_EQ(events[err].result.dwError, static_cast<DWORD>(ERROR_WINHTTP_OPERATION_CANCELLED));
 }
 
 // --- argument and state checks ----------------------------------------------------------------

@@ -78,7 +78,7 @@ struct Shared {
 
 }  // namespace
 
-Apache::Apache() {
+Apache::Apache(std::string gssapi_keytab) : gssapi_keytab_(std::move(gssapi_keytab)) {
     if (::access(binary().c_str(), X_OK) != 0)
         throw std::runtime_error("Apache: " + binary() +
                                  " not found. Install Debian's apache2-bin (make deps), or set "
@@ -97,6 +97,26 @@ Apache::Apache() {
     write_file(d / "htdocs/open.txt", "/open.txt");
     write_file(d / "htdocs/basic/index.txt", "/basic/index.txt");
     write_file(d / "htdocs/digest/index.txt", "/digest/index.txt");
+    if (!gssapi_keytab_.empty()) {
+        // A copy Apache's children (user nobody when the tests run as root) can read.
+        const fs::path copy = d / "http.keytab";
+        fs::copy_file(gssapi_keytab_, copy, fs::copy_options::overwrite_existing);
+        ::chmod(copy.c_str(), 0644);
+        gssapi_keytab_ = copy.string();
+        // Likewise the realm's krb5.conf and GSSAPI mechanism list (the Kerberos fixture's
+        // directory is private), given to Apache alone through env(1) at start.
+        for (const char* var : {"KRB5_CONFIG", "GSS_MECH_CONFIG"}) {
+            const char* from = std::getenv(var);
+            if (!from) continue;
+            const fs::path to = d / (std::string(var) + ".copy");
+            fs::copy_file(from, to, fs::copy_options::overwrite_existing);
+            ::chmod(to.c_str(), 0644);
+            gssapi_env_.push_back(std::string(var) + "=" + to.string());
+        }
+        fs::create_directories(d / "htdocs/negotiate");
+        ::chmod((d / "htdocs/negotiate").c_str(), 0755);
+        write_file(d / "htdocs/negotiate/index.txt", "/negotiate/index.txt");
+    }
     write_file(d / "htpasswd", std::string(kUser) + ":" + sha_password(kPassword) + "\n");
     const std::string ha1 =
         digest_hex(EVP_md5(), std::string(kUser) + ":digest realm:" + kPassword);
@@ -121,6 +141,19 @@ Apache& Apache::shared() {
     std::call_once(shared.once, [] {
         try {
             shared.instance = std::make_unique<Apache>();
+        } catch (const std::exception& e) {
+            shared.failure = e.what();
+        }
+    });
+    if (!shared.instance) throw std::runtime_error(shared.failure);
+    return *shared.instance;
+}
+
+Apache& Apache::negotiate(const std::string& keytab) {
+    static Shared shared;
+    std::call_once(shared.once, [&] {
+        try {
+            shared.instance = std::make_unique<Apache>(keytab);
         } catch (const std::exception& e) {
             shared.failure = e.what();
         }
@@ -164,14 +197,28 @@ bool Apache::start_on(unsigned short port) {
       << "<Location /digest>\n  AuthType Digest\n  AuthName \"digest realm\"\n"
       << "  AuthDigestDomain /digest/\n  AuthDigestProvider file\n"
       << "  AuthUserFile \"" << dir_ << "/htdigest\"\n  Require valid-user\n</Location>\n";
+    if (!gssapi_keytab_.empty())
+        c << "LoadModule auth_gssapi_module " << kModules << "/mod_auth_gssapi.so\n"
+          << "<Location /negotiate/>\n  AuthType GSSAPI\n  AuthName \"OpenWinHTTP Negotiate\"\n"
+          << "  GssapiCredStore keytab:" << gssapi_keytab_ << "\n  GssapiAllowedMech krb5\n"
+          << "  GssapiBasicAuth Off\n  GssapiConnectionBound On\n  Require valid-user\n"
+          << "</Location>\n";
     write_file(d / "httpd.conf", c.str());
     // Prepared before fork: only async-signal-safe calls between fork and exec.
     std::string bin = binary();
     std::string root = dir_;
     std::string conf = dir_ + "/httpd.conf";
-    std::vector<char*> argv = {
-        bin.data(),  const_cast<char*>("-d"),           root.data(), const_cast<char*>("-f"),
-        conf.data(), const_cast<char*>("-DFOREGROUND"), nullptr};
+    std::string env_bin = "/usr/bin/env";
+    std::vector<std::string> env = gssapi_env_;
+    std::vector<char*> argv;
+    if (!env.empty()) {
+        argv.push_back(env_bin.data());
+        for (auto& e : env) argv.push_back(e.data());
+    }
+    for (char* a : {bin.data(), const_cast<char*>("-d"), root.data(), const_cast<char*>("-f"),
+                    conf.data(), const_cast<char*>("-DFOREGROUND")})
+        argv.push_back(a);
+    argv.push_back(nullptr);
     const pid_t pid = spawn_child(argv, dir_ + "/stderr.log");
     if (pid < 0) return false;
     pid_ = pid;

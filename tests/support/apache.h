@@ -7,12 +7,17 @@
 //     GET /basic/index.txt   needs Basic  user/secret (realm "basic realm")
 //     GET /digest/index.txt  needs Digest user/secret (realm "digest realm", MD5, qop=auth)
 //     GET /open.txt          needs nothing
+// Apache::negotiate(keytab) is a second instance that also loads mod_auth_gssapi
+// (libapache2-mod-auth-gssapi), configured as docs/design/negotiate.md shows:
+//     GET /negotiate/index.txt  needs Negotiate (Kerberos only) with a key of `keytab`
+// Start it after the KerberosRealm fixture: Apache inherits its KRB5_* environment.
 // Each file's body is its own path. Startup failures throw std::runtime_error with the log.
 #pragma once
 
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 namespace winhttp::test {
 
@@ -21,12 +26,15 @@ class Apache {
     static constexpr const char* kUser = "user";
     static constexpr const char* kPassword = "secret";
 
-    Apache();   // throws std::runtime_error
+    // `gssapi_keytab` non-empty: also the /negotiate/ location (see above).
+    explicit Apache(std::string gssapi_keytab = {});  // throws std::runtime_error
     ~Apache();  // SIGTERM, SIGKILL after 5 s; deletes the temp dir
     Apache(const Apache&) = delete;
     Apache& operator=(const Apache&) = delete;
 
     static Apache& shared();
+    // Started once per test binary with the keytab of the first call.
+    static Apache& negotiate(const std::string& keytab);
 
     unsigned short port() const { return port_; }
     std::string error_log() const;
@@ -39,6 +47,8 @@ class Apache {
     void kill_process();
 
     std::string dir_;
+    std::string gssapi_keytab_;
+    std::vector<std::string> gssapi_env_;  // "KRB5_CONFIG=<readable copy>", ...
     unsigned short port_ = 0;
     pid_t pid_ = -1;
 };

@@ -3,7 +3,10 @@
 #include "support/child_process.h"
 #include "support/loopback.h"
 
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -84,6 +87,19 @@ KerberosRealm::KerberosRealm() {
         ::setenv("GSS_MECH_CONFIG", (dir_ + "/gss-mech").c_str(), 1);
     }
 
+    // STALLING.TEST's KDC: a listener whose connections get no answer (kept open until the
+    // client gives up: a login there blocks for kdc_timeout).
+    stall_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t sa_len = sizeof(sa);
+    if (stall_fd_ < 0 || ::bind(stall_fd_, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0 ||
+        ::listen(stall_fd_, 16) != 0 ||
+        ::getsockname(stall_fd_, reinterpret_cast<sockaddr*>(&sa), &sa_len) != 0)
+        throw std::runtime_error("KerberosRealm: the stalling KDC listener failed");
+    stall_port_ = ntohs(sa.sin_port);
+
     std::string failure;
     write_config(pick_free_port());
     const std::string realm = kRealm;
@@ -103,6 +119,8 @@ KerberosRealm::KerberosRealm() {
 }
 
 KerberosRealm::~KerberosRealm() {
+    for (int fd : stalled_) ::close(fd);
+    if (stall_fd_ >= 0) ::close(stall_fd_);
     kill_process();
     std::error_code ignored;
     fs::remove_all(dir_, ignored);
@@ -119,6 +137,16 @@ KerberosRealm& KerberosRealm::shared() {
     });
     if (!shared.instance) throw std::runtime_error(shared.failure);
     return *shared.instance;
+}
+
+bool KerberosRealm::wait_stalled_login(int timeout_ms) {
+    pollfd p{stall_fd_, POLLIN, 0};
+    if (::poll(&p, 1, timeout_ms) != 1) return false;
+    const int fd = ::accept4(stall_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) return false;
+    std::lock_guard lock(stalled_mutex_);
+    stalled_.push_back(fd);  // held open: the client waits for an answer that never comes
+    return true;
 }
 
 void KerberosRealm::write_config(unsigned short port) const {
@@ -140,6 +168,7 @@ void KerberosRealm::write_config(unsigned short port) const {
             << "[realms]\n"
             << "  " << realm << " = {\n    kdc = 127.0.0.1:" << port << "\n  }\n"
             << "  " << kUnreachableRealm << " = {\n    kdc = 127.0.0.1:" << dead_port << "\n  }\n"
+            << "  " << kStallingRealm << " = {\n    kdc = 127.0.0.1:" << stall_port_ << "\n  }\n"
             << "[domain_realm]\n"
             << "  localhost = " << realm << "\n"
             << "  127.0.0.1 = " << realm << "\n";

@@ -14,13 +14,16 @@
 // GSSAPI plugins, so /etc/gss/mech.d does not matter; WINHTTP_TEST_GSS_SYSTEM_MECHS=1 keeps them).
 // Create it before the test starts threads that read the environment. Principals:
 // alice@OPENWINHTTP.TEST (kPassword), HTTP/localhost and HTTP/127.0.0.1 (random keys, in keytab()).
-// The realm UNREACHABLE.TEST is configured with a KDC address where nothing listens. Startup
+// The realm UNREACHABLE.TEST is configured with a KDC address where nothing listens;
+// STALLING.TEST with a TCP listener of this fixture that never accepts (a login there blocks
+// for kdc_timeout, 3 s; wait_stalled_login() sees it waiting). Startup
 // failures throw std::runtime_error with the commands' and the KDC's logs.
 #pragma once
 
 #include <sys/types.h>
 
 #include <initializer_list>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -30,6 +33,7 @@ class KerberosRealm {
   public:
     static constexpr const char* kRealm = "OPENWINHTTP.TEST";
     static constexpr const char* kUnreachableRealm = "UNREACHABLE.TEST";
+    static constexpr const char* kStallingRealm = "STALLING.TEST";
     static constexpr const char* kUser = "alice";
     static constexpr const char* kPassword = "alice-S3cret";
 
@@ -61,6 +65,10 @@ class KerberosRealm {
     // Removes the ticket cache: "no default credentials".
     void kdestroy();
 
+    // True once a client connects to STALLING.TEST's KDC (within `timeout_ms`); the connection
+    // is taken off the queue, so each call waits for a new one.
+    bool wait_stalled_login(int timeout_ms);
+
     // The KDC's log and the output of the admin commands.
     std::string log() const;
 
@@ -74,6 +82,10 @@ class KerberosRealm {
     std::string dir_;
     unsigned short port_ = 0;
     pid_t pid_ = -1;
+    int stall_fd_ = -1;  // STALLING.TEST's listener
+    unsigned short stall_port_ = 0;
+    std::mutex stalled_mutex_;
+    std::vector<int> stalled_;  // accepted connections, held open
 };
 
 }  // namespace winhttp::test

@@ -236,13 +236,14 @@ TEST(AuthSchemes, FlagsFactoryAndPreference) {
     EXPECT_EQ(preferred_scheme(WINHTTP_AUTH_SCHEME_PASSPORT), 0u);
     EXPECT_NE(make_mechanism(WINHTTP_AUTH_SCHEME_BASIC, creds("u", "p")), nullptr);
     EXPECT_EQ(make_mechanism(WINHTTP_AUTH_SCHEME_PASSPORT, creds("u", "p")), nullptr);
-    // NTLM is wired; Negotiate is not (its codec blocks on the KDC).
+    // Both connection-based schemes are wired; Negotiate is preferred when both are offered.
     EXPECT_TRUE(has_codec(WINHTTP_AUTH_SCHEME_NTLM));
-    EXPECT_FALSE(has_codec(WINHTTP_AUTH_SCHEME_NEGOTIATE));
+    EXPECT_TRUE(has_codec(WINHTTP_AUTH_SCHEME_NEGOTIATE));
     EXPECT_EQ(preferred_scheme(WINHTTP_AUTH_SCHEME_NEGOTIATE | WINHTTP_AUTH_SCHEME_NTLM |
                                WINHTTP_AUTH_SCHEME_BASIC),
+              static_cast<uint32_t>(WINHTTP_AUTH_SCHEME_NEGOTIATE));
+    EXPECT_EQ(preferred_scheme(WINHTTP_AUTH_SCHEME_NTLM | WINHTTP_AUTH_SCHEME_BASIC),
               static_cast<uint32_t>(WINHTTP_AUTH_SCHEME_NTLM));
-    EXPECT_EQ(preferred_scheme(WINHTTP_AUTH_SCHEME_NEGOTIATE), 0u);
     auto ntlm = make_mechanism(WINHTTP_AUTH_SCHEME_NTLM, creds("u", "p"));
     ASSERT_NE(ntlm, nullptr);
     EXPECT_TRUE(ntlm->connection_based());
