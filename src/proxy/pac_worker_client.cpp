@@ -88,7 +88,10 @@ std::string worker_path() {
 }
 
 DWORD PacWorker::spawn(const WorkerLimits& limits, std::unique_ptr<PacWorker>& out) {
-    static const std::string path = worker_path();
+    // Never destroyed: a PAC job of the blocking-job pool may still be spawning a worker while
+    // the process runs its static destructors (the pool joins its threads after those of
+    // statics made later than itself).
+    static const std::string& path = *new std::string(worker_path());
     const std::string exe = path.empty() ? worker_path() : path;
     if (exe.empty()) return ERROR_WINHTTP_AUTO_PROXY_SERVICE_ERROR;
     int sv[2];
