@@ -238,20 +238,6 @@ bool Apache::start_on(unsigned short port) {
     return false;
 }
 
-void Apache::kill_process() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    const auto deadline = Clock::now() + std::chrono::seconds(5);
-    int status = 0;
-    while (::waitpid(pid_, &status, WNOHANG) == 0) {
-        if (Clock::now() > deadline) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, &status, 0);
-            break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    pid_ = -1;
-}
+void Apache::kill_process() { stop_child(pid_); }
 
 }  // namespace winhttp::test

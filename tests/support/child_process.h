@@ -13,4 +13,7 @@ namespace winhttp::test {
 // thread dies with the test process even on a crash. Returns the pid, or -1.
 pid_t spawn_child(std::vector<char*>& argv, const std::string& log_path);
 
+// SIGTERM, then SIGKILL after 5 s; reaps the child and sets `pid` to -1. No-op when pid <= 0.
+void stop_child(pid_t& pid);
+
 }  // namespace winhttp::test

@@ -340,22 +340,7 @@ void Nginx::stop() {
     }
 }
 
-void Nginx::kill_process() {
-    if (pid_ > 0) {
-        ::kill(pid_, SIGTERM);
-        auto deadline = Clock::now() + std::chrono::seconds(5);
-        int status = 0;
-        while (::waitpid(pid_, &status, WNOHANG) == 0) {
-            if (Clock::now() > deadline) {
-                ::kill(pid_, SIGKILL);
-                ::waitpid(pid_, &status, 0);
-                break;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-        pid_ = -1;
-    }
-}
+void Nginx::kill_process() { stop_child(pid_); }
 
 // ---- files --------------------------------------------------------------------------------
 

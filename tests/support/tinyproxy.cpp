@@ -161,20 +161,6 @@ bool Tinyproxy::start_on(unsigned short port) {
     return false;
 }
 
-void Tinyproxy::kill_process() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    const auto deadline = Clock::now() + std::chrono::seconds(5);
-    int status = 0;
-    while (::waitpid(pid_, &status, WNOHANG) == 0) {
-        if (Clock::now() > deadline) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, &status, 0);
-            break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    pid_ = -1;
-}
+void Tinyproxy::kill_process() { stop_child(pid_); }
 
 }  // namespace winhttp::test
