@@ -6,7 +6,6 @@
 #include <openssl/evp.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -17,7 +16,6 @@
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 
 namespace winhttp::test {
 namespace {
@@ -223,19 +221,10 @@ bool Apache::start_on(unsigned short port) {
     if (pid < 0) return false;
     pid_ = pid;
     port_ = port;
-    const auto deadline = Clock::now() + kDefaultTimeout;
-    while (Clock::now() < deadline) {
-        int status = 0;
-        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-            pid_ = -1;
-            return false;
-        }
-        // The pid file appears after the listening socket is bound.
-        if (fs::exists(d / "httpd.pid")) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    kill_process();
-    return false;
+    // The pid file appears after the listening socket is bound.
+    return wait_ready(pid_, [&] {
+        return fs::exists(d / "httpd.pid") ? Readiness::ready : Readiness::not_yet;
+    }, Clock::now() + kDefaultTimeout);
 }
 
 void Apache::kill_process() { stop_child(pid_); }

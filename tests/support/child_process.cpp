@@ -37,6 +37,25 @@ pid_t spawn_child(std::vector<char*>& argv, const std::string& log_path) {
     return pid;
 }
 
+bool wait_ready(pid_t& pid, const std::function<Readiness()>& check,
+                std::chrono::steady_clock::time_point deadline) {
+    while (std::chrono::steady_clock::now() < deadline) {
+        int status = 0;
+        if (::waitpid(pid, &status, WNOHANG) == pid) {
+            pid = -1;
+            return false;
+        }
+        switch (check()) {
+            case Readiness::ready: return true;
+            case Readiness::failed: stop_child(pid); return false;
+            case Readiness::not_yet: break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    stop_child(pid);
+    return false;
+}
+
 void stop_child(pid_t& pid) {
     if (pid <= 0) return;
     ::kill(pid, SIGTERM);

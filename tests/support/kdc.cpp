@@ -261,23 +261,13 @@ bool KerberosRealm::start_kdc(unsigned short port) {
     if (pid < 0) return false;
     pid_ = pid;
     // Ready when the log says both sockets are bound and requests are served.
-    const auto deadline = Clock::now() + kDefaultTimeout;
-    while (Clock::now() < deadline) {
-        int status = 0;
-        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-            pid_ = -1;
-            return false;
-        }
+    // A socket that could not be bound (port taken) fails the start: the caller tries another port.
+    return wait_ready(pid_, [&] {
         const std::string text = read_text(kdc_log);
-        if (text.find("commencing operation") != std::string::npos) {
-            if (text.find("set up 2 sockets") != std::string::npos) return true;
-            kill_process();  // a socket could not be bound (port taken): try another port
-            return false;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    kill_process();
-    return false;
+        if (text.find("commencing operation") == std::string::npos) return Readiness::not_yet;
+        return text.find("set up 2 sockets") != std::string::npos ? Readiness::ready
+                                                                   : Readiness::failed;
+    }, Clock::now() + kDefaultTimeout);
 }
 
 void KerberosRealm::kill_process() { stop_child(pid_); }

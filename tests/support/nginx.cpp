@@ -8,7 +8,6 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,9 +19,9 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 #include <vector>
 
 namespace winhttp::test {
@@ -281,9 +280,7 @@ bool Nginx::start_on(unsigned short port) {
     if (pid < 0) return false;
     pid_ = pid;
     port_ = port;
-    if (wait_until_serving()) return true;
-    kill_process();
-    return false;
+    return wait_until_serving();  // false: nginx is gone (stopped or exited)
 }
 
 // Ready when *this* nginx answers an HTTP request: it serves only once every listener of its
@@ -296,39 +293,31 @@ bool Nginx::start_on(unsigned short port) {
 // never got, or ERROR_WINHTTP_CONNECTION_ERROR (12030) in mid-handshake when nginx gave up.
 // The answer must carry this instance's token: the HTTP port itself may belong to another
 // server. False when nginx exits (the caller retries with other ports), answers wrongly or not
-// in time. (Handing nginx sockets bound here, through its NGINX=fd;... variable, would close the
-// window entirely, but nginx 1.22 crashes with inherited sockets and master_process off.)
+// in time; nginx is then stopped. (Handing nginx sockets bound here, through its NGINX=fd;...
+// variable, would close the window entirely, but nginx 1.22 crashes with inherited sockets and
+// master_process off.)
 bool Nginx::wait_until_serving() {
     const auto deadline = Clock::now() + kDefaultTimeout;
     const std::string request = "GET /" + std::string(kInstanceFile) +
                                 " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-    auto exited = [this] {
-        int status = 0;
-        if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
-        pid_ = -1;
-        return true;
-    };
-    while (Clock::now() < deadline) {
-        if (exited()) return false;
-        TcpClient probe(port_, false, std::chrono::milliseconds(200));
-        if (!probe.connected() || !probe.send(request)) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));  // not listening yet
-            continue;
+    std::optional<TcpClient> probe;  // connected and asked: the answer comes once nginx serves
+    return wait_ready(pid_, [&] {
+        if (!probe) {
+            probe.emplace(port_, false, std::chrono::milliseconds(200));
+            if (!probe->connected() || !probe->send(request)) {
+                probe.reset();  // not listening yet
+                return Readiness::not_yet;
+            }
         }
-        // Connected: the answer comes once nginx serves, or nginx exits.
-        while (Clock::now() < deadline) {
-            if (exited()) return false;
-            pollfd answer{probe.fd(), POLLIN, 0};
-            if (::poll(&answer, 1, 100) <= 0) continue;
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-            std::string response = probe.read_to_close(std::max(left, std::chrono::milliseconds(1)));
-            if (response.rfind("HTTP/1.1 200 ", 0) != 0 || !response.ends_with("\r\n\r\n" + dir_))
-                return false;
-            probes_ = 1;  // nginx counted the probe; connections_accepted() must not
-            return true;
-        }
-    }
-    return false;
+        pollfd answer{probe->fd(), POLLIN, 0};
+        if (::poll(&answer, 1, 100) <= 0) return Readiness::not_yet;
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        std::string response = probe->read_to_close(std::max(left, std::chrono::milliseconds(1)));
+        if (response.rfind("HTTP/1.1 200 ", 0) != 0 || !response.ends_with("\r\n\r\n" + dir_))
+            return Readiness::failed;
+        probes_ = 1;  // nginx counted the probe; connections_accepted() must not
+        return Readiness::ready;
+    }, deadline);
 }
 
 void Nginx::stop() {

@@ -5,7 +5,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -16,7 +15,6 @@
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 
 namespace winhttp::test {
 namespace {
@@ -147,18 +145,10 @@ bool Tinyproxy::start_on(unsigned short port) {
     pid_ = pid;
     port_ = port;
     // Ready when the log says so (a probe connection would show up in the counts).
-    const auto deadline = Clock::now() + kDefaultTimeout;
-    while (Clock::now() < deadline) {
-        int status = 0;
-        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-            pid_ = -1;
-            return false;
-        }
-        if (log().find("Accepting connections") != std::string::npos) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    kill_process();
-    return false;
+    return wait_ready(pid_, [this] {
+        return log().find("Accepting connections") != std::string::npos ? Readiness::ready
+                                                                         : Readiness::not_yet;
+    }, Clock::now() + kDefaultTimeout);
 }
 
 void Tinyproxy::kill_process() { stop_child(pid_); }

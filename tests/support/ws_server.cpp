@@ -4,7 +4,6 @@
 #include "support/loopback.h"
 
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -14,7 +13,6 @@
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 
 namespace winhttp::test {
 namespace {
@@ -51,22 +49,15 @@ PythonWsServer::PythonWsServer() {
     std::vector<char*> argv = {python.data(), script.data(), port_file.data(), nullptr};
     pid_ = spawn_child(argv, dir_ + "/server.log");
     if (pid_ < 0) throw std::runtime_error("PythonWsServer: could not start " + python);
-    const auto deadline = Clock::now() + kDefaultTimeout;
-    while (Clock::now() < deadline) {
-        int status = 0;
-        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-            pid_ = -1;
-            break;
-        }
+    // Ready when the server has written the port it listens on.
+    const bool ready = wait_ready(pid_, [&] {
         const std::string text = read_text(fs::path(port_file));
-        if (!text.empty()) {
-            port_ = static_cast<unsigned short>(std::stoi(text));
-            return;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+        if (text.empty()) return Readiness::not_yet;
+        port_ = static_cast<unsigned short>(std::stoi(text));
+        return Readiness::ready;
+    }, Clock::now() + kDefaultTimeout);
+    if (ready) return;
     const std::string text = log();
-    kill_process();
     throw std::runtime_error(
         "PythonWsServer: not started (install python3-websockets: make deps). Log:\n" + text);
 }
