@@ -4,6 +4,10 @@
 BUILD      ?= build
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
+# CCACHE=ccache compiles every tree through ccache (.ci/run does): the plain and short-I/O trees
+# then share the objects of everything but the library (docs/design/ci.md).
+CCACHE     ?=
+LAUNCHER   := $(if $(CCACHE),-DCMAKE_C_COMPILER_LAUNCHER=$(CCACHE) -DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE))
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Build + test dependencies (Debian 12 package names).
@@ -11,7 +15,7 @@ DEPS := build-essential cmake pkg-config python3 nginx-light \
         libssl-dev zlib1g-dev node-llhttp libasio-dev libpsl-dev \
         libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev openssl valgrind \
         tinyproxy duktape-dev gss-ntlmssp python3-websockets apache2-bin libapache2-mod-auth-gssapi \
-        libkrb5-dev krb5-kdc krb5-admin-server krb5-user
+        libkrb5-dev krb5-kdc krb5-admin-server krb5-user ccache
 
 # Benchmark-only dependencies (make bench): libcurl is the reference, valgrind counts instructions.
 BENCH_DEPS := libcurl4-openssl-dev valgrind libbenchmark-dev nginx-light tinyproxy openssl util-linux python3
@@ -33,7 +37,7 @@ deps:
 	@$(call install_missing,$(DEPS),deps)
 
 $(BUILD)/CMakeCache.txt:
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS)
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(LAUNCHER) $(CMAKE_ARGS)
 
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
@@ -51,28 +55,29 @@ memcheck: build
 # The whole suite with every socket call cut short (1-7 bytes) or failing with EAGAIN first
 # (the stress tests measure scale and are left to the normal and sanitizer runs).
 test-short-io: deps
-	cmake -S . -B build-short-io -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWINHTTP_SHORT_IO=ON
+	cmake -S . -B build-short-io -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWINHTTP_SHORT_IO=ON -DWINHTTP_WERROR=ON $(LAUNCHER)
 	cmake --build build-short-io -j $(JOBS)
 	cd build-short-io && ctest --output-on-failure -j $(JOBS) --timeout 900 -LE stress
 
 # Sanitizer builds live in their own trees so they never mix with the normal one.
 test-asan: deps
-	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DWINHTTP_SANITIZE=address,undefined -DWINHTTP_WERROR=ON
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DWINHTTP_SANITIZE=address,undefined -DWINHTTP_WERROR=ON $(LAUNCHER)
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 900
 
 test-tsan: deps
-	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DWINHTTP_SANITIZE=thread -DWINHTTP_WERROR=ON
+	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DWINHTTP_SANITIZE=thread -DWINHTTP_WERROR=ON $(LAUNCHER)
 	cmake --build build-tsan -j $(JOBS)
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) --timeout 900
 
 FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= $(JOBS)
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DWINHTTP_BUILD_FUZZERS=ON -DWINHTTP_BUILD_TESTS=OFF -DWINHTTP_SANITIZE=address,undefined
+	  -DWINHTTP_BUILD_FUZZERS=ON -DWINHTTP_BUILD_TESTS=OFF -DWINHTTP_SANITIZE=address,undefined $(LAUNCHER)
 	cmake --build build-fuzz -j $(JOBS) --target fuzzers
-	./fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+	./fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_JOBS)
 
 # Benchmarks against libcurl (issue 6): bench/run.py writes bench/results.md.
 # BENCH_QUICK=1 make bench is a quick smoke run; see bench/README.md for the other knobs.
@@ -89,4 +94,4 @@ format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h' '*.hpp')
 
 clean:
-	rm -rf $(BUILD) build-asan build-tsan build-fuzz build-short-io build-bench
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz build-short-io build-bench build-ccache

@@ -17,6 +17,7 @@
 
 #include "integration/async_util.h"
 #include "integration/http_test_util.h"
+#include "support/build_paths.h"
 #include "support/nginx.h"
 #include "support/recorder.h"
 #include "support/scripted_server.h"
@@ -36,7 +37,7 @@ using winhttp::test::Tinyproxy;
 
 // The PAC worker of this build, and a script time limit a loaded machine meets (pac_test.cpp).
 void use_test_worker() {
-    ::setenv("WINHTTP_PAC_WORKER", WINHTTP_PAC_WORKER_PATH, 1);
+    ::setenv("WINHTTP_PAC_WORKER", winhttp::test::pac_worker_path(), 1);
     ::setenv("WINHTTP_PAC_TIMEOUT_MS", "2000", 0);
 }
 

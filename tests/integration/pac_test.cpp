@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "proxy/wpad.h"
+#include "support/build_paths.h"
 #include "support/recorder.h"
 #include "support/scripted_server.h"
 
@@ -30,7 +31,7 @@ namespace {
 constexpr const char* kTestTimeoutMs = "2000";
 
 void use_test_worker() {
-    setenv("WINHTTP_PAC_WORKER", WINHTTP_PAC_WORKER_PATH, 1);
+    setenv("WINHTTP_PAC_WORKER", pac_worker_path(), 1);
     setenv("WINHTTP_PAC_TIMEOUT_MS", kTestTimeoutMs, 0);
 }
 

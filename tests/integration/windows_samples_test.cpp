@@ -11,8 +11,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "support/build_paths.h"
 #include "support/nginx.h"
 
+using winhttp::test::binary_dir;
 using winhttp::test::Nginx;
 
 namespace {
@@ -24,7 +26,7 @@ struct SampleRun {
 
 // Runs build/tests/samples/sample_<name> with host, port and path; collects stdout.
 SampleRun run_sample(const std::string& name, unsigned short port, const std::string& path) {
-    const std::string command = std::string(WINHTTP_BINARY_DIR) + "/tests/samples/sample_" + name +
+    const std::string command = std::string(binary_dir()) + "/tests/samples/sample_" + name +
                                 " 127.0.0.1 " + std::to_string(port) + " " + path;
     SampleRun run;
     FILE* pipe = popen(command.c_str(), "r");

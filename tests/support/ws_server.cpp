@@ -1,5 +1,6 @@
 #include "support/ws_server.h"
 
+#include "support/build_paths.h"
 #include "support/child_process.h"
 #include "support/loopback.h"
 
@@ -44,7 +45,7 @@ PythonWsServer::PythonWsServer() {
     if (!::mkdtemp(tmpl)) throw std::runtime_error("PythonWsServer: mkdtemp failed");
     dir_ = tmpl;
     std::string python = kPython;
-    std::string script = std::string(WINHTTP_TEST_SUPPORT_DIR) + "/ws_server.py";
+    std::string script = std::string(test_support_dir()) + "/ws_server.py";
     std::string port_file = dir_ + "/port";
     std::vector<char*> argv = {python.data(), script.data(), port_file.data(), nullptr};
     pid_ = spawn_child(argv, dir_ + "/server.log");
