@@ -10,9 +10,16 @@
 #include <string>
 #include <vector>
 
+#include <winhttp.h>
+
 #include "auth/mechanism.h"
 
 namespace winhttp {
+
+// WINHTTP_OPTION_AUTOLOGON_POLICY (Option Flags page): LOW, default credentials for every
+// host; MEDIUM, only on the local intranet (`intranet`: a name without a dot, or one the proxy
+// bypass list sends direct); HIGH, never.
+bool autologon_allows(DWORD policy, bool intranet);
 
 class AuthFlow {
   public:
@@ -50,9 +57,11 @@ class AuthFlow {
 
     // A 401 (server) or 407 (proxy) with its challenges. `option_creds` are the
     // USERNAME/PASSWORD (PROXY_...) options, `option_origin` the origin they were set for.
+    // `autologon`: WINHTTP_OPTION_AUTOLOGON_POLICY lets the default credentials (the Kerberos
+    // ticket cache) answer a Negotiate challenge when nothing else was given (autologon_allows).
     Decision on_challenge(int target, std::vector<auth::Challenge> challenges,
                           const auth::Credentials* option_creds, const std::string& option_origin,
-                          const std::string& origin);
+                          const std::string& origin, bool autologon = false);
 
     // Any other final response ends a handshake with `target` (Negotiate checks the server's
     // last token here). Returns 0 or a Windows error code.

@@ -1283,10 +1283,12 @@ Task<DWORD> RequestEngine::answer_challenge(bool& again) {
     auth::Credentials options;
     options.user = to_utf8(server ? s.username : s.proxy_username);
     options.password = to_utf8(server ? s.password : s.proxy_password);
+    const bool autologon = autologon_allows(
+        s.autologon_policy, is_intranet(server ? host_ : proxy_->host, server ? port_ : proxy_->port));
     const AuthFlow::Decision d = auth_.on_challenge(
         server ? AuthFlow::kServer : AuthFlow::kProxy,
         challenges_in(server ? "WWW-Authenticate" : "Proxy-Authenticate"), &options, open_origin_,
-        origin());
+        origin(), autologon);
     options.wipe();
     if (d == AuthFlow::Decision::GiveToApp) co_return ERROR_SUCCESS;
     if (body_streamed_) co_return ERROR_WINHTTP_RESEND_REQUEST;
@@ -1302,6 +1304,16 @@ Task<DWORD> RequestEngine::answer_challenge(bool& again) {
     if (e) co_return e;
     again = true;
     co_return ERROR_SUCCESS;
+}
+
+// The local intranet of AUTOLOGON_POLICY MEDIUM: a host name without a dot (as Windows' intranet
+// zone: "http://intranet/"), or a host the named proxy's bypass list sends direct. IP literals
+// (dots, or colons for IPv6) are not intranet names.
+bool RequestEngine::is_intranet(const std::string& host, uint16_t port) const {
+    if (host.find('.') == std::string::npos && host.find(':') == std::string::npos) return true;
+    const proxy::ConfigPtr config = owner_.proxy_config();
+    return config->source == proxy::ProxyConfig::Source::Named && !config->bypass.empty() &&
+           config->bypass.matches(host, port, secure_);
 }
 
 DWORD RequestEngine::query_auth_schemes(DWORD& supported, DWORD& first, DWORD& target) const {

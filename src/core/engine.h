@@ -149,6 +149,7 @@ private:
     Task<DWORD> follow_redirect(bool& followed);
     Task<DWORD> answer_challenge(bool& again);
     std::vector<auth::Challenge> challenges_in(std::string_view header) const;
+    bool is_intranet(const std::string& host, uint16_t port) const;
     std::string origin() const;
     void add_auth_headers(http1::RequestHead& head);
     Task<DWORD> drain_body();

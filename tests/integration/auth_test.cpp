@@ -890,10 +890,17 @@ Apache& negotiate_httpd() {
     return Apache::negotiate(realm.keytab());
 }
 
-// Host "localhost": the SPN is HTTP/localhost, a key of the fixture's keytab.
-void open_negotiate(AuthClient& c, Mode mode) {
-    open(c, mode, negotiate_httpd().port(), L"/negotiate/index.txt", L"GET", nullptr,
-         L"localhost");
+// Host "localhost": the SPN is HTTP/localhost, a key of the fixture's keytab. "localhost" has
+// no dot, so it is an intranet name and the default AUTOLOGON_POLICY (MEDIUM) would answer the
+// first 401 with the ticket cache on its own; these tests set HIGH unless they test the policy.
+void open_negotiate(AuthClient& c, Mode mode, const wchar_t* host = L"localhost",
+                    DWORD policy = WINHTTP_AUTOLOGON_SECURITY_LEVEL_HIGH,
+                    const wchar_t* proxy = nullptr) {
+    open(c, mode, negotiate_httpd().port(), L"/negotiate/index.txt", L"GET", proxy, host);
+    if (policy != WINHTTP_AUTOLOGON_SECURITY_LEVEL_MEDIUM)
+        ASSERT_TRUE(WinHttpSetOption(c.request, WINHTTP_OPTION_AUTOLOGON_POLICY, &policy,
+                                     sizeof(policy)))
+            << GetLastError();
 }
 
 std::wstring wide(const char* s) { return std::wstring(s, s + std::strlen(s)); }
@@ -967,6 +974,84 @@ TEST_P(AuthModes, ApacheNegotiateWithOptions) {
     const Result r = c.exchange.run(c.request, GetParam());
     ASSERT_EQ(r.error, ERROR_SUCCESS);
     EXPECT_EQ(r.status, 200u) << negotiate_httpd().error_log();
+}
+
+// Flow (c): default credentials under WINHTTP_OPTION_AUTOLOGON_POLICY alone, no
+// WinHttpSetCredentials. Option Flags page: LOW, "an authenticated log on using the default
+// credentials is performed for all requests"; MEDIUM (the default), "only for requests on the
+// local Intranet"; HIGH, "default credentials are not used". The default credentials are
+// alice's tickets in the fixture's ticket cache.
+TEST_P(AuthModes, ApacheNegotiateAutologonLowAnyHost) {
+    ASSERT_TRUE(KerberosRealm::shared().kinit()) << KerberosRealm::shared().log();
+    AuthClient c;
+    open_negotiate(c, GetParam(), L"127.0.0.1", WINHTTP_AUTOLOGON_SECURITY_LEVEL_LOW);
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u) << negotiate_httpd().error_log();
+    EXPECT_EQ(r.body, "/negotiate/index.txt");
+}
+
+// MEDIUM is the default (Option Flags page); "localhost" has no dot: an intranet name.
+TEST_P(AuthModes, ApacheNegotiateAutologonMediumIntranetName) {
+    ASSERT_TRUE(KerberosRealm::shared().kinit()) << KerberosRealm::shared().log();
+    AuthClient c;
+    open_negotiate(c, GetParam(), L"localhost", WINHTTP_AUTOLOGON_SECURITY_LEVEL_MEDIUM);
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u) << negotiate_httpd().error_log();
+}
+
+// MEDIUM: a dotted name (here an IP literal) is not the intranet: the 401 goes to the app.
+TEST_P(AuthModes, ApacheNegotiateAutologonMediumNotForDottedHost) {
+    ASSERT_TRUE(KerberosRealm::shared().kinit()) << KerberosRealm::shared().log();
+    AuthClient c;
+    open_negotiate(c, GetParam(), L"127.0.0.1", WINHTTP_AUTOLOGON_SECURITY_LEVEL_MEDIUM);
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 401u);
+}
+
+// MEDIUM: a host in the proxy bypass list is on the intranet (issue 12: "names without a dot
+// or in the bypass list"); the request goes direct, the proxy address is never used.
+TEST_P(AuthModes, ApacheNegotiateAutologonMediumBypassedHost) {
+    ASSERT_TRUE(KerberosRealm::shared().kinit()) << KerberosRealm::shared().log();
+    AuthClient c;
+    c.session = Handle(WinHttpOpen(kAgent, WINHTTP_ACCESS_TYPE_NAMED_PROXY, L"127.0.0.1:1",
+                                   L"127.0.0.1",
+                                   GetParam() == Mode::Async ? WINHTTP_FLAG_ASYNC : 0));
+    ASSERT_NE(c.session.get(), nullptr) << GetLastError();
+    WinHttpSetTimeouts(c.session, 10000, 10000, 10000, 10000);
+    if (GetParam() == Mode::Async)
+        WinHttpSetStatusCallback(c.session, Exchange::callback,
+                                 WINHTTP_CALLBACK_FLAG_ALL_COMPLETIONS, 0);
+    c.connect = Handle(WinHttpConnect(c.session, L"127.0.0.1", negotiate_httpd().port(), 0));
+    c.request = Handle(WinHttpOpenRequest(c.connect, L"GET", L"/negotiate/index.txt", nullptr,
+                                          WINHTTP_NO_REFERER, WINHTTP_DEFAULT_ACCEPT_TYPES, 0));
+    ASSERT_NE(c.request.get(), nullptr) << GetLastError();
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u) << negotiate_httpd().error_log();
+}
+
+// HIGH: never, not even for an intranet name.
+TEST_P(AuthModes, ApacheNegotiateAutologonHighNever) {
+    ASSERT_TRUE(KerberosRealm::shared().kinit()) << KerberosRealm::shared().log();
+    AuthClient c;
+    open_negotiate(c, GetParam(), L"localhost", WINHTTP_AUTOLOGON_SECURITY_LEVEL_HIGH);
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 401u);
+}
+
+// LOW without a ticket cache: the default credentials fail before anything goes out and the
+// 401 goes to the application after one round, as a refused password does.
+TEST_P(AuthModes, ApacheNegotiateAutologonWithoutTicketsGivesThe401) {
+    KerberosRealm::shared().kdestroy();
+    AuthClient c;
+    open_negotiate(c, GetParam(), L"localhost", WINHTTP_AUTOLOGON_SECURITY_LEVEL_LOW);
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 401u);
 }
 
 // Closing the request while its Negotiate step waits for the KDC (off the event loop) cancels
