@@ -223,7 +223,8 @@ uint32_t NegotiateMechanism::acquire_credentials() {
 
 uint32_t NegotiateMechanism::start(const RequestFacts& facts, std::string& header_value) {
     if (uint32_t error = acquire_credentials()) return error;
-    spn_ = negotiate_spn(facts.host, facts.port, spn_with_port_);
+    spn_ = facts.spn.empty() ? negotiate_spn(facts.host, facts.port, spn_with_port_)
+                             : std::string(facts.spn);
     // GSS_C_NT_HOSTBASED_SERVICE spells HTTP/host as HTTP@host.
     std::string service = "HTTP@" + spn_.substr(5);
     gss_buffer_desc name_buf{service.size(), service.data()};

@@ -388,7 +388,10 @@ uint32_t NtlmMechanism::authenticate(const Challenge& challenge, const RequestFa
     in.time = mic ? *parsed->timestamp : hooks_.now_filetime();
     in.zero_lm = mic;
     std::string spn;
-    if (!facts.host.empty()) spn = "HTTP/" + std::string(facts.host);
+    if (!facts.spn.empty())
+        spn = std::string(facts.spn);
+    else if (!facts.host.empty())
+        spn = "HTTP/" + std::string(facts.host);
     in.target_info = ntlm::client_target_info(*parsed, mic, facts.tls_server_end_point, spn);
     in.domain = ntlm::utf16le(name_.domain);
     in.user = ntlm::utf16le(name_.user);

@@ -90,6 +90,7 @@ std::string AuthFlow::header_for(int target, const auth::RequestFacts& facts) {
         t.ready = false;
         t.need_token = false;
         t.tried = true;
+        t.spn_used = facts.spn;
         return std::move(t.ready_value);
     }
     if (t.mech->connection_based()) {
@@ -104,6 +105,7 @@ std::string AuthFlow::header_for(int target, const auth::RequestFacts& facts) {
         return {};
     }
     t.tried = true;
+    if (t.mech->connection_based()) t.spn_used = facts.spn;
     return value;
 }
 

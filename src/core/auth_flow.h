@@ -70,6 +70,10 @@ class AuthFlow {
     // A connection-based scheme's next token is waiting: the resend must use the same connection.
     bool wants_same_connection() const;
 
+    // WINHTTP_OPTION_SERVER_SPN_USED / PROXY_SPN_USED: the SPN the last NTLM or Negotiate
+    // token for `target` was made for; empty before any.
+    const std::string& spn_used(int target) const { return t_[target].spn_used; }
+
     // A redirect to another origin: the server conversation ends.
     void forget_server();
 
@@ -90,6 +94,7 @@ class AuthFlow {
         bool tried = false;         // credentials went out in this send
         bool stale_retried = false;
         unsigned rounds = 0;
+        std::string spn_used;
     };
     void start(Target& t, uint32_t scheme, auth::Credentials creds);
     Target t_[2];

@@ -372,16 +372,26 @@ void RequestEngine::build_head(http1::RequestHead& head, DWORD content_length, b
 void RequestEngine::add_auth_headers(http1::RequestHead& head) {
     if (owner_.settings().disabled_features & WINHTTP_DISABLE_AUTHENTICATION) return;
     if (!find_header(app_headers_, "Authorization")) {
-        const auth::RequestFacts facts{head.method, head.target, host_, port_, {}};
+        const std::string spn = spn_for(host_, port_);
+        const auth::RequestFacts facts{head.method, head.target, host_, port_, {}, spn};
         std::string v = auth_.header_for(AuthFlow::kServer, facts);
         if (!v.empty()) head.headers.push_back({"Authorization", std::move(v)});
     }
     if (!route_.empty() && !secure_ && !find_header(app_headers_, "Proxy-Authorization")) {
+        const std::string spn = spn_for(route_.front().host, route_.front().port);
         const auth::RequestFacts facts{head.method, head.target, route_.front().host,
-                                       route_.front().port, {}};
+                                       route_.front().port, {}, spn};
         std::string v = auth_.header_for(AuthFlow::kProxy, facts);
         if (!v.empty()) head.headers.push_back({"Proxy-Authorization", std::move(v)});
     }
+}
+
+// The service principal name NTLM and Negotiate name the target with: "HTTP/host", and with
+// WINHTTP_OPTION_SPN = WINHTTP_ENABLE_SPN_SERVER_PORT "HTTP/host:port" (Option Flags page).
+std::string RequestEngine::spn_for(const std::string& host, uint16_t port) const {
+    std::string spn = "HTTP/" + host;
+    if (owner_.settings().spn & WINHTTP_ENABLE_SPN_SERVER_PORT) spn += ":" + std::to_string(port);
+    return spn;
 }
 
 std::string RequestEngine::origin() const {
@@ -578,8 +588,9 @@ Task<DWORD> RequestEngine::establish_tunnel() {
     if (!agent.empty()) req += "User-Agent: " + to_utf8(agent) + "\r\n";
     if (!(owner_.settings().disabled_features & WINHTTP_DISABLE_AUTHENTICATION) &&
         !route_.empty()) {
+        const std::string spn = spn_for(route_.front().host, route_.front().port);
         const auth::RequestFacts facts{"CONNECT", authority, route_.front().host,
-                                       route_.front().port, {}};
+                                       route_.front().port, {}, spn};
         const std::string v = auth_.header_for(AuthFlow::kProxy, facts);
         if (!v.empty()) req += "Proxy-Authorization: " + v + "\r\n";
     }
@@ -814,12 +825,13 @@ private:
 class AuthStepJob final : public OffloadJob {
 public:
     AuthStepJob(AuthFlow::BlockingStep step, std::string method, std::string uri, std::string host,
-                uint16_t port)
+                uint16_t port, std::string end_point, std::string spn)
         : step_(std::move(step)), method_(std::move(method)), uri_(std::move(uri)),
-          host_(std::move(host)), port_(port) {}
+          host_(std::move(host)), end_point_(std::move(end_point)), spn_(std::move(spn)),
+          port_(port) {}
     DWORD run() noexcept override {
         try {
-            const auth::RequestFacts facts{method_, uri_, host_, port_, {}};
+            const auth::RequestFacts facts{method_, uri_, host_, port_, end_point_, spn_};
             return step_.mech->next(step_.challenge, facts, value);
         } catch (const std::bad_alloc&) {
             return ERROR_NOT_ENOUGH_MEMORY;
@@ -831,7 +843,7 @@ public:
 
 private:
     AuthFlow::BlockingStep step_;
-    const std::string method_, uri_, host_;
+    const std::string method_, uri_, host_, end_point_, spn_;
     const uint16_t port_;
 };
 
@@ -891,9 +903,10 @@ Task<DWORD> RequestEngine::run_auth_steps(bool& failed) {
         if (!step.mech) continue;
         const bool server = target == AuthFlow::kServer;
         if (!server && (route_.empty() || route_.front().host.empty())) continue;
-        auto job = std::make_shared<AuthStepJob>(std::move(step), method_, target_,
-                                                 server ? host_ : route_.front().host,
-                                                 server ? port_ : route_.front().port);
+        const std::string& host = server ? host_ : route_.front().host;
+        const uint16_t port = server ? port_ : route_.front().port;
+        auto job = std::make_shared<AuthStepJob>(std::move(step), method_, target_, host, port,
+                                                 std::string(), spn_for(host, port));
         const DWORD e = co_await io_.offload(job);
         if (io_.cancelled()) co_return ERROR_WINHTTP_OPERATION_CANCELLED;
         if (e == ERROR_NOT_ENOUGH_MEMORY) co_return e;

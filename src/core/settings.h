@@ -38,6 +38,7 @@ struct Settings {
     DWORD security_flags = 0;    // SECURITY_FLAG_IGNORE_*
     DWORD secure_protocols = WINHTTP_FLAG_SECURE_PROTOCOL_TLS1_2 | WINHTTP_FLAG_SECURE_PROTOCOL_TLS1_3;
     DWORD autologon_policy = WINHTTP_AUTOLOGON_SECURITY_LEVEL_MEDIUM;
+    DWORD spn = WINHTTP_DISABLE_SPN_SERVER_PORT;  // WINHTTP_OPTION_SPN
     DWORD codepage = 65001;      // CP_UTF8
     BOOL reject_userpwd_in_url = FALSE;
     BOOL http_protocol_required = FALSE;
