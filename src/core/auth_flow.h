@@ -67,6 +67,9 @@ class AuthFlow {
     // last token here). Returns 0 or a Windows error code.
     uint32_t on_other_response(int target, const std::vector<auth::Challenge>& challenges);
 
+    // A conversation with `target` is under way (a header may go out with this transmission).
+    bool active(int target) const { return t_[target].mech != nullptr; }
+
     // A connection-based scheme's next token is waiting: the resend must use the same connection.
     bool wants_same_connection() const;
 

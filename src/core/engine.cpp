@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "auth/challenge.h"
+#include "auth/channel_binding.h"
 #include "auth/schemes.h"
 #include "core/cookies.h"
 #include "http1/content_decoder.h"
@@ -373,7 +374,8 @@ void RequestEngine::add_auth_headers(http1::RequestHead& head) {
     if (owner_.settings().disabled_features & WINHTTP_DISABLE_AUTHENTICATION) return;
     if (!find_header(app_headers_, "Authorization")) {
         const std::string spn = spn_for(host_, port_);
-        const auth::RequestFacts facts{head.method, head.target, host_, port_, {}, spn};
+        const std::string cbt = auth_.active(AuthFlow::kServer) ? channel_binding() : std::string();
+        const auth::RequestFacts facts{head.method, head.target, host_, port_, cbt, spn};
         std::string v = auth_.header_for(AuthFlow::kServer, facts);
         if (!v.empty()) head.headers.push_back({"Authorization", std::move(v)});
     }
@@ -392,6 +394,14 @@ std::string RequestEngine::spn_for(const std::string& host, uint16_t port) const
     std::string spn = "HTTP/" + host;
     if (owner_.settings().spn & WINHTTP_ENABLE_SPN_SERVER_PORT) spn += ":" + std::to_string(port);
     return spn;
+}
+
+// RFC 5929 tls-server-end-point of the origin's TLS connection, for the server's NTLM and
+// Negotiate tokens (WINHTTP_OPTION_SERVER_CBT: docs/design/auth.md). Empty on plain http and
+// before a connection exists (a token sent with the very first transmission has none).
+std::string RequestEngine::channel_binding() const {
+    const net::TlsStream* t = secure_ ? tls() : nullptr;
+    return t ? auth::tls_server_end_point(t->peer_certificate()) : std::string();
 }
 
 std::string RequestEngine::origin() const {
@@ -906,7 +916,8 @@ Task<DWORD> RequestEngine::run_auth_steps(bool& failed) {
         const std::string& host = server ? host_ : route_.front().host;
         const uint16_t port = server ? port_ : route_.front().port;
         auto job = std::make_shared<AuthStepJob>(std::move(step), method_, target_, host, port,
-                                                 std::string(), spn_for(host, port));
+                                                 server ? channel_binding() : std::string(),
+                                                 spn_for(host, port));
         const DWORD e = co_await io_.offload(job);
         if (io_.cancelled()) co_return ERROR_WINHTTP_OPERATION_CANCELLED;
         if (e == ERROR_NOT_ENOUGH_MEMORY) co_return e;

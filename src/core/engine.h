@@ -156,6 +156,7 @@ private:
     std::vector<auth::Challenge> challenges_in(std::string_view header) const;
     bool is_intranet(const std::string& host, uint16_t port) const;
     std::string spn_for(const std::string& host, uint16_t port) const;
+    std::string channel_binding() const;
     std::string origin() const;
     void add_auth_headers(http1::RequestHead& head);
     Task<DWORD> drain_body();
