@@ -236,6 +236,14 @@ template <DWORD Target>
 DWORD q_spn_used(Object* o, void* b, DWORD* l) {
     return put_wstring(from_utf8(as<Request>(*o).engine().spn_used(Target)), b, l);
 }
+// WINHTTP_CREDS_EX page: the global credentials are those WinINet hands down to WinHTTP, only
+// when the registry value ShareCredsWithWinHttp exists ("not present by default"); the BOOL
+// asks to use the server ones too. There is no WinINet here, so, as on a default Windows,
+// no global credentials ever exist and the flag changes nothing. Accepted and checked.
+DWORD s_use_global_server_creds(Object*, const void* b, DWORD l) {
+    BOOL v;
+    return get(b, l, v);
+}
 DWORD s_bool_reject_userpwd(Object* o, const void* b, DWORD l) {
     return get(b, l, o->settings().reject_userpwd_in_url);
 }
@@ -261,7 +269,9 @@ DWORD query_credential(Object* o, void* b, DWORD* l) {
 template <std::wstring Settings::*Field>
 DWORD set_credential(Object* o, const void* b, DWORD l) {
     if (!b && l) return ERROR_INVALID_PARAMETER;
-    o->settings().*Field = b ? take_wstring(b, l) : std::wstring();
+    std::wstring& field = o->settings().*Field;
+    wipe_wstring(field);  // the old value does not stay behind in freed memory
+    field = b ? take_wstring(b, l) : std::wstring();
     return ERROR_SUCCESS;
 }
 
@@ -431,6 +441,7 @@ const OptionDef kOptions[] = {
     {WINHTTP_OPTION_MAX_CONNS_PER_1_0_SERVER, kS, kS, q_max_conns10, s_max_conns10},
     {WINHTTP_OPTION_AUTOLOGON_POLICY, 0, kR, nullptr, s_autologon},
     {WINHTTP_OPTION_SPN, 0, kR, nullptr, s_spn},
+    {WINHTTP_OPTION_USE_GLOBAL_SERVER_CREDENTIALS, 0, kS | kR, nullptr, s_use_global_server_creds},
     {WINHTTP_OPTION_SERVER_SPN_USED, kR, 0, q_spn_used<WINHTTP_AUTH_TARGET_SERVER>, nullptr},
     {WINHTTP_OPTION_PROXY_SPN_USED, kR, 0, q_spn_used<WINHTTP_AUTH_TARGET_PROXY>, nullptr},
     {WINHTTP_OPTION_ENABLE_FEATURE, 0, kS | kR, nullptr, s_enable_feature},

@@ -23,7 +23,15 @@ struct Timeouts {
 // A timeout value of 0 or INFINITE means "wait forever" (WinHttpSetTimeouts page).
 inline bool is_infinite(DWORD ms) { return ms == 0 || ms == 0xFFFFFFFFu; }
 
+// Zeroes a string's whole allocation before it is released (credentials in memory).
+void wipe_wstring(std::wstring& s);
+
 struct Settings {
+    Settings() = default;
+    Settings(const Settings&) = default;
+    Settings& operator=(const Settings&) = default;
+    ~Settings();  // wipes the four credential strings (settings.cpp)
+
     Timeouts timeouts;
     DWORD connect_retries = 5;
     DWORD redirect_policy = WINHTTP_OPTION_REDIRECT_POLICY_DISALLOW_HTTPS_TO_HTTP;

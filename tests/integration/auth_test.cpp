@@ -1301,6 +1301,30 @@ TEST(AuthApi, SpnOptions) {
     EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_OPTION_NOT_SETTABLE));
 }
 
+// WINHTTP_CREDS_EX page: global credentials come from WinINet only when the registry value
+// ShareCredsWithWinHttp exists (not by default); USE_GLOBAL_SERVER_CREDENTIALS is a BOOL
+// (winhttp-surface.md: session or request, set only). Accepted; without global credentials a
+// 401 still goes to the application.
+TEST(AuthApi, UseGlobalServerCredentials) {
+    Handle session = open_session();
+    Handle connect(WinHttpConnect(session, L"127.0.0.1", 1, 0));
+    Handle request = open_request(connect, L"GET", L"/");
+    BOOL on = TRUE;
+    EXPECT_TRUE(WinHttpSetOption(session, WINHTTP_OPTION_USE_GLOBAL_SERVER_CREDENTIALS, &on,
+                                 sizeof(on)));
+    EXPECT_TRUE(WinHttpSetOption(request, WINHTTP_OPTION_USE_GLOBAL_SERVER_CREDENTIALS, &on,
+                                 sizeof(on)));
+    SetLastError(0);
+    EXPECT_FALSE(WinHttpSetOption(connect, WINHTTP_OPTION_USE_GLOBAL_SERVER_CREDENTIALS, &on,
+                                  sizeof(on)));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_TYPE));
+    DWORD len = sizeof(on);
+    SetLastError(0);
+    EXPECT_FALSE(
+        WinHttpQueryOption(request, WINHTTP_OPTION_USE_GLOBAL_SERVER_CREDENTIALS, &on, &len));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INVALID_PARAMETER));
+}
+
 TEST(AuthApi, QueryAuthParamsIsNotSupported) {
     Handle session = open_session();
     Handle connect(WinHttpConnect(session, L"127.0.0.1", 1, 0));
