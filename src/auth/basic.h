@@ -1,6 +1,7 @@
 // Basic (RFC 7617): "Basic base64(user ':' password)", the credentials in UTF-8.
 #pragma once
 
+#include "auth/base64.h"
 #include "auth/mechanism.h"
 
 namespace auth {
@@ -17,7 +18,5 @@ class BasicMechanism final : public Mechanism {
     Credentials creds_;
 };
 
-// RFC 4648 base64 with padding (shared by the schemes).
-std::string base64_encode(std::string_view bytes);
 
 }  // namespace auth

@@ -47,6 +47,7 @@ struct RequestFacts {
     std::string_view host;        // origin (or proxy) host name, for SPNs
     uint16_t port = 0;
     std::string_view tls_server_end_point;  // RFC 5929 channel binding data; empty on plain http
+    std::string_view spn;         // "HTTP/host[:port]" (WINHTTP_OPTION_SPN); empty: "HTTP/" + host
 };
 
 // One authentication conversation with one target (server or proxy) of one request.

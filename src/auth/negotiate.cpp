@@ -1,5 +1,7 @@
 #include "auth/negotiate.h"
 
+#include "auth/base64.h"
+
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
 #include <gssapi/gssapi_krb5.h>
@@ -35,61 +37,6 @@ void wipe(std::string& s) {
     OPENSSL_cleanse(s.data(), s.size());
     s.clear();
     s.shrink_to_fit();
-}
-
-// base64 (RFC 4648 §4, padded), as RFC 4559 carries GSSAPI tokens.
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-std::string base64_encode(const unsigned char* data, size_t n) {
-    std::string out;
-    out.reserve((n + 2) / 3 * 4);
-    for (size_t i = 0; i < n; i += 3) {
-        const uint32_t b0 = data[i];
-        const uint32_t b1 = i + 1 < n ? data[i + 1] : 0;
-        const uint32_t b2 = i + 2 < n ? data[i + 2] : 0;
-        const uint32_t v = b0 << 16 | b1 << 8 | b2;
-        out += kAlphabet[v >> 18 & 63];
-        out += kAlphabet[v >> 12 & 63];
-        out += i + 1 < n ? kAlphabet[v >> 6 & 63] : '=';
-        out += i + 2 < n ? kAlphabet[v & 63] : '=';
-    }
-    return out;
-}
-
-int base64_value(char c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
-
-// Strict: a length that is a multiple of 4, padding only at the end. nullopt on anything else.
-std::optional<std::string> base64_decode(std::string_view in) {
-    if (in.empty() || in.size() % 4 != 0) return std::nullopt;
-    size_t pad = 0;
-    if (in.back() == '=') pad = in[in.size() - 2] == '=' ? 2 : 1;
-    std::string out;
-    out.reserve(in.size() / 4 * 3);
-    for (size_t i = 0; i < in.size(); i += 4) {
-        const bool last = i + 4 == in.size();
-        uint32_t v = 0;
-        for (size_t j = 0; j < 4; ++j) {
-            const char c = in[i + j];
-            if (c == '=' && last && j >= 4 - pad) {
-                v <<= 6;
-                continue;
-            }
-            const int d = base64_value(c);
-            if (d < 0) return std::nullopt;
-            v = v << 6 | static_cast<uint32_t>(d);
-        }
-        out += static_cast<char>(v >> 16 & 0xff);
-        if (!last || pad < 2) out += static_cast<char>(v >> 8 & 0xff);
-        if (!last || pad < 1) out += static_cast<char>(v & 0xff);
-    }
-    return out;
 }
 
 // GSSAPI's words for a status (major and, when set, the mechanism's minor).
@@ -223,7 +170,8 @@ uint32_t NegotiateMechanism::acquire_credentials() {
 
 uint32_t NegotiateMechanism::start(const RequestFacts& facts, std::string& header_value) {
     if (uint32_t error = acquire_credentials()) return error;
-    spn_ = negotiate_spn(facts.host, facts.port, spn_with_port_);
+    spn_ = facts.spn.empty() ? negotiate_spn(facts.host, facts.port, spn_with_port_)
+                             : std::string(facts.spn);
     // GSS_C_NT_HOSTBASED_SERVICE spells HTTP/host as HTTP@host.
     std::string service = "HTTP@" + spn_.substr(5);
     gss_buffer_desc name_buf{service.size(), service.data()};
@@ -286,7 +234,7 @@ uint32_t NegotiateMechanism::step(std::string_view server_token, std::string* he
     }
     *header_value =
         std::string(kScheme) + " " +
-        base64_encode(reinterpret_cast<const unsigned char*>(token.data()), token.size());
+        base64_encode(token);
     return 0;
 }
 

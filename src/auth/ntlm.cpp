@@ -1,5 +1,7 @@
 #include "auth/ntlm.h"
 
+#include "auth/base64.h"
+
 #include "util/wide.h"
 
 #include <openssl/crypto.h>
@@ -284,41 +286,10 @@ AuthenticateOutput authenticate_message(const AuthenticateInput& in) {
     return result;
 }
 
-std::string base64_encode(std::span<const uint8_t> data) {
-    std::string out(4 * ((data.size() + 2) / 3), '\0');
-    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data.data(),
-                            static_cast<int>(data.size()));
-    out.resize(static_cast<size_t>(n));
-    return out;
-}
-
 std::optional<std::vector<uint8_t>> base64_decode(std::string_view text) {
-    if (text.size() % 4 != 0) return std::nullopt;
-    auto value = [](char c) -> int {
-        if (c >= 'A' && c <= 'Z') return c - 'A';
-        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-        if (c >= '0' && c <= '9') return c - '0' + 52;
-        if (c == '+') return 62;
-        if (c == '/') return 63;
-        return -1;
-    };
-    std::vector<uint8_t> out;
-    out.reserve(text.size() / 4 * 3);
-    for (size_t i = 0; i < text.size(); i += 4) {
-        bool last = i + 4 == text.size();
-        int pad = 0;
-        if (last && text[i + 3] == '=') pad = (text[i + 2] == '=') ? 2 : 1;
-        uint32_t group = 0;
-        for (int k = 0; k < 4; ++k) {
-            int v = (k >= 4 - pad) ? 0 : value(text[i + k]);
-            if (v < 0) return std::nullopt;
-            group = group << 6 | static_cast<uint32_t>(v);
-        }
-        out.push_back(static_cast<uint8_t>(group >> 16));
-        if (pad < 2) out.push_back(static_cast<uint8_t>(group >> 8));
-        if (pad < 1) out.push_back(static_cast<uint8_t>(group));
-    }
-    return out;
+    std::optional<std::string> bytes = auth::base64_decode(text);
+    if (!bytes) return std::nullopt;
+    return std::vector<uint8_t>(bytes->begin(), bytes->end());
 }
 
 }  // namespace ntlm
@@ -388,7 +359,10 @@ uint32_t NtlmMechanism::authenticate(const Challenge& challenge, const RequestFa
     in.time = mic ? *parsed->timestamp : hooks_.now_filetime();
     in.zero_lm = mic;
     std::string spn;
-    if (!facts.host.empty()) spn = "HTTP/" + std::string(facts.host);
+    if (!facts.spn.empty())
+        spn = std::string(facts.spn);
+    else if (!facts.host.empty())
+        spn = "HTTP/" + std::string(facts.host);
     in.target_info = ntlm::client_target_info(*parsed, mic, facts.tls_server_end_point, spn);
     in.domain = ntlm::utf16le(name_.domain);
     in.user = ntlm::utf16le(name_.user);

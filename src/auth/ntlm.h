@@ -8,6 +8,7 @@
 // docs/design/ntlm.md explains the flags, the MIC, channel bindings and the MD4 choice.
 #pragma once
 
+#include "auth/base64.h"
 #include "auth/mechanism.h"
 #include "auth/ntlm_crypto.h"
 
@@ -133,8 +134,8 @@ struct AuthenticateOutput {
 // `message` is empty when a field would not fit its 16-bit length.
 AuthenticateOutput authenticate_message(const AuthenticateInput& in);
 
-std::string base64_encode(std::span<const uint8_t> data);
-// Strict: the standard alphabet, padding where needed, nothing else. nullopt otherwise.
+// auth/base64.h, the bytes as a vector (the message parsers' type).
+using auth::base64_encode;
 std::optional<std::vector<uint8_t>> base64_decode(std::string_view text);
 
 // A CHALLENGE_MESSAGE is a header and two fields of at most 64 KiB each: longer base64 is

@@ -33,6 +33,17 @@ auth::Challenge bare_challenge(uint32_t scheme) {
 }
 }  // namespace
 
+bool autologon_allows(DWORD policy, bool intranet) {
+    switch (policy) {
+        case WINHTTP_AUTOLOGON_SECURITY_LEVEL_LOW:
+            return true;
+        case WINHTTP_AUTOLOGON_SECURITY_LEVEL_MEDIUM:
+            return intranet;
+        default:
+            return false;
+    }
+}
+
 AuthFlow::~AuthFlow() {
     for (auto& t : t_) t.explicit_creds.wipe();
 }
@@ -79,6 +90,7 @@ std::string AuthFlow::header_for(int target, const auth::RequestFacts& facts) {
         t.ready = false;
         t.need_token = false;
         t.tried = true;
+        t.spn_used = facts.spn;
         return std::move(t.ready_value);
     }
     if (t.mech->connection_based()) {
@@ -93,6 +105,7 @@ std::string AuthFlow::header_for(int target, const auth::RequestFacts& facts) {
         return {};
     }
     t.tried = true;
+    if (t.mech->connection_based()) t.spn_used = facts.spn;
     return value;
 }
 
@@ -119,7 +132,7 @@ void AuthFlow::step_done(int target, uint32_t error, std::string value) {
 AuthFlow::Decision AuthFlow::on_challenge(int target, std::vector<auth::Challenge> challenges,
                                           const auth::Credentials* option_creds,
                                           const std::string& option_origin,
-                                          const std::string& origin) {
+                                          const std::string& origin, bool autologon) {
     Target& t = t_[target];
     t.challenges = std::move(challenges);
     uint32_t offered = 0;
@@ -161,6 +174,12 @@ AuthFlow::Decision AuthFlow::on_challenge(int target, std::vector<auth::Challeng
         const uint32_t scheme = auth::preferred_scheme(offered);
         if (!scheme) return Decision::GiveToApp;
         start(t, scheme, *option_creds);
+    } else if (autologon && (offered & WINHTTP_AUTH_SCHEME_NEGOTIATE)) {
+        // The logged-on user's credentials, unasked (flow (c)). Only Negotiate: the Linux
+        // default credentials are a Kerberos ticket cache; NTLM has no such secret here.
+        auth::Credentials def;
+        def.use_default = true;
+        start(t, WINHTTP_AUTH_SCHEME_NEGOTIATE, std::move(def));
     } else {
         return Decision::GiveToApp;
     }

@@ -10,9 +10,16 @@
 #include <string>
 #include <vector>
 
+#include <winhttp.h>
+
 #include "auth/mechanism.h"
 
 namespace winhttp {
+
+// WINHTTP_OPTION_AUTOLOGON_POLICY (Option Flags page): LOW, default credentials for every
+// host; MEDIUM, only on the local intranet (`intranet`: a name without a dot, or one the proxy
+// bypass list sends direct); HIGH, never.
+bool autologon_allows(DWORD policy, bool intranet);
 
 class AuthFlow {
   public:
@@ -50,16 +57,25 @@ class AuthFlow {
 
     // A 401 (server) or 407 (proxy) with its challenges. `option_creds` are the
     // USERNAME/PASSWORD (PROXY_...) options, `option_origin` the origin they were set for.
+    // `autologon`: WINHTTP_OPTION_AUTOLOGON_POLICY lets the default credentials (the Kerberos
+    // ticket cache) answer a Negotiate challenge when nothing else was given (autologon_allows).
     Decision on_challenge(int target, std::vector<auth::Challenge> challenges,
                           const auth::Credentials* option_creds, const std::string& option_origin,
-                          const std::string& origin);
+                          const std::string& origin, bool autologon = false);
 
     // Any other final response ends a handshake with `target` (Negotiate checks the server's
     // last token here). Returns 0 or a Windows error code.
     uint32_t on_other_response(int target, const std::vector<auth::Challenge>& challenges);
 
+    // A conversation with `target` is under way (a header may go out with this transmission).
+    bool active(int target) const { return t_[target].mech != nullptr; }
+
     // A connection-based scheme's next token is waiting: the resend must use the same connection.
     bool wants_same_connection() const;
+
+    // WINHTTP_OPTION_SERVER_SPN_USED / PROXY_SPN_USED: the SPN the last NTLM or Negotiate
+    // token for `target` was made for; empty before any.
+    const std::string& spn_used(int target) const { return t_[target].spn_used; }
 
     // A redirect to another origin: the server conversation ends.
     void forget_server();
@@ -81,6 +97,7 @@ class AuthFlow {
         bool tried = false;         // credentials went out in this send
         bool stale_retried = false;
         unsigned rounds = 0;
+        std::string spn_used;
     };
     void start(Target& t, uint32_t scheme, auth::Credentials creds);
     Target t_[2];

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "auth/challenge.h"
+#include "auth/channel_binding.h"
 #include "auth/schemes.h"
 #include "core/cookies.h"
 #include "http1/content_decoder.h"
@@ -372,16 +373,35 @@ void RequestEngine::build_head(http1::RequestHead& head, DWORD content_length, b
 void RequestEngine::add_auth_headers(http1::RequestHead& head) {
     if (owner_.settings().disabled_features & WINHTTP_DISABLE_AUTHENTICATION) return;
     if (!find_header(app_headers_, "Authorization")) {
-        const auth::RequestFacts facts{head.method, head.target, host_, port_, {}};
+        const std::string spn = spn_for(host_, port_);
+        const std::string cbt = auth_.active(AuthFlow::kServer) ? channel_binding() : std::string();
+        const auth::RequestFacts facts{head.method, head.target, host_, port_, cbt, spn};
         std::string v = auth_.header_for(AuthFlow::kServer, facts);
         if (!v.empty()) head.headers.push_back({"Authorization", std::move(v)});
     }
     if (!route_.empty() && !secure_ && !find_header(app_headers_, "Proxy-Authorization")) {
+        const std::string spn = spn_for(route_.front().host, route_.front().port);
         const auth::RequestFacts facts{head.method, head.target, route_.front().host,
-                                       route_.front().port, {}};
+                                       route_.front().port, {}, spn};
         std::string v = auth_.header_for(AuthFlow::kProxy, facts);
         if (!v.empty()) head.headers.push_back({"Proxy-Authorization", std::move(v)});
     }
+}
+
+// The service principal name NTLM and Negotiate name the target with: "HTTP/host", and with
+// WINHTTP_OPTION_SPN = WINHTTP_ENABLE_SPN_SERVER_PORT "HTTP/host:port" (Option Flags page).
+std::string RequestEngine::spn_for(const std::string& host, uint16_t port) const {
+    std::string spn = "HTTP/" + host;
+    if (owner_.settings().spn & WINHTTP_ENABLE_SPN_SERVER_PORT) spn += ":" + std::to_string(port);
+    return spn;
+}
+
+// RFC 5929 tls-server-end-point of the origin's TLS connection, for the server's NTLM and
+// Negotiate tokens (WINHTTP_OPTION_SERVER_CBT: docs/design/auth.md). Empty on plain http and
+// before a connection exists (a token sent with the very first transmission has none).
+std::string RequestEngine::channel_binding() const {
+    const net::TlsStream* t = secure_ ? tls() : nullptr;
+    return t ? auth::tls_server_end_point(t->peer_certificate()) : std::string();
 }
 
 std::string RequestEngine::origin() const {
@@ -578,8 +598,9 @@ Task<DWORD> RequestEngine::establish_tunnel() {
     if (!agent.empty()) req += "User-Agent: " + to_utf8(agent) + "\r\n";
     if (!(owner_.settings().disabled_features & WINHTTP_DISABLE_AUTHENTICATION) &&
         !route_.empty()) {
+        const std::string spn = spn_for(route_.front().host, route_.front().port);
         const auth::RequestFacts facts{"CONNECT", authority, route_.front().host,
-                                       route_.front().port, {}};
+                                       route_.front().port, {}, spn};
         const std::string v = auth_.header_for(AuthFlow::kProxy, facts);
         if (!v.empty()) req += "Proxy-Authorization: " + v + "\r\n";
     }
@@ -814,12 +835,13 @@ private:
 class AuthStepJob final : public OffloadJob {
 public:
     AuthStepJob(AuthFlow::BlockingStep step, std::string method, std::string uri, std::string host,
-                uint16_t port)
+                uint16_t port, std::string end_point, std::string spn)
         : step_(std::move(step)), method_(std::move(method)), uri_(std::move(uri)),
-          host_(std::move(host)), port_(port) {}
+          host_(std::move(host)), end_point_(std::move(end_point)), spn_(std::move(spn)),
+          port_(port) {}
     DWORD run() noexcept override {
         try {
-            const auth::RequestFacts facts{method_, uri_, host_, port_, {}};
+            const auth::RequestFacts facts{method_, uri_, host_, port_, end_point_, spn_};
             return step_.mech->next(step_.challenge, facts, value);
         } catch (const std::bad_alloc&) {
             return ERROR_NOT_ENOUGH_MEMORY;
@@ -831,7 +853,7 @@ public:
 
 private:
     AuthFlow::BlockingStep step_;
-    const std::string method_, uri_, host_;
+    const std::string method_, uri_, host_, end_point_, spn_;
     const uint16_t port_;
 };
 
@@ -891,9 +913,11 @@ Task<DWORD> RequestEngine::run_auth_steps(bool& failed) {
         if (!step.mech) continue;
         const bool server = target == AuthFlow::kServer;
         if (!server && (route_.empty() || route_.front().host.empty())) continue;
-        auto job = std::make_shared<AuthStepJob>(std::move(step), method_, target_,
-                                                 server ? host_ : route_.front().host,
-                                                 server ? port_ : route_.front().port);
+        const std::string& host = server ? host_ : route_.front().host;
+        const uint16_t port = server ? port_ : route_.front().port;
+        auto job = std::make_shared<AuthStepJob>(std::move(step), method_, target_, host, port,
+                                                 server ? channel_binding() : std::string(),
+                                                 spn_for(host, port));
         const DWORD e = co_await io_.offload(job);
         if (io_.cancelled()) co_return ERROR_WINHTTP_OPERATION_CANCELLED;
         if (e == ERROR_NOT_ENOUGH_MEMORY) co_return e;
@@ -1283,10 +1307,12 @@ Task<DWORD> RequestEngine::answer_challenge(bool& again) {
     auth::Credentials options;
     options.user = to_utf8(server ? s.username : s.proxy_username);
     options.password = to_utf8(server ? s.password : s.proxy_password);
+    const bool autologon = autologon_allows(
+        s.autologon_policy, is_intranet(server ? host_ : proxy_->host, server ? port_ : proxy_->port));
     const AuthFlow::Decision d = auth_.on_challenge(
         server ? AuthFlow::kServer : AuthFlow::kProxy,
         challenges_in(server ? "WWW-Authenticate" : "Proxy-Authenticate"), &options, open_origin_,
-        origin());
+        origin(), autologon);
     options.wipe();
     if (d == AuthFlow::Decision::GiveToApp) co_return ERROR_SUCCESS;
     if (body_streamed_) co_return ERROR_WINHTTP_RESEND_REQUEST;
@@ -1302,6 +1328,16 @@ Task<DWORD> RequestEngine::answer_challenge(bool& again) {
     if (e) co_return e;
     again = true;
     co_return ERROR_SUCCESS;
+}
+
+// The local intranet of AUTOLOGON_POLICY MEDIUM: a host name without a dot (as Windows' intranet
+// zone: "http://intranet/"), or a host the named proxy's bypass list sends direct. IP literals
+// (dots, or colons for IPv6) are not intranet names.
+bool RequestEngine::is_intranet(const std::string& host, uint16_t port) const {
+    if (host.find('.') == std::string::npos && host.find(':') == std::string::npos) return true;
+    const proxy::ConfigPtr config = owner_.proxy_config();
+    return config->source == proxy::ProxyConfig::Source::Named && !config->bypass.empty() &&
+           config->bypass.matches(host, port, secure_);
 }
 
 DWORD RequestEngine::query_auth_schemes(DWORD& supported, DWORD& first, DWORD& target) const {

@@ -107,6 +107,11 @@ public:
     DWORD query_auth_schemes(DWORD& supported, DWORD& first, DWORD& target) const;
     // WinHttpSetCredentials (arguments checked by the API layer).
     void set_credentials(DWORD target, DWORD scheme, auth::Credentials creds);
+    // WINHTTP_OPTION_SERVER_SPN_USED / PROXY_SPN_USED (WINHTTP_AUTH_TARGET_*).
+    const std::string& spn_used(DWORD target) const {
+        return auth_.spn_used(target == WINHTTP_AUTH_TARGET_PROXY ? AuthFlow::kProxy
+                                                                   : AuthFlow::kServer);
+    }
 
 private:
     // Bytes read from the socket; [off, len) not parsed yet. Not zero-filled on growth.
@@ -149,6 +154,9 @@ private:
     Task<DWORD> follow_redirect(bool& followed);
     Task<DWORD> answer_challenge(bool& again);
     std::vector<auth::Challenge> challenges_in(std::string_view header) const;
+    bool is_intranet(const std::string& host, uint16_t port) const;
+    std::string spn_for(const std::string& host, uint16_t port) const;
+    std::string channel_binding() const;
     std::string origin() const;
     void add_auth_headers(http1::RequestHead& head);
     Task<DWORD> drain_body();

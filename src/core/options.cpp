@@ -11,6 +11,7 @@
 #include "core/option_buffer.h"
 #include "core/request.h"
 #include "core/tls_options.h"
+#include "util/wide.h"
 #include "ws/websocket.h"
 
 namespace winhttp {
@@ -224,6 +225,25 @@ DWORD s_autologon(Object* o, const void* b, DWORD l) {
     o->settings().autologon_policy = v;
     return ERROR_SUCCESS;
 }
+// Option Flags page: WINHTTP_OPTION_SPN takes WINHTTP_DISABLE_SPN_SERVER_PORT or
+// WINHTTP_ENABLE_SPN_SERVER_PORT (the bits of WINHTTP_OPTION_SPN_MASK).
+DWORD s_spn(Object* o, const void* b, DWORD l) {
+    return set_checked_bits(o->settings().spn, b, l, WINHTTP_OPTION_SPN_MASK, false);
+}
+// Option Flags page: "the server principal name that WinHTTP supplied to SSPI during
+// authentication" (PROXY_SPN_USED: the proxy's); an empty string before any NTLM or Negotiate.
+template <DWORD Target>
+DWORD q_spn_used(Object* o, void* b, DWORD* l) {
+    return put_wstring(from_utf8(as<Request>(*o).engine().spn_used(Target)), b, l);
+}
+// WINHTTP_CREDS_EX page: the global credentials are those WinINet hands down to WinHTTP, only
+// when the registry value ShareCredsWithWinHttp exists ("not present by default"); the BOOL
+// asks to use the server ones too. There is no WinINet here, so, as on a default Windows,
+// no global credentials ever exist and the flag changes nothing. Accepted and checked.
+DWORD s_use_global_server_creds(Object*, const void* b, DWORD l) {
+    BOOL v;
+    return get(b, l, v);
+}
 DWORD s_bool_reject_userpwd(Object* o, const void* b, DWORD l) {
     return get(b, l, o->settings().reject_userpwd_in_url);
 }
@@ -249,7 +269,9 @@ DWORD query_credential(Object* o, void* b, DWORD* l) {
 template <std::wstring Settings::*Field>
 DWORD set_credential(Object* o, const void* b, DWORD l) {
     if (!b && l) return ERROR_INVALID_PARAMETER;
-    o->settings().*Field = b ? take_wstring(b, l) : std::wstring();
+    std::wstring& field = o->settings().*Field;
+    wipe_wstring(field);  // the old value does not stay behind in freed memory
+    field = b ? take_wstring(b, l) : std::wstring();
     return ERROR_SUCCESS;
 }
 
@@ -418,6 +440,10 @@ const OptionDef kOptions[] = {
     {WINHTTP_OPTION_MAX_CONNS_PER_SERVER, kS, kS, q_max_conns, s_max_conns},
     {WINHTTP_OPTION_MAX_CONNS_PER_1_0_SERVER, kS, kS, q_max_conns10, s_max_conns10},
     {WINHTTP_OPTION_AUTOLOGON_POLICY, 0, kR, nullptr, s_autologon},
+    {WINHTTP_OPTION_SPN, 0, kR, nullptr, s_spn},
+    {WINHTTP_OPTION_USE_GLOBAL_SERVER_CREDENTIALS, 0, kS | kR, nullptr, s_use_global_server_creds},
+    {WINHTTP_OPTION_SERVER_SPN_USED, kR, 0, q_spn_used<WINHTTP_AUTH_TARGET_SERVER>, nullptr},
+    {WINHTTP_OPTION_PROXY_SPN_USED, kR, 0, q_spn_used<WINHTTP_AUTH_TARGET_PROXY>, nullptr},
     {WINHTTP_OPTION_ENABLE_FEATURE, 0, kS | kR, nullptr, s_enable_feature},
     {WINHTTP_OPTION_WORKER_THREAD_COUNT, kNull | kAny, kNull, q_worker_threads, s_worker_threads},
     {WINHTTP_OPTION_SECURE_PROTOCOLS, 0, kS | kR, nullptr, s_secure_protocols},

@@ -23,7 +23,15 @@ struct Timeouts {
 // A timeout value of 0 or INFINITE means "wait forever" (WinHttpSetTimeouts page).
 inline bool is_infinite(DWORD ms) { return ms == 0 || ms == 0xFFFFFFFFu; }
 
+// Zeroes a string's whole allocation before it is released (credentials in memory).
+void wipe_wstring(std::wstring& s);
+
 struct Settings {
+    Settings() = default;
+    Settings(const Settings&) = default;
+    Settings& operator=(const Settings&) = default;
+    ~Settings();  // wipes the four credential strings (settings.cpp)
+
     Timeouts timeouts;
     DWORD connect_retries = 5;
     DWORD redirect_policy = WINHTTP_OPTION_REDIRECT_POLICY_DISALLOW_HTTPS_TO_HTTP;
@@ -38,6 +46,7 @@ struct Settings {
     DWORD security_flags = 0;    // SECURITY_FLAG_IGNORE_*
     DWORD secure_protocols = WINHTTP_FLAG_SECURE_PROTOCOL_TLS1_2 | WINHTTP_FLAG_SECURE_PROTOCOL_TLS1_3;
     DWORD autologon_policy = WINHTTP_AUTOLOGON_SECURITY_LEVEL_MEDIUM;
+    DWORD spn = WINHTTP_DISABLE_SPN_SERVER_PORT;  // WINHTTP_OPTION_SPN
     DWORD codepage = 65001;      // CP_UTF8
     BOOL reject_userpwd_in_url = FALSE;
     BOOL http_protocol_required = FALSE;

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -762,6 +763,66 @@ TEST_P(AuthScripted, NtlmHandshakeOnOneConnection) {
     EXPECT_THAT(server.errors(), ::testing::IsEmpty());
 }
 
+std::wstring query_wstring_option(HINTERNET h, DWORD option, DWORD* error = nullptr) {
+    wchar_t buf[256] = {};
+    DWORD len = sizeof(buf);
+    SetLastError(0);
+    const BOOL ok = WinHttpQueryOption(h, option, buf, &len);
+    if (error) *error = ok ? 0 : GetLastError();
+    return ok ? std::wstring(buf, len / sizeof(wchar_t)) : std::wstring();
+}
+
+bool contains(const Bytes& hay, const Bytes& needle) {
+    return std::search(hay.begin(), hay.end(), needle.begin(), needle.end()) != hay.end();
+}
+
+// Option Flags page: WINHTTP_OPTION_SPN = WINHTTP_ENABLE_SPN_SERVER_PORT puts "both the host
+// name and port in the SPN"; SERVER_SPN_USED "gets the server principal name that WinHTTP
+// supplied to SSPI during authentication". For NTLM the SPN is MsvAvTargetName of the type 3's
+// NTLMv2 response (MS-NLMP §2.2.2.1).
+TEST_P(AuthScripted, NtlmSpnWithPortAndSpnUsed) {
+    ScriptedServer server({{Step::read_request(), Step::send(ntlm_401()), Step::read_request(),
+                            Step::send(ntlm_type2_401()), Step::read_request(),
+                            Step::send(response(200, {}, "ok"))}},
+                          one_connection());
+    AuthClient c;
+    open(c, GetParam(), server.port(), L"/x");
+    EXPECT_EQ(query_wstring_option(c.request, WINHTTP_OPTION_SERVER_SPN_USED), L"");
+    DWORD spn = WINHTTP_ENABLE_SPN_SERVER_PORT;
+    ASSERT_TRUE(WinHttpSetOption(c.request, WINHTTP_OPTION_SPN, &spn, sizeof(spn)));
+    set_user_options(c.request, L"Domain\\user", kPass);
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u);
+    const std::string expected = "HTTP/127.0.0.1:" + std::to_string(server.port());
+    const Bytes m = ntlm_message(auth_of(server.request(2)), 3);
+    ASSERT_FALSE(m.empty());
+    EXPECT_TRUE(contains(field(m, 20), auth::ntlm::utf16le(expected)));
+    EXPECT_EQ(query_wstring_option(c.request, WINHTTP_OPTION_SERVER_SPN_USED),
+              std::wstring(expected.begin(), expected.end()));
+    EXPECT_EQ(query_wstring_option(c.request, WINHTTP_OPTION_PROXY_SPN_USED), L"");
+}
+
+// Without the option the SPN is the host name alone (WINHTTP_DISABLE_SPN_SERVER_PORT, the
+// default on the Option Flags page).
+TEST_P(AuthScripted, NtlmSpnDefaultIsHostOnly) {
+    ScriptedServer server({{Step::read_request(), Step::send(ntlm_401()), Step::read_request(),
+                            Step::send(ntlm_type2_401()), Step::read_request(),
+                            Step::send(response(200, {}, "ok"))}},
+                          one_connection());
+    AuthClient c;
+    open(c, GetParam(), server.port(), L"/x");
+    set_user_options(c.request, L"Domain\\user", kPass);
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u);
+    const Bytes m = ntlm_message(auth_of(server.request(2)), 3);
+    ASSERT_FALSE(m.empty());
+    EXPECT_TRUE(contains(field(m, 20), auth::ntlm::utf16le("HTTP/127.0.0.1")));
+    EXPECT_FALSE(contains(field(m, 20), auth::ntlm::utf16le("HTTP/127.0.0.1:")));
+    EXPECT_EQ(query_wstring_option(c.request, WINHTTP_OPTION_SERVER_SPN_USED), L"HTTP/127.0.0.1");
+}
+
 // Flow (b) with WinHttpSetCredentials(NTLM) before the send: the type 1 goes with the first
 // transmission (the scheme needs no challenge to start), then type 3 on the same connection.
 TEST_P(AuthScripted, NtlmSetCredentialsBeforeSend) {
@@ -890,10 +951,17 @@ Apache& negotiate_httpd() {
     return Apache::negotiate(realm.keytab());
 }
 
-// Host "localhost": the SPN is HTTP/localhost, a key of the fixture's keytab.
-void open_negotiate(AuthClient& c, Mode mode) {
-    open(c, mode, negotiate_httpd().port(), L"/negotiate/index.txt", L"GET", nullptr,
-         L"localhost");
+// Host "localhost": the SPN is HTTP/localhost, a key of the fixture's keytab. "localhost" has
+// no dot, so it is an intranet name and the default AUTOLOGON_POLICY (MEDIUM) would answer the
+// first 401 with the ticket cache on its own; these tests set HIGH unless they test the policy.
+void open_negotiate(AuthClient& c, Mode mode, const wchar_t* host = L"localhost",
+                    DWORD policy = WINHTTP_AUTOLOGON_SECURITY_LEVEL_HIGH,
+                    const wchar_t* proxy = nullptr) {
+    open(c, mode, negotiate_httpd().port(), L"/negotiate/index.txt", L"GET", proxy, host);
+    if (policy != WINHTTP_AUTOLOGON_SECURITY_LEVEL_MEDIUM)
+        ASSERT_TRUE(WinHttpSetOption(c.request, WINHTTP_OPTION_AUTOLOGON_POLICY, &policy,
+                                     sizeof(policy)))
+            << GetLastError();
 }
 
 std::wstring wide(const char* s) { return std::wstring(s, s + std::strlen(s)); }
@@ -967,6 +1035,112 @@ TEST_P(AuthModes, ApacheNegotiateWithOptions) {
     const Result r = c.exchange.run(c.request, GetParam());
     ASSERT_EQ(r.error, ERROR_SUCCESS);
     EXPECT_EQ(r.status, 200u) << negotiate_httpd().error_log();
+}
+
+// Flow (c): default credentials under WINHTTP_OPTION_AUTOLOGON_POLICY alone, no
+// WinHttpSetCredentials. Option Flags page: LOW, "an authenticated log on using the default
+// credentials is performed for all requests"; MEDIUM (the default), "only for requests on the
+// local Intranet"; HIGH, "default credentials are not used". The default credentials are
+// alice's tickets in the fixture's ticket cache.
+TEST_P(AuthModes, ApacheNegotiateAutologonLowAnyHost) {
+    ASSERT_TRUE(KerberosRealm::shared().kinit()) << KerberosRealm::shared().log();
+    AuthClient c;
+    open_negotiate(c, GetParam(), L"127.0.0.1", WINHTTP_AUTOLOGON_SECURITY_LEVEL_LOW);
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u) << negotiate_httpd().error_log();
+    EXPECT_EQ(r.body, "/negotiate/index.txt");
+}
+
+// MEDIUM is the default (Option Flags page); "localhost" has no dot: an intranet name.
+TEST_P(AuthModes, ApacheNegotiateAutologonMediumIntranetName) {
+    ASSERT_TRUE(KerberosRealm::shared().kinit()) << KerberosRealm::shared().log();
+    AuthClient c;
+    open_negotiate(c, GetParam(), L"localhost", WINHTTP_AUTOLOGON_SECURITY_LEVEL_MEDIUM);
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u) << negotiate_httpd().error_log();
+}
+
+// MEDIUM: a dotted name (here an IP literal) is not the intranet: the 401 goes to the app.
+TEST_P(AuthModes, ApacheNegotiateAutologonMediumNotForDottedHost) {
+    ASSERT_TRUE(KerberosRealm::shared().kinit()) << KerberosRealm::shared().log();
+    AuthClient c;
+    open_negotiate(c, GetParam(), L"127.0.0.1", WINHTTP_AUTOLOGON_SECURITY_LEVEL_MEDIUM);
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 401u);
+}
+
+// MEDIUM: a host in the proxy bypass list is on the intranet (issue 12: "names without a dot
+// or in the bypass list"); the request goes direct, the proxy address is never used.
+TEST_P(AuthModes, ApacheNegotiateAutologonMediumBypassedHost) {
+    ASSERT_TRUE(KerberosRealm::shared().kinit()) << KerberosRealm::shared().log();
+    AuthClient c;
+    c.session = Handle(WinHttpOpen(kAgent, WINHTTP_ACCESS_TYPE_NAMED_PROXY, L"127.0.0.1:1",
+                                   L"127.0.0.1",
+                                   GetParam() == Mode::Async ? WINHTTP_FLAG_ASYNC : 0));
+    ASSERT_NE(c.session.get(), nullptr) << GetLastError();
+    WinHttpSetTimeouts(c.session, 10000, 10000, 10000, 10000);
+    if (GetParam() == Mode::Async)
+        WinHttpSetStatusCallback(c.session, Exchange::callback,
+                                 WINHTTP_CALLBACK_FLAG_ALL_COMPLETIONS, 0);
+    c.connect = Handle(WinHttpConnect(c.session, L"127.0.0.1", negotiate_httpd().port(), 0));
+    c.request = Handle(WinHttpOpenRequest(c.connect, L"GET", L"/negotiate/index.txt", nullptr,
+                                          WINHTTP_NO_REFERER, WINHTTP_DEFAULT_ACCEPT_TYPES, 0));
+    ASSERT_NE(c.request.get(), nullptr) << GetLastError();
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u) << negotiate_httpd().error_log();
+}
+
+// HIGH: never, not even for an intranet name.
+TEST_P(AuthModes, ApacheNegotiateAutologonHighNever) {
+    ASSERT_TRUE(KerberosRealm::shared().kinit()) << KerberosRealm::shared().log();
+    AuthClient c;
+    open_negotiate(c, GetParam(), L"localhost", WINHTTP_AUTOLOGON_SECURITY_LEVEL_HIGH);
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 401u);
+}
+
+// LOW without a ticket cache: the default credentials fail before anything goes out and the
+// 401 goes to the application after one round, as a refused password does.
+TEST_P(AuthModes, ApacheNegotiateAutologonWithoutTicketsGivesThe401) {
+    KerberosRealm::shared().kdestroy();
+    AuthClient c;
+    open_negotiate(c, GetParam(), L"localhost", WINHTTP_AUTOLOGON_SECURITY_LEVEL_LOW);
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 401u);
+}
+
+// SERVER_SPN_USED after a Kerberos handshake: "HTTP/localhost"; with
+// WINHTTP_ENABLE_SPN_SERVER_PORT (Option Flags page) the ticket is for HTTP/localhost:<port>,
+// a principal the fixture adds to the keytab Apache accepts with.
+TEST_P(AuthModes, ApacheNegotiateSpnUsedAndSpnWithPort) {
+    auto& realm = KerberosRealm::shared();
+    ASSERT_TRUE(realm.kinit()) << realm.log();
+    AuthClient c;
+    open_negotiate(c, GetParam(), L"localhost", WINHTTP_AUTOLOGON_SECURITY_LEVEL_LOW);
+    Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    ASSERT_EQ(r.status, 200u) << negotiate_httpd().error_log();
+    EXPECT_EQ(query_wstring_option(c.request, WINHTTP_OPTION_SERVER_SPN_USED), L"HTTP/localhost");
+
+    const std::string with_port = "HTTP/localhost:" + std::to_string(negotiate_httpd().port());
+    static const bool added = realm.add_service(with_port);  // once: ktadd makes new keys
+    ASSERT_TRUE(added) << realm.log();
+    ASSERT_TRUE(negotiate_httpd().reload_keytab(realm.keytab()));
+    AuthClient p;
+    open_negotiate(p, GetParam(), L"localhost", WINHTTP_AUTOLOGON_SECURITY_LEVEL_LOW);
+    DWORD spn = WINHTTP_ENABLE_SPN_SERVER_PORT;
+    ASSERT_TRUE(WinHttpSetOption(p.request, WINHTTP_OPTION_SPN, &spn, sizeof(spn)));
+    r = p.exchange.run(p.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    ASSERT_EQ(r.status, 200u) << negotiate_httpd().error_log();
+    EXPECT_EQ(query_wstring_option(p.request, WINHTTP_OPTION_SERVER_SPN_USED),
+              std::wstring(with_port.begin(), with_port.end()));
 }
 
 // Closing the request while its Negotiate step waits for the KDC (off the event loop) cancels
@@ -1081,6 +1255,74 @@ TEST(AuthApi, SetCredentialsErrors) {
     EXPECT_EQ(
         fails_with(nullptr, WINHTTP_AUTH_TARGET_SERVER, WINHTTP_AUTH_SCHEME_BASIC, kUser, kPass),
         static_cast<DWORD>(ERROR_INVALID_HANDLE));
+}
+
+// WINHTTP_OPTION_SPN is set on a request handle (Option Flags page; winhttp-surface.md:
+// request, set only) and takes WINHTTP_DISABLE_SPN_SERVER_PORT / WINHTTP_ENABLE_SPN_SERVER_PORT;
+// SERVER_SPN_USED / PROXY_SPN_USED are query-only strings of the request handle.
+TEST(AuthApi, SpnOptions) {
+    Handle session = open_session();
+    Handle connect(WinHttpConnect(session, L"127.0.0.1", 1, 0));
+    Handle request = open_request(connect, L"GET", L"/");
+    DWORD v = WINHTTP_ENABLE_SPN_SERVER_PORT;
+    EXPECT_TRUE(WinHttpSetOption(request, WINHTTP_OPTION_SPN, &v, sizeof(v)));
+    v = WINHTTP_DISABLE_SPN_SERVER_PORT;
+    EXPECT_TRUE(WinHttpSetOption(request, WINHTTP_OPTION_SPN, &v, sizeof(v)));
+    v = 2;  // outside WINHTTP_OPTION_SPN_MASK
+    SetLastError(0);
+    EXPECT_FALSE(WinHttpSetOption(request, WINHTTP_OPTION_SPN, &v, sizeof(v)));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INVALID_PARAMETER));
+    v = WINHTTP_ENABLE_SPN_SERVER_PORT;
+    SetLastError(0);
+    EXPECT_FALSE(WinHttpSetOption(session, WINHTTP_OPTION_SPN, &v, sizeof(v)));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_TYPE));
+    // Querying a set-only option: ERROR_INVALID_PARAMETER (Wine winhttp.c
+    // test_WinHttpQueryOption, verified on Windows, for the other set-only options).
+    DWORD len = sizeof(v);
+    SetLastError(0);
+    EXPECT_FALSE(WinHttpQueryOption(request, WINHTTP_OPTION_SPN, &v, &len));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INVALID_PARAMETER));
+    // Before any authentication: an empty string; sizes as for every string option (bytes,
+    // the NUL counted when the buffer is too small).
+    DWORD e = 0;
+    EXPECT_EQ(query_wstring_option(request, WINHTTP_OPTION_SERVER_SPN_USED, &e), L"");
+    EXPECT_EQ(e, 0u);
+    len = 0;
+    SetLastError(0);
+    EXPECT_FALSE(WinHttpQueryOption(request, WINHTTP_OPTION_SERVER_SPN_USED, nullptr, &len));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INSUFFICIENT_BUFFER));
+    EXPECT_EQ(len, sizeof(wchar_t));
+    SetLastError(0);
+    EXPECT_EQ(query_wstring_option(session, WINHTTP_OPTION_PROXY_SPN_USED, &e), L"");
+    EXPECT_EQ(e, static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_TYPE));
+    wchar_t text[] = L"HTTP/x";
+    SetLastError(0);
+    EXPECT_FALSE(WinHttpSetOption(request, WINHTTP_OPTION_SERVER_SPN_USED, text, 6));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_OPTION_NOT_SETTABLE));
+}
+
+// WINHTTP_CREDS_EX page: global credentials come from WinINet only when the registry value
+// ShareCredsWithWinHttp exists (not by default); USE_GLOBAL_SERVER_CREDENTIALS is a BOOL
+// (winhttp-surface.md: session or request, set only). Accepted; without global credentials a
+// 401 still goes to the application.
+TEST(AuthApi, UseGlobalServerCredentials) {
+    Handle session = open_session();
+    Handle connect(WinHttpConnect(session, L"127.0.0.1", 1, 0));
+    Handle request = open_request(connect, L"GET", L"/");
+    BOOL on = TRUE;
+    EXPECT_TRUE(WinHttpSetOption(session, WINHTTP_OPTION_USE_GLOBAL_SERVER_CREDENTIALS, &on,
+                                 sizeof(on)));
+    EXPECT_TRUE(WinHttpSetOption(request, WINHTTP_OPTION_USE_GLOBAL_SERVER_CREDENTIALS, &on,
+                                 sizeof(on)));
+    SetLastError(0);
+    EXPECT_FALSE(WinHttpSetOption(connect, WINHTTP_OPTION_USE_GLOBAL_SERVER_CREDENTIALS, &on,
+                                  sizeof(on)));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_TYPE));
+    DWORD len = sizeof(on);
+    SetLastError(0);
+    EXPECT_FALSE(
+        WinHttpQueryOption(request, WINHTTP_OPTION_USE_GLOBAL_SERVER_CREDENTIALS, &on, &len));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INVALID_PARAMETER));
 }
 
 TEST(AuthApi, QueryAuthParamsIsNotSupported) {

@@ -147,6 +147,17 @@ Apache& Apache::shared() {
     return *shared.instance;
 }
 
+bool Apache::reload_keytab(const std::string& keytab) {
+    if (gssapi_keytab_.empty()) return false;
+    std::error_code e;
+    const std::string tmp = gssapi_keytab_ + ".new";
+    fs::copy_file(keytab, tmp, fs::copy_options::overwrite_existing, e);
+    if (e) return false;
+    ::chmod(tmp.c_str(), 0644);
+    fs::rename(tmp, gssapi_keytab_, e);  // atomic: a handshake reads the old or the new file
+    return !e;
+}
+
 Apache& Apache::negotiate(const std::string& keytab) {
     static Shared shared;
     std::call_once(shared.once, [&] {

@@ -41,6 +41,9 @@ class Apache {
     // The request lines and Authorization schemes Apache logged, one line per request:
     // "<status> <request line> <auth scheme or ->".
     std::string access_log() const;
+    // Replaces Apache's copy of the keytab (keys added to the realm after the start);
+    // mod_auth_gssapi reads the file at each handshake. False when it cannot be copied.
+    bool reload_keytab(const std::string& keytab);
 
   private:
     bool start_on(unsigned short port);

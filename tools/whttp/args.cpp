@@ -109,7 +109,8 @@ const OptionSpec kOptions[] = {
          return {};
      }},
     {'u', "user", "USER:PASSWORD",
-     "server credentials (Basic unless --digest or --anyauth; the password may be empty)",
+     "server credentials (Basic unless --digest, --ntlm, --negotiate or --anyauth; the "
+     "password may be empty; \":\" with --ntlm/--negotiate: the default credentials)",
      [](Context& c, const std::string& v) -> std::string {
          c.opt.user = v;
          c.opt.user_set = true;
@@ -123,6 +124,17 @@ const OptionSpec kOptions[] = {
     {'\0', "digest", nullptr, "with -u: Digest, answering the server's challenge",
      [](Context& c, const std::string&) -> std::string {
          c.opt.auth = Options::Auth::digest;
+         return {};
+     }},
+    {'\0', "ntlm", nullptr, "with -u: NTLM (NTLMv2), the handshake on one connection",
+     [](Context& c, const std::string&) -> std::string {
+         c.opt.auth = Options::Auth::ntlm;
+         return {};
+     }},
+    {'\0', "negotiate", nullptr,
+     "with -u: Negotiate (Kerberos); -u : uses the Kerberos ticket cache (kinit)",
+     [](Context& c, const std::string&) -> std::string {
+         c.opt.auth = Options::Auth::negotiate;
          return {};
      }},
     {'\0', "anyauth", nullptr, "with -u: the strongest scheme the server offers",

@@ -38,7 +38,8 @@ struct Options {
     bool fail = false;                 // -f
     std::string user;                  // -u USER:PASSWORD
     bool user_set = false;
-    enum class Auth { basic, digest, any } auth = Auth::basic;  // --basic/--digest/--anyauth
+    // --basic/--digest/--ntlm/--negotiate/--anyauth
+    enum class Auth { basic, digest, ntlm, negotiate, any } auth = Auth::basic;
     std::string proxy_user;            // --proxy-user USER:PASSWORD
     bool proxy_user_set = false;
 };

@@ -264,8 +264,8 @@ int set_text_option(HINTERNET request, DWORD option, const std::wstring& v, cons
     return report_failure(("WinHttpSetOption(" + std::string(name) + ")").c_str());
 }
 
-// -u with --basic / --digest: WinHttpSetCredentials for that scheme (Basic goes with the first
-// request); --anyauth: the USERNAME/PASSWORD options, so the library picks the strongest
+// -u with --basic / --digest / --ntlm / --negotiate: WinHttpSetCredentials for that scheme
+// (Basic, NTLM's type 1 and Negotiate's token go with the first request); --anyauth: the USERNAME/PASSWORD options, so the library picks the strongest
 // scheme the server offers. --proxy-user: the PROXY_USERNAME/PROXY_PASSWORD options.
 int configure_auth(const Options& opt, HINTERNET request) {
     std::wstring user, password;
@@ -275,10 +275,18 @@ int configure_auth(const Options& opt, HINTERNET request) {
             if (int rc = set_text_option(request, WINHTTP_OPTION_USERNAME, user, "USERNAME")) return rc;
             if (int rc = set_text_option(request, WINHTTP_OPTION_PASSWORD, password, "PASSWORD")) return rc;
         } else {
-            const DWORD scheme = opt.auth == Options::Auth::digest ? WINHTTP_AUTH_SCHEME_DIGEST
-                                                                   : WINHTTP_AUTH_SCHEME_BASIC;
-            if (!WinHttpSetCredentials(request, WINHTTP_AUTH_TARGET_SERVER, scheme, user.c_str(),
-                                       password.c_str(), nullptr))
+            DWORD scheme = WINHTTP_AUTH_SCHEME_BASIC;
+            if (opt.auth == Options::Auth::digest) scheme = WINHTTP_AUTH_SCHEME_DIGEST;
+            if (opt.auth == Options::Auth::ntlm) scheme = WINHTTP_AUTH_SCHEME_NTLM;
+            if (opt.auth == Options::Auth::negotiate) scheme = WINHTTP_AUTH_SCHEME_NEGOTIATE;
+            // "-u :" with NTLM/Negotiate: NULL user and password, the default credentials
+            // (WinHttpSetCredentials page).
+            const bool connection_based = scheme == WINHTTP_AUTH_SCHEME_NTLM ||
+                                          scheme == WINHTTP_AUTH_SCHEME_NEGOTIATE;
+            const bool use_default = connection_based && user.empty() && password.empty();
+            if (!WinHttpSetCredentials(request, WINHTTP_AUTH_TARGET_SERVER, scheme,
+                                       use_default ? nullptr : user.c_str(),
+                                       use_default ? nullptr : password.c_str(), nullptr))
                 return report_failure("WinHttpSetCredentials");
         }
     }
