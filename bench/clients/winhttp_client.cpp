@@ -3,6 +3,7 @@
 // Arguments and output: see bench_common.h.
 #include <winhttp.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -110,6 +111,57 @@ bool get_sync(const Args& a, HINTERNET connect, std::vector<char>& buf, Outcome&
     }
     WinHttpCloseHandle(req);
     return ok;
+}
+
+// One GET read the way Microsoft's sample and most Windows programs read: QueryDataAvailable,
+// then ReadData of what it reported. `cap` 0: the buffer grows to any reported size.
+bool get_qda(const Args& a, HINTERNET connect, std::vector<char>& buf, Outcome& o) {
+    HINTERNET req = open_request(a, connect, o);
+    if (!req) return false;
+    bool ok = false;
+    const size_t cap = static_cast<size_t>(a.buf);
+    if (!WinHttpSendRequest(req, WINHTTP_NO_ADDITIONAL_HEADERS, 0, WINHTTP_NO_REQUEST_DATA, 0, 0,
+                            0)) {
+        fail(o, "WinHttpSendRequest", GetLastError());
+    } else if (!WinHttpReceiveResponse(req, nullptr)) {
+        fail(o, "WinHttpReceiveResponse", GetLastError());
+    } else if (status_is_ok(req, o)) {
+        for (;;) {
+            DWORD available = 0;
+            if (!WinHttpQueryDataAvailable(req, &available)) {
+                fail(o, "WinHttpQueryDataAvailable", GetLastError());
+                break;
+            }
+            if (available == 0) {
+                ok = true;
+                break;
+            }
+            size_t want = cap ? std::min<size_t>(available, cap) : available;
+            if (buf.size() < want) buf.resize(want);
+            DWORD got = 0;
+            if (!WinHttpReadData(req, buf.data(), static_cast<DWORD>(want), &got)) {
+                fail(o, "WinHttpReadData", GetLastError());
+                break;
+            }
+            o.bytes += got;
+        }
+    }
+    WinHttpCloseHandle(req);
+    return ok;
+}
+
+Outcome run_qda(const Args& a) {
+    Outcome o;
+    SyncClient c;
+    if (!open_sync(a, c, o)) return o;
+    std::vector<char> buf(static_cast<size_t>(a.buf));
+    auto start = bench::Clock::now();
+    for (long i = 0; i < a.count; ++i) {
+        if (!get_qda(a, c.connect, buf, o)) return o;
+        ++o.requests;
+    }
+    o.wall = bench::seconds_since(start);
+    return o;
 }
 
 Outcome run_seq(const Args& a) {
@@ -421,6 +473,8 @@ int main(int argc, char** argv) {
     Outcome o;
     if (a.workload == "seq" || a.workload == "download") {
         o = run_seq(a);
+    } else if (a.workload == "download_qda") {
+        o = run_qda(a);
     } else if (a.workload == "concurrent") {
         o = run_concurrent(a);
     } else if (a.workload == "async_seq") {
