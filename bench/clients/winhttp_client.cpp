@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -115,7 +116,12 @@ bool get_sync(const Args& a, HINTERNET connect, std::vector<char>& buf, Outcome&
 
 // One GET read the way Microsoft's sample and most Windows programs read: QueryDataAvailable,
 // then ReadData of what it reported. `cap` 0: the buffer grows to any reported size.
-bool get_qda(const Args& a, HINTERNET connect, std::vector<char>& buf, Outcome& o) {
+struct RawBuffer {
+    std::unique_ptr<char[]> data;
+    size_t size = 0;
+};
+
+bool get_qda(const Args& a, HINTERNET connect, RawBuffer& buf, Outcome& o) {
     HINTERNET req = open_request(a, connect, o);
     if (!req) return false;
     bool ok = false;
@@ -136,10 +142,11 @@ bool get_qda(const Args& a, HINTERNET connect, std::vector<char>& buf, Outcome& 
                 ok = true;
                 break;
             }
-            size_t want = cap ? std::min<size_t>(available, cap) : available;
-            if (buf.size() < want) buf.resize(want);
+            const size_t want = cap ? std::min<size_t>(available, cap) : available;
+            // Grown without zero-filling (the library's work is measured, not the client's).
+            if (buf.size < want) buf = {std::make_unique_for_overwrite<char[]>(want), want};
             DWORD got = 0;
-            if (!WinHttpReadData(req, buf.data(), static_cast<DWORD>(want), &got)) {
+            if (!WinHttpReadData(req, buf.data.get(), static_cast<DWORD>(want), &got)) {
                 fail(o, "WinHttpReadData", GetLastError());
                 break;
             }
@@ -154,7 +161,7 @@ Outcome run_qda(const Args& a) {
     Outcome o;
     SyncClient c;
     if (!open_sync(a, c, o)) return o;
-    std::vector<char> buf(static_cast<size_t>(a.buf));
+    RawBuffer buf;
     auto start = bench::Clock::now();
     for (long i = 0; i < a.count; ++i) {
         if (!get_qda(a, c.connect, buf, o)) return o;
