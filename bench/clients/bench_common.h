@@ -6,6 +6,9 @@
 //
 //   workload  seq        `count` sequential GETs of `path`, sync (one connection, keep-alive)
 //             download   one GET of `path`, read with `buf`-byte reads, sync
+//             download_qda  the same read Windows' way: WinHttpQueryDataAvailable, then
+//                        WinHttpReadData of what it reported (at most `buf`; with `buf=0` the
+//                        buffer grows to whatever it reported); curl: the plain download
 //             concurrent `count` GETs of `path` all in flight at once, async, `rounds` times
 //             async_seq  `count` GETs, async, one in flight at a time
 //             handles    `count` open + close of a session/connect/request handle tree
@@ -62,12 +65,13 @@ inline bool parse_args(int argc, char** argv, Args& a) {
     a.buf = num("buf", a.buf);
     a.max_conns = num("max_conns", a.max_conns);
     a.rounds = num("rounds", a.rounds);
-    return a.buf > 0 && a.count >= 0 && a.rounds >= 1;
+    return (a.buf > 0 || (a.buf == 0 && a.workload == "download_qda")) && a.count >= 0 &&
+           a.rounds >= 1;
 }
 
 inline int usage(const char* prog) {
     std::fprintf(stderr,
-                 "usage: %s seq|download|concurrent|async_seq|handles host=H port=P path=/x "
+                 "usage: %s seq|download|download_qda|concurrent|async_seq|handles host=H port=P path=/x "
                  "secure=0|1 count=N buf=B max_conns=M rounds=R [proxy=H:P]\n",
                  prog);
     return 3;

@@ -166,7 +166,9 @@ int main(int argc, char** argv) {
     if (!bench::parse_args(argc, argv, a)) return bench::usage(argv[0]);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     Outcome o;
-    if (a.workload == "seq" || a.workload == "download") {
+    // download_qda is WinHTTP's QueryDataAvailable + ReadData pattern; curl has no such call,
+    // so its side is the plain download (its write callback gets what each recv returned).
+    if (a.workload == "seq" || a.workload == "download" || a.workload == "download_qda") {
         o = run_seq(a);
     } else if (a.workload == "concurrent") {
         o = run_concurrent(a);

@@ -776,7 +776,12 @@ Task<DWORD> RequestEngine::open_route(const proxy::ProxyServer* via) {
         }
         break;
     }
-    have_addresses_ = conn_->socket.local_address(local_) && conn_->socket.remote_address(remote_);
+    if (!conn_->have_addresses)
+        conn_->have_addresses = conn_->socket.local_address(conn_->local) &&
+                                conn_->socket.remote_address(conn_->remote);
+    have_addresses_ = conn_->have_addresses;
+    local_ = conn_->local;
+    remote_ = conn_->remote;
     metrics_.mark(WinHttpConnectionAcquireEnd);
     ULONGLONG flags = conn_->requests == 0 ? WINHTTP_REQUEST_STAT_FLAG_FIRST_REQUEST : 0;
     if (conn_->tls && conn_->tls->session_reused())
@@ -1051,7 +1056,7 @@ Task<DWORD> RequestEngine::receive_into(char* dst, size_t cap, size_t& n, net::D
 // counts the bytes there. Saves a copy of every body byte on large downloads.
 bool RequestEngine::can_read_direct(size_t room) const {
     const http1::ResponseParser& p = *codecs_->parser;
-    return room >= 4096 && !decoding_ && body_left_ == 0 && in_.unread() == 0 && !message_done_ &&
+    return (room >= 4096 || promised_ > 0) && !decoding_ && body_left_ == 0 && in_.unread() == 0 && !message_done_ &&
            conn_ && !p.chunked() && (p.content_length().has_value() || p.body_until_close());
 }
 
@@ -1091,6 +1096,7 @@ Task<DWORD> RequestEngine::read_direct(char* dst, size_t cap, size_t& got) {
 }
 
 Task<DWORD> RequestEngine::read_head() {
+    promised_ = 0;
     codecs_->parser.emplace(http1::ParseLimits{owner_.settings().max_response_header_size});
     codecs_->p().reset(method_ == "HEAD");
     unsigned informational = 0;
@@ -1442,9 +1448,12 @@ void RequestEngine::note_body_bytes(size_t n) {
     metrics_.add_stat(decoding_ ? WinHttpResponseBodyCompressedSize : WinHttpResponseBodySize, n);
 }
 
+// No getsockopt here: the figures are read when an application asks, or when the connection
+// closes (net::TcpStatsCell).
 void RequestEngine::keep_tcp_stats() {
-    net::TcpStats stats;
-    if (conn_->socket.tcp_stats(stats)) metrics_.keep_tcp_stats(stats, age_ms(*conn_));
+    if (!conn_->stats)
+        conn_->stats = std::make_shared<net::TcpStatsCell>(conn_->socket.fd(), conn_->opened);
+    metrics_.keep_tcp_stats(conn_->stats);
 }
 
 void RequestEngine::drop_connection(bool notify) {
@@ -1497,6 +1506,39 @@ DWORD RequestEngine::check_read() const {
     return ERROR_SUCCESS;
 }
 
+// WinHttpQueryDataAvailable without taking bytes off the connection, so that the ReadData that
+// follows reads them straight into the caller's buffer (read_direct) instead of copying them
+// out of in_: with identity framing and nothing buffered, the bytes the stream holds now
+// (FIONREAD; for TLS the decrypted record), bounded by the Content-Length left. Waits (receive
+// timeout) while there are none. `peeked` false: the buffered path answers instead (bytes
+// already buffered, chunked or decoded body, or a stream that ended or failed: reading says how).
+Task<DWORD> RequestEngine::peek_body(size_t& n, bool& peeked) {
+    n = 0;
+    peeked = false;
+    promised_ = 0;
+    if (!can_read_direct(SIZE_MAX)) co_return ERROR_SUCCESS;
+    // The end of a Content-Length body is known without another byte.
+    if (codecs_->p().feed(in_.unread_data(), 0).event == http1::ParseEvent::MessageComplete) {
+        finish_message();
+        co_return ERROR_SUCCESS;
+    }
+    net::Stream& s = conn_->stream();
+    for (;;) {
+        const net::IoResult r = s.peek_readable();
+        if (r.status == net::IoStatus::Done) {
+            n = r.n;
+            if (const auto left = codecs_->p().length_left()) n = std::min<uint64_t>(n, *left);
+            peeked = n > 0;
+            promised_ = n;
+            co_return ERROR_SUCCESS;
+        }
+        if (r.status != net::IoStatus::WantRead && r.status != net::IoStatus::WantWrite)
+            co_return ERROR_SUCCESS;
+        const DWORD e = co_await io_.ready(s.fd(), net::wait_events(r.status), receive_deadline());
+        if (e) co_return e;
+    }
+}
+
 Task<DWORD> RequestEngine::query_data_available(DWORD* available) {
     if (const DWORD e = check_read()) co_return e;
     if (available) *available = 0;
@@ -1506,8 +1548,12 @@ Task<DWORD> RequestEngine::query_data_available(DWORD* available) {
         e = co_await decode_more();
         n = decoded_.size() - decoded_off_;
     } else {
-        e = co_await next_body_piece();
-        n = body_left_;
+        bool peeked = false;
+        e = co_await peek_body(n, peeked);
+        if (!e && !peeked) {
+            e = co_await next_body_piece();
+            n = body_left_;
+        }
     }
     if (e) {
         state_ = State::Failed;
@@ -1523,6 +1569,8 @@ Task<DWORD> RequestEngine::read(void* buffer, DWORD len, DWORD* read, bool fill_
     if (const DWORD e = check_read()) co_return e;
     auto* out = static_cast<char*>(buffer);
     size_t done = 0;
+    // What QueryDataAvailable reported is returned whole, even by short socket reads.
+    const size_t promised = std::min<size_t>(promised_, len);
     while (done < len) {
         if (can_read_direct(len - done)) {
             // The end of a Content-Length body is known without another byte: never wait then.
@@ -1538,7 +1586,8 @@ Task<DWORD> RequestEngine::read(void* buffer, DWORD len, DWORD* read, bool fill_
                 co_return e;
             }
             done += got;
-            if (got > 0 && !fill_buffer) break;
+            promised_ -= std::min(promised_, got);
+            if (got > 0 && !fill_buffer && done >= promised) break;
             continue;
         }
         DWORD e;
@@ -1576,6 +1625,7 @@ Task<DWORD> RequestEngine::read(void* buffer, DWORD len, DWORD* read, bool fill_
             (!decoding_ || decoded_off_ == decoded_.size()))
             break;
     }
+    promised_ = 0;
     if (read) *read = static_cast<DWORD>(done);
     co_return ERROR_SUCCESS;
 }

@@ -150,6 +150,7 @@ private:
     Task<DWORD> receive_into(char* dst, size_t cap, size_t& n, net::Deadline deadline);
     bool can_read_direct(size_t room) const;
     Task<DWORD> read_direct(char* dst, size_t cap, size_t& got);
+    Task<DWORD> peek_body(size_t& n, bool& peeked);
     Task<DWORD> next_body_piece();
     Task<DWORD> follow_redirect(bool& followed);
     Task<DWORD> answer_challenge(bool& again);
@@ -214,6 +215,7 @@ private:
     InputBuffer in_;
     const char* body_ptr_ = nullptr;  // undelivered part of the current body piece
     size_t body_left_ = 0;
+    size_t promised_ = 0;  // bytes QueryDataAvailable found in the stream, not read yet
     bool message_done_ = false;
     net::Deadline head_deadline_;
     unsigned redirects_ = 0;

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <mutex>
 
 #include "net/socket.h"
@@ -71,20 +72,23 @@ public:
             out.rgullStats[i] = stats_[i].load(std::memory_order_relaxed);
     }
 
-    // The TCP_INFO of the request's last connection, kept when the connection leaves the
-    // request (WINHTTP_OPTION_CONNECTION_STATS_* after the body was read to the end).
-    // `age_ms` is the connection's lifetime then.
-    void keep_tcp_stats(const net::TcpStats& stats, ULONGLONG age_ms) {
+    // The request's last connection, kept when the connection leaves the request
+    // (WINHTTP_OPTION_CONNECTION_STATS_* after the body was read to the end); its TCP_INFO is
+    // read when asked. `age_ms` is the connection's lifetime then.
+    void keep_tcp_stats(std::shared_ptr<net::TcpStatsCell> cell) {
         std::lock_guard lock(tcp_mutex_);
-        tcp_ = stats;
-        tcp_age_ms_ = age_ms;
-        have_tcp_ = true;
+        if (tcp_ != cell) tcp_ = std::move(cell);
     }
     bool kept_tcp_stats(net::TcpStats& out, ULONGLONG& age_ms) const {
-        std::lock_guard lock(tcp_mutex_);
-        out = tcp_;
-        age_ms = tcp_age_ms_;
-        return have_tcp_;
+        std::shared_ptr<net::TcpStatsCell> cell;
+        {
+            std::lock_guard lock(tcp_mutex_);
+            cell = tcp_;
+        }
+        unsigned long long age = 0;
+        if (!cell || !cell->get(out, age)) return false;
+        age_ms = age;
+        return true;
     }
 
 private:
@@ -100,9 +104,7 @@ private:
     int tls_leg_ = 0;  // engine only
 
     mutable std::mutex tcp_mutex_;
-    net::TcpStats tcp_{};
-    ULONGLONG tcp_age_ms_ = 0;
-    bool have_tcp_ = false;
+    std::shared_ptr<net::TcpStatsCell> tcp_;
 };
 
 }  // namespace winhttp

@@ -272,6 +272,11 @@ ParseStep ResponseParser::check_head_size(ParseStep step) {
 
 // on_headers_complete: freezes the head and decides how the body is framed. Returns HPE_PAUSED
 // (stop with HeadComplete) or -1 with callback_error_ set.
+std::optional<uint64_t> ResponseParser::length_left() const {
+    if (!length_ || phase_ != Phase::Body) return std::nullopt;
+    return engine_->ll.content_length;  // llhttp counts a Content-Length body down
+}
+
 int ResponseParser::take_head() {
     const llhttp_t& ll = engine_->ll;
     head_.status = ll.status_code;

@@ -103,6 +103,8 @@ public:
     // After HeadComplete: the body length when it is known up front: the Content-Length, or 0
     // for a response that has no body. Empty for chunked and read-until-close bodies.
     std::optional<uint64_t> content_length() const { return length_; }
+    // During a Content-Length body: its bytes not fed yet. Empty for other framings.
+    std::optional<uint64_t> length_left() const;
     // After HeadComplete: the body is chunked.
     bool chunked() const { return chunked_; }
     // No byte of the current response has arrived yet (a close now means the server dropped an

@@ -25,6 +25,19 @@ struct Connection {
     std::string pending;  // read ahead beyond the previous response (kept across requests)
     unsigned requests = 0;  // responses completed on this connection
     net::Clock::time_point opened = net::Clock::now();  // WINHTTP_OPTION_CONNECTION_STATS_*
+    // Taken once, not per request (CONNECTION_INFO): getsockname/getpeername cost two system
+    // calls and never change.
+    bool have_addresses = false;
+    sockaddr_storage local{}, remote{};
+    // CONNECTION_STATS_* of the requests it served, read lazily (net::TcpStatsCell).
+    std::shared_ptr<net::TcpStatsCell> stats;
+
+    Connection() = default;
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+    ~Connection() {
+        if (stats) stats->close(stats.use_count() > 1);
+    }
 };
 
 class ConnectionPool {

@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -211,6 +212,25 @@ IoResult Socket::write_some(const char* data, size_t len) {
     }
 }
 
+IoResult Socket::peek_readable() {
+    int queued = 0;
+    if (::ioctl(fd_, FIONREAD, &queued) == 0 && queued > 0)
+        return {IoStatus::Done, static_cast<size_t>(queued), 0};
+    for (;;) {
+        char probe;
+        const ssize_t r = sys_recv(fd_, &probe, 1, MSG_PEEK);
+        if (r > 0) {
+            queued = 0;
+            ::ioctl(fd_, FIONREAD, &queued);
+            return {IoStatus::Done, static_cast<size_t>(std::max(queued, 1)), 0};
+        }
+        if (r == 0) return {IoStatus::Closed, 0, 0};
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return {IoStatus::WantRead, 0, 0};
+        return {IoStatus::Failed, 0, ERROR_WINHTTP_CONNECTION_ERROR};
+    }
+}
+
 bool Socket::idle_peer_activity() const {
     pollfd p{fd_, POLLIN, 0};
     return ::poll(&p, 1, 0) != 0;
@@ -226,10 +246,42 @@ bool Socket::set_keepalive(bool on, DWORD idle_ms, DWORD interval_ms) {
            ::setsockopt(fd_, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval)) == 0;
 }
 
-bool Socket::tcp_stats(TcpStats& out) const {
+bool read_tcp_stats(int fd, TcpStats& out) {
     socklen_t len = sizeof(out);
     std::memset(&out, 0, sizeof(out));
-    return fd_ >= 0 && ::getsockopt(fd_, IPPROTO_TCP, TCP_INFO, &out, &len) == 0;
+    return fd >= 0 && ::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &out, &len) == 0;
+}
+
+bool Socket::tcp_stats(TcpStats& out) const { return read_tcp_stats(fd_, out); }
+
+namespace {
+unsigned long long ms_since(Clock::time_point t) {
+    return static_cast<unsigned long long>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count());
+}
+}  // namespace
+
+bool TcpStatsCell::get(TcpStats& out, unsigned long long& age_ms) {
+    std::lock_guard lock(mutex_);
+    if (fd_ >= 0) {
+        // Under the lock: close() cannot let the descriptor go (and be reused) meanwhile.
+        if (!read_tcp_stats(fd_, out)) return false;
+        age_ms = ms_since(opened_);
+        return true;
+    }
+    out = last_;
+    age_ms = age_ms_;
+    return have_;
+}
+
+void TcpStatsCell::close(bool shared) {
+    std::lock_guard lock(mutex_);
+    if (fd_ < 0) return;
+    if (shared) {
+        have_ = read_tcp_stats(fd_, last_);
+        age_ms_ = ms_since(opened_);
+    }
+    fd_ = -1;
 }
 
 bool Socket::local_address(sockaddr_storage& out) const {

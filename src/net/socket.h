@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstddef>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,32 @@ struct TcpStats {
     uint32_t snd_wnd;
 };
 
+// The kernel's TCP_INFO of socket `fd`; false when it is not available.
+bool read_tcp_stats(int fd, TcpStats& out);
+
+// The TCP statistics of one connection for the requests it served
+// (WINHTTP_OPTION_CONNECTION_STATS_*): read from the socket only when an application asks (no
+// getsockopt per request), and kept as they were when the connection closes. Shared by the
+// connection and the requests it served; get() may run on any thread.
+class TcpStatsCell {
+public:
+    TcpStatsCell(int fd, Clock::time_point opened) : fd_(fd), opened_(opened) {}
+    // The live figures while the connection is open, else those at its close. `age_ms` is the
+    // connection's lifetime (then).
+    bool get(TcpStats& out, unsigned long long& age_ms);
+    // The connection is closing (its descriptor still open): keep its last figures when anyone
+    // else may still ask (`shared`).
+    void close(bool shared);
+
+private:
+    std::mutex mutex_;
+    int fd_;  // -1 once closed
+    Clock::time_point opened_;
+    TcpStats last_{};
+    unsigned long long age_ms_ = 0;
+    bool have_ = false;
+};
+
 // A non-blocking TCP socket. It never waits: the engine waits its own way (RequestIo).
 class Socket final : public Stream {
 public:
@@ -104,6 +131,8 @@ public:
 
     IoResult read_some(char* buf, size_t cap) override;
     IoResult write_some(const char* data, size_t len) override;
+    // FIONREAD; when it says 0, a one-byte MSG_PEEK tells "nothing yet" from the end.
+    IoResult peek_readable() override;
 
     // True when an idle connection has been closed or written to by the peer (stale).
     bool idle_peer_activity() const;

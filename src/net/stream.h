@@ -34,6 +34,10 @@ public:
     virtual int fd() const = 0;
     virtual IoResult read_some(char* buf, size_t cap) = 0;
     virtual IoResult write_some(const char* data, size_t len) = 0;
+    // How many bytes read_some can return now without waiting, without taking them: Done with
+    // n > 0, WantRead/WantWrite to wait first. Anything else (Closed, Failed, or a stream that
+    // cannot tell) says nothing: the caller reads with read_some, which reports what happened.
+    virtual IoResult peek_readable() { return {IoStatus::Failed, 0, 0}; }
 };
 
 }  // namespace winhttp::net

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -788,6 +789,18 @@ IoResult TlsStream::read_some(char* buf, size_t cap) {
     int ret = SSL_read_ex(ssl_, buf, cap, &got);
     // SSL_read may need to write (a TLS 1.3 KeyUpdate reply): WantWrite, then read again.
     if (ret == 1) return {IoStatus::Done, got, 0};
+    return io_failure(ret, true);
+}
+
+IoResult TlsStream::peek_readable() {
+    if (!done_) return {IoStatus::Failed, 0, 0};  // read_some drives the handshake
+    if (const size_t n = pending()) return {IoStatus::Done, n, 0};
+    ERR_clear_error();
+    errno = 0;
+    char probe;
+    size_t got = 0;
+    const int ret = SSL_peek_ex(ssl_, &probe, 1, &got);
+    if (ret == 1) return {IoStatus::Done, std::max<size_t>(pending(), 1), 0};
     return io_failure(ret, true);
 }
 

@@ -216,6 +216,10 @@ class TlsStream : public Stream {
     // WantWrite (renegotiation, TLS 1.3 KeyUpdate): wait for POLLOUT, then read again.
     IoResult read_some(char* buf, size_t cap) override;
     IoResult write_some(const char* data, size_t len) override;
+    // The decrypted bytes OpenSSL holds; when none, one record is taken off the socket and
+    // decrypted with a one-byte SSL_peek (the decryption happens anyway), so the next read_some
+    // copies the plaintext once, straight into the caller's buffer.
+    IoResult peek_readable() override;
 
     // Sends close_notify without waiting for the peer's; Done once queued (WantWrite if the
     // socket is full). The socket can be closed afterwards either way.
