@@ -7,7 +7,7 @@ CMAKE_ARGS ?=
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Build + test dependencies (Debian 12 package names).
-DEPS := build-essential cmake pkg-config python3 nginx-light openssl \
+DEPS := build-essential cmake pkg-config python3 nginx-light \
         libssl-dev zlib1g-dev node-llhttp libasio-dev libpsl-dev \
         libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev openssl valgrind \
         tinyproxy duktape-dev gss-ntlmssp python3-websockets apache2-bin libapache2-mod-auth-gssapi \
