@@ -30,7 +30,7 @@ PARTIAL = {
     "PROXY": "stored and returned (GlobalFree strings); requests do not use a proxy yet",
     "EXTENDED_ERROR": "always 0",
     "MAX_CONNS_PER_1_0_SERVER": "stored; not applied separately",
-    "ENABLE_FEATURE": "stored; revocation checking not yet",
+    "ENABLE_FEATURE": "revocation checking: stapled OCSP, else OCSP/CRL fetch (docs/design/revocation.md)",
     "AUTOLOGON_POLICY": "set and checked; default credentials (NTLM/Negotiate) not sent yet, so the policy has nothing to gate",
     "CODEPAGE": "stored; URLs are always UTF-8",
     "REJECT_USERPWD_IN_URL": "stored", "ASSURED_NON_BLOCKING_CALLBACKS": "accepted",
