@@ -21,6 +21,7 @@
 #include "util/url.h"
 #include "util/wide.h"
 #include "ws/handshake.h"
+#include "core/revocation.h"
 
 namespace winhttp {
 
@@ -677,7 +678,7 @@ Task<DWORD> RequestEngine::start_tls() {
             metrics_.tls_leg_end();
             in_leg = false;
         }
-        if (r.status == net::IoStatus::Done) co_return ERROR_SUCCESS;
+        if (r.status == net::IoStatus::Done) break;
         if (r.status == net::IoStatus::Failed || r.status == net::IoStatus::Closed) {
             DWORD flags = conn_->tls->failure_flags();
             if (r.error == ERROR_WINHTTP_SECURE_FAILURE)
@@ -692,6 +693,30 @@ Task<DWORD> RequestEngine::start_tls() {
             in_leg = true;
         }
     }
+    if (checks_revocation()) co_return co_await fetch_revocation();
+    co_return ERROR_SUCCESS;
+}
+
+// WINHTTP_ENABLE_SSL_REVOCATION without a good staple: the chain's certificates are checked
+// with their OCSP responders or CRLs (core/revocation.h) before any request byte goes out,
+// off the event loop; the request's timeouts bound each fetch and a close cancels it. The
+// outcome is reported as any certificate problem: SECURE_FAILURE, then
+// ERROR_WINHTTP_SECURE_FAILURE.
+Task<DWORD> RequestEngine::fetch_revocation() {
+    net::TlsStream& tls = *conn_->tls;
+    std::shared_ptr<RevocationJob> job;
+    if (const DWORD e = revocation_job_for(tls, owner_.session().revocation_cache(),
+                                           owner_.settings().timeouts, job))
+        co_return e;
+    if (!job) co_return ERROR_SUCCESS;
+    const DWORD e = co_await io_.offload(job);
+    if (io_.cancelled()) co_return ERROR_WINHTTP_OPERATION_CANCELLED;
+    if (e) co_return e;
+    for (const net::Revocation r : job->results) tls.apply_revocation(r);
+    DWORD flags = tls.failure_flags();
+    if (flags == 0) co_return ERROR_SUCCESS;
+    status(WINHTTP_CALLBACK_STATUS_SECURE_FAILURE, &flags, sizeof(flags), sizeof(flags));
+    co_return ERROR_WINHTTP_SECURE_FAILURE;
 }
 
 bool RequestEngine::checks_revocation() const {

@@ -136,6 +136,7 @@ private:
     void note_connected(const std::wstring& ip);
     Task<DWORD> establish_tunnel();
     Task<DWORD> start_tls();
+    Task<DWORD> fetch_revocation();
     // WINHTTP_ENABLE_SSL_REVOCATION is set on the request.
     bool checks_revocation() const;
     bool may_retry(DWORD condition);

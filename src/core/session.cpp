@@ -1,6 +1,7 @@
 #include "core/session.h"
 
 #include "core/cookies.h"
+#include "core/revocation.h"
 #include "net/conn_pool.h"
 #include "net/tls.h"
 #include "proxy/pac.h"
@@ -14,7 +15,8 @@ Session::Session(std::wstring agent, proxy::ConfigPtr proxy, DWORD flags)
       flags_(flags),
       pool_(std::make_unique<ConnectionPool>()),
       cookies_(std::make_unique<CookieJar>()),
-      pac_(std::make_unique<proxy::PacCache>()) {}
+      pac_(std::make_unique<proxy::PacCache>()),
+      revocation_(std::make_shared<RevocationCache>()) {}
 
 Session::~Session() = default;
 

@@ -11,6 +11,7 @@ namespace winhttp {
 
 class ConnectionPool;
 class CookieJar;
+class RevocationCache;
 namespace net {
 class TlsContext;
 }
@@ -52,6 +53,8 @@ public:
     CookieJar& cookies() { return *cookies_; }
     // PAC scripts, the WPAD result and the PAC operations in flight (src/proxy/pac.h).
     proxy::PacCache& pac_cache() { return *pac_; }
+    // OCSP / CRL answers of the session's revocation checks (core/revocation.h).
+    const std::shared_ptr<RevocationCache>& revocation_cache() const { return revocation_; }
 
 protected:
     // Cancels the session's PAC operations in flight (download, script run).
@@ -65,6 +68,7 @@ private:
     std::unique_ptr<ConnectionPool> pool_;
     std::unique_ptr<CookieJar> cookies_;
     std::unique_ptr<proxy::PacCache> pac_;
+    std::shared_ptr<RevocationCache> revocation_;
     std::mutex tls_mutex_;
     std::shared_ptr<net::TlsContext> tls_;
 };

@@ -592,6 +592,14 @@ bool TlsStream::on_ocsp_response() {
     const Revocation r =
         check_ocsp_response(der, len, leaf, peer_chain(),
                             SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl_)));
+    staple_good_ = r == Revocation::Good;
+    // No current answer stapled: the engine asks the responders once the handshake is done
+    // (core/revocation.h), as Windows does when a server does not staple.
+    if (r != Revocation::Offline) apply_revocation(r);
+    return failure_flags() == 0;
+}
+
+void TlsStream::apply_revocation(Revocation r) {
     switch (r) {
         case Revocation::Good:
             break;
@@ -599,13 +607,13 @@ bool TlsStream::on_ocsp_response() {
             note_problem(WINHTTP_CALLBACK_STATUS_FLAG_CERT_REVOKED);
             break;
         case Revocation::Offline:
-            if (!ignore_revocation_offline_) note_problem(WINHTTP_CALLBACK_STATUS_FLAG_CERT_REV_FAILED);
+            if (!ignore_revocation_offline_)
+                note_problem(WINHTTP_CALLBACK_STATUS_FLAG_CERT_REV_FAILED);
             break;
         case Revocation::Unverified:
             note_problem(WINHTTP_CALLBACK_STATUS_FLAG_CERT_REV_FAILED);
             break;
     }
-    return failure_flags() == 0;
 }
 
 void TlsStream::keep_chain(X509* leaf, STACK_OF(X509) * chain) {

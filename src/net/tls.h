@@ -23,6 +23,7 @@
 // enabled, so Done may report fewer bytes than offered.
 #pragma once
 
+#include "net/ocsp.h"
 #include "net/stream.h"
 
 #include <winhttp.h>
@@ -208,6 +209,15 @@ class TlsStream : public Stream {
     // staple. Before the handshake only.
     void check_revocation(bool ignore_offline);
     bool checks_revocation() const { return check_revocation_; }
+    // The server stapled a good, current answer for its certificate. When it did not (no
+    // staple, a stale one, a responder's tryLater), the handshake goes on and the engine asks
+    // the responders itself afterwards (core/revocation.h); a revoked or untrustworthy staple
+    // fails the handshake at once.
+    bool staple_was_good() const { return staple_good_; }
+    // Records the outcome of a check: Revoked -> CERT_REVOKED; Unverified -> CERT_REV_FAILED;
+    // Offline -> CERT_REV_FAILED unless IGNORE_CERT_REVOCATION_OFFLINE; Good -> nothing.
+    // failure_flags() then says whether the connection may be used.
+    void apply_revocation(Revocation r);
 
     // Stream. Before the handshake is done these drive it first. read_some: Closed on
     // close_notify or a plain EOF (HTTP framing tells whether the body was complete).
@@ -279,6 +289,7 @@ class TlsStream : public Stream {
     bool setup_failed_ = false;
     bool check_revocation_ = false;
     bool ignore_revocation_offline_ = false;
+    bool staple_good_ = false;
     DWORD failure_ = 0;  // the handshake's error, repeated to later calls
     x509_st* kept_cert_ = nullptr;
     stack_st_X509* kept_chain_ = nullptr;

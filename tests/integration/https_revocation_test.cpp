@@ -156,8 +156,9 @@ TEST_F(Revocation, RevokedStapleIsIgnoredWhenCheckingIsNotEnabled) {
     expect_success(get(TlsPort::OcspRevoked, c));
 }
 
-// A server without stapling leaves the client without an answer: only stapled responses are
-// checked (docs/design/revocation.md), so this is "the revocation server was offline".
+// A server without stapling, and a certificate without AIA or CDP URLs to ask instead: no
+// answer can be had, so this is "the revocation server was offline" (docs/design/revocation.md;
+// the fetch itself is tested in https_revocation_fetch_test.cpp).
 TEST_F(Revocation, NoStapleFailsWithRevFailed) {
     expect_failure(get(TlsPort::Valid, Check{}), kRevFailed);
 }

@@ -75,7 +75,7 @@ struct SharedNginx {
 
 }  // namespace
 
-Nginx::Nginx() {
+Nginx::Nginx(ExtraServers extra) : extra_(std::move(extra)) {
     std::string binary = nginx_binary();
     if (::access(binary.c_str(), X_OK) != 0) {
         throw std::runtime_error(
@@ -196,7 +196,7 @@ void replace_all(std::string& text, std::string_view from, std::string_view to) 
 void Nginx::write_config(unsigned short port) const {
     std::string conf(kConfigTemplate);
     const std::string p = std::to_string(port);
-    replace_all(conf, "@TLS_SERVERS@", tls_servers());
+    replace_all(conf, "@TLS_SERVERS@", tls_servers() + (extra_ ? extra_(root_, port) : ""));
     replace_all(conf, "@LOCATIONS@", kLocations);
     replace_all(conf, "@USER@", user_directive());
     replace_all(conf, "@LISTEN6@", ipv6_ ? "listen [::1]:" + p + ";" : "");

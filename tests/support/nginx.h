@@ -40,6 +40,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -66,8 +67,14 @@ enum class TlsPort {
 
 class Nginx {
   public:
+    // Extra server blocks for a private instance: called before each start attempt with the
+    // document root and the HTTP port of that attempt; returns config text (server blocks, which
+    // may use @LOCATIONS@ for the usual locations). It may write files and pick ports of its own
+    // (a lost port race makes nginx exit, and the next attempt calls it again).
+    using ExtraServers = std::function<std::string(const std::string& root, unsigned short port)>;
+
     // Starts a private instance; throws std::runtime_error on failure.
-    Nginx();
+    explicit Nginx(ExtraServers extra = {});
     // Stops nginx (SIGTERM, then SIGKILL after 5 s) and deletes the temp dir.
     ~Nginx();
     Nginx(const Nginx&) = delete;
@@ -114,6 +121,7 @@ class Nginx {
     std::string tls_servers() const;  // the config's HTTPS server blocks
     void create_default_files() const;
 
+    ExtraServers extra_;
     std::string dir_;
     std::string root_;
     unsigned short port_ = 0;

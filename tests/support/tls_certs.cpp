@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <cstdio>
 #include <memory>
 #include <stdexcept>
 
@@ -60,6 +61,9 @@ struct Spec {
     bool ca = false;
     long not_before = -kDay;  // seconds from now
     long not_after = 365 * kDay;
+    std::string aia;  // authorityInfoAccess as openssl.cnf writes it; empty: none
+    std::string cdp;  // crlDistributionPoints likewise
+    long serial = 0;  // 0: the next of a process-wide counter
 };
 
 // Builds a certificate for `key`; signed by issuer_key (issuer_cert null: self-signed).
@@ -68,7 +72,8 @@ Cert make_cert(const Spec& spec, EVP_PKEY* key, X509* issuer_cert, EVP_PKEY* iss
     Cert cert(X509_new());
     if (!cert) fail("X509_new");
     check(X509_set_version(cert.get(), 2), "X509_set_version");
-    check(ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), serial++), "serial");
+    check(ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), spec.serial ? spec.serial : serial++),
+          "serial");
     X509_gmtime_adj(X509_getm_notBefore(cert.get()), spec.not_before);
     X509_gmtime_adj(X509_getm_notAfter(cert.get()), spec.not_after);
     check(X509_set_pubkey(cert.get(), key), "X509_set_pubkey");
@@ -101,6 +106,9 @@ Cert make_cert(const Spec& spec, EVP_PKEY* key, X509* issuer_cert, EVP_PKEY* iss
         add_extension(cert.get(), issuer, NID_subject_alt_name, spec.san.c_str());
     }
     if (!spec.eku.empty()) add_extension(cert.get(), issuer, NID_ext_key_usage, spec.eku.c_str());
+    if (!spec.aia.empty()) add_extension(cert.get(), issuer, NID_info_access, spec.aia.c_str());
+    if (!spec.cdp.empty())
+        add_extension(cert.get(), issuer, NID_crl_distribution_points, spec.cdp.c_str());
 
     if (X509_sign(cert.get(), issuer_key, EVP_sha256()) <= 0) fail("X509_sign");
     return cert;
@@ -277,6 +285,165 @@ std::string TestCertificates::ocsp_response(OcspStaple which) const {
 
 CertFiles TestCertificates::client() const {
     return {dir_ + "/client.pem", dir_ + "/client.key"};
+}
+
+// ---- RevocationPki ---------------------------------------------------------------------------
+
+namespace {
+
+// Serials of the revocation leaves: fixed, so that the responder's index can be written
+// before the leaves exist (their URLs need the servers' ports).
+constexpr long kRevSerialBase = 0x5000;
+
+long rev_serial(RevCert which) { return kRevSerialBase + static_cast<long>(which); }
+
+bool rev_revoked(RevCert which) {
+    return which == RevCert::OcspRevoked || which == RevCert::CrlRevoked;
+}
+
+void write_raw(const std::string& path, const std::string& text) {
+    BIO* out = BIO_new_file(path.c_str(), "wb");
+    bool ok = out && BIO_write(out, text.data(), static_cast<int>(text.size())) ==
+                         static_cast<int>(text.size());
+    BIO_free(out);
+    if (!ok) fail("write " + path);
+}
+
+Key read_key(const std::string& path) {
+    BIO* in = BIO_new_file(path.c_str(), "r");
+    EVP_PKEY* key = in ? PEM_read_bio_PrivateKey(in, nullptr, nullptr, nullptr) : nullptr;
+    BIO_free(in);
+    if (!key) fail("read key " + path);
+    return Key(key);
+}
+
+Cert read_cert(const std::string& path) {
+    BIO* in = BIO_new_file(path.c_str(), "r");
+    X509* cert = in ? PEM_read_bio_X509(in, nullptr, nullptr, nullptr) : nullptr;
+    BIO_free(in);
+    if (!cert) fail("read certificate " + path);
+    return Cert(cert);
+}
+
+}  // namespace
+
+const char* rev_cert_name(RevCert which) {
+    switch (which) {
+        case RevCert::OcspGood:
+            return "ocsp-good";
+        case RevCert::OcspRevoked:
+            return "ocsp-revoked";
+        case RevCert::CrlGood:
+            return "crl-good";
+        case RevCert::CrlRevoked:
+            return "crl-revoked";
+        case RevCert::OcspDown:
+            return "ocsp-down";
+        case RevCert::OcspDownCrlGood:
+            return "ocsp-down-crl-good";
+        case RevCert::OcspHangs:
+            return "ocsp-hangs";
+        default:
+            return "unknown";
+    }
+}
+
+RevocationPki::RevocationPki(const std::string& dir) : dir_(dir) {
+    Key ca_key = new_key();
+    Spec ca_spec{"OpenWinHTTP Revocation Test CA", "", "", true, -kDay, 3650 * kDay};
+    Cert ca = make_cert(ca_spec, ca_key.get(), nullptr, ca_key.get());
+    write_pem(ca_file(), ca.get(), nullptr);
+    write_pem(dir_ + "/ca.key", nullptr, ca_key.get());
+    Key responder_key = new_key();
+    Cert responder = make_cert(Spec{"OpenWinHTTP Revocation Test Responder", "", "OCSPSigning"},
+                               responder_key.get(), ca.get(), ca_key.get());
+    write_pem(responder_cert(), responder.get(), nullptr);
+    write_pem(responder_key_file(), nullptr, responder_key.get());
+
+    // openssl ca's index format: status, expiry, revocation time, serial (hex), file, subject.
+    std::string index;
+    for (int i = 0; i < static_cast<int>(RevCert::Count); ++i) {
+        const auto which = static_cast<RevCert>(i);
+        char serial[32];
+        std::snprintf(serial, sizeof(serial), "%lX", rev_serial(which));
+        const bool revoked = rev_revoked(which);
+        index += std::string(revoked ? "R" : "V") + "\t491231000000Z\t" +
+                 (revoked ? "250101000000Z,keyCompromise" : "") + "\t" + serial +
+                 "\tunknown\t/CN=" + rev_cert_name(which) + "\n";
+    }
+    write_raw(index_file(), index);
+    write_raw(index_file() + ".attr", "unique_subject = no\n");
+}
+
+void RevocationPki::issue(const std::string& ocsp_url, const std::string& down_url,
+                          const std::string& hang_url, const std::string& crl_url) {
+    Cert ca = read_cert(ca_file());
+    Key ca_key = read_key(dir_ + "/ca.key");
+    for (int i = 0; i < static_cast<int>(RevCert::Count); ++i) {
+        const auto which = static_cast<RevCert>(i);
+        Spec spec{"localhost", kLocalNames, "serverAuth"};
+        spec.serial = rev_serial(which);
+        switch (which) {
+            case RevCert::OcspGood:
+            case RevCert::OcspRevoked:
+                spec.aia = "OCSP;URI:" + ocsp_url;
+                break;
+            case RevCert::CrlGood:
+            case RevCert::CrlRevoked:
+                spec.cdp = "URI:" + crl_url;
+                break;
+            case RevCert::OcspDown:
+                spec.aia = "OCSP;URI:" + down_url;
+                break;
+            case RevCert::OcspDownCrlGood:
+                spec.aia = "OCSP;URI:" + down_url;
+                spec.cdp = "URI:" + crl_url;
+                break;
+            case RevCert::OcspHangs:
+                spec.aia = "OCSP;URI:" + hang_url;
+                break;
+            default:
+                break;
+        }
+        Key key = new_key();
+        Cert cert = make_cert(spec, key.get(), ca.get(), ca_key.get());
+        write_pem(server(which).cert_file, cert.get(), nullptr);
+        write_pem(server(which).key_file, nullptr, key.get());
+    }
+
+    // The CRL: every revoked serial, valid for a day.
+    X509_CRL* crl = X509_CRL_new();
+    bool ok = crl && X509_CRL_set_version(crl, 1) == 1 &&
+              X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca.get())) == 1;
+    ASN1_TIME* now = X509_gmtime_adj(nullptr, -60 * 60);
+    ASN1_TIME* next = X509_gmtime_adj(nullptr, kDay);
+    ok = ok && now && next && X509_CRL_set1_lastUpdate(crl, now) == 1 &&
+         X509_CRL_set1_nextUpdate(crl, next) == 1;
+    for (int i = 0; ok && i < static_cast<int>(RevCert::Count); ++i) {
+        const auto which = static_cast<RevCert>(i);
+        if (!rev_revoked(which)) continue;
+        X509_REVOKED* entry = X509_REVOKED_new();
+        ASN1_INTEGER* serial = ASN1_INTEGER_new();
+        ok = entry && serial && ASN1_INTEGER_set(serial, rev_serial(which)) == 1 &&
+             X509_REVOKED_set_serialNumber(entry, serial) == 1 &&
+             X509_REVOKED_set_revocationDate(entry, now) == 1 && X509_CRL_add0_revoked(crl, entry);
+        ASN1_INTEGER_free(serial);
+        if (!ok) X509_REVOKED_free(entry);
+    }
+    ok = ok && X509_CRL_sort(crl) == 1 && X509_CRL_sign(crl, ca_key.get(), EVP_sha256()) > 0;
+    unsigned char* der = nullptr;
+    const int len = ok ? i2d_X509_CRL(crl, &der) : 0;
+    ASN1_TIME_free(now);
+    ASN1_TIME_free(next);
+    X509_CRL_free(crl);
+    if (len <= 0) fail("CRL");
+    crl_der_.assign(reinterpret_cast<char*>(der), static_cast<size_t>(len));
+    OPENSSL_free(der);
+}
+
+CertFiles RevocationPki::server(RevCert which) const {
+    std::string base = dir_ + "/rev-" + rev_cert_name(which);
+    return {base + ".pem", base + ".key"};
 }
 
 }  // namespace winhttp::test

@@ -65,4 +65,44 @@ class TestCertificates {
     std::string dir_;
 };
 
+// ---- revocation checking by fetch (tests/integration/https_revocation_fetch_test.cpp) -------
+
+// Server certificates of their own CA whose AIA (OCSP) and CRL distribution point URLs lead
+// to servers the test starts: `openssl ocsp` (OcspResponder) and nginx serving the CRL.
+enum class RevCert {
+    OcspGood,         // AIA: the responder; its index says good
+    OcspRevoked,      // AIA: the responder; revoked (keyCompromise)
+    CrlGood,          // CDP only; not on the CRL
+    CrlRevoked,       // CDP only; on the CRL
+    OcspDown,         // AIA: a port that refuses connections; no CDP
+    OcspDownCrlGood,  // AIA: the refusing port; CDP: the CRL, which does not list it
+    OcspHangs,        // AIA: a port whose connects never complete; no CDP
+    Count
+};
+
+const char* rev_cert_name(RevCert which);
+
+class RevocationPki {
+  public:
+    // Makes the CA, the responder's certificate (delegated, OCSPSigning) and the responder's
+    // index (openssl ca format) in `dir`. Throws std::runtime_error on failure.
+    explicit RevocationPki(const std::string& dir);
+
+    // Issues the RevCert certificates with these URLs, and the CRL (crl_der()).
+    void issue(const std::string& ocsp_url, const std::string& down_url,
+               const std::string& hang_url, const std::string& crl_url);
+
+    std::string ca_file() const { return dir_ + "/ca.pem"; }
+    std::string responder_cert() const { return dir_ + "/responder.pem"; }
+    std::string responder_key_file() const { return dir_ + "/responder.key"; }
+    std::string index_file() const { return dir_ + "/index.txt"; }
+    CertFiles server(RevCert which) const;
+    // The DER CRL of the last issue(), listing the revoked RevCert serials.
+    const std::string& crl_der() const { return crl_der_; }
+
+  private:
+    std::string dir_;
+    std::string crl_der_;
+};
+
 }  // namespace winhttp::test

@@ -2,7 +2,11 @@
 // are exercised end to end in tests/integration/https_revocation_test.cpp).
 #include "net/ocsp.h"
 
+#include "core/revocation.h"
+
 #include <gtest/gtest.h>
+
+#include <ctime>
 
 namespace winhttp::net {
 namespace {
@@ -42,5 +46,67 @@ TEST(Ocsp, Names) {
     EXPECT_STREQ(revocation_name(Revocation::Unverified), "unverified");
 }
 
+// RFC 6960 A.1: "GET {url}/{url-encoding of base-64 encoding of the DER encoding of the
+// OCSPRequest}"; '+', '/' and '=' of base 64 are escaped, one '/' separates the two.
+TEST(Ocsp, GetUrlEscapesBase64) {
+    const std::string der("\xfb\xff\xfe", 3);  // base 64 "+//+"
+    EXPECT_EQ(ocsp_get_url("http://ocsp.example", der), "http://ocsp.example/%2B%2F%2F%2B");
+    EXPECT_EQ(ocsp_get_url("http://ocsp.example/", der), "http://ocsp.example/%2B%2F%2F%2B");
+    EXPECT_EQ(ocsp_get_url("http://o.example/a", std::string("\x01", 1)), "http://o.example/a/AQ%3D%3D");
+}
+
+TEST(Ocsp, NoCertificateHasNoUrlsNorRequest) {
+    EXPECT_TRUE(ocsp_urls(nullptr).empty());
+    EXPECT_TRUE(crl_urls(nullptr).empty());
+    EXPECT_TRUE(ocsp_request(nullptr, nullptr).empty());
+    EXPECT_TRUE(revocation_key(nullptr, nullptr).empty());
+}
+
+TEST(Ocsp, CrlNothingIsOfflineGarbageUnverified) {
+    int64_t until = 7;
+    EXPECT_EQ(check_crl(nullptr, 0, nullptr, nullptr, until), Revocation::Offline);
+    EXPECT_EQ(until, 0);
+    const unsigned char junk[] = {0x30, 0x03, 0x0A, 0x01};
+    EXPECT_EQ(check_crl(junk, sizeof(junk), nullptr, nullptr, until), Revocation::Unverified);
+}
+
 }  // namespace
 }  // namespace winhttp::net
+
+namespace winhttp {
+namespace {
+
+int64_t from_now(int64_t s) { return static_cast<int64_t>(std::time(nullptr)) + s; }
+
+TEST(RevocationCache, KeepsDecidedAnswersUntilNextUpdate) {
+    RevocationCache cache;
+    net::Revocation r = net::Revocation::Offline;
+    cache.store("good", net::Revocation::Good, from_now(3600));
+    cache.store("revoked", net::Revocation::Revoked, from_now(3600));
+    ASSERT_TRUE(cache.find("good", r));
+    EXPECT_EQ(r, net::Revocation::Good);
+    ASSERT_TRUE(cache.find("revoked", r));
+    EXPECT_EQ(r, net::Revocation::Revoked);
+    EXPECT_FALSE(cache.find("other", r));
+}
+
+TEST(RevocationCache, NeverKeepsStaleUndatedOrUndecidedAnswers) {
+    RevocationCache cache;
+    net::Revocation r = net::Revocation::Good;
+    cache.store("stale", net::Revocation::Good, from_now(-1));
+    cache.store("undated", net::Revocation::Good, 0);  // no nextUpdate
+    cache.store("offline", net::Revocation::Offline, from_now(3600));
+    cache.store("unverified", net::Revocation::Unverified, from_now(3600));
+    EXPECT_EQ(cache.size(), 0u);
+    EXPECT_FALSE(cache.find("stale", r));
+}
+
+TEST(RevocationCache, IsBounded) {
+    RevocationCache cache;
+    for (size_t i = 0; i < RevocationCache::kMaxEntries + 10; ++i)
+        cache.store("k" + std::to_string(i), net::Revocation::Good, from_now(3600));
+    EXPECT_LE(cache.size(), RevocationCache::kMaxEntries);
+}
+
+}  // namespace
+}  // namespace winhttp
