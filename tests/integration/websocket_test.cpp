@@ -508,6 +508,82 @@ TEST_P(WebSocketPython, CloseStormWithReceivesPending) {
         EXPECT_TRUE(r == ERROR_WINHTTP_OPERATION_CANCELLED || r == ERROR_INVALID_HANDLE) << r;
 }
 
+TEST_P(WebSocketPython, CloseCancelsAPendingReceive) {
+    // Wine notification.c websocket_test2 (verified on Windows): WinHttpWebSocketClose while a
+    // receive is pending cancels that receive: REQUEST_ERROR {RECEIVE_OPERATION, dwResult 0,
+    // ERROR_WINHTTP_OPERATION_CANCELLED}, before CLOSE_COMPLETE; QueryCloseStatus then gives 1000.
+    Chain c = upgrade_request(python_server().port(), L"/echo");
+    Handle ws = open_websocket(c);
+    char buf[64];
+    DWORD read = itest::kSentinel;
+    WINHTTP_WEB_SOCKET_BUFFER_TYPE type = static_cast<WINHTTP_WEB_SOCKET_BUFFER_TYPE>(99);
+    std::atomic<DWORD> result{itest::kSentinel};
+    std::atomic<bool> started{false};
+    std::thread receiver;
+    if (async()) {
+        ASSERT_EQ(WinHttpWebSocketReceive(ws, buf, sizeof(buf), &read, &type), ERROR_SUCCESS);
+    } else {
+        receiver = std::thread([&] {
+            started = true;
+            DWORD r = 0;
+            WINHTTP_WEB_SOCKET_BUFFER_TYPE t{};
+            result = WinHttpWebSocketReceive(ws, buf, sizeof(buf), &r, &t);
+        });
+        while (!started) std::this_thread::yield();
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // usually inside its wait
+    }
+    char reason[] = "success";
+    ASSERT_EQ(ws_close(ws, 1000, reason, sizeof(reason) - 1), ERROR_SUCCESS);
+    if (async()) {
+        const auto events = rec_.events_for(ws);
+        size_t cancelled = events.size(), closed = events.size();
+        for (size_t i = 0; i < events.size(); ++i) {
+            if (error_operation(events[i]) == WINHTTP_WEB_SOCKET_RECEIVE_OPERATION) {
+                cancelled = i;
+                EXPECT_EQ(events[i].result.dwResult, 0u);
+                EXPECT_EQ(events[i].result.dwError, static_cast<DWORD>(ERROR_WINHTTP_OPERATION_CANCELLED));
+            }
+            if (events[i].status == WINHTTP_CALLBACK_STATUS_CLOSE_COMPLETE) closed = i;
+        }
+        EXPECT_LT(cancelled, closed) << rec_.dump();
+        EXPECT_LT(closed, events.size()) << rec_.dump();
+        EXPECT_EQ(read, itest::kSentinel);  // async: the out-parameters are not used
+    } else {
+        receiver.join();
+        // Cancelled while it waited; or, when the thread came late, the receive channel was
+        // closed (Receive page) or the receive took the server's close frame first.
+        EXPECT_TRUE(result == ERROR_WINHTTP_OPERATION_CANCELLED || result == ERROR_INVALID_OPERATION ||
+                    result == ERROR_SUCCESS)
+            << result;
+    }
+    USHORT status = 0;
+    DWORD consumed = 0;
+    ASSERT_EQ(WinHttpWebSocketQueryCloseStatus(ws, &status, buf, sizeof(buf), &consumed), ERROR_SUCCESS);
+    EXPECT_EQ(status, 1000);
+}
+
+TEST_P(WebSocketPython, ShutdownWhileAReceiveIsPending) {
+    // Wine notification.c websocket_test5 (verified on Windows): Shutdown with a receive pending
+    // completes (SHUTDOWN_COMPLETE); the receive then gets the server's close frame
+    // (CLOSE_BUFFER_TYPE, 0 bytes); a further receive is ERROR_INVALID_OPERATION; Close completes.
+    Chain c = upgrade_request(python_server().port(), L"/echo");
+    Handle ws = open_websocket(c);
+    std::string got = "x";
+    WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
+    std::atomic<DWORD> result{itest::kSentinel};
+    std::thread receiver([&] { result = receive_message(ws, got, type); });
+    ASSERT_EQ(ws_shutdown(ws, 1000, nullptr, 0), ERROR_SUCCESS);
+    receiver.join();
+    EXPECT_EQ(result, ERROR_SUCCESS);
+    EXPECT_EQ(type, WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE);
+    EXPECT_EQ(got, "");
+    char buf[8];
+    DWORD read = 0;
+    EXPECT_EQ(WinHttpWebSocketReceive(ws, buf, sizeof(buf), &read, &type), ERROR_INVALID_OPERATION);
+    EXPECT_EQ(ws_close(ws, 1000, nullptr, 0), ERROR_SUCCESS);
+}
+
+
 TEST_P(WebSocketPython, Options) {
     Chain c = upgrade_request(python_server().port(), L"/echo");
     DWORD value = 20000;
@@ -726,6 +802,117 @@ TEST_P(WebSocketScripted, CloseTimeoutWhenThePeerNeverAnswers) {
     DWORD consumed = 0;
     ASSERT_EQ(WinHttpWebSocketQueryCloseStatus(ws, &status, nullptr, 0, &consumed), ERROR_SUCCESS);
     EXPECT_EQ(status, WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS);
+}
+
+TEST_P(WebSocketScripted, ClosingTheHandleCancelsAPendingClose) {
+    // Wine notification.c websocket_test3 (verified on Windows): closing the WebSocket handle
+    // while WinHttpWebSocketClose waits for the peer's close frame ends that Close with
+    // ERROR_WINHTTP_OPERATION_CANCELLED (REQUEST_ERROR {CLOSE_OPERATION}); the receive the Close
+    // cancelled reported first; HANDLE_CLOSING is last (DESIGN.md close protocol).
+    ScriptedServer server({{Step::read_request(), Step::send(k101), Step::read_bytes(6 + 2),
+                            Step::stall(std::chrono::seconds(10))}});
+    Chain c = upgrade_request(server.port(), L"/", kKeyHeader);
+    Handle ws = open_websocket(c);
+    HINTERNET raw = ws.get();
+    if (async()) {
+        char buf[16];
+        DWORD read = 0;
+        WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
+        ASSERT_EQ(WinHttpWebSocketReceive(raw, buf, sizeof(buf), &read, &type), ERROR_SUCCESS);
+        ASSERT_EQ(WinHttpWebSocketClose(raw, 1000, nullptr, 0), ERROR_SUCCESS);
+        ASSERT_TRUE(WinHttpCloseHandle(ws.release()));
+        ASSERT_TRUE(rec_.wait_for(WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING, 1, std::chrono::seconds(10), raw))
+            << rec_.dump();
+        const auto events = rec_.events_for(raw);
+        ASSERT_GE(events.size(), 3u) << rec_.dump();
+        const size_t n = events.size();
+        EXPECT_EQ(error_operation(events[n - 3]), WINHTTP_WEB_SOCKET_RECEIVE_OPERATION) << rec_.dump();
+        EXPECT_EQ(error_operation(events[n - 2]), WINHTTP_WEB_SOCKET_CLOSE_OPERATION) << rec_.dump();
+        EXPECT_EQ(events[n - 2].result.dwError, static_cast<DWORD>(ERROR_WINHTTP_OPERATION_CANCELLED));
+        EXPECT_EQ(events[n - 1].status, static_cast<DWORD>(WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING));
+    } else {
+        std::atomic<DWORD> result{itest::kSentinel};
+        std::thread closer([&] { result = WinHttpWebSocketClose(raw, 1000, nullptr, 0); });
+        server.request(1);  // our close frame arrived: the Close waits for the answer
+        ASSERT_TRUE(WinHttpCloseHandle(ws.release()));
+        closer.join();
+        EXPECT_EQ(result, static_cast<DWORD>(ERROR_WINHTTP_OPERATION_CANCELLED));
+    }
+}
+
+TEST_P(WebSocketScripted, ClosingTheHandleCancelsAPendingReceive) {
+    // Wine notification.c websocket_test4 (verified on Windows): REQUEST_ERROR
+    // {RECEIVE_OPERATION, dwResult 0, ERROR_WINHTTP_OPERATION_CANCELLED}, then HANDLE_CLOSING.
+    // Sync: the blocked call returns the same error (DESIGN.md close protocol).
+    ScriptedServer server({{Step::read_request(), Step::send(k101), Step::stall(std::chrono::seconds(10))}});
+    Chain c = upgrade_request(server.port(), L"/", kKeyHeader);
+    Handle ws = open_websocket(c);
+    HINTERNET raw = ws.get();
+    if (!async()) GTEST_SKIP() << "sync: WebSocketPython.ClosingTheHandleCancelsABlockedReceive";
+    char buf[16];
+    DWORD read = 0;
+    WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
+    ASSERT_EQ(WinHttpWebSocketReceive(raw, buf, sizeof(buf), &read, &type), ERROR_SUCCESS);
+    ASSERT_TRUE(WinHttpCloseHandle(ws.release()));
+    ASSERT_TRUE(rec_.wait_for(WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING, 1, std::chrono::seconds(10), raw))
+        << rec_.dump();
+    const auto events = rec_.events_for(raw);
+    ASSERT_GE(events.size(), 2u) << rec_.dump();
+    const CallbackEvent& error = events[events.size() - 2];
+    EXPECT_EQ(error_operation(error), WINHTTP_WEB_SOCKET_RECEIVE_OPERATION) << rec_.dump();
+    EXPECT_EQ(error.result.dwResult, 0u);
+    EXPECT_EQ(error.result.dwError, static_cast<DWORD>(ERROR_WINHTTP_OPERATION_CANCELLED));
+    EXPECT_EQ(events.back().status, static_cast<DWORD>(WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING));
+}
+
+TEST_P(WebSocketScripted, OneSendAtATime) {
+    // WinHttpWebSocketSend page: a second send while one is pending fails with
+    // ERROR_INVALID_OPERATION ("a close or send is pending"), and so does Close; closing the
+    // handle cancels the pending send (REQUEST_ERROR {SEND_OPERATION}, then HANDLE_CLOSING).
+    if (!async()) GTEST_SKIP() << "sync: one call blocks; WebSocketPython.FullDuplexAndOneReceiveAtATime";
+    ScriptedServer::Options opts;
+    opts.small_buffers = true;
+    ScriptedServer server({{Step::read_request(), Step::send(k101), Step::stall(std::chrono::seconds(10))}},
+                          opts);
+    Chain c = upgrade_request(server.port(), L"/", kKeyHeader);
+    Handle ws = open_websocket(c);
+    HINTERNET raw = ws.get();
+    std::string big(16u << 20, 'b');  // far more than the socket buffers take
+    ASSERT_EQ(WinHttpWebSocketSend(raw, WINHTTP_WEB_SOCKET_BINARY_MESSAGE_BUFFER_TYPE, big.data(),
+                                   static_cast<DWORD>(big.size())),
+              ERROR_SUCCESS);
+    char one[] = "x";
+    EXPECT_EQ(WinHttpWebSocketSend(raw, WINHTTP_WEB_SOCKET_BINARY_MESSAGE_BUFFER_TYPE, one, 1),
+              ERROR_INVALID_OPERATION);
+    EXPECT_EQ(WinHttpWebSocketClose(raw, 1000, nullptr, 0), ERROR_INVALID_OPERATION);
+    ASSERT_TRUE(WinHttpCloseHandle(ws.release()));
+    ASSERT_TRUE(rec_.wait_for(WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING, 1, std::chrono::seconds(10), raw))
+        << rec_.dump();
+    const auto events = rec_.events_for(raw);
+    ASSERT_GE(events.size(), 2u) << rec_.dump();
+    EXPECT_EQ(error_operation(events[events.size() - 2]), WINHTTP_WEB_SOCKET_SEND_OPERATION) << rec_.dump();
+    EXPECT_EQ(events[events.size() - 2].result.dwError, static_cast<DWORD>(ERROR_WINHTTP_OPERATION_CANCELLED));
+    EXPECT_EQ(events.back().status, static_cast<DWORD>(WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING));
+}
+
+TEST_P(WebSocketScripted, KeepAlivePingWhileAReceiveWaits) {
+    // Option Flags page: WEB_SOCKET_KEEPALIVE_INTERVAL (minimum 15000 ms) is the interval of
+    // keep-alive pings; ours go out while a receive waits that long without a byte (RFC 6455
+    // 5.5.2: a masked ping, here with no payload: 6 bytes).
+    ScriptedServer::Options opts;
+    opts.io_timeout = std::chrono::seconds(30);
+    ScriptedServer server({{Step::read_request(), Step::send(k101), Step::read_bytes(6),
+                            Step::send(frame(0x81, "ok")), Step::expect_client_close()}},
+                          opts);
+    Chain c = upgrade_request(server.port(), L"/", kKeyHeader);
+    Handle ws = open_websocket(c);
+    DWORD ms = 15000;
+    ASSERT_TRUE(WinHttpSetOption(ws, WINHTTP_OPTION_WEB_SOCKET_KEEPALIVE_INTERVAL, &ms, sizeof(ms)));
+    std::string got;
+    WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
+    ASSERT_EQ(receive_message(ws, got, type), ERROR_SUCCESS);
+    EXPECT_EQ(got, "ok");
+    EXPECT_EQ(client_frame(server.request(1)), std::make_pair(0x89, std::string()));
 }
 
 }  // namespace
