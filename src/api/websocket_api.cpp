@@ -46,8 +46,7 @@ HINTERNET WinHttpWebSocketCompleteUpgrade(HINTERNET request_handle, DWORD_PTR co
         // The WebSocket's parent is the connect handle: the request handle may be closed at once
         // (WinHttpWebSocketCompleteUpgrade page) while the WebSocket goes on.
         auto* socket = new WebSocket(request.connect(), request.session(), std::move(conn),
-                                     std::move(leftover), request.async());
-        socket->settings() = request.settings();
+                                     std::move(leftover), request.async(), request.settings());
         socket->set_callback(request.callback(), request.notify_flags());
         socket->set_context(context);
         HINTERNET h = HandleTable::instance().insert(socket);

@@ -11,8 +11,6 @@ namespace winhttp {
 
 namespace {
 
-constexpr size_t kReadChunk = 64 * 1024;
-constexpr size_t kWriteChunk = 64 * 1024;
 
 WINHTTP_WEB_SOCKET_BUFFER_TYPE buffer_type(ws::Opcode op, bool end) {
     if (op == ws::Opcode::Text)
@@ -31,12 +29,15 @@ std::string close_payload(USHORT status, const void* reason, DWORD reason_len) {
 }  // namespace
 
 WebSocket::WebSocket(Object& parent, Session& session, std::unique_ptr<Connection> conn,
-                     std::string leftover, bool async)
+                     std::string leftover, bool async, const Settings& settings)
     : Object(HandleType::WebSocket, &parent),
       session_(session),
       async_(async),
       conn_(std::move(conn)),
       in_(std::move(leftover)) {
+    settings_ = settings;
+    read_chunk_ = std::max<DWORD>(settings.ws_receive_buffer, 1);
+    write_chunk_ = std::max<DWORD>(settings.ws_send_buffer, 16);
     pool_key_ = conn_->key;
     fd_ = conn_->socket.fd();
     // The event loop registers a descriptor once; the send side of an async handle waits on
@@ -44,8 +45,8 @@ WebSocket::WebSocket(Object& parent, Session& session, std::unique_ptr<Connectio
     send_fd_ = async_ ? ::dup(fd_) : fd_;
     send_io_ = std::make_unique<RequestIo>(*this, async_);
     recv_ios_.push_back(std::make_unique<RequestIo>(*this, async_));
-    write_buf_ = std::make_unique<uint8_t[]>(kWriteChunk + ws::kMaxHeaderSize);
-    read_buf_ = std::make_unique<char[]>(kReadChunk);
+    write_buf_ = std::make_unique<uint8_t[]>(write_chunk_ + ws::kMaxHeaderSize);
+    read_buf_ = std::make_unique<char[]>(read_chunk_);
 }
 
 WebSocket::~WebSocket() {
@@ -277,7 +278,7 @@ Task<DWORD> WebSocket::write_frame(RequestIo& io, int fd, ws::Opcode op, bool fi
         const auto* src = static_cast<const uint8_t*>(data);
         size_t done = 0;
         do {
-            const size_t take = std::min(len - done, kWriteChunk + ws::kMaxHeaderSize - used);
+            const size_t take = std::min(len - done, write_chunk_ + ws::kMaxHeaderSize - used);
             if (take) std::memcpy(buf + used, src + done, take);
             ws::apply_mask(buf + used, take, key, done);
             e = co_await write_all(io, fd, buf, used + take);
@@ -407,7 +408,7 @@ Task<DWORD> WebSocket::fill(RequestIo& io, net::Deadline deadline) {
     if (in_off_ == in_.size()) {
         in_.clear();
         in_off_ = 0;
-    } else if (in_off_ > kReadChunk) {
+    } else if (in_off_ > read_chunk_) {
         in_.erase(0, in_off_);
         in_off_ = 0;
     }
@@ -415,7 +416,7 @@ Task<DWORD> WebSocket::fill(RequestIo& io, net::Deadline deadline) {
         net::IoResult r;
         {
             std::lock_guard lock(stream_mutex_);
-            r = conn_->stream().read_some(read_buf_.get(), kReadChunk);
+            r = conn_->stream().read_some(read_buf_.get(), read_chunk_);
         }
         switch (r.status) {
             case net::IoStatus::Done: in_.append(read_buf_.get(), r.n); co_return ERROR_SUCCESS;

@@ -45,7 +45,7 @@ public:
     // `parent` is the request's connect handle; `conn` the upgraded connection, `leftover` the
     // bytes already read past the 101 response head.
     WebSocket(Object& parent, Session& session, std::unique_ptr<Connection> conn,
-              std::string leftover, bool async);
+              std::string leftover, bool async, const Settings& settings);
     ~WebSocket() override;
 
     bool async() const noexcept { return async_; }
@@ -134,6 +134,8 @@ private:
     std::unique_ptr<Connection> conn_;
     std::string pool_key_;
     int fd_ = -1;       // the connection's socket
+    size_t read_chunk_;   // WEB_SOCKET_RECEIVE_BUFFER_SIZE
+    size_t write_chunk_;  // WEB_SOCKET_SEND_BUFFER_SIZE
     int send_fd_ = -1;  // the send side's descriptor: fd_, or a dup of it (async)
     std::unique_ptr<RequestIo> send_io_;
     std::mutex io_mutex_;

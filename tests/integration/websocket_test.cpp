@@ -616,6 +616,57 @@ TEST_P(WebSocketPython, Options) {
     EXPECT_EQ(value, 2500u);
 }
 
+TEST_P(WebSocketPython, BufferSizeOptions) {
+    // Wine winhttp.c test_websocket (verified on Windows): WEB_SOCKET_RECEIVE/SEND_BUFFER_SIZE
+    // default to 32768 (4 bytes), are options of the session (a new request takes its value)
+    // and the request; a connect handle or a WebSocket handle has them not:
+    // ERROR_WINHTTP_INCORRECT_HANDLE_TYPE.
+    Handle session = itest::open_session();
+    DWORD value = 0, size = sizeof(value);
+    ASSERT_TRUE(WinHttpQueryOption(session, WINHTTP_OPTION_WEB_SOCKET_RECEIVE_BUFFER_SIZE, &value, &size));
+    EXPECT_EQ(value, 32768u);
+    EXPECT_EQ(size, 4u);
+    size = sizeof(value);
+    ASSERT_TRUE(WinHttpQueryOption(session, WINHTTP_OPTION_WEB_SOCKET_SEND_BUFFER_SIZE, &value, &size));
+    EXPECT_EQ(value, 32768u);
+    Handle connect(WinHttpConnect(session, L"127.0.0.1", 80, 0));
+    size = sizeof(value);
+    EXPECT_FALSE(WinHttpQueryOption(connect, WINHTTP_OPTION_WEB_SOCKET_RECEIVE_BUFFER_SIZE, &value, &size));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_TYPE));
+    value = 1000;
+    ASSERT_TRUE(WinHttpSetOption(session, WINHTTP_OPTION_WEB_SOCKET_RECEIVE_BUFFER_SIZE, &value, sizeof(value)));
+    Handle request(WinHttpOpenRequest(connect, L"GET", L"/", nullptr, WINHTTP_NO_REFERER,
+                                      WINHTTP_DEFAULT_ACCEPT_TYPES, 0));
+    size = sizeof(value);
+    value = 0;
+    ASSERT_TRUE(WinHttpQueryOption(request, WINHTTP_OPTION_WEB_SOCKET_RECEIVE_BUFFER_SIZE, &value, &size));
+    EXPECT_EQ(value, 1000u);
+
+    // Small buffers on both sides still carry a large message whole (our receive and send
+    // chunks follow them: docs/design/websocket.md).
+    Chain c = upgrade_request(python_server().port(), L"/echo");
+    value = 1000;
+    // (set before the upgrade request was sent would apply too; here the request's copy is
+    // what the WebSocket takes at CompleteUpgrade)
+    ASSERT_TRUE(WinHttpSetOption(c.request, WINHTTP_OPTION_WEB_SOCKET_RECEIVE_BUFFER_SIZE, &value, sizeof(value)));
+    value = 100;
+    ASSERT_TRUE(WinHttpSetOption(c.request, WINHTTP_OPTION_WEB_SOCKET_SEND_BUFFER_SIZE, &value, sizeof(value)));
+    Handle ws = open_websocket(c);
+    size = sizeof(value);
+    EXPECT_FALSE(WinHttpQueryOption(ws, WINHTTP_OPTION_WEB_SOCKET_SEND_BUFFER_SIZE, &value, &size));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_TYPE));
+    value = 65535;
+    EXPECT_FALSE(WinHttpSetOption(ws, WINHTTP_OPTION_WEB_SOCKET_RECEIVE_BUFFER_SIZE, &value, sizeof(value)));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_TYPE));
+    std::string big(200000, '\0');
+    for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7);
+    ASSERT_EQ(send_text(ws, big, WINHTTP_WEB_SOCKET_BINARY_MESSAGE_BUFFER_TYPE), ERROR_SUCCESS);
+    std::string got;
+    WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
+    ASSERT_EQ(receive_message(ws, got, type, 65536), ERROR_SUCCESS);
+    EXPECT_TRUE(got == big);
+}
+
 TEST_P(WebSocketPython, ArgumentChecks) {
     Chain c = upgrade_request(python_server().port(), L"/echo");
     Handle ws = open_websocket(c);
