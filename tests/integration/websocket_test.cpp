@@ -8,6 +8,7 @@
 #include <winhttp.h>
 
 #include "http_test_util.h"
+#include "support/nginx.h"
 #include "support/recorder.h"
 #include "support/scripted_server.h"
 #include "support/ws_server.h"
@@ -665,6 +666,34 @@ TEST_P(WebSocketPython, BufferSizeOptions) {
     WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
     ASSERT_EQ(receive_message(ws, got, type, 65536), ERROR_SUCCESS);
     EXPECT_TRUE(got == big);
+}
+
+TEST_P(WebSocketPython, WssThroughNginx) {
+    // wss:// (WinHttpWebSocketCompleteUpgrade page: the upgrade works over HTTPS): TLS ends at
+    // nginx, which proxies the upgrade (Upgrade/Connection headers) to the Python server.
+    auto& nginx = winhttp::test::Nginx::shared();
+    const std::wstring headers = L"X-WS-Port: " + std::to_wstring(python_server().port());
+    Chain c = upgrade_request(nginx.tls_port(winhttp::test::TlsPort::Valid), L"/ws-proxy/echo",
+                              headers.c_str(), true, WINHTTP_FLAG_SECURE, L"localhost");
+    Handle ws = open_websocket(c);
+    ASSERT_TRUE(ws.get());
+    std::string big(100000, '\0');
+    for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 13);
+    for (const std::string& msg : {std::string("over tls"), big}) {
+        ASSERT_EQ(send_text(ws, msg, WINHTTP_WEB_SOCKET_BINARY_MESSAGE_BUFFER_TYPE), ERROR_SUCCESS);
+        std::string got;
+        WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
+        ASSERT_EQ(receive_message(ws, got, type), ERROR_SUCCESS);
+        EXPECT_TRUE(got == msg);
+        EXPECT_EQ(type, WINHTTP_WEB_SOCKET_BINARY_MESSAGE_BUFFER_TYPE);
+    }
+    char reason[] = "done";
+    EXPECT_EQ(ws_close(ws, 1000, reason, 4), ERROR_SUCCESS);
+    USHORT status = 0;
+    DWORD consumed = 0;
+    char buf[16];
+    ASSERT_EQ(WinHttpWebSocketQueryCloseStatus(ws, &status, buf, sizeof(buf), &consumed), ERROR_SUCCESS);
+    EXPECT_EQ(status, 1000);
 }
 
 TEST_P(WebSocketPython, ArgumentChecks) {
