@@ -36,8 +36,6 @@ HINTERNET WinHttpWebSocketCompleteUpgrade(HINTERNET request_handle, DWORD_PTR co
     Lookup l = lookup_handle(request_handle, {HandleType::Request});
     if (l.error) return fail_handle(l.error);
     Request& request = as<Request>(*l.object);
-    // Asynchronous WebSockets are not implemented yet (docs/STATUS.md).
-    if (request.async()) return fail_handle(ERROR_CALL_NOT_IMPLEMENTED);
     OperationGuard guard(request);
     if (!guard.owned()) return fail_handle(ERROR_WINHTTP_INCORRECT_HANDLE_STATE);
     try {
@@ -48,8 +46,7 @@ HINTERNET WinHttpWebSocketCompleteUpgrade(HINTERNET request_handle, DWORD_PTR co
         // The WebSocket's parent is the connect handle: the request handle may be closed at once
         // (WinHttpWebSocketCompleteUpgrade page) while the WebSocket goes on.
         auto* socket = new WebSocket(request.connect(), request.session(), std::move(conn),
-                                     std::move(leftover));
-        socket->settings() = request.settings();
+                                     std::move(leftover), request.async(), request.settings());
         socket->set_callback(request.callback(), request.notify_flags());
         socket->set_context(context);
         HINTERNET h = HandleTable::instance().insert(socket);

@@ -473,6 +473,10 @@ const OptionDef kOptions[] = {
     {WINHTTP_OPTION_SECURITY_INFO, kR, kR, query_security_info, nullptr},
     {WINHTTP_OPTION_FAILED_CONNECTION_RETRIES, 0, kS, nullptr, set_failed_connection_retries},
     {WINHTTP_OPTION_UPGRADE_TO_WEB_SOCKET, 0, kR, nullptr, s_upgrade_websocket},
+    // Wine winhttp.c test_websocket (verified on Windows): session and request options (a new
+    // request takes the session's), not of a connect or WebSocket handle.
+    SETTING(WEB_SOCKET_RECEIVE_BUFFER_SIZE, ws_receive_buffer),
+    SETTING(WEB_SOCKET_SEND_BUFFER_SIZE, ws_send_buffer),
     {WINHTTP_OPTION_WEB_SOCKET_CLOSE_TIMEOUT, kW, kW, q_ws_close_timeout, s_ws_close_timeout},
     {WINHTTP_OPTION_WEB_SOCKET_KEEPALIVE_INTERVAL, kW, kW, q_ws_keepalive, s_ws_keepalive},
 };

@@ -20,6 +20,10 @@ Request::Request(Connect& connect, std::string verb, std::string target, std::st
     // A connect handle has no timeouts of its own: the request takes the session's current
     // ones (Wine winhttp.c test_timeouts, verified on Windows).
     settings().timeouts = connect.session().settings().timeouts;
+    // Likewise the WebSocket buffer sizes: a connect handle has none (Wine winhttp.c
+    // test_websocket, verified on Windows: a new request takes the session's value).
+    settings().ws_receive_buffer = connect.session().settings().ws_receive_buffer;
+    settings().ws_send_buffer = connect.session().settings().ws_send_buffer;
 }
 
 Request::~Request() = default;

@@ -64,6 +64,10 @@ struct Settings {
     DWORD failed_connection_retries = 0;
     DWORD failed_connection_retry_conditions = 0;
     BOOL receive_proxy_connect_response = FALSE;  // a failed CONNECT's answer goes to the app
+    // WINHTTP_OPTION_WEB_SOCKET_RECEIVE/SEND_BUFFER_SIZE: a WebSocket's read and write chunk
+    // (default 32768: Wine winhttp.c test_websocket, verified on Windows).
+    DWORD ws_receive_buffer = 32768;
+    DWORD ws_send_buffer = 32768;
     // Deprecated on Windows: kept and reported, no effect.
     DWORD read_buffer_size = 8192;
     DWORD write_buffer_size = 8192;

@@ -1,6 +1,7 @@
 #include "ws/websocket.h"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstring>
 
@@ -10,45 +11,230 @@ namespace winhttp {
 
 namespace {
 
-constexpr size_t kReadChunk = 64 * 1024;
-constexpr size_t kWriteChunk = 64 * 1024;
 
-// Waits for the socket the way the request engine does for a synchronous handle: poll with the
-// cancel event of the handle, so that WinHttpCloseHandle from another thread ends the wait.
-DWORD wait_for(RequestIo& io, int fd, net::IoStatus status, net::Deadline deadline) {
-    auto w = io.ready(fd, net::wait_events(status), deadline);
-    w.await_ready();  // synchronous handle: the wait happens here
-    return w.await_resume();
+WINHTTP_WEB_SOCKET_BUFFER_TYPE buffer_type(ws::Opcode op, bool end) {
+    if (op == ws::Opcode::Text)
+        return end ? WINHTTP_WEB_SOCKET_UTF8_MESSAGE_BUFFER_TYPE
+                   : WINHTTP_WEB_SOCKET_UTF8_FRAGMENT_BUFFER_TYPE;
+    return end ? WINHTTP_WEB_SOCKET_BINARY_MESSAGE_BUFFER_TYPE
+               : WINHTTP_WEB_SOCKET_BINARY_FRAGMENT_BUFFER_TYPE;
+}
+
+std::string close_payload(USHORT status, const void* reason, DWORD reason_len) {
+    if (status == WINHTTP_WEB_SOCKET_EMPTY_CLOSE_STATUS) return {};  // a close frame without payload
+    return ws::encode_close_payload(
+        status, std::string_view(static_cast<const char*>(reason), reason ? reason_len : 0));
 }
 
 }  // namespace
 
 WebSocket::WebSocket(Object& parent, Session& session, std::unique_ptr<Connection> conn,
-                     std::string leftover)
+                     std::string leftover, bool async, const Settings& settings)
     : Object(HandleType::WebSocket, &parent),
       session_(session),
+      async_(async),
       conn_(std::move(conn)),
-      io_(*this, false),
       in_(std::move(leftover)) {
+    settings_ = settings;
+    read_chunk_ = std::max<DWORD>(settings.ws_receive_buffer, 1);
+    write_chunk_ = std::max<DWORD>(settings.ws_send_buffer, 16);
     pool_key_ = conn_->key;
-    write_buf_ = std::make_unique<uint8_t[]>(kWriteChunk + ws::kMaxHeaderSize);
-    read_buf_ = std::make_unique<char[]>(kReadChunk);
+    fd_ = conn_->socket.fd();
+    // The event loop registers a descriptor once; the send side of an async handle waits on
+    // its own descriptor of the same socket.
+    send_fd_ = async_ ? ::dup(fd_) : fd_;
+    send_io_ = std::make_unique<RequestIo>(*this, async_);
+    recv_ios_.push_back(std::make_unique<RequestIo>(*this, async_));
+    write_buf_ = std::make_unique<uint8_t[]>(write_chunk_ + ws::kMaxHeaderSize);
+    read_buf_ = std::make_unique<char[]>(read_chunk_);
 }
 
 WebSocket::~WebSocket() {
+    // The loop lets the descriptors go before they are closed.
+    send_io_.reset();
+    recv_ios_.clear();
+    if (send_fd_ >= 0 && send_fd_ != fd_) ::close(send_fd_);
     conn_.reset();
     session_.pool().unreserve(pool_key_);
 }
 
 void WebSocket::on_close() {
-    io_.cancel();
-    std::lock_guard lock(state_mutex_);  // a Close waiting on state_cv_ sees the cancel
+    send_io_->cancel();
+    {
+        std::lock_guard lock(io_mutex_);
+        for (auto& io : recv_ios_) io->cancel();
+    }
+    std::lock_guard lock(state_mutex_);
     state_cv_.notify_all();
+}
+
+RequestIo& WebSocket::recv_io() {
+    std::lock_guard lock(io_mutex_);
+    return *recv_ios_.back();
+}
+
+void WebSocket::interrupt_receive() {
+    std::lock_guard lock(io_mutex_);
+    RequestIo& old = *recv_ios_.back();
+    recv_ios_.push_back(std::make_unique<RequestIo>(*this, async_));
+    if (closing()) recv_ios_.back()->cancel();
+    old.cancel();
+}
+
+// ---- running an operation ----------------------------------------------------------------------
+
+// The driver of one async operation: starts on the caller's thread (an operation that needs no
+// wait completes there, as Windows' WebSocketSend does: Wine notification.c), continues on the
+// event loop after its first wait, and reports its end.
+Detached drive_websocket_op(Ref<Object> keep, WebSocket::Op op, RequestIo* io, Task<DWORD> task) {
+    auto& ws = as<WebSocket>(*keep);
+    const DWORD e = co_await task;
+    if (op == WebSocket::Op::Receive && io != &ws.recv_io()) {
+        // Close took the receive side: this io is done; the socket moves to the fresh one.
+        co_await io->enter_strand();
+        io->forget_fd(ws.fd_);
+    }
+    ws.complete(op, io, e);
+}
+
+DWORD WebSocket::start(Op op, RequestIo* io, Task<DWORD> task) {
+    if (async_) {
+        drive_websocket_op(Ref<Object>(this), op, io, std::move(task));
+        return ERROR_SUCCESS;
+    }
+    const DWORD e = task.run_inline();
+    if (op == Op::Receive)
+        release_receive_side();
+    else
+        sending_.store(false);
+    return e;
+}
+
+// WINHTTP_STATUS_CALLBACK page and Wine notification.c (verified on Windows): READ_COMPLETE and
+// WRITE_COMPLETE carry a WINHTTP_WEB_SOCKET_STATUS, CLOSE/SHUTDOWN_COMPLETE nothing, a failure
+// REQUEST_ERROR with a WINHTTP_WEB_SOCKET_ASYNC_RESULT naming the operation (dwResult 0).
+void WebSocket::complete(Op op, RequestIo*, DWORD error) {
+    auto fail = [&](WINHTTP_WEB_SOCKET_OPERATION what) {
+        WINHTTP_WEB_SOCKET_ASYNC_RESULT r{};
+        r.AsyncResult.dwResult = 0;
+        r.AsyncResult.dwError = error;
+        r.Operation = what;
+        notify(WINHTTP_CALLBACK_STATUS_REQUEST_ERROR, &r, sizeof(r));
+    };
+    switch (op) {
+        case Op::Send: {
+            WINHTTP_WEB_SOCKET_STATUS st{sent_len_, sent_type_};
+            sending_.store(false);  // the callback may send the next message
+            if (error) return fail(WINHTTP_WEB_SOCKET_SEND_OPERATION);
+            return notify(WINHTTP_CALLBACK_STATUS_WRITE_COMPLETE, &st, sizeof(st));
+        }
+        case Op::Shutdown:
+            sending_.store(false);
+            if (error) return fail(WINHTTP_WEB_SOCKET_SHUTDOWN_OPERATION);
+            return notify(WINHTTP_CALLBACK_STATUS_SHUTDOWN_COMPLETE, nullptr, 0);
+        case Op::Close:
+            sending_.store(false);
+            if (error) return fail(WINHTTP_WEB_SOCKET_CLOSE_OPERATION);
+            return notify(WINHTTP_CALLBACK_STATUS_CLOSE_COMPLETE, nullptr, 0);
+        case Op::Receive: {
+            const Received r = received_;
+            bool close_waits;
+            {
+                std::lock_guard lock(state_mutex_);
+                close_waits = static_cast<bool>(receive_side_waiter_);
+            }
+            // Normally the side is free before the callback, which may receive again; a Close
+            // waiting for it goes on only after this receive has reported (Wine: the cancelled
+            // receive's error comes before CLOSE_COMPLETE).
+            if (!close_waits) release_receive_side();
+            if (error) {
+                fail(WINHTTP_WEB_SOCKET_RECEIVE_OPERATION);
+            } else {
+                WINHTTP_WEB_SOCKET_STATUS st{};
+                st.dwBytesTransferred = r.what == Read::Close ? 0 : static_cast<DWORD>(r.got);
+                st.eBufferType = r.what == Read::Close ? WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE
+                                                       : buffer_type(r.op, r.end);
+                notify(WINHTTP_CALLBACK_STATUS_READ_COMPLETE, &st, sizeof(st));
+            }
+            if (close_waits) release_receive_side();
+            return;
+        }
+    }
+}
+
+void WebSocket::release_receive_side() {
+    std::coroutine_handle<> next;
+    {
+        std::lock_guard lock(state_mutex_);
+        if (receive_side_waiter_)
+            next = std::exchange(receive_side_waiter_, nullptr);  // handed over, still claimed
+        else
+            receiving_.store(false);
+    }
+    state_cv_.notify_all();
+    if (next) next.resume();
+}
+
+bool WebSocket::ReceiveSideWait::await_ready() {
+    std::unique_lock lock(ws.state_mutex_);
+    if (!ws.receiving_.exchange(true)) return true;
+    if (ws.async_) return false;
+    // The pending receive was interrupted (or the handle closed): it ends promptly.
+    ws.state_cv_.wait(lock, [&] { return !ws.receiving_.load(); });
+    ws.receiving_.store(true);
+    return true;
+}
+
+bool WebSocket::ReceiveSideWait::await_suspend(std::coroutine_handle<> h) {
+    std::lock_guard lock(ws.state_mutex_);
+    if (!ws.receiving_.exchange(true)) return false;
+    ws.receive_side_waiter_ = h;
+    return true;
+}
+
+// ---- the frame lock ----------------------------------------------------------------------------
+
+bool WebSocket::FrameLockWait::await_ready() {
+    std::unique_lock lock(ws.frame_mutex_);
+    if (!ws.frame_held_) {
+        ws.frame_held_ = true;
+        return true;
+    }
+    if (ws.async_) return false;
+    ws.frame_cv_.wait(lock, [&] { return !ws.frame_held_; });
+    ws.frame_held_ = true;
+    return true;
+}
+
+bool WebSocket::FrameLockWait::await_suspend(std::coroutine_handle<> h) {
+    std::lock_guard lock(ws.frame_mutex_);
+    if (!ws.frame_held_) {
+        ws.frame_held_ = true;
+        return false;
+    }
+    ws.frame_waiters_.push_back(h);
+    return true;
+}
+
+// Hands the lock to a waiting coroutine (which moves to its own strand at its next wait).
+void WebSocket::unlock_frame() {
+    std::coroutine_handle<> next;
+    {
+        std::lock_guard lock(frame_mutex_);
+        if (frame_waiters_.empty()) {
+            frame_held_ = false;
+        } else {
+            next = frame_waiters_.front();
+            frame_waiters_.erase(frame_waiters_.begin());
+        }
+    }
+    frame_cv_.notify_one();
+    if (next) next.resume();
 }
 
 // ---- sending -----------------------------------------------------------------------------------
 
-DWORD WebSocket::write_all(const uint8_t* p, size_t n) {
+Task<DWORD> WebSocket::write_all(RequestIo& io, int fd, const uint8_t* p, size_t n) {
     const net::Deadline deadline = net::Deadline::after_ms(settings_.timeouts.send);
     while (n > 0) {
         net::IoResult r;
@@ -62,59 +248,82 @@ DWORD WebSocket::write_all(const uint8_t* p, size_t n) {
                 n -= r.n;
                 break;
             case net::IoStatus::WantRead:
-            case net::IoStatus::WantWrite:
-                if (const DWORD e = wait_for(io_, conn_->socket.fd(), r.status, deadline)) return e;
+            case net::IoStatus::WantWrite: {
+                co_await io.enter_strand();
+                const DWORD e = co_await io.ready(fd, net::wait_events(r.status), deadline);
+                if (e) co_return e;
                 break;
-            case net::IoStatus::Closed: return ERROR_WINHTTP_CONNECTION_ERROR;
-            case net::IoStatus::Failed: return r.error ? r.error : ERROR_WINHTTP_CONNECTION_ERROR;
+            }
+            case net::IoStatus::Closed: co_return ERROR_WINHTTP_CONNECTION_ERROR;
+            case net::IoStatus::Failed:
+                co_return r.error ? r.error : ERROR_WINHTTP_CONNECTION_ERROR;
         }
     }
-    return ERROR_SUCCESS;
+    co_return ERROR_SUCCESS;
 }
 
 // The header goes out with the first chunk of payload, so a small frame is one write.
-DWORD WebSocket::write_frame(ws::Opcode op, bool fin, const void* data, size_t len) {
-    std::lock_guard lock(write_mutex_);
-    if (failed_.load()) return ERROR_WINHTTP_CONNECTION_ERROR;
+Task<DWORD> WebSocket::write_frame(RequestIo& io, int fd, ws::Opcode op, bool fin,
+                                   const void* data, size_t len) {
+    co_await FrameLockWait{*this};
+    DWORD e = ERROR_SUCCESS;
     uint32_t key = 0;
-    if (!keys_.next(key)) return ERROR_NOT_ENOUGH_MEMORY;
-    uint8_t* buf = write_buf_.get();
-    size_t used = ws::encode_header(fin, op, len, key, buf);
-    const auto* src = static_cast<const uint8_t*>(data);
-    size_t done = 0;
-    do {
-        const size_t take = std::min(len - done, kWriteChunk + ws::kMaxHeaderSize - used);
-        if (take) std::memcpy(buf + used, src + done, take);
-        ws::apply_mask(buf + used, take, key, done);
-        if (const DWORD e = write_all(buf, used + take)) return e;
-        done += take;
-        used = 0;
-    } while (done < len);
-    return ERROR_SUCCESS;
+    if (failed_.load()) {
+        e = ERROR_WINHTTP_CONNECTION_ERROR;
+    } else if (!keys_.next(key)) {
+        e = ERROR_NOT_ENOUGH_MEMORY;
+    } else {
+        uint8_t* buf = write_buf_.get();
+        size_t used = ws::encode_header(fin, op, len, key, buf);
+        const auto* src = static_cast<const uint8_t*>(data);
+        size_t done = 0;
+        do {
+            const size_t take = std::min(len - done, write_chunk_ + ws::kMaxHeaderSize - used);
+            if (take) std::memcpy(buf + used, src + done, take);
+            ws::apply_mask(buf + used, take, key, done);
+            e = co_await write_all(io, fd, buf, used + take);
+            done += take;
+            used = 0;
+        } while (!e && done < len);
+    }
+    unlock_frame();
+    co_return e;
+}
+
+Task<DWORD> WebSocket::send_task(ws::Opcode op, bool fin, const void* data, DWORD len) {
+    const DWORD e = co_await write_frame(*send_io_, send_fd_, op, fin, data, len);
+    if (e) abort_connection();
+    co_return e;
 }
 
 DWORD WebSocket::send(WINHTTP_WEB_SOCKET_BUFFER_TYPE type, const void* data, DWORD len) {
     if (type > WINHTTP_WEB_SOCKET_UTF8_FRAGMENT_BUFFER_TYPE || (!data && len))
         return ERROR_INVALID_PARAMETER;
-    Claim claim(sending_);
-    if (!claim.owned || close_sent_.load() || failed_.load()) return ERROR_INVALID_OPERATION;
+    // Send page: a send (or close) is pending; Wine notification.c (verified on Windows): after
+    // a shutdown or close frame, ERROR_INVALID_OPERATION.
+    if (sending_.exchange(true)) return ERROR_INVALID_OPERATION;
+    if (close_sent_.load() || failed_.load()) {
+        sending_.store(false);
+        return ERROR_INVALID_OPERATION;
+    }
     const bool utf8 = type == WINHTTP_WEB_SOCKET_UTF8_MESSAGE_BUFFER_TYPE ||
                       type == WINHTTP_WEB_SOCKET_UTF8_FRAGMENT_BUFFER_TYPE;
     const bool fragment = type == WINHTTP_WEB_SOCKET_BINARY_FRAGMENT_BUFFER_TYPE ||
                           type == WINHTTP_WEB_SOCKET_UTF8_FRAGMENT_BUFFER_TYPE;
     // Wine notification.c (verified on Windows): a UTF-8 fragment or message after a binary
     // fragment is ERROR_INVALID_PARAMETER; a message keeps its type to the end.
-    if (send_fragmenting_ && utf8 != send_utf8_) return ERROR_INVALID_PARAMETER;
+    if (send_fragmenting_ && utf8 != send_utf8_) {
+        sending_.store(false);
+        return ERROR_INVALID_PARAMETER;
+    }
     const ws::Opcode op = send_fragmenting_ ? ws::Opcode::Continuation
                           : utf8            ? ws::Opcode::Text
                                             : ws::Opcode::Binary;
-    if (const DWORD e = write_frame(op, !fragment, data, len)) {
-        abort_connection();
-        return e;
-    }
     if (!send_fragmenting_) send_utf8_ = utf8;
     send_fragmenting_ = fragment;
-    return ERROR_SUCCESS;
+    sent_len_ = len;
+    sent_type_ = type;
+    return start(Op::Send, send_io_.get(), send_task(op, !fragment, data, len));
 }
 
 // WinHttpWebSocketClose page: the reason is at most 123 bytes, NULL only with length 0. The
@@ -127,79 +336,79 @@ DWORD WebSocket::check_close_args(USHORT status, const void* reason, DWORD reaso
     return ws::is_valid_close_code(status) ? ERROR_SUCCESS : ERROR_INVALID_PARAMETER;
 }
 
-DWORD WebSocket::send_close_frame(USHORT status, const void* reason, DWORD reason_len) {
-    close_sent_.store(true);
-    if (status == WINHTTP_WEB_SOCKET_EMPTY_CLOSE_STATUS)
-        return write_frame(ws::Opcode::Close, true, nullptr, 0);
-    const std::string payload = ws::encode_close_payload(
-        status, std::string_view(static_cast<const char*>(reason), reason ? reason_len : 0));
-    return write_frame(ws::Opcode::Close, true, payload.data(), payload.size());
+Task<DWORD> WebSocket::shutdown_task(std::string payload) {
+    const DWORD e = co_await write_frame(*send_io_, send_fd_, ws::Opcode::Close, true,
+                                         payload.data(), payload.size());
+    if (e) abort_connection();
+    co_return e;
 }
 
 DWORD WebSocket::shutdown(USHORT status, const void* reason, DWORD reason_len) {
     if (const DWORD e = check_close_args(status, reason, reason_len)) return e;
-    Claim claim(sending_);
+    if (sending_.exchange(true)) return ERROR_INVALID_OPERATION;
     // Wine notification.c (verified on Windows): a second Shutdown, or a Send after one, is
     // ERROR_INVALID_OPERATION.
-    if (!claim.owned || close_sent_.load() || failed_.load()) return ERROR_INVALID_OPERATION;
-    if (const DWORD e = send_close_frame(status, reason, reason_len)) {
-        abort_connection();
-        return e;
+    if (close_sent_.exchange(true) || failed_.load()) {
+        sending_.store(false);
+        return ERROR_INVALID_OPERATION;
     }
-    return ERROR_SUCCESS;
+    return start(Op::Shutdown, send_io_.get(), shutdown_task(close_payload(status, reason, reason_len)));
+}
+
+// Sends the close frame (unless sent), takes the receive side (a pending Receive was
+// interrupted by close()) and reads until the peer's close frame, dropping data, bounded by
+// WEB_SOCKET_CLOSE_TIMEOUT.
+Task<DWORD> WebSocket::close_task(std::string payload, bool already_sent) {
+    if (!already_sent) {
+        const DWORD e = co_await write_frame(*send_io_, send_fd_, ws::Opcode::Close, true,
+                                             payload.data(), payload.size());
+        if (e) {
+            abort_connection();
+            co_return e;
+        }
+    }
+    const net::Deadline deadline = net::Deadline::after_ms(close_timeout_ms());
+    co_await ReceiveSideWait{*this};
+    RequestIo& io = recv_io();
+    DWORD e = ERROR_SUCCESS;
+    for (;;) {
+        {
+            std::lock_guard lock(state_mutex_);
+            if (close_received_) break;
+        }
+        Received r;
+        e = co_await receive_step(io, read_buf_discard_, sizeof(read_buf_discard_), r, false,
+                                  deadline);
+        if (e == ERROR_WINHTTP_TIMEOUT) abort_connection();
+        if (e) break;
+    }
+    release_receive_side();
+    co_return e;
 }
 
 DWORD WebSocket::close(USHORT status, const void* reason, DWORD reason_len) {
     if (const DWORD e = check_close_args(status, reason, reason_len)) return e;
-    Claim claim(sending_);
-    if (!claim.owned) return ERROR_INVALID_OPERATION;  // page: "A close or send is pending"
-    if (failed_.load()) return ERROR_INVALID_OPERATION;
-    if (!close_sent_.load()) {
-        if (const DWORD e = send_close_frame(status, reason, reason_len)) {
-            abort_connection();
-            return e;
-        }
+    if (sending_.exchange(true)) return ERROR_INVALID_OPERATION;  // page: "A close or send is pending"
+    if (failed_.load()) {
+        sending_.store(false);
+        return ERROR_INVALID_OPERATION;
     }
-    // Wait for the peer's close frame, bounded by WEB_SOCKET_CLOSE_TIMEOUT.
-    const net::Deadline deadline = net::Deadline::after_ms(close_timeout_ms());
-    Claim reading(receiving_);
-    if (!reading.owned) {
-        // A receive runs on another thread: it will see the close frame (and return it to its
-        // caller); wait for that instead of reading concurrently.
-        std::unique_lock lock(state_mutex_);
-        const auto until = deadline.infinite ? net::Clock::now() + std::chrono::hours(24 * 365)
-                                             : deadline.at;
-        if (!state_cv_.wait_until(lock, until, [&] { return close_received_ || io_.cancelled(); })) {
-            lock.unlock();
-            abort_connection();
-            return ERROR_WINHTTP_TIMEOUT;
-        }
-        return io_.cancelled() ? ERROR_WINHTTP_OPERATION_CANCELLED : ERROR_SUCCESS;
-    }
-    for (;;) {
-        {
-            std::lock_guard lock(state_mutex_);
-            if (close_received_) return ERROR_SUCCESS;
-        }
-        size_t got = 0;
-        bool end = false;
-        ws::Opcode type{};
-        Read what{};
-        // Data still arriving is dropped: the application asked to close.
-        const DWORD e = receive_step(read_buf_discard_, sizeof(read_buf_discard_), got, end, type,
-                                     what, deadline);
-        if (e == ERROR_WINHTTP_TIMEOUT) abort_connection();
-        if (e) return e;
-    }
+    const bool already_sent = close_sent_.exchange(true);
+    // Wine notification.c (verified on Windows): Close cancels a pending receive; its
+    // REQUEST_ERROR (RECEIVE_OPERATION, OPERATION_CANCELLED) comes before CLOSE_COMPLETE.
+    if (receiving_.load()) interrupt_receive();
+    return start(Op::Close, send_io_.get(),
+                 close_task(already_sent ? std::string() : close_payload(status, reason, reason_len),
+                            already_sent));
 }
 
 // ---- receiving ---------------------------------------------------------------------------------
 
-DWORD WebSocket::fill(net::Deadline deadline) {
+Task<DWORD> WebSocket::fill(RequestIo& io, net::Deadline deadline) {
     if (in_off_ == in_.size()) {
         in_.clear();
         in_off_ = 0;
-    } else if (in_off_ > kReadChunk) {
+    } else if (in_off_ > read_chunk_) {
         in_.erase(0, in_off_);
         in_off_ = 0;
     }
@@ -207,22 +416,26 @@ DWORD WebSocket::fill(net::Deadline deadline) {
         net::IoResult r;
         {
             std::lock_guard lock(stream_mutex_);
-            r = conn_->stream().read_some(read_buf_.get(), kReadChunk);
+            r = conn_->stream().read_some(read_buf_.get(), read_chunk_);
         }
         switch (r.status) {
-            case net::IoStatus::Done: in_.append(read_buf_.get(), r.n); return ERROR_SUCCESS;
-            case net::IoStatus::Closed: return kPeerClosed;
-            case net::IoStatus::Failed: return r.error ? r.error : ERROR_WINHTTP_CONNECTION_ERROR;
+            case net::IoStatus::Done: in_.append(read_buf_.get(), r.n); co_return ERROR_SUCCESS;
+            case net::IoStatus::Closed: co_return kPeerClosed;
+            case net::IoStatus::Failed:
+                co_return r.error ? r.error : ERROR_WINHTTP_CONNECTION_ERROR;
             case net::IoStatus::WantRead:
-            case net::IoStatus::WantWrite:
-                if (const DWORD e = wait_for(io_, conn_->socket.fd(), r.status, deadline)) return e;
+            case net::IoStatus::WantWrite: {
+                co_await io.enter_strand();
+                const DWORD e = co_await io.ready(fd_, net::wait_events(r.status), deadline);
+                if (e) co_return e;
                 break;
+            }
         }
     }
 }
 
-DWORD WebSocket::receive_step(uint8_t* buffer, size_t cap, size_t& got, bool& message_end,
-                              ws::Opcode& type, Read& what, net::Deadline deadline) {
+Task<DWORD> WebSocket::receive_step(RequestIo& io, uint8_t* buffer, size_t cap, Received& out,
+                                    bool keepalive, net::Deadline deadline) {
     for (;;) {
         size_t used = 0;
         const auto* base = reinterpret_cast<const uint8_t*>(in_.data());
@@ -232,22 +445,23 @@ DWORD WebSocket::receive_step(uint8_t* buffer, size_t cap, size_t& got, bool& me
             case ws::FrameParser::Kind::Data:
                 if (ev.size == 0 && !ev.message_end) continue;  // empty non-final fragment
                 if (ev.size) std::memcpy(buffer, ev.data, ev.size);
-                got = ev.size;
-                message_end = ev.message_end;
-                type = ev.opcode;
-                what = Read::Data;
-                return ERROR_SUCCESS;
+                out.got = ev.size;
+                out.end = ev.message_end;
+                out.op = ev.opcode;
+                out.what = Read::Data;
+                co_return ERROR_SUCCESS;
             case ws::FrameParser::Kind::Control:
                 if (ev.opcode == ws::Opcode::Ping) {
                     // RFC 6455 5.5.2: answer with a pong carrying the same payload, unless our
                     // close frame already went out (5.5.1: nothing after close).
                     if (!close_sent_.load()) {
                         const std::string payload(reinterpret_cast<const char*>(ev.data), ev.size);
-                        if (const DWORD e = write_frame(ws::Opcode::Pong, true, payload.data(),
-                                                        payload.size())) {
+                        const DWORD e = co_await write_frame(io, fd_, ws::Opcode::Pong, true,
+                                                             payload.data(), payload.size());
+                        if (e) {
                             abort_connection();
-                            what = Read::Failed;
-                            return e;
+                            out.what = Read::Failed;
+                            co_return e;
                         }
                     }
                     continue;
@@ -259,56 +473,72 @@ DWORD WebSocket::receive_step(uint8_t* buffer, size_t cap, size_t& got, bool& me
                     close_status_ = ev.close_code;
                     close_reason_ = std::move(ev.close_reason);
                 }
-                state_cv_.notify_all();
-                what = Read::Close;
-                return ERROR_SUCCESS;
+                out.what = Read::Close;
+                co_return ERROR_SUCCESS;
             case ws::FrameParser::Kind::Error:
-                fail_connection(ev.close_code);
-                what = Read::Failed;
-                return ERROR_WINHTTP_INVALID_SERVER_RESPONSE;
+                co_await fail_connection(io, ev.close_code);
+                out.what = Read::Failed;
+                co_return ERROR_WINHTTP_INVALID_SERVER_RESPONSE;
             case ws::FrameParser::Kind::NeedMore: {
-                const DWORD e = fill(deadline);
+                const DWORD ka = keepalive_ms();
+                const net::Deadline wait = keepalive && ka ? net::Deadline::after_ms(ka) : deadline;
+                const DWORD e = co_await fill(io, wait);
                 if (e == kPeerClosed) {
                     // The peer went away without a close frame: abnormal closure (RFC 6455
                     // 7.1.5, status 1006).
                     abort_connection();
-                    what = Read::Failed;
-                    return ERROR_WINHTTP_CONNECTION_ERROR;
+                    out.what = Read::Failed;
+                    co_return ERROR_WINHTTP_CONNECTION_ERROR;
                 }
-                if (e) return e;
+                if (e == ERROR_WINHTTP_TIMEOUT && keepalive && ka) {
+                    // WEB_SOCKET_KEEPALIVE_INTERVAL passed without a byte: a ping (RFC 6455
+                    // 5.5.2, empty payload), never after our close frame.
+                    if (close_sent_.load()) continue;
+                    const DWORD pe = co_await write_frame(io, fd_, ws::Opcode::Ping, true, nullptr, 0);
+                    if (pe) {
+                        abort_connection();
+                        out.what = Read::Failed;
+                        co_return pe;
+                    }
+                    continue;
+                }
+                if (e) co_return e;
                 continue;
             }
         }
     }
 }
 
+Task<DWORD> WebSocket::receive_task(RequestIo* io, uint8_t* buffer, size_t cap, Received* out) {
+    const net::Deadline forever;  // a WebSocket waits for messages without limit
+    co_return co_await receive_step(*io, buffer, cap, *out, true, forever);
+}
+
 DWORD WebSocket::receive(void* buffer, DWORD len, DWORD* read,
                          WINHTTP_WEB_SOCKET_BUFFER_TYPE* type) {
     if (!buffer || len == 0 || !read || !type) return ERROR_INVALID_PARAMETER;
-    Claim claim(receiving_);
-    if (!claim.owned) return ERROR_INVALID_OPERATION;  // page: "a close or receive is pending"
+    // Receive page: "a close or receive is pending".
+    if (receiving_.exchange(true)) return ERROR_INVALID_OPERATION;
     {
         std::lock_guard lock(state_mutex_);
         // Page: "the receive channel has already been closed".
-        if (close_received_) return ERROR_INVALID_OPERATION;
+        if (close_received_) {
+            receiving_.store(false);
+            return ERROR_INVALID_OPERATION;
+        }
     }
-    size_t got = 0;
-    bool end = false;
-    ws::Opcode op{};
-    Read what{};
-    const net::Deadline forever;  // a WebSocket waits for messages without limit
-    if (const DWORD e = receive_step(static_cast<uint8_t*>(buffer), len, got, end, op, what, forever))
+    RequestIo* io = &recv_io();
+    if (async_) {
+        // Wine notification.c (verified on Windows): the out-parameters stay untouched; the
+        // result comes in READ_COMPLETE.
+        received_ = Received{};
+        return start(Op::Receive, io, receive_task(io, static_cast<uint8_t*>(buffer), len, &received_));
+    }
+    Received r;
+    if (const DWORD e = start(Op::Receive, io, receive_task(io, static_cast<uint8_t*>(buffer), len, &r)))
         return e;
-    if (what == Read::Close) {
-        *read = 0;
-        *type = WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE;
-        return ERROR_SUCCESS;
-    }
-    *read = static_cast<DWORD>(got);
-    if (op == ws::Opcode::Text)
-        *type = end ? WINHTTP_WEB_SOCKET_UTF8_MESSAGE_BUFFER_TYPE : WINHTTP_WEB_SOCKET_UTF8_FRAGMENT_BUFFER_TYPE;
-    else
-        *type = end ? WINHTTP_WEB_SOCKET_BINARY_MESSAGE_BUFFER_TYPE : WINHTTP_WEB_SOCKET_BINARY_FRAGMENT_BUFFER_TYPE;
+    *read = r.what == Read::Close ? 0 : static_cast<DWORD>(r.got);
+    *type = r.what == Read::Close ? WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE : buffer_type(r.op, r.end);
     return ERROR_SUCCESS;
 }
 
@@ -331,29 +561,27 @@ DWORD WebSocket::query_close_status(USHORT* status, void* reason, DWORD reason_l
 
 // RFC 6455 7.1.7: fail the WebSocket connection: send a close frame with the code (when ours has
 // not gone out yet), then drop the TCP connection.
-void WebSocket::fail_connection(uint16_t code) {
+Task<DWORD> WebSocket::fail_connection(RequestIo& io, uint16_t code) {
     if (!close_sent_.exchange(true)) {
         const std::string payload = ws::encode_close_payload(code, {});
-        write_frame(ws::Opcode::Close, true, payload.data(), payload.size());
+        co_await write_frame(io, fd_, ws::Opcode::Close, true, payload.data(), payload.size());
     }
     abort_connection();
+    co_return ERROR_SUCCESS;
 }
 
-// The connection is gone or given up: both directions end, a blocked call on the other
-// direction wakes (the socket is shut down), and the close status becomes 1006 unless the
-// peer's close frame arrived first.
+// The connection is gone or given up: both directions end, a wait on the other direction
+// wakes (the socket is shut down), and the close status becomes 1006 unless the peer's close
+// frame arrived first.
 void WebSocket::abort_connection() {
     failed_.store(true);
-    ::shutdown(conn_->socket.fd(), SHUT_RDWR);
-    {
-        std::lock_guard lock(state_mutex_);
-        if (!close_received_) {
-            close_received_ = true;
-            close_status_ = WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS;
-            close_reason_.clear();
-        }
+    ::shutdown(fd_, SHUT_RDWR);
+    std::lock_guard lock(state_mutex_);
+    if (!close_received_) {
+        close_received_ = true;
+        close_status_ = WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS;
+        close_reason_.clear();
     }
-    state_cv_.notify_all();
 }
 
 }  // namespace winhttp

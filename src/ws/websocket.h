@@ -1,27 +1,38 @@
 // The WebSocket object (WinHttpWebSocketCompleteUpgrade): owns the upgraded connection and runs
 // the WebSocket protocol over it with the sans-I/O codec of ws/frame.h.
 //
-// Synchronous handles only for now (docs/design/websocket.md). Full duplex: one send (Send,
-// Shutdown, or the sending half of Close) and one receive may run at the same time on two
-// threads. Frames are written whole under write_mutex_ (so an automatic pong or close reply from
-// the receiving thread never lands inside an application frame); every single non-blocking
-// read/write call on the stream is made under stream_mutex_ (OpenSSL's SSL object is not safe
-// for concurrent calls), while waits for readiness happen outside both locks.
+// One code path for both modes, written as coroutines (core/task.h), as the request engine is:
+// a synchronous handle runs each operation inline on the caller's thread (its waits poll); an
+// asynchronous one starts the operation on the caller's thread too, suspends at the first wait
+// and resumes on the event loop (async/request_io.h), then reports through the callback
+// (docs/design/websocket.md "Async").
 //
-// Close contract (DESIGN.md): WinHttpCloseHandle cancels the wait of any blocked call (it
-// returns ERROR_WINHTTP_OPERATION_CANCELLED); HANDLE_CLOSING comes from the object model once
-// the last call has returned.
+// Full duplex: one send-side operation (Send, Shutdown, or Close) and one receive-side
+// operation (Receive, or the reading half of Close) at a time. Each side waits through its own
+// RequestIo (an async handle's send side watches a dup() of the socket, since the event loop
+// registers a descriptor once). Frames are written whole under the frame lock, which a
+// coroutine can wait for without blocking a thread, so an automatic pong or close reply from
+// the receive side never lands inside an application frame; every single non-blocking
+// read/write on the stream is made under stream_mutex_ (OpenSSL's SSL object is not safe for
+// concurrent calls).
+//
+// Close contract (DESIGN.md): WinHttpCloseHandle cancels every wait; pending operations end with
+// ERROR_WINHTTP_OPERATION_CANCELLED (async: REQUEST_ERROR); HANDLE_CLOSING comes from the object
+// model once the last operation has ended.
 #pragma once
 #include <winhttp.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <coroutine>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "async/request_io.h"
 #include "core/object.h"
+#include "core/task.h"
 #include "net/conn_pool.h"
 #include "ws/frame.h"
 
@@ -34,9 +45,12 @@ public:
     // `parent` is the request's connect handle; `conn` the upgraded connection, `leftover` the
     // bytes already read past the 101 response head.
     WebSocket(Object& parent, Session& session, std::unique_ptr<Connection> conn,
-              std::string leftover);
+              std::string leftover, bool async, const Settings& settings);
     ~WebSocket() override;
 
+    bool async() const noexcept { return async_; }
+    // Sync handles: the operation's result. Async handles: ERROR_SUCCESS when the operation
+    // started (its end comes through the callback), or an immediate error.
     DWORD send(WINHTTP_WEB_SOCKET_BUFFER_TYPE type, const void* data, DWORD len);
     DWORD receive(void* buffer, DWORD len, DWORD* read, WINHTTP_WEB_SOCKET_BUFFER_TYPE* type);
     DWORD close(USHORT status, const void* reason, DWORD reason_len);
@@ -47,58 +61,104 @@ public:
     // WINHTTP_OPTION_WEB_SOCKET_CLOSE_TIMEOUT (milliseconds, default 10 s; Option Flags page).
     DWORD close_timeout_ms() const { return close_timeout_ms_.load(std::memory_order_relaxed); }
     void set_close_timeout_ms(DWORD ms) { close_timeout_ms_.store(ms, std::memory_order_relaxed); }
-    // WINHTTP_OPTION_WEB_SOCKET_KEEPALIVE_INTERVAL (milliseconds, default 30000; stored only:
-    // keep-alive pings are not sent yet, docs/design/websocket.md).
+    // WINHTTP_OPTION_WEB_SOCKET_KEEPALIVE_INTERVAL (milliseconds, default 30000): a receive that
+    // waits this long without a byte from the peer sends a ping.
     DWORD keepalive_ms() const { return keepalive_ms_.load(std::memory_order_relaxed); }
     void set_keepalive_ms(DWORD ms) { keepalive_ms_.store(ms, std::memory_order_relaxed); }
+
+    // Frame lock awaiter (public for the coroutine machinery only).
+    struct FrameLockWait {
+        WebSocket& ws;
+        bool await_ready();
+        bool await_suspend(std::coroutine_handle<> h);
+        void await_resume() const noexcept {}
+    };
+    // Receive-side claim for Close, waiting until a pending receive has ended.
+    struct ReceiveSideWait {
+        WebSocket& ws;
+        bool await_ready();
+        bool await_suspend(std::coroutine_handle<> h);
+        void await_resume() const noexcept {}
+    };
 
 protected:
     void on_close() override;
 
 private:
     enum class Read { Data, Close, Failed };
-    // Claims a direction for one call; ERROR_INVALID_OPERATION when it is taken.
-    struct Claim {
-        std::atomic<bool>& flag;
-        bool owned;
-        explicit Claim(std::atomic<bool>& f) : flag(f), owned(!f.exchange(true)) {}
-        ~Claim() {
-            if (owned) flag.store(false);
-        }
+    enum class Op { Send, Receive, Close, Shutdown };
+    friend Detached drive_websocket_op(Ref<Object> keep, Op op, RequestIo* io, Task<DWORD> task);
+
+    // The receive side's result, for the caller (sync) or READ_COMPLETE (async).
+    struct Received {
+        size_t got = 0;
+        bool end = false;
+        ws::Opcode op{};
+        Read what{};
     };
 
     DWORD check_close_args(USHORT status, const void* reason, DWORD reason_len) const;
-    DWORD send_close_frame(USHORT status, const void* reason, DWORD reason_len);
-    // Writes one frame (header + masked payload) whole; takes write_mutex_.
-    DWORD write_frame(ws::Opcode op, bool fin, const void* data, size_t len);
-    DWORD write_all(const uint8_t* p, size_t n);  // write_mutex_ held
+    DWORD start(Op op, RequestIo* io, Task<DWORD> task);
+    void complete(Op op, RequestIo* io, DWORD error);
+    void release_receive_side();
+
+    Task<DWORD> send_task(ws::Opcode op, bool fin, const void* data, DWORD len);
+    Task<DWORD> shutdown_task(std::string payload);
+    Task<DWORD> receive_task(RequestIo* io, uint8_t* buffer, size_t cap, Received* out);
+    Task<DWORD> close_task(std::string payload, bool already_sent);
+
+    // Writes one frame (header + masked payload) whole, under the frame lock, waiting on `io`.
+    Task<DWORD> write_frame(RequestIo& io, int fd, ws::Opcode op, bool fin, const void* data,
+                            size_t len);
+    Task<DWORD> write_all(RequestIo& io, int fd, const uint8_t* p, size_t n);
+    void unlock_frame();
     // Reads more bytes into in_; ERROR_SUCCESS, kPeerClosed, or an error.
-    DWORD fill(net::Deadline deadline);
+    Task<DWORD> fill(RequestIo& io, net::Deadline deadline);
     // One step of the receive side: parses buffered bytes (reading more when needed) until a data
-    // piece (copied to buffer), the peer's close frame, or failure. Pings are answered here.
-    DWORD receive_step(uint8_t* buffer, size_t cap, size_t& got, bool& message_end,
-                       ws::Opcode& type, Read& what, net::Deadline deadline);
-    void fail_connection(uint16_t code);
+    // piece (copied to buffer), the peer's close frame, or failure. Pings are answered here;
+    // with `keepalive`, a wait of keepalive_ms() without bytes sends a ping and goes on.
+    Task<DWORD> receive_step(RequestIo& io, uint8_t* buffer, size_t cap, Received& r,
+                             bool keepalive, net::Deadline deadline);
+    Task<DWORD> fail_connection(RequestIo& io, uint16_t code);
     void abort_connection();
+
+    RequestIo& recv_io();  // the receive side's current io
+    // Close takes the receive side from a pending Receive: its io is cancelled (that receive
+    // ends with OPERATION_CANCELLED) and the side gets a fresh one.
+    void interrupt_receive();
 
     static constexpr DWORD kPeerClosed = 0xE0F00011u;
 
     Session& session_;
+    const bool async_;
     std::unique_ptr<Connection> conn_;
     std::string pool_key_;
-    RequestIo io_;
+    int fd_ = -1;       // the connection's socket
+    size_t read_chunk_;   // WEB_SOCKET_RECEIVE_BUFFER_SIZE
+    size_t write_chunk_;  // WEB_SOCKET_SEND_BUFFER_SIZE
+    int send_fd_ = -1;  // the send side's descriptor: fd_, or a dup of it (async)
+    std::unique_ptr<RequestIo> send_io_;
+    std::mutex io_mutex_;
+    std::vector<std::unique_ptr<RequestIo>> recv_ios_;  // the last is current; under io_mutex_
 
     std::atomic<bool> sending_{false};
     std::atomic<bool> receiving_{false};
-    std::mutex write_mutex_;   // whole frames
     std::mutex stream_mutex_;  // single stream calls
 
-    // Send side (under sending_ or write_mutex_).
-    ws::MaskKeys keys_;                       // under write_mutex_
-    std::unique_ptr<uint8_t[]> write_buf_;    // under write_mutex_: header + masked chunk
+    // The frame lock: held for a whole frame; at most one waiter per side.
+    std::mutex frame_mutex_;
+    std::condition_variable frame_cv_;  // sync handles wait here
+    bool frame_held_ = false;
+    std::vector<std::coroutine_handle<>> frame_waiters_;  // async handles
+
+    // Send side (under sending_, or the frame lock).
+    ws::MaskKeys keys_;                       // frame lock
+    std::unique_ptr<uint8_t[]> write_buf_;    // frame lock: header + masked chunk
     bool send_fragmenting_ = false;  // a fragmented message is in progress
     bool send_utf8_ = false;         // its type
     std::atomic<bool> close_sent_{false};
+    DWORD sent_len_ = 0;  // for WRITE_COMPLETE
+    WINHTTP_WEB_SOCKET_BUFFER_TYPE sent_type_{};
 
     // Receive side (under receiving_).
     ws::FrameParser parser_;
@@ -106,10 +166,12 @@ private:
     size_t in_off_ = 0;
     std::unique_ptr<char[]> read_buf_;
     uint8_t read_buf_discard_[4096];  // Close drops data that still arrives
+    Received received_;  // an async Receive's result
 
     // Shared state.
     mutable std::mutex state_mutex_;
-    std::condition_variable state_cv_;  // close_received_ changed, or the handle closed
+    std::condition_variable state_cv_;  // receiving_ released, or the handle closed
+    std::coroutine_handle<> receive_side_waiter_;  // async Close waiting for the receive side
     bool close_received_ = false;  // the peer's close frame arrived (or the connection failed)
     USHORT close_status_ = 0;
     std::string close_reason_;

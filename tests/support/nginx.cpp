@@ -171,7 +171,15 @@ constexpr std::string_view kLocations = R"(    root @ROOT@;
     location = /to-http { return 302 http://localhost:@PORT@/hello.txt; }
     location = /cookie/secure { add_header Set-Cookie "s=from-https; Secure; Path=/"; return 200 "set"; }
     location = /cookie/plain { add_header Set-Cookie "s=from-http; Path=/"; return 200 "set"; }
-    location = /cookie/echo { return 200 "$http_cookie"; })";
+    location = /cookie/echo { return 200 "$http_cookie"; }
+    location /ws-proxy/ {
+      rewrite ^/ws-proxy(/.*)$ $1 break;
+      proxy_pass http://127.0.0.1:$http_x_ws_port;
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection "upgrade";
+      proxy_read_timeout 60s;
+    })";
 
 // One HTTPS server; HTTP/2 stays off (no "http2" on the listen line) until the client has it.
 constexpr std::string_view kTlsServer = R"(  server {

@@ -14,6 +14,8 @@
 //   /cookie/secure    Set-Cookie: s=from-https; Secure; Path=/   (body "set")
 //   /cookie/plain     Set-Cookie: s=from-http; Path=/            (body "set")
 //   /cookie/echo      the request's Cookie header as the body
+//   /ws-proxy/<path>  reverse proxy with the WebSocket upgrade headers to
+//                     http://127.0.0.1:<X-WS-Port request header>/<path> (a ws_server.h server)
 // Keep-alive: 100000 requests per connection, 60 s idle timeout.
 //
 // HTTPS: one extra port per test certificate (see tls_certs.h), TLS 1.2 and 1.3, HTTP/1.1
