@@ -148,6 +148,10 @@ const OptionSpec kOptions[] = {
      [](Context& c, const std::string& v) { return parse_seconds(v, c.opt.max_time); }},
     {'\0', "connect-timeout", "SECONDS", "limit name resolution and connecting",
      [](Context& c, const std::string& v) { return parse_seconds(v, c.opt.connect_timeout); }},
+    {'\0', "trace", "FILE",
+     "write the library's trace (API calls, handles, connections, heads with credentials "
+     "redacted) to FILE (\"-\": stderr)",
+     TEXT(trace)},
     {'A', "user-agent", "NAME", "User-Agent to send (default whttp/<version>)", TEXT(user_agent)},
     {'h', "help", nullptr, "show this help and exit",
      [](Context& c, const std::string&) -> std::string {
@@ -195,6 +199,7 @@ constexpr CallOf kCalls[] = {
     {"max-time", "WinHttpSetTimeouts"},
     {"connect-timeout", "WinHttpSetTimeouts(nResolveTimeout, nConnectTimeout)"},
     {"user-agent", "WinHttpOpen(pszAgentW)"},
+    {"trace", "WinHttpSetOption(NULL, WINHTTP_OPTION_ENABLETRACING) + OPENWINHTTP_TRACE=FILE"},
 };
 
 const char* call_of(const char* long_name) {

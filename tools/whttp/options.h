@@ -21,6 +21,7 @@ struct Options {
     std::string output;                // -o; empty: stdout
     bool remote_name = false;          // -O: the output file is the URL's last path segment
     std::string write_out;             // -w FORMAT, printed on stdout after the transfer
+    std::string trace;                 // --trace FILE ("-": stderr): the library's trace
     std::string user_agent;            // -A; empty: "whttp/<version>"
     std::string cacert;                // --cacert: becomes SSL_CERT_FILE
     std::string proxy;                 // -x; "" with proxy_set: no proxy at all

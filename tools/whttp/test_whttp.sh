@@ -134,6 +134,24 @@ fi
 check "-w %%" 0 -s -o /dev/null -w '100%%\t%{nope}' "$URL/hello.txt" &&
     expect "-w unescapes %% and \\t, an unknown variable prints nothing" test "$(cat "$OUT")" = "$(printf '100%%\t')"
 
+# --- tracing: --trace FILE and OPENWINHTTP_TRACE ------------------------------------------------
+T=$FIXTURE_DIR/trace.log
+if check "--trace" 0 -s -L --trace "$T" -H "Authorization: Bearer s3cr3t" -H "Cookie: c=s3cr3t" "$URL/redirect"; then
+    expect "--trace: one line per API result with its error name" has "$T" "api WinHttpOpen -> ERROR_SUCCESS (0)$"
+    expect "--trace: handles created and closed" sh -c "grep -q 'handle 0x[0-9a-f]* created request' '$T' && grep -q 'handle 0x[0-9a-f]* closed' '$T'"
+    expect "--trace: connection new, then reused for the redirect" sh -c "grep -q 'conn 0x[0-9a-f]* new http://127.0.0.1' '$T' && grep -q 'conn 0x[0-9a-f]* reused' '$T'"
+    expect "--trace: request and response heads" sh -c "grep -q '> 0x[0-9a-f]* GET /hello.txt HTTP/1.1' '$T' && grep -q '< 0x[0-9a-f]* HTTP/1.1 302' '$T'"
+    expect "--trace: Authorization and Cookie are redacted" sh -c "grep -q 'Authorization: \\[redacted\\]' '$T' && ! grep -q s3cr3t '$T'"
+    expect "--trace: UTC timestamp and thread id" has "$T" "^openwinhttp 20[0-9-]*T[0-9:.]*Z \\[[0-9]*\\] "
+fi
+rm -f "$T"
+OPENWINHTTP_TRACE="$T:1" "$WHTTP" -s "$URL/hello.txt" >/dev/null 2>&1
+expect "OPENWINHTTP_TRACE=FILE:1 traces calls but no heads" sh -c "grep -q 'api WinHttpReceiveResponse' '$T' && ! grep -q ' > ' '$T'"
+rm -f "$T"
+check "-v without trace" 0 -o /dev/null "$URL/hello.txt" && expect "no trace unless asked" sh -c "! grep -q openwinhttp '$ERR'"
+check "refused --trace -" 7 --trace - "http://127.0.0.1:$(fixture_free_port)/" &&
+    expect "--trace - names the failing call's error" has "$ERR" "api WinHttpSendRequest -> ERROR_WINHTTP_CANNOT_CONNECT (12029)"
+
 # --- -v, -s, -S -----------------------------------------------------------------------------
 if check "-v" 0 -v -o /dev/null "$URL/hello.txt"; then
     expect "-v shows the request line" has "$ERR" "^> GET /hello.txt HTTP/1.1"

@@ -189,6 +189,13 @@ int open_session(const Options& opt, Handle& session) {
     // WinHTTP has no CA-file option; the library's trust store honours SSL_CERT_FILE, as
     // OpenSSL-based tools do (README, HTTPS), and reads it at the first https request.
     if (!opt.cacert.empty()) ::setenv("SSL_CERT_FILE", opt.cacert.c_str(), 1);
+    if (!opt.trace.empty()) {
+        // The library writes its trace where OPENWINHTTP_TRACE says once tracing is enabled.
+        ::setenv("OPENWINHTTP_TRACE", opt.trace == "-" ? "stderr" : opt.trace.c_str(), 1);
+        BOOL on = TRUE;
+        if (!WinHttpSetOption(nullptr, WINHTTP_OPTION_ENABLETRACING, &on, sizeof on))
+            return report_failure("WinHttpSetOption(WINHTTP_OPTION_ENABLETRACING)");
+    }
     const std::string agent = opt.user_agent.empty() ? "whttp/" WHTTP_VERSION : opt.user_agent;
     const ProxyChoice proxy = choose_proxy(opt);
     session = Handle(WinHttpOpen(to_wide(agent).c_str(), proxy.access,
