@@ -21,6 +21,10 @@ DEPS := build-essential cmake pkg-config python3 nginx-light \
 BENCH_DEPS := libcurl4-openssl-dev valgrind libbenchmark-dev nginx-light tinyproxy openssl util-linux python3
 BENCH_BUILD ?= build-bench
 
+# Debian packaging (make deb, make deb-test): Debian's own tools, then the packages' test.
+DEB_DEPS := debhelper dpkg-dev fakeroot lintian man-db nginx-light
+DEB_BUILD ?= build-deb
+
 # Shell code that apt-installs the packages of $(1) not installed yet; $(2) names the list.
 install_missing = missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
@@ -31,7 +35,7 @@ install_missing = missing=""; for p in $(1); do \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	else echo "$(2): all present"; fi
 
-.PHONY: deps build demo test test-asan test-tsan test-short-io memcheck fuzz bench install clean format
+.PHONY: deb deb-test deps build demo test test-asan test-tsan test-short-io memcheck fuzz bench install clean format
 
 deps:
 	@$(call install_missing,$(DEPS),deps)
@@ -87,6 +91,23 @@ bench: deps
 	cmake --build $(BENCH_BUILD) -j $(JOBS) --target bench_winhttp bench_curl bench_micro
 	python3 bench/run.py --build $(BENCH_BUILD)
 
+# Debian packages libwinhttp0, libwinhttp-dev and whttp (docs/design/packaging.md), built by
+# dpkg-buildpackage from a copy of the tracked tree in $(DEB_BUILD) (the .debs land there).
+deb: deps
+	@$(call install_missing,$(DEB_DEPS),deb deps)
+	rm -rf $(DEB_BUILD) && mkdir -p $(DEB_BUILD)/src
+	git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t $(DEB_BUILD)/src
+	cd $(DEB_BUILD)/src && DEB_BUILD_OPTIONS="parallel=$(JOBS) noddebs" \
+	  DEB_CMAKE_EXTRA="$$(command -v ccache >/dev/null && echo -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)" \
+	  dpkg-buildpackage -b -us -uc
+	lintian --fail-on error $(DEB_BUILD)/*.changes
+	@ls -1 $(DEB_BUILD)/*.deb
+
+# Installs the packages, builds a pkg-config and a find_package(WinHttp) consumer against /usr,
+# runs them and whttp against a local nginx, then removes the packages again.
+deb-test: deb
+	$(SUDO) sh tests/packaging/run.sh $(DEB_BUILD)
+
 install: build
 	cmake --install $(BUILD) --prefix $(or $(PREFIX),/usr/local)
 
@@ -94,4 +115,4 @@ format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h' '*.hpp')
 
 clean:
-	rm -rf $(BUILD) build-asan build-tsan build-fuzz build-short-io build-bench build-ccache
+	rm -rf $(BUILD) $(DEB_BUILD) build-asan build-tsan build-fuzz build-short-io build-bench build-ccache

@@ -25,6 +25,6 @@ int main(void) {
     return n == 25 && MultiByteToWideChar(0, 0, "", 1, NULL, 0) == -7 ? 0 : 1;
 }
 EOF_C
-cc "$PREFIX/own.c" -I"$PREFIX/include" "$PREFIX/lib/libwinhttp.a" $(pkg-config --static --libs-only-l winhttp | sed 's/-lwinhttp//') -lstdc++ -o "$PREFIX/own"
+cc "$PREFIX/own.c" $(pkg-config --cflags winhttp) "$PREFIX/lib/libwinhttp.a" $(pkg-config --static --libs-only-l winhttp | sed 's/-lwinhttp//') -lstdc++ -o "$PREFIX/own"
 "$PREFIX/own"
 echo "install + pkg-config OK"

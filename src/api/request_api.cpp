@@ -70,15 +70,19 @@ DWORD run_operation(Request& r, DWORD api, void* buffer, DWORD* count, Check che
 
 DWORD no_check() { return ERROR_SUCCESS; }
 
-BOOL finish(DWORD error) { return error ? fail(error) : succeed(); }
+// `where` is the API function, for the trace.
+BOOL finish(DWORD error, const std::source_location& where = std::source_location::current()) {
+    return error ? fail(error, where) : succeed(where);
+}
 
 // WinHttpQueryDataAvailable and WinHttpReadData on an async handle return TRUE with
 // ERROR_IO_PENDING when the completion comes later through the callback, which it always does
 // here (Wine notification.c test_async, verified on Windows: ERROR_SUCCESS only when the
 // callback already ran on the calling thread). The other calls keep ERROR_SUCCESS.
-BOOL finish_read(const Request& r, DWORD error) {
-    if (error || !r.async()) return finish(error);
-    set_last_error(ERROR_IO_PENDING);
+BOOL finish_read(const Request& r, DWORD error,
+                 const std::source_location& where = std::source_location::current()) {
+    if (error || !r.async()) return finish(error, where);
+    set_last_error(ERROR_IO_PENDING, where);
     return TRUE;
 }
 

@@ -18,21 +18,22 @@ namespace {
 std::wstring wstr(LPCWSTR s) { return s ? std::wstring(s) : std::wstring(); }
 
 // Registers a new object; on success the caller gets the handle and HANDLE_CREATED goes out.
-HINTERNET publish(Object* obj) {
+// `where` is the API function, for the trace.
+HINTERNET publish(Object* obj, const std::source_location& where = std::source_location::current()) {
     HINTERNET h = HandleTable::instance().insert(obj);
     if (!h) {
         obj->release();
-        winhttp::set_last_error(ERROR_NOT_ENOUGH_MEMORY);
+        winhttp::set_last_error(ERROR_NOT_ENOUGH_MEMORY, where);
         return nullptr;
     }
     Ref<Object> guard(obj);  // HANDLE_CREATED may run app code that closes the handle
     obj->notify_created();
-    winhttp::set_last_error(ERROR_SUCCESS);
+    winhttp::set_last_error(ERROR_SUCCESS, where);
     return h;
 }
 
-HINTERNET fail_handle(DWORD code) {
-    winhttp::set_last_error(code);
+HINTERNET fail_handle(DWORD code, const std::source_location& where = std::source_location::current()) {
+    winhttp::set_last_error(code, where);
     return nullptr;
 }
 

@@ -23,6 +23,8 @@
 #include "ws/handshake.h"
 #include "core/revocation.h"
 
+#include "util/trace.h"
+
 namespace winhttp {
 
 namespace {
@@ -423,6 +425,7 @@ Task<DWORD> RequestEngine::connect_fresh(const std::string& host, unsigned short
     DWORD e = co_await io_.resolve(host, port, addrs, net::Deadline::after_ms(s.timeouts.resolve));
     if (e) co_return e;
     metrics_.mark(WinHttpNameResolutionEnd);
+    if (trace::on()) trace::line("conn %p resolved %s -> %ls", owner_.handle(), host.c_str(), addrs.front().text().c_str());
     if (owner_.wants(WINHTTP_CALLBACK_STATUS_NAME_RESOLVED))
         status_text(WINHTTP_CALLBACK_STATUS_NAME_RESOLVED, addrs.front().text());
     e = ERROR_WINHTTP_CANNOT_CONNECT;
@@ -812,6 +815,7 @@ Task<DWORD> RequestEngine::open_route(const proxy::ProxyServer* via) {
     if (conn_->tls && conn_->tls->session_reused())
         flags |= WINHTTP_REQUEST_STAT_FLAG_TLS_SESSION_RESUMPTION;
     metrics_.set_connection(conn_->requests, flags);
+    if (trace::on()) trace::connection(owner_.handle(), conn_->key, conn_reused_, conn_->tls ? conn_->tls->protocol_flag() : 0, conn_->tls ? conn_->tls->cipher_name() : std::string());
     co_return ERROR_SUCCESS;
 }
 
@@ -1005,6 +1009,7 @@ Task<DWORD> RequestEngine::transmit_request() {
         e = co_await write_all(wire.data(), wire.size(), send_deadline());
         if (e == ERROR_SUCCESS) {
             metrics_.mark(WinHttpSendRequestHeadersEnd);
+            if (trace::on(2)) trace::head(owner_.handle(), '>', std::string_view(wire).substr(0, wire.size() - optional_.size()));
             metrics_.mark(WinHttpSendRequestEnd);
             DWORD sent = static_cast<DWORD>(wire.size());
             status(WINHTTP_CALLBACK_STATUS_REQUEST_SENT, &sent, sizeof(sent), sizeof(sent));
@@ -1200,6 +1205,7 @@ Task<DWORD> RequestEngine::receive_response() {
             if (e) co_return e;
             continue;
         }
+        if (trace::on(2)) trace::response_head(owner_.handle(), codecs_->p().head());
         store_cookies();
         bool again = false;
         e = co_await answer_challenge(again);
@@ -1487,6 +1493,7 @@ void RequestEngine::drop_connection(bool notify) {
     const bool open = notify && conn_->connected;
     if (open) keep_tcp_stats();
     io_.forget_fd(conn_->socket.fd());
+    if (open && trace::on()) trace::line("conn %p closed %s", owner_.handle(), key.c_str());
     if (open) status(WINHTTP_CALLBACK_STATUS_CLOSING_CONNECTION);
     conn_.reset();
     if (open) status(WINHTTP_CALLBACK_STATUS_CONNECTION_CLOSED);

@@ -2,7 +2,22 @@
 
 #include <algorithm>
 
+#include "util/trace.h"
+
 namespace winhttp {
+
+namespace {
+
+const char* type_name(HandleType t) {
+    switch (t) {
+        case HandleType::Session: return "session";
+        case HandleType::Connect: return "connect";
+        case HandleType::Request: return "request";
+        default: return "websocket";
+    }
+}
+
+}  // namespace
 
 HandleTable& HandleTable::instance() {
     // Never destroyed: handles may still be closed from atexit handlers and detached threads.
@@ -34,6 +49,7 @@ HINTERNET HandleTable::insert(Object* obj) {
     const auto value = (slots_[slot].generation << kSlotBits) | slot;
     auto h = reinterpret_cast<HINTERNET>(static_cast<uintptr_t>(value));
     obj->set_handle(h);
+    if (trace::on()) trace::handle("created", h, type_name(obj->type()));
     return h;
 }
 
@@ -55,6 +71,7 @@ Ref<Object> HandleTable::remove(HINTERNET h) {
     if (slots_[slot].generation == 0) slots_[slot].generation = 1;
     free_.push_back(slot);
     --live_;
+    if (trace::on()) trace::handle("closed", h, nullptr);
     return Ref<Object>::adopt(obj);
 }
 

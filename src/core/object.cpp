@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/trace.h"
+
 namespace winhttp {
 
 Object::Object(HandleType type, Object* parent) : type_(type), parent_(parent) {
@@ -64,6 +66,7 @@ void Object::notify(DWORD status, void* info, DWORD info_len) {
         if (!fn || !(cb_flags_ & status)) return;
         cb_running_.push_back(self);
     }
+    if (trace::on()) trace::notification(handle_, status, info_len);
     fn(handle_, context(), status, info, info_len);
     std::lock_guard lock(cb_mutex_);
     cb_running_.erase(std::find(cb_running_.begin(), cb_running_.end(), self));
@@ -85,6 +88,7 @@ void Object::deliver_handle_closing() noexcept {
     // refs_ is zero: no other thread can be in a callback of ours (each holds a reference).
     WINHTTP_STATUS_CALLBACK fn = cb_;
     if (!fn || !(cb_flags_ & WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING)) return;
+    if (trace::on()) trace::notification(handle_, WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING, sizeof(HINTERNET));
     HINTERNET h = handle_;
     fn(h, context(), WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING, &h, sizeof(h));
 }

@@ -14,6 +14,8 @@
 #include "util/wide.h"
 #include "ws/websocket.h"
 
+#include "util/trace.h"
+
 namespace winhttp {
 
 GlobalOptions& global_options() {
@@ -293,6 +295,13 @@ DWORD q_worker_threads(Object*, void* b, DWORD* l) {
 DWORD s_worker_threads(Object*, const void* b, DWORD l) {
     return get(b, l, global_options().worker_threads);
 }
+// The process-wide trace switch (util/trace.h).
+DWORD q_tracing(Object*, void* b, DWORD* l) {
+    return trace::query_enabled(b, l);
+}
+DWORD s_tracing(Object*, const void* b, DWORD l) {
+    return trace::set_enabled(b, l);
+}
 DWORD q_http_version(Object*, void* b, DWORD* l) {
     return put(global_options().http_version, b, l);
 }
@@ -446,6 +455,7 @@ const OptionDef kOptions[] = {
     {WINHTTP_OPTION_PROXY_SPN_USED, kR, 0, q_spn_used<WINHTTP_AUTH_TARGET_PROXY>, nullptr},
     {WINHTTP_OPTION_ENABLE_FEATURE, 0, kS | kR, nullptr, s_enable_feature},
     {WINHTTP_OPTION_WORKER_THREAD_COUNT, kNull | kAny, kNull, q_worker_threads, s_worker_threads},
+    {WINHTTP_OPTION_ENABLETRACING, kNull, kNull, q_tracing, s_tracing},
     {WINHTTP_OPTION_SECURE_PROTOCOLS, 0, kS | kR, nullptr, s_secure_protocols},
     {WINHTTP_OPTION_REDIRECT_POLICY, kS | kR, kS | kR, query_setting<&Settings::redirect_policy>,
      s_redirect_policy},

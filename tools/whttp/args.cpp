@@ -80,6 +80,13 @@ const OptionSpec kOptions[] = {
          return {};
      }},
     {'o', "output", "FILE", "write the body to FILE instead of stdout", TEXT(output)},
+    {'O', "remote-name", nullptr, "write the body to a file named like the URL's last path segment",
+     FLAG(remote_name)},
+    {'w', "write-out", "FORMAT",
+     "print FORMAT on stdout after the transfer: %{http_code} %{size_download} %{url_effective}\n"
+     "                               %{time_namelookup} %{time_connect} %{time_appconnect}\n"
+     "                               %{time_pretransfer} %{time_starttransfer} %{time_total} \\n",
+     TEXT(write_out)},
     {'i', "include", nullptr, "write the response headers before the body", FLAG(include)},
     {'L', "location", nullptr, "follow redirects (off by default)", FLAG(follow)},
     {'\0', "max-redirs", "N", "follow at most N redirects (with -L)",
@@ -151,6 +158,12 @@ const OptionSpec kOptions[] = {
     {'m', "max-time", "SECONDS",
      "limit each network wait (WinHttpSetTimeouts) and the body download",
      [](Context& c, const std::string& v) { return parse_seconds(v, c.opt.max_time); }},
+    {'\0', "connect-timeout", "SECONDS", "limit name resolution and connecting",
+     [](Context& c, const std::string& v) { return parse_seconds(v, c.opt.connect_timeout); }},
+    {'\0', "trace", "FILE",
+     "write the library's trace (API calls, handles, connections, heads with credentials "
+     "redacted) to FILE (\"-\": stderr)",
+     TEXT(trace)},
     {'A', "user-agent", "NAME", "User-Agent to send (default whttp/<version>)", TEXT(user_agent)},
     {'h', "help", nullptr, "show this help and exit",
      [](Context& c, const std::string&) -> std::string {
@@ -166,6 +179,47 @@ const OptionSpec kOptions[] = {
 
 #undef FLAG
 #undef TEXT
+
+// The WinHTTP call (or option) each command-line option becomes, for --help.
+struct CallOf {
+    const char* long_name;
+    const char* call;
+};
+
+constexpr CallOf kCalls[] = {
+    {"request", "WinHttpOpenRequest(pwszVerb)"},
+    {"head", "WinHttpOpenRequest(L\"HEAD\")"},
+    {"data", "WinHttpSendRequest(dwTotalLength) + WinHttpWriteData"},
+    {"data-binary", "WinHttpSendRequest(dwTotalLength) + WinHttpWriteData"},
+    {"upload-file", "WinHttpSendRequest(dwTotalLength) + WinHttpWriteData"},
+    {"header", "WinHttpAddRequestHeaders(ADD | REPLACE)"},
+    {"output", "WinHttpQueryDataAvailable + WinHttpReadData"},
+    {"remote-name", "WinHttpCrackUrl (lpszUrlPath)"},
+    {"write-out", "WinHttpQueryOption(WINHTTP_OPTION_REQUEST_TIMES, WINHTTP_OPTION_URL)"},
+    {"include", "WinHttpQueryHeaders(WINHTTP_QUERY_RAW_HEADERS_CRLF)"},
+    {"location", "WINHTTP_OPTION_REDIRECT_POLICY (without: WINHTTP_DISABLE_REDIRECTS)"},
+    {"max-redirs", "WINHTTP_OPTION_MAX_HTTP_AUTOMATIC_REDIRECTS"},
+    {"compressed", "WINHTTP_OPTION_DECOMPRESSION"},
+    {"verbose", "WinHttpSetStatusCallback + WinHttpQueryHeaders(FLAG_REQUEST_HEADERS)"},
+    {"fail", "WinHttpQueryHeaders(WINHTTP_QUERY_STATUS_CODE | FLAG_NUMBER)"},
+    {"insecure", "WINHTTP_OPTION_SECURITY_FLAGS (SECURITY_FLAG_IGNORE_ALL_CERT_ERRORS)"},
+    {"cacert", "SSL_CERT_FILE (the library's trust store)"},
+    {"proxy", "WinHttpOpen(WINHTTP_ACCESS_TYPE_NAMED_PROXY)"},
+    {"noproxy", "WinHttpOpen(pszProxyBypassW)"},
+    {"user", "WinHttpSetCredentials (--anyauth: WINHTTP_OPTION_USERNAME/PASSWORD)"},
+    {"proxy-user", "WINHTTP_OPTION_PROXY_USERNAME/PROXY_PASSWORD"},
+    {"max-time", "WinHttpSetTimeouts"},
+    {"connect-timeout", "WinHttpSetTimeouts(nResolveTimeout, nConnectTimeout)"},
+    {"user-agent", "WinHttpOpen(pszAgentW)"},
+    {"trace", "WinHttpSetOption(NULL, WINHTTP_OPTION_ENABLETRACING) + OPENWINHTTP_TRACE=FILE"},
+};
+
+const char* call_of(const char* long_name) {
+    for (const CallOf& c : kCalls) {
+        if (std::string_view(c.long_name) == long_name) return c.call;
+    }
+    return nullptr;
+}
 
 const OptionSpec* find_short(char name) {
     for (const OptionSpec& s : kOptions) {
@@ -280,6 +334,7 @@ void print_option(const OptionSpec& s) {
     names += std::string("--") + s.long_name;
     if (s.value_name) names += std::string(" ") + s.value_name;
     std::printf("  %-28s %s\n", names.c_str(), s.help);
+    if (const char* call = call_of(s.long_name)) std::printf("  %-28s   -> %s\n", "", call);
 }
 
 constexpr const char* kExitCodes =
@@ -291,9 +346,10 @@ constexpr const char* kExitCodes =
     "   6  ERROR_WINHTTP_NAME_NOT_RESOLVED\n"
     "   7  ERROR_WINHTTP_CANNOT_CONNECT\n"
     "  22  HTTP status >= 400 with -f/--fail\n"
-    "  23  cannot write the output\n"
+    "  23  cannot write the output (also: -O and the URL names no file)\n"
     "  26  cannot read a file given to -d, --data-binary or -T\n"
-    "  28  ERROR_WINHTTP_TIMEOUT, or the -m limit passed while reading the body\n"
+    "  28  ERROR_WINHTTP_TIMEOUT (-m, --connect-timeout), or the -m limit passed while reading "
+    "the body\n"
     "  35  ERROR_WINHTTP_SECURE_FAILURE, SECURE_CHANNEL_ERROR, client certificate errors\n"
     "  47  ERROR_WINHTTP_REDIRECT_FAILED (also: more redirects than --max-redirs)\n"
     "  52  ERROR_WINHTTP_INVALID_SERVER_RESPONSE, response header limits exceeded\n"

@@ -59,10 +59,11 @@ bool passed(const Deadline& deadline) {
 
 }  // namespace
 
-int read_body(HINTERNET request, Output& out, bool progress, Deadline deadline) {
+int read_body(HINTERNET request, Output& out, bool progress, Deadline deadline,
+              std::uint64_t& received) {
     Progress bar(progress, query_content_length(request));
     std::vector<char> buffer(kBufferSize);
-    std::uint64_t received = 0;
+    received = 0;
     for (;;) {
         DWORD available = 0;
         if (!WinHttpQueryDataAvailable(request, &available)) {

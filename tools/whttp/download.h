@@ -4,6 +4,7 @@
 #include <winhttp.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -45,7 +46,8 @@ using Deadline = std::optional<std::chrono::steady_clock::time_point>;
 
 // Reads the body with WinHttpQueryDataAvailable + WinHttpReadData into a 64 KiB buffer and
 // writes it to `out`, drawing a progress bar when `progress` is allowed. Returns 0 or an
-// exit code after reporting (kExitTimeout once `deadline` passes).
-int read_body(HINTERNET request, Output& out, bool progress, Deadline deadline);
+// exit code after reporting (kExitTimeout once `deadline` passes). `received` counts the bytes.
+int read_body(HINTERNET request, Output& out, bool progress, Deadline deadline,
+              std::uint64_t& received);
 
 }  // namespace whttp

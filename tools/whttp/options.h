@@ -19,6 +19,9 @@ struct Options {
     std::vector<DataArg> data;         // -d / --data-binary, joined with '&' like curl
     std::string upload_file;           // -T
     std::string output;                // -o; empty: stdout
+    bool remote_name = false;          // -O: the output file is the URL's last path segment
+    std::string write_out;             // -w FORMAT, printed on stdout after the transfer
+    std::string trace;                 // --trace FILE ("-": stderr): the library's trace
     std::string user_agent;            // -A; empty: "whttp/<version>"
     std::string cacert;                // --cacert: becomes SSL_CERT_FILE
     std::string proxy;                 // -x; "" with proxy_set: no proxy at all
@@ -27,6 +30,7 @@ struct Options {
     bool noproxy_set = false;
     long max_redirs = -1;              // --max-redirs; -1: the library's default
     double max_time = 0;               // -m, seconds; 0: no limit
+    double connect_timeout = 0;        // --connect-timeout, seconds; 0: the library's default
     bool head = false;                 // -I
     bool include = false;              // -i
     bool follow = false;               // -L

@@ -3,6 +3,7 @@
 # Exits 0 when every check passes, 1 otherwise, 77 (skipped) without nginx or python3.
 set -u
 WHTTP=${1:?usage: test_whttp.sh PATH_TO_WHTTP}
+WHTTP=$(cd "$(dirname "$WHTTP")" && pwd)/$(basename "$WHTTP")  # -O runs it from another directory
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tools/whttp/nginx_fixture.sh
 . "$HERE/nginx_fixture.sh"
@@ -80,6 +81,7 @@ URL=$FIXTURE_URL
 
 # --- help and the command line ------------------------------------------------------------
 check help 0 --help && expect "--help prints usage and exit codes" has "$OUT" "Exit codes:"
+expect "--help names the WinHTTP call of each option" has "$OUT" "-> WinHttpSetTimeouts(nResolveTimeout, nConnectTimeout)"
 check "no URL" 2 && expect "no URL is a usage error" has "$ERR" "no URL given"
 check "unknown option" 2 --nope "$URL/" && pass "unknown option is a usage error"
 
@@ -105,7 +107,50 @@ fi
 check "-o" 0 -o "$U/big.out" "$URL/big.bin" && expect "-o stores the body" cmp -s "$U/big.out" "$WWW/big.bin"
 check "-o -" 0 -o - "$URL/hello.txt" && expect "-o - is stdout" cmp -s "$OUT" "$WWW/hello.txt"
 check "-o bad dir" 23 -o "$U/no/such/dir/file" "$URL/hello.txt" && pass "-o into a missing directory exits 23"
+if (cd "$U" && "$WHTTP" -s -O "$URL/hello.txt?x=1" >"$OUT" 2>"$ERR"); then
+    expect "-O names the file after the URL" cmp -s "$U/hello.txt" "$WWW/hello.txt"
+    expect "-O writes nothing on stdout" test ! -s "$OUT"
+else
+    fail "-O: exit $?"
+fi
+check "-O without a file name" 23 -O "$URL/" && pass "-O on a URL without a file name exits 23"
 check "404" 0 "$URL/missing" && expect "HTTP 404 without -f is success" has "$OUT" "404 Not Found"
+
+# --- -w/--write-out ----------------------------------------------------------------------------
+if check "-w" 0 -s -o /dev/null -w '%{http_code} %{size_download} %{url_effective}\n' "$URL/hello.txt"; then
+    expect "-w prints status, size and URL" test "$(cat "$OUT")" = "200 17 $URL/hello.txt"
+fi
+check "-w -f" 22 -s -f -o /dev/null -w '%{http_code}' "$URL/missing" &&
+    expect "-w reports the failing status too" test "$(cat "$OUT")" = "404"
+check "-w -L" 0 -s -L -o /dev/null -w '%{url_effective} %{http_code}' "$URL/redirect" &&
+    expect "-w %{url_effective} is the URL after redirects" test "$(cat "$OUT")" = "$URL/hello.txt 200"
+if check "-w times" 0 -s -o /dev/null -w '%{time_namelookup} %{time_connect} %{time_pretransfer} %{time_starttransfer} %{time_total}' \
+    "$URL/big.bin"; then
+    # Only the order is checked: curl's stages are cumulative, each at least the one before.
+    expect "-w timing fields are ordered" python3 -c 'import sys
+t = [float(x) for x in open(sys.argv[1]).read().split()]
+sys.exit(0 if len(t) == 5 and all(0 <= a <= b for a, b in zip(t, t[1:])) and t[-1] > 0 else 1)' "$OUT"
+fi
+check "-w %%" 0 -s -o /dev/null -w '100%%\t%{nope}' "$URL/hello.txt" &&
+    expect "-w unescapes %% and \\t, an unknown variable prints nothing" test "$(cat "$OUT")" = "$(printf '100%%\t')"
+
+# --- tracing: --trace FILE and OPENWINHTTP_TRACE ------------------------------------------------
+T=$FIXTURE_DIR/trace.log
+if check "--trace" 0 -s -L --trace "$T" -H "Authorization: Bearer s3cr3t" -H "Cookie: c=s3cr3t" "$URL/redirect"; then
+    expect "--trace: one line per API result with its error name" has "$T" "api WinHttpOpen -> ERROR_SUCCESS (0)$"
+    expect "--trace: handles created and closed" sh -c "grep -q 'handle 0x[0-9a-f]* created request' '$T' && grep -q 'handle 0x[0-9a-f]* closed' '$T'"
+    expect "--trace: connection new, then reused for the redirect" sh -c "grep -q 'conn 0x[0-9a-f]* new http://127.0.0.1' '$T' && grep -q 'conn 0x[0-9a-f]* reused' '$T'"
+    expect "--trace: request and response heads" sh -c "grep -q '> 0x[0-9a-f]* GET /hello.txt HTTP/1.1' '$T' && grep -q '< 0x[0-9a-f]* HTTP/1.1 302' '$T'"
+    expect "--trace: Authorization and Cookie are redacted" sh -c "grep -q 'Authorization: \\[redacted\\]' '$T' && ! grep -q s3cr3t '$T'"
+    expect "--trace: UTC timestamp and thread id" has "$T" "^openwinhttp 20[0-9-]*T[0-9:.]*Z \\[[0-9]*\\] "
+fi
+rm -f "$T"
+OPENWINHTTP_TRACE="$T:1" "$WHTTP" -s "$URL/hello.txt" >/dev/null 2>&1
+expect "OPENWINHTTP_TRACE=FILE:1 traces calls but no heads" sh -c "grep -q 'api WinHttpReceiveResponse' '$T' && ! grep -q ' > ' '$T'"
+rm -f "$T"
+check "-v without trace" 0 -o /dev/null "$URL/hello.txt" && expect "no trace unless asked" sh -c "! grep -q openwinhttp '$ERR'"
+check "refused --trace -" 7 --trace - "http://127.0.0.1:$(fixture_free_port)/" &&
+    expect "--trace - names the failing call's error" has "$ERR" "api WinHttpSendRequest -> ERROR_WINHTTP_CANNOT_CONNECT (12029)"
 
 # --- -v, -s, -S -----------------------------------------------------------------------------
 if check "-v" 0 -v -o /dev/null "$URL/hello.txt"; then
@@ -207,6 +252,23 @@ check "-m" 28 -m 1 "http://127.0.0.1:$(cat "$U/silent.port")/" && expect "-m 1 t
     test "$(($(date +%s) - start))" -le 5
 kill "$silent_pid" 2>/dev/null
 wait "$silent_pid" 2>/dev/null
+
+# A listener whose accept queue is full: Linux drops further SYNs, so connecting hangs until
+# --connect-timeout ends it (ERROR_WINHTTP_TIMEOUT, exit 28).
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
+port = s.getsockname()[1]
+fill = []
+for _ in range(4):
+    c = socket.socket(); c.setblocking(False); c.connect_ex(("127.0.0.1", port)); fill.append(c)
+time.sleep(0.5)
+print(port, flush=True); time.sleep(30)' >"$U/full.port" &
+full_pid=$!
+for _ in $(seq 50); do [ -s "$U/full.port" ] && break; sleep 0.1; done
+check "--connect-timeout" 28 --connect-timeout 1 "http://127.0.0.1:$(cat "$U/full.port")/" &&
+    expect "--connect-timeout reports ERROR_WINHTTP_TIMEOUT" has "$ERR" "ERROR_WINHTTP_TIMEOUT (12002)"
+kill "$full_pid" 2>/dev/null
+wait "$full_pid" 2>/dev/null
 
 # --- progress bar, when a pseudo-terminal is available ------------------------------------------
 if command -v script >/dev/null 2>&1; then

@@ -14,6 +14,7 @@
 #include "headers.h"
 #include "text.h"
 #include "upload.h"
+#include "writeout.h"
 
 #ifndef WHTTP_VERSION
 #define WHTTP_VERSION "0"
@@ -167,10 +168,34 @@ ProxyChoice choose_proxy(const Options& opt) {
     return c;
 }
 
+int to_ms(double seconds) {
+    return static_cast<int>(seconds * 1000 + 0.5);
+}
+
+// -m limits every wait; --connect-timeout resolving and connecting (the smaller one wins there).
+// What neither sets keeps WinHTTP's defaults: resolve infinite, connect 60 s, send/receive 30 s.
+int set_timeouts(const Options& opt, HINTERNET session) {
+    const int max = opt.max_time > 0 ? to_ms(opt.max_time) : 0;
+    int connect = opt.connect_timeout > 0 ? to_ms(opt.connect_timeout) : max;
+    if (max > 0 && connect > max) connect = max;
+    if (!WinHttpSetTimeouts(session, connect, connect > 0 ? connect : 60000, max > 0 ? max : 30000,
+                            max > 0 ? max : 30000)) {
+        return report_failure("WinHttpSetTimeouts");
+    }
+    return kExitOk;
+}
+
 int open_session(const Options& opt, Handle& session) {
     // WinHTTP has no CA-file option; the library's trust store honours SSL_CERT_FILE, as
     // OpenSSL-based tools do (README, HTTPS), and reads it at the first https request.
     if (!opt.cacert.empty()) ::setenv("SSL_CERT_FILE", opt.cacert.c_str(), 1);
+    if (!opt.trace.empty()) {
+        // The library writes its trace where OPENWINHTTP_TRACE says once tracing is enabled.
+        ::setenv("OPENWINHTTP_TRACE", opt.trace == "-" ? "stderr" : opt.trace.c_str(), 1);
+        BOOL on = TRUE;
+        if (!WinHttpSetOption(nullptr, WINHTTP_OPTION_ENABLETRACING, &on, sizeof on))
+            return report_failure("WinHttpSetOption(WINHTTP_OPTION_ENABLETRACING)");
+    }
     const std::string agent = opt.user_agent.empty() ? "whttp/" WHTTP_VERSION : opt.user_agent;
     const ProxyChoice proxy = choose_proxy(opt);
     session = Handle(WinHttpOpen(to_wide(agent).c_str(), proxy.access,
@@ -178,11 +203,8 @@ int open_session(const Options& opt, Handle& session) {
                                  proxy.bypass.empty() ? WINHTTP_NO_PROXY_BYPASS : proxy.bypass.c_str(),
                                  0));
     if (!session) return report_failure("WinHttpOpen");
-    if (opt.max_time > 0) {
-        const int ms = static_cast<int>(opt.max_time * 1000 + 0.5);
-        if (!WinHttpSetTimeouts(session.get(), ms, ms, ms, ms)) {
-            return report_failure("WinHttpSetTimeouts");
-        }
+    if (opt.max_time > 0 || opt.connect_timeout > 0) {
+        if (int rc = set_timeouts(opt, session.get())) return rc;
     }
     if (opt.verbose) {
         const DWORD events = WINHTTP_CALLBACK_FLAG_RESOLVE_NAME |
@@ -337,8 +359,8 @@ void show_request_headers(HINTERNET request) {
     }
 }
 
-int write_response(const Options& opt, HINTERNET request, Deadline deadline) {
-    DWORD status = 0;
+int write_response(const Options& opt, HINTERNET request, Deadline deadline, TransferReport& report) {
+    DWORD& status = report.http_code;
     if (int rc = query_status(request, status)) return rc;
     std::string raw;
     if ((opt.verbose || opt.include || opt.head) && query_raw_headers(request, 0, raw) != kExitOk) {
@@ -353,7 +375,7 @@ int write_response(const Options& opt, HINTERNET request, Deadline deadline) {
     if ((opt.include || opt.head) && !out.write(raw)) return out.close();
     if (!opt.head) {
         const bool progress = !opt.silent && isatty(STDERR_FILENO) && !out.is_terminal();
-        if (int rc = read_body(request, out, progress, deadline)) return rc;
+        if (int rc = read_body(request, out, progress, deadline, report.size_download)) return rc;
     }
     return out.close();
 }
@@ -365,9 +387,29 @@ Deadline deadline_for(const Options& opt) {
                std::chrono::duration<double>(opt.max_time));
 }
 
+// -O: the last segment of the URL's path, without query or fragment (curl's rule).
+std::string remote_name(const std::string& url) {
+    std::string path = with_scheme(url);
+    path.erase(0, path.find("://") + 3);
+    path = path.substr(0, path.find_first_of("?#"));
+    const size_t slash = path.find('/');
+    if (slash == std::string::npos) return {};
+    return path.substr(path.find_last_of('/') + 1);
+}
+
 }  // namespace
 
 int run_transfer(const Options& opt) {
+    if (opt.remote_name && opt.output.empty()) {
+        Options named = opt;
+        named.output = remote_name(opt.url);
+        if (named.output.empty()) {
+            message("-O: the URL names no file (%s)", opt.url.c_str());
+            return kExitWrite;
+        }
+        return run_transfer(named);
+    }
+    const auto started = std::chrono::steady_clock::now();
     const Deadline deadline = deadline_for(opt);
     RequestBody body;
     Target target;
@@ -391,7 +433,14 @@ int run_transfer(const Options& opt) {
         if (GetLastError() != ERROR_WINHTTP_RESEND_REQUEST || round == 2)
             return report_failure("WinHttpReceiveResponse");
     }
-    return write_response(opt, request.get(), deadline);
+    TransferReport report;
+    const int rc = write_response(opt, request.get(), deadline, report);
+    if (!opt.write_out.empty() && (rc == kExitOk || rc == kExitHttpError)) {
+        report.time_total =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        write_out(opt.write_out, request.get(), report);
+    }
+    return rc;
 }
 
 }  // namespace whttp
