@@ -74,7 +74,10 @@ void RequestEngine::adopt_h2(const std::string& key) {
 }
 
 void RequestEngine::release_h2() {
-    if (h2_) io_.forget_fd(h2_->connection().transport().socket.fd());
+    if (h2_) {
+        io_.forget_fd(h2_->connection().transport().socket.fd());
+        io_.forget_fd(h2_->wake_fd());
+    }
     h2_.reset();  // RST_STREAM(CANCEL) when the stream is not over
     h2conn_.reset();
 }

@@ -57,6 +57,10 @@ public:
     bool refused();
 
     Connection& connection() { return *conn_; }
+    // The descriptor wait() watches besides the socket. The RequestIo that waited must forget
+    // it before the Exchange goes: a stale deregistration of its number, once reused by another
+    // Exchange's eventfd, would silence that one on the event loop.
+    int wake_fd() const { return wake_.fd(); }
     const std::shared_ptr<Connection>& shared() const { return conn_; }
 
 private:
