@@ -15,7 +15,8 @@ DEPS := build-essential cmake pkg-config python3 nginx-light \
         libssl-dev zlib1g-dev node-llhttp libasio-dev libpsl-dev \
         libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev openssl valgrind \
         tinyproxy duktape-dev gss-ntlmssp python3-websockets apache2-bin libapache2-mod-auth-gssapi \
-        libkrb5-dev krb5-kdc krb5-admin-server krb5-user ccache
+        libkrb5-dev krb5-kdc krb5-admin-server krb5-user ccache \
+        libnghttp2-dev nghttp2-server nghttp2-client
 
 # Benchmark-only dependencies (make bench): libcurl is the reference, valgrind counts instructions.
 BENCH_DEPS := libcurl4-openssl-dev valgrind libbenchmark-dev nginx-light tinyproxy openssl util-linux python3

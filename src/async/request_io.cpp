@@ -170,6 +170,11 @@ void RequestIo::suspend_ready(std::coroutine_handle<> h, DWORD* result, int fd, 
         if (ec == asio::error::operation_aborted) return;
         a.finish(g, ec ? ERROR_WINHTTP_CONNECTION_ERROR : ERROR_SUCCESS);
     });
+    // An edge between the look above and the queued wait is lost to the wait (Asio does not
+    // keep readiness for wait operations): look again now that the wait is queued. Likely when
+    // another thread makes the descriptor ready (an h2 stream's wake-up eventfd); a second
+    // completion of the same wait is ignored (finish checks the generation).
+    if (::poll(&now, 1, 0) > 0) a.finish_later(g, ERROR_SUCCESS);
 }
 
 RequestIo::EitherWait RequestIo::ready_either(int fd0, int fd1, short events,
@@ -212,6 +217,11 @@ void RequestIo::suspend_either(std::coroutine_handle<> h, DWORD* result, int fd0
     };
     a.desc.async_wait(type, on_ready(0));
     a.desc2.async_wait(type, on_ready(1));
+    // Look again once queued (see suspend_ready).
+    if (::poll(now, 2, 0) > 0) {
+        *which = now[0].revents ? 0 : 1;
+        a.finish_later(g, ERROR_SUCCESS);
+    }
 }
 
 // --- name lookup -----------------------------------------------------------------------------

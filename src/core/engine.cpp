@@ -10,8 +10,8 @@
 #include "auth/channel_binding.h"
 #include "auth/schemes.h"
 #include "core/cookies.h"
-#include "http1/content_decoder.h"
-#include "http1/response_parser.h"
+#include "core/engine_codecs.h"
+#include "http2/h2_connection.h"
 #include "core/request.h"
 #include "http1/header_store.h"
 #include "http1/request_writer.h"
@@ -54,15 +54,6 @@ std::string host_for_header(const std::string& host, unsigned short port, bool s
 }
 
 }  // namespace
-
-struct RequestEngine::Codecs {
-    // Built per response so the header-size limit in force at receive time applies.
-    std::optional<http1::ResponseParser> parser;
-    http1::ContentDecoder decoder;
-    http1::ResponseHead no_response;
-    http1::ResponseParser& p() { return *parser; }
-    const http1::ResponseHead& head() const { return parser ? parser->head() : no_response; }
-};
 
 RequestEngine::RequestEngine(Request& owner, bool async)
     : owner_(owner), io_(owner, async), codecs_(std::make_unique<Codecs>()) {
@@ -260,7 +251,7 @@ Task<DWORD> RequestEngine::send(std::string extra_headers, const void* optional,
         if (e) co_return e;
     }
     // A new request on the same handle: whatever is left of the previous response goes.
-    if (state_ != State::Created && conn_) drop_connection();
+    if (state_ != State::Created && (conn_ || h2_)) drop_connection();
     optional_.assign(static_cast<const char*>(optional), optional ? optional_len : 0);
     total_len_ = std::max(total_len, optional_len);
     const std::string* te = find_header(app_headers_, "Transfer-Encoding");
@@ -664,6 +655,7 @@ Task<DWORD> RequestEngine::start_tls() {
     conn_->tls = std::make_unique<net::TlsStream>(context, conn_->socket.fd(), host_, port_,
                                                   owner_.settings().security_flags,
                                                   owner_.client_cert());
+    if (offers_h2()) conn_->tls->offer_h2();
     // WINHTTP_ENABLE_SSL_REVOCATION: the stapled OCSP response is checked in the handshake.
     if (checks_revocation())
         conn_->tls->check_revocation(owner_.settings().ignore_cert_revocation_offline);
@@ -765,11 +757,13 @@ Task<DWORD> RequestEngine::open_route(const proxy::ProxyServer* via) {
     // that asks for the check (and one accepted without an answer not one that needs it).
     if (secure_ && checks_revocation())
         key += owner_.settings().ignore_cert_revocation_offline ? " rev-soft" : " rev";
+    if (offers_h2()) key += " h2";  // offered h2: never shares with plain HTTP/1.1 connections
     const bool keep_alive = !(owner_.settings().disabled_features & WINHTTP_DISABLE_KEEP_ALIVE);
     const auto deadline = net::Deadline::after_ms(owner_.settings().timeouts.connect);
     conn_failed_before_proxy_answered_ = false;
     metrics_.mark(WinHttpConnectionAcquireStart);
     for (;;) {
+        if (attach_h2(key)) co_return check_required_protocol();
         if (keep_alive && (conn_ = session.pool().take_idle(key))) {
             conn_reused_ = true;
             metrics_.mark(WinHttpConnectionAcquireWaitEnd);
@@ -816,7 +810,8 @@ Task<DWORD> RequestEngine::open_route(const proxy::ProxyServer* via) {
         flags |= WINHTTP_REQUEST_STAT_FLAG_TLS_SESSION_RESUMPTION;
     metrics_.set_connection(conn_->requests, flags);
     if (trace::on()) trace::connection(owner_.handle(), conn_->key, conn_reused_, conn_->tls ? conn_->tls->protocol_flag() : 0, conn_->tls ? conn_->tls->cipher_name() : std::string());
-    co_return ERROR_SUCCESS;
+    adopt_h2(key);
+    co_return check_required_protocol();
 }
 
 Task<DWORD> RequestEngine::write_all(const char* data, size_t len, net::Deadline deadline) {
@@ -972,6 +967,9 @@ Task<DWORD> RequestEngine::transmit_request() {
     decoded_off_ = 0;
     proxy_connect_response_ = false;
     proxy_.reset();
+    release_h2();
+    used_h2_ = false;
+    codecs_->h2_head.reset();
     if (const DWORD e = co_await decide_route()) co_return e;
     bool auth_failed = false;
     if (const DWORD e = co_await run_auth_steps(auth_failed)) co_return e;
@@ -996,6 +994,11 @@ Task<DWORD> RequestEngine::transmit_request() {
             e = co_await open_connection();
         if (e) co_return e;
         if (proxy_connect_response_) co_return ERROR_SUCCESS;  // the proxy refused the tunnel
+        if (h2conn_) {
+            e = co_await h2_transmit();
+            if (e == ERROR_WINHTTP_RESEND_REQUEST && attempt == 0) continue;  // GOAWAY raced us
+            co_return e == ERROR_WINHTTP_RESEND_REQUEST ? ERROR_WINHTTP_CONNECTION_ERROR : e;
+        }
         if (proxy_.has_value() != head_via_proxy) {
             // Failover between a proxy and DIRECT changed the request-target's form.
             head_via_proxy = proxy_.has_value();
@@ -1028,7 +1031,7 @@ DWORD RequestEngine::check_write(DWORD len) const {
     // test_WinHttpSendRequest, verified on Windows 7 and later).
     if (state_ == State::Sent && total_len_ > 0 && !app_chunked_ && len > 0)
         return ERROR_INVALID_PARAMETER;
-    if (state_ != State::AwaitingWrite || !conn_) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
+    if (state_ != State::AwaitingWrite || (!conn_ && !h2_)) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
     if (!app_chunked_ && len > body_left_to_write_) return ERROR_INVALID_PARAMETER;
     return ERROR_SUCCESS;
 }
@@ -1036,7 +1039,10 @@ DWORD RequestEngine::check_write(DWORD len) const {
 Task<DWORD> RequestEngine::write(const void* data, DWORD len, DWORD* written) {
     if (const DWORD e = check_write(len)) co_return e;
     body_streamed_ = true;
-    const DWORD e = co_await write_all(static_cast<const char*>(data), len, send_deadline());
+    const DWORD e =
+        h2_ ? co_await h2_write(static_cast<const char*>(data), len,
+                                !app_chunked_ && body_left_to_write_ == len)
+            : co_await write_all(static_cast<const char*>(data), len, send_deadline());
     if (e) {
         state_ = State::Failed;
         drop_connection();
@@ -1085,6 +1091,7 @@ Task<DWORD> RequestEngine::receive_into(char* dst, size_t cap, size_t& n, net::D
 // nothing is buffered, the socket reads straight into the caller's buffer and the parser only
 // counts the bytes there. Saves a copy of every body byte on large downloads.
 bool RequestEngine::can_read_direct(size_t room) const {
+    if (!conn_) return false;  // HTTP/2 bodies come from the stream's buffer
     const http1::ResponseParser& p = *codecs_->parser;
     return (room >= 4096 || promised_ > 0) && !decoding_ && body_left_ == 0 && in_.unread() == 0 && !message_done_ &&
            conn_ && !p.chunked() && (p.content_length().has_value() || p.body_until_close());
@@ -1127,6 +1134,7 @@ Task<DWORD> RequestEngine::read_direct(char* dst, size_t cap, size_t& got) {
 
 Task<DWORD> RequestEngine::read_head() {
     promised_ = 0;
+    if (h2_) co_return co_await h2_read_head();
     codecs_->parser.emplace(http1::ParseLimits{owner_.settings().max_response_header_size});
     codecs_->p().reset(method_ == "HEAD");
     unsigned informational = 0;
@@ -1198,7 +1206,7 @@ Task<DWORD> RequestEngine::receive_response() {
             drop_connection();
             co_return e;
         }
-        if (codecs_->p().head().status == 408 && !body_streamed_ &&
+        if (codecs_->head().status == 408 && !body_streamed_ &&
             may_retry(WINHTTP_CONNECTION_RETRY_CONDITION_408)) {
             drop_connection();
             e = co_await transmit_request();
@@ -1233,7 +1241,7 @@ Task<DWORD> RequestEngine::receive_response() {
 bool RequestEngine::start_decoding(DWORD& error) {
     const Settings& s = owner_.settings();
     if (!s.decompression) return true;
-    const std::string* ce = find_header(codecs_->p().head().headers, "Content-Encoding");
+    const std::string* ce = find_header(codecs_->head().headers, "Content-Encoding");
     using Coding = http1::ContentDecoder::Coding;
     const Coding coding = ce ? http1::ContentDecoder::from_header(*ce) : Coding::Identity;
     const bool wanted =
@@ -1247,7 +1255,7 @@ bool RequestEngine::start_decoding(DWORD& error) {
 
 void RequestEngine::store_cookies() {
     if (owner_.settings().disabled_features & WINHTTP_DISABLE_COOKIES) return;
-    for (const auto& h : codecs_->p().head().headers)
+    for (const auto& h : codecs_->head().headers)
         if (iequals(h.name, "Set-Cookie"))
             owner_.session().cookies().store(h.value, host_, target_, secure_);
 }
@@ -1255,11 +1263,11 @@ void RequestEngine::store_cookies() {
 Task<DWORD> RequestEngine::follow_redirect(bool& followed) {
     followed = false;
     const Settings& s = owner_.settings();
-    const unsigned code = codecs_->p().head().status;
+    const unsigned code = codecs_->head().status;
     if (!is_redirect(code) || proxy_connect_response_ || (s.disabled_features & WINHTTP_DISABLE_REDIRECTS) ||
         s.redirect_policy == WINHTTP_OPTION_REDIRECT_POLICY_NEVER)
         co_return ERROR_SUCCESS;
-    const std::string* location = find_header(codecs_->p().head().headers, "Location");
+    const std::string* location = find_header(codecs_->head().headers, "Location");
     if (!location) co_return ERROR_SUCCESS;  // handed to the app as is
     const bool keep_method = code == 307 || code == 308;
     if (keep_method && body_streamed_) co_return ERROR_SUCCESS;  // body cannot be sent again
@@ -1327,7 +1335,7 @@ Task<DWORD> RequestEngine::answer_challenge(bool& again) {
     again = false;
     const Settings& s = owner_.settings();
     if (s.disabled_features & WINHTTP_DISABLE_AUTHENTICATION) co_return ERROR_SUCCESS;
-    const unsigned st = codecs_->p().head().status;
+    const unsigned st = codecs_->head().status;
     const bool server = st == 401;
     const bool proxy = st == 407 && proxy_.has_value();
     if (!server && !proxy) {
@@ -1420,6 +1428,7 @@ Task<DWORD> RequestEngine::drain_body() {
 // Makes the next piece of de-chunked body available in body_ptr_/body_left_, or marks the
 // message done. Fails when the connection or the framing fails.
 Task<DWORD> RequestEngine::next_body_piece() {
+    if (h2_) co_return co_await h2_next_body_piece();
     while (body_left_ == 0 && !message_done_) {
         // Fed even with no bytes left: the end of a body is known without another byte.
         auto step = codecs_->p().feed(in_.unread_data(), in_.unread());
@@ -1488,6 +1497,7 @@ void RequestEngine::keep_tcp_stats() {
 }
 
 void RequestEngine::drop_connection(bool notify) {
+    release_h2();
     if (!conn_) return;
     const std::string key = conn_->key;
     const bool open = notify && conn_->connected;

@@ -32,6 +32,10 @@
 namespace winhttp {
 
 class Request;
+namespace h2 {
+class Connection;
+class Exchange;
+}  // namespace h2
 
 class RequestEngine {
 public:
@@ -69,11 +73,12 @@ public:
 
     std::wstring url() const;
     bool started() const noexcept { return state_ != State::Created; }
-    DWORD protocol_used() const noexcept { return 0; }  // HTTP/1.x
+    // WINHTTP_OPTION_HTTP_PROTOCOL_USED: WINHTTP_PROTOCOL_FLAG_HTTP2 after an h2 exchange.
+    DWORD protocol_used() const noexcept { return used_h2_ ? WINHTTP_PROTOCOL_FLAG_HTTP2 : 0; }
     bool connection_info(WINHTTP_CONNECTION_INFO& info) const;
     // The TLS layer of the connection the request holds (until its response has been read to
     // the end and the connection went back to the pool), else null.
-    const net::TlsStream* tls() const noexcept { return conn_ ? conn_->tls.get() : nullptr; }
+    const net::TlsStream* tls() const noexcept;
     State state() const noexcept { return state_; }
     // WINHTTP_OPTION_IS_PROXY_CONNECT_RESPONSE: the response at hand is the proxy's answer to
     // CONNECT (a refused tunnel handed to the application), not the origin's.
@@ -240,6 +245,26 @@ private:
     bool decoding_ = false;
     std::string decoded_;
     size_t decoded_off_ = 0;
+
+    // --- HTTP/2 (core/engine_h2.cpp, docs/design/http2.md) ---
+    // ENABLE_HTTP_PROTOCOL asks for h2 and the request can use it (https, no WebSocket upgrade,
+    // no application-framed chunking).
+    bool offers_h2() const;
+    // HTTP_PROTOCOL_REQUIRED with h2 enabled, checked once the connection is known.
+    DWORD check_required_protocol();
+    // open_route: a shared h2 connection of `key` is attached (true), or a fresh connection
+    // whose TLS chose "h2" becomes one.
+    bool attach_h2(const std::string& key);
+    void adopt_h2(const std::string& key);
+    Task<DWORD> h2_transmit();
+    Task<DWORD> h2_write(const char* data, size_t len, bool last);
+    Task<DWORD> h2_read_head();
+    Task<DWORD> h2_next_body_piece();
+    void release_h2();
+    std::shared_ptr<h2::Connection> h2conn_;  // attached, no stream yet
+    std::unique_ptr<h2::Exchange> h2_;        // the request's stream
+    std::string h2_body_;                     // the body piece being delivered
+    bool used_h2_ = false;
 };
 
 }  // namespace winhttp

@@ -113,4 +113,43 @@ DWORD ConnectionPool::count(const std::string& key) {
     return it == in_use_.end() ? 0 : it->second;
 }
 
+ConnectionPool::~ConnectionPool() {
+    // A shared connection gives its slot back when destroyed: destroy them while the maps live.
+    std::map<std::string, std::vector<std::shared_ptr<SharedConnection>>> shared;
+    {
+        std::lock_guard lock(mutex_);
+        shared.swap(shared_);
+    }
+}
+
+std::shared_ptr<SharedConnection> ConnectionPool::find_shared(const std::string& key) {
+    std::vector<std::shared_ptr<SharedConnection>> gone;  // released outside the lock
+    std::shared_ptr<SharedConnection> found;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = shared_.find(key);
+        if (it == shared_.end()) return nullptr;
+        auto& list = it->second;
+        for (auto c = list.begin(); c != list.end();) {
+            if ((*c)->has_room()) {
+                found = *c;
+                break;
+            }
+            gone.push_back(std::move(*c));
+            c = list.erase(c);
+        }
+        if (list.empty()) shared_.erase(it);
+    }
+    return found;
+}
+
+void ConnectionPool::add_shared(const std::string& key, std::shared_ptr<SharedConnection> conn) {
+    {
+        std::lock_guard lock(mutex_);
+        shared_[key].push_back(std::move(conn));
+        freed_.notify_all();
+    }
+    wake_one(key);  // a request waiting for a slot of the key can use it now
+}
+
 }  // namespace winhttp

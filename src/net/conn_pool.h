@@ -40,8 +40,27 @@ struct Connection {
     }
 };
 
+// A connection many requests use at once (HTTP/2, src/http2/h2_connection.h). It holds one
+// reserved slot of its key until it is destroyed.
+class SharedConnection {
+public:
+    virtual ~SharedConnection() = default;
+    // New requests may use it (alive, no GOAWAY).
+    virtual bool has_room() = 0;
+};
+
 class ConnectionPool {
 public:
+    ConnectionPool() = default;
+    ~ConnectionPool();
+    ConnectionPool(const ConnectionPool&) = delete;
+    ConnectionPool& operator=(const ConnectionPool&) = delete;
+
+    // Shared connections of `key`: the first that has room, else null; the ones without room
+    // are forgotten on the way (their last user closes them).
+    std::shared_ptr<SharedConnection> find_shared(const std::string& key);
+    void add_shared(const std::string& key, std::shared_ptr<SharedConnection> conn);
+
     // Key format is internal; equal keys may share connections. The key is the route:
     //   direct:              make_key(secure, host, port, "")
     //   CONNECT tunnel:      make_key(true, host, port, "proxy:port")   one origin per tunnel
@@ -81,6 +100,7 @@ private:
     std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
     std::map<std::string, DWORD> in_use_;  // reserved slots per key (busy and idle)
     std::map<std::string, std::deque<std::shared_ptr<OneShot>>> waiters_;
+    std::map<std::string, std::vector<std::shared_ptr<SharedConnection>>> shared_;
 
     enum class Room { Free, Idle, Full };
     Room room(const std::string& key, DWORD limit);  // mutex_ held

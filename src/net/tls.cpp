@@ -490,7 +490,7 @@ DWORD TlsContext::init(const TlsConfig& config) {
     SSL_CTX_callback_ctrl(ctx_, SSL_CTRL_SET_TLSEXT_STATUS_REQ_CB,
                           reinterpret_cast<StatusCallback>(ocsp_status));
 
-    // Only HTTP/1.1 is spoken for now; h2 joins the list with the HTTP/2 codec.
+    // HTTP/1.1 by default; a request that enables HTTP/2 offers h2 too (TlsStream::offer_h2).
     static const unsigned char kAlpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
     if (SSL_CTX_set_alpn_protos(ctx_, kAlpn, sizeof(kAlpn)) != 0) return ERROR_NOT_ENOUGH_MEMORY;
 
@@ -853,6 +853,11 @@ DWORD TlsStream::cipher_bits() const {
     if (!done_) return 0;
     int bits = SSL_get_cipher_bits(ssl_, nullptr);
     return bits > 0 ? static_cast<DWORD>(bits) : 0;
+}
+
+void TlsStream::offer_h2() {
+    static const unsigned char kAlpn[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+    if (ssl_) SSL_set_alpn_protos(ssl_, kAlpn, sizeof(kAlpn));
 }
 
 std::string TlsStream::alpn() const {

@@ -251,7 +251,10 @@ class TlsStream : public Stream {
     DWORD protocol_flag() const;      // WINHTTP_FLAG_SECURE_PROTOCOL_*, 0 before the handshake
     std::string cipher_name() const;  // OpenSSL's name, e.g. "TLS_AES_256_GCM_SHA384"
     DWORD cipher_bits() const;        // WINHTTP_OPTION_SECURITY_KEY_BITNESS
-    std::string alpn() const;         // "http/1.1", or empty when the server chose none
+    // Offers "h2" before "http/1.1" in ALPN (the context offers only "http/1.1"). Before the
+    // handshake.
+    void offer_h2();
+    std::string alpn() const;         // "h2", "http/1.1", or empty when the server chose none
     bool session_reused() const;
     const std::string& host() const { return host_; }
     ssl_st* native() const { return ssl_; }

@@ -181,9 +181,9 @@ constexpr std::string_view kLocations = R"(    root @ROOT@;
       proxy_read_timeout 60s;
     })";
 
-// One HTTPS server; HTTP/2 stays off (no "http2" on the listen line) until the client has it.
+// One HTTPS server; HTTP/2 only on TlsPort::H2 (@HTTP2@).
 constexpr std::string_view kTlsServer = R"(  server {
-    listen 127.0.0.1:@TLS_PORT@ ssl;
+    listen 127.0.0.1:@TLS_PORT@ ssl@HTTP2@;
     ssl_certificate @CERT@;
     ssl_certificate_key @KEY@;
     ssl_protocols @PROTOCOLS@;
@@ -240,6 +240,10 @@ std::string Nginx::tls_servers() const {
         std::string extra;
         if (which == TlsPort::ClientAuth) {
             extra = "    ssl_verify_client on;\n    ssl_client_certificate " + certs_->ca_file() + ";";
+        } else if (which == TlsPort::H2) {
+            extra = "    http2_max_concurrent_streams 64;\n"
+                    "    location /trailer/ { alias " + root_ + "/; add_trailer X-Trailer done; }\n"
+                    "    location = /post { return 200 \"got $content_length\"; }";
         } else if (which >= TlsPort::OcspGood) {
             // The response comes from the file as it is: nginx neither fetches nor checks it.
             const auto staple = static_cast<OcspStaple>(static_cast<size_t>(which) -
@@ -248,6 +252,7 @@ std::string Nginx::tls_servers() const {
                     certs_->ocsp_response(staple) + ";";
         }
         replace_all(block, "@EXTRA@", extra);
+        replace_all(block, "@HTTP2@", which == TlsPort::H2 ? " http2" : "");
         out += block;
     }
     return out;

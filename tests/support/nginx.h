@@ -19,7 +19,7 @@
 // Keep-alive: 100000 requests per connection, 60 s idle timeout.
 //
 // HTTPS: one extra port per test certificate (see tls_certs.h), TLS 1.2 and 1.3, HTTP/1.1
-// only (no http2), same document root and locations:
+// only except TlsPort::H2, same document root and locations:
 //     nginx.tls_port(TlsPort::Valid)        CN=localhost issued by certificates().ca_file()
 //     nginx.tls_port(TlsPort::Expired) ...  one port per ServerCert
 //     nginx.tls_port(TlsPort::ClientAuth)   valid certificate; requires a client certificate
@@ -29,6 +29,10 @@
 //     nginx.tls_port(TlsPort::OcspGood)     valid certificate with a stapled OCSP response
 //     nginx.tls_port(TlsPort::OcspRevoked) ...  one port per OcspStaple (tls_certs.h);
 //                                           TlsPort::Valid staples nothing
+//     nginx.tls_port(TlsPort::H2)           valid certificate, "h2" and "http/1.1" by ALPN,
+//                                           http2_max_concurrent_streams 64, plus
+//                                           /trailer/<file>: the file with trailer "X-Trailer: done"
+//                                           /post: 200 "got <Content-Length>" for any method
 //
 // Startup failures (nginx missing, no free port, bad config) throw std::runtime_error with
 // nginx's error log, so the test using it fails with the reason instead of skipping.
@@ -64,6 +68,7 @@ enum class TlsPort {
     OcspRevoked,
     OcspExpired,
     OcspWrongSigner,
+    H2,  // valid certificate, HTTP/2 and HTTP/1.1 by ALPN
     Count
 };
 

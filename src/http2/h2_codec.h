@@ -1,0 +1,106 @@
+// HTTP/2 client session over nghttp2, sans I/O: bytes from the server go in (feed), bytes for
+// the server come out (take_output); responses land in the Stream objects. It never touches a
+// socket and takes no lock: the shared connection (h2_connection.h) serializes the calls.
+//
+// Flow control: the connection window is given back as soon as DATA arrives (a stalled stream
+// never stops the others); a stream's window only as the application takes its bytes
+// (take_body), so a request whose application stops reading holds at most one stream window.
+#pragma once
+#include <winhttp.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "http1/message.h"
+
+struct nghttp2_session;
+
+namespace winhttp::h2 {
+
+// One request/response exchange. Fields are written by the codec, read by the owner of the
+// request, both under the connection's lock.
+struct Stream {
+    int32_t id = -1;
+    http1::ResponseHead head;     // :status and headers, then trailers
+    size_t head_bytes = 0;        // name + value bytes of the final header block
+    bool head_done = false;       // a final (non-1xx) header block arrived
+    unsigned informational = 0;   // 1xx blocks seen
+    std::string data;             // body bytes not yet taken
+    bool ended = false;           // END_STREAM seen
+    bool closed = false;          // the stream is gone (ended, reset or connection lost)
+    DWORD error = ERROR_SUCCESS;  // why it failed, when it did
+    bool refused = false;         // never processed by the server: may be sent again
+    // Request body: bytes queued by the request, not yet framed; body_done once all are queued.
+    std::string out;
+    bool body_done = true;
+    bool deferred = false;  // the data source is paused waiting for bytes
+    // Called (under the lock) whenever something arrived for the stream: wakes its waiter.
+    void (*notify)(void* ctx) = nullptr;
+    void* notify_ctx = nullptr;
+};
+
+struct Settings {
+    uint32_t stream_window = 1u << 20;       // SETTINGS_INITIAL_WINDOW_SIZE we announce
+    uint32_t connection_window = 16u << 20;  // our connection receive window
+    size_t max_header_bytes = 64 * 1024;     // WINHTTP_OPTION_MAX_RESPONSE_HEADER_SIZE
+};
+
+class Codec {
+public:
+    explicit Codec(const Settings& settings);
+    ~Codec();
+    Codec(const Codec&) = delete;
+    Codec& operator=(const Codec&) = delete;
+
+    // False when nghttp2 could not be set up (out of memory).
+    bool ok() const noexcept { return session_ != nullptr; }
+
+    // Submits a request (`headers` in order; connection-specific ones are dropped, Host becomes
+    // :authority). With `has_body` the body is taken from stream.out until body_done. Returns
+    // ERROR_SUCCESS or an error; stream.id is set.
+    DWORD submit(std::shared_ptr<Stream> stream, const std::string& method,
+                 const std::string& authority, const std::string& path,
+                 const http1::HeaderList& headers, bool has_body);
+    // More request body was queued on `stream` (or body_done set).
+    void resume(Stream& stream);
+    // RST_STREAM(CANCEL) unless the stream is over; forgets the stream.
+    void cancel(Stream& stream);
+    // The application took n body bytes: its stream window grows back.
+    void consumed(Stream& stream, size_t n);
+    // Moves the buffered body to `out` (replacing its contents) and gives the window back.
+    void take_body(Stream& stream, std::string& out);
+
+    // Server bytes. False when the connection is broken (protocol error): every stream failed.
+    bool feed(const char* data, size_t len);
+    // Frames to send (appended to `out`).
+    void take_output(std::string& out);
+    // The transport failed or closed: every stream fails with `error` (unprocessed ones are
+    // marked refused so their requests may go again on a new connection).
+    void fail_all(DWORD error);
+
+    // New streams may be opened (no GOAWAY, no fatal error).
+    bool accepting() const noexcept { return !goaway_ && !broken_; }
+    bool broken() const noexcept { return broken_; }
+    size_t active_streams() const noexcept { return streams_.size(); }
+    // nghttp2 wants to read/write (false once the session is over).
+    bool wants_io() const;
+
+private:
+    friend struct Callbacks;
+    Stream* find(int32_t id);
+    void finish(Stream& s, DWORD error, bool refused);
+    void notify(Stream& s) {
+        if (s.notify) s.notify(s.notify_ctx);
+    }
+
+    nghttp2_session* session_ = nullptr;
+    Settings settings_;
+    std::map<int32_t, std::shared_ptr<Stream>> streams_;
+    bool goaway_ = false;
+    bool broken_ = false;
+};
+
+}  // namespace winhttp::h2

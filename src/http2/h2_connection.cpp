@@ -1,0 +1,218 @@
+#include "http2/h2_connection.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <vector>
+
+namespace winhttp::h2 {
+
+namespace {
+
+constexpr size_t kReadChunk = 32 * 1024;
+
+void drain(net::CancelEvent& e) {
+    uint64_t v;
+    [[maybe_unused]] auto r = ::read(e.fd(), &v, sizeof(v));
+}
+
+void wake(void* ctx) { static_cast<net::CancelEvent*>(ctx)->signal(); }
+
+}  // namespace
+
+// --- Connection ------------------------------------------------------------------------------
+
+Connection::Connection(std::unique_ptr<winhttp::Connection> conn, ConnectionPool& pool,
+                       const Settings& settings)
+    : conn_(std::move(conn)), pool_(pool), codec_(settings) {
+    if (!codec_.ok()) dead_ = true;
+    codec_.take_output(out_);  // the preface and our SETTINGS go out with the first request
+}
+
+Connection::~Connection() {
+    const std::string key = conn_->key;
+    conn_.reset();
+    pool_.unreserve(key);
+}
+
+bool Connection::has_room() {
+    std::lock_guard lock(mutex_);
+    return !dead_ && codec_.accepting();
+}
+
+void Connection::fail_locked(DWORD error) {
+    if (dead_) return;
+    dead_ = true;
+    codec_.fail_all(error);
+}
+
+bool Connection::done_locked(const Stream& s, Want want, DWORD& result) const {
+    result = ERROR_SUCCESS;
+    switch (want) {
+        case Want::Head:
+            if (s.head_done) return true;
+            break;
+        case Want::Body:
+            if (!s.data.empty() || (s.ended && !s.error)) return true;
+            break;
+        case Want::Sent:
+            if (s.out.empty() || s.ended) return true;
+            break;
+    }
+    if (s.closed || s.error || dead_) {
+        result = s.error ? s.error : ERROR_WINHTTP_CONNECTION_ERROR;
+        return true;
+    }
+    return false;
+}
+
+void Connection::pump_locked() {
+    if (dead_) return;
+    net::Stream& io = conn_->stream();
+    for (int round = 0; round < 64; ++round) {
+        codec_.take_output(out_);
+        while (!out_.empty()) {
+            const net::IoResult r = io.write_some(out_.data(), out_.size());
+            if (r.status != net::IoStatus::Done) {
+                if (r.status == net::IoStatus::Failed || r.status == net::IoStatus::Closed)
+                    return fail_locked(ERROR_WINHTTP_CONNECTION_ERROR);
+                break;  // the socket is full: the reader waits for POLLOUT
+            }
+            out_.erase(0, r.n);
+        }
+        bool fed = false;
+        char buf[kReadChunk];
+        for (;;) {
+            const net::IoResult r = io.read_some(buf, sizeof(buf));
+            if (r.status == net::IoStatus::Done) {
+                fed = true;
+                if (!codec_.feed(buf, r.n)) {
+                    dead_ = true;
+                    codec_.take_output(out_);  // GOAWAY, best effort
+                    if (!out_.empty()) io.write_some(out_.data(), out_.size());
+                    return;
+                }
+                continue;
+            }
+            if (r.status == net::IoStatus::Closed) return fail_locked(ERROR_WINHTTP_CONNECTION_ERROR);
+            if (r.status == net::IoStatus::Failed) return fail_locked(r.error);
+            break;  // would block
+        }
+        if (!fed) return;  // nothing new: what the codec wants to send went out above
+    }
+}
+
+// --- Exchange --------------------------------------------------------------------------------
+
+Exchange::Exchange(std::shared_ptr<Connection> conn)
+    : conn_(std::move(conn)), stream_(std::make_shared<Stream>()) {
+    stream_->notify = wake;
+    stream_->notify_ctx = &wake_;
+}
+
+Exchange::~Exchange() {
+    std::lock_guard lock(conn_->mutex_);
+    conn_->waiting_.erase(this);
+    conn_->codec_.cancel(*stream_);
+    conn_->pump_locked();  // sends the RST_STREAM now when the socket takes it
+}
+
+DWORD Exchange::submit(const std::string& method, const std::string& authority,
+                       const std::string& path, const http1::HeaderList& headers, bool has_body) {
+    std::lock_guard lock(conn_->mutex_);
+    if (conn_->dead_) {
+        stream_->refused = true;
+        return ERROR_WINHTTP_CONNECTION_ERROR;
+    }
+    const DWORD e = conn_->codec_.submit(stream_, method, authority, path, headers, has_body);
+    if (e) stream_->refused = true;
+    return e;
+}
+
+void Exchange::queue_body(const char* data, size_t len, bool last) {
+    std::lock_guard lock(conn_->mutex_);
+    stream_->out.append(data, len);
+    if (last) stream_->body_done = true;
+    conn_->codec_.resume(*stream_);
+}
+
+bool Exchange::head(http1::ResponseHead& out, unsigned& informational, size_t& bytes) {
+    std::lock_guard lock(conn_->mutex_);
+    if (!stream_->head_done) return false;
+    out = stream_->head;
+    out.version_major = 2;
+    out.version_minor = 0;
+    out.trailers.clear();
+    informational = stream_->informational;
+    bytes = stream_->head_bytes;
+    return true;
+}
+
+void Exchange::take_body(std::string& out, bool& ended, DWORD& error) {
+    std::lock_guard lock(conn_->mutex_);
+    if (stream_->closed) {
+        out.clear();
+        out.swap(stream_->data);
+    } else {
+        conn_->codec_.take_body(*stream_, out);
+        conn_->pump_locked();  // the WINDOW_UPDATE goes out now
+    }
+    ended = stream_->data.empty() && (stream_->ended || stream_->closed);
+    error = stream_->ended && !stream_->error ? ERROR_SUCCESS : stream_->error;
+    if (ended && !stream_->ended && !error) error = ERROR_WINHTTP_CONNECTION_ERROR;
+}
+
+void Exchange::take_trailers(http1::HeaderList& out) {
+    std::lock_guard lock(conn_->mutex_);
+    out = stream_->head.trailers;
+}
+
+bool Exchange::refused() {
+    std::lock_guard lock(conn_->mutex_);
+    return stream_->refused;
+}
+
+Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
+    Connection& c = *conn_;
+    const int fd = c.conn_->socket.fd();
+    for (;;) {
+        bool reader = false;
+        short events = POLLIN;
+        {
+            std::lock_guard lock(c.mutex_);
+            drain(wake_);
+            c.pump_locked();
+            DWORD result;
+            if (c.done_locked(*stream_, want, result)) {
+                c.waiting_.erase(this);
+                co_return result;
+            }
+            if (!c.reader_) {
+                c.reader_ = reader = true;
+                c.waiting_.erase(this);
+                if (!c.out_.empty()) events = POLLOUT;
+            } else {
+                c.waiting_.insert(this);
+            }
+        }
+        DWORD e;
+        if (reader) {
+            int which = 0;
+            e = events == POLLIN ? co_await io.ready_either(fd, wake_.fd(), POLLIN, deadline, which)
+                                 : co_await io.ready(fd, POLLOUT, deadline);
+            io.forget_fd(fd);  // the next reader may be another request on the event loop
+            std::lock_guard lock(c.mutex_);
+            c.reader_ = false;
+            for (Exchange* x : c.waiting_) x->wake_.signal();
+        } else {
+            e = co_await io.ready(wake_.fd(), POLLIN, deadline);
+            if (e) {
+                std::lock_guard lock(c.mutex_);
+                c.waiting_.erase(this);
+            }
+        }
+        if (e) co_return e;
+    }
+}
+
+}  // namespace winhttp::h2

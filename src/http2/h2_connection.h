@@ -1,0 +1,102 @@
+// One HTTP/2 connection shared by every h2 request of a session to one origin
+// (docs/design/http2.md). It owns the Connection (socket + TLS) and the codec; requests hold
+// a Stream and a share of the connection.
+//
+// Nobody owns the reading: whoever needs bytes for its stream takes the connection lock, moves
+// whatever the socket has through the codec (which files frames into every stream's buffers and
+// wakes their waiters), writes what the codec has to send, and, if its own stream still lacks
+// what it waits for, waits: on the socket when nobody else does (it is then "the reader"), else
+// on its own wake-up descriptor. A reader that stops waiting wakes the other waiters so one of
+// them takes the socket over. This works the same on a caller's thread (sync handles: poll) and
+// on the event loop (async handles: the reader's socket wait is the only registration of the
+// descriptor), and never moves a sync request to another thread.
+#pragma once
+#include <winhttp.h>
+
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "async/request_io.h"
+#include "core/task.h"
+#include "http2/h2_codec.h"
+#include "net/conn_pool.h"
+
+namespace winhttp::h2 {
+
+// What a request waits for on its stream.
+enum class Want {
+    Head,     // the final header block (or the end of the stream)
+    Body,     // body bytes, the end of the stream, or an error
+    Sent,     // every queued request-body byte handed to the codec (flow control allowed it)
+};
+
+class Connection;
+
+// A request's hold on one stream of a connection.
+class Exchange {
+public:
+    Exchange(std::shared_ptr<Connection> conn);
+    ~Exchange();  // cancels the stream when it is not over (RST_STREAM CANCEL)
+    Exchange(const Exchange&) = delete;
+    Exchange& operator=(const Exchange&) = delete;
+
+    DWORD submit(const std::string& method, const std::string& authority, const std::string& path,
+                 const http1::HeaderList& headers, bool has_body);
+    // Queues request-body bytes (`last`: no more follow).
+    void queue_body(const char* data, size_t len, bool last);
+    // Waits until `want` holds. ERROR_SUCCESS, the stream's error, a timeout or a cancel.
+    Task<DWORD> wait(RequestIo& io, Want want, net::Deadline deadline);
+
+    // Under the connection's lock, copies of the stream's state.
+    bool head(http1::ResponseHead& out, unsigned& informational, size_t& bytes);
+    // Moves buffered body bytes into `out`; `ended` when nothing more will come.
+    void take_body(std::string& out, bool& ended, DWORD& error);
+    void take_trailers(http1::HeaderList& out);
+    bool refused();
+
+    Connection& connection() { return *conn_; }
+    // The descriptor wait() watches besides the socket. The RequestIo that waited must forget
+    // it before the Exchange goes: a stale deregistration of its number, once reused by another
+    // Exchange's eventfd, would silence that one on the event loop.
+    int wake_fd() const { return wake_.fd(); }
+    const std::shared_ptr<Connection>& shared() const { return conn_; }
+
+private:
+    friend class Connection;
+    std::shared_ptr<Connection> conn_;
+    std::shared_ptr<Stream> stream_;
+    net::CancelEvent wake_;  // signalled when something arrives for the stream
+};
+
+class Connection final : public SharedConnection {
+public:
+    // Takes over `conn` (TLS done, "h2" chosen). `pool`/`key`: the slot it holds there.
+    Connection(std::unique_ptr<winhttp::Connection> conn, ConnectionPool& pool,
+               const Settings& settings);
+    ~Connection() override;
+
+    bool has_room() override;
+    const net::TlsStream* tls() const { return conn_->tls.get(); }
+    winhttp::Connection& transport() { return *conn_; }
+
+private:
+    friend class Exchange;
+    // Under mutex_: writes pending output, reads what the socket has, feeds the codec.
+    void pump_locked();
+    void fail_locked(DWORD error);
+    // Whether `want` holds (or never will: `result` says why).
+    bool done_locked(const Stream& s, Want want, DWORD& result) const;
+
+    std::mutex mutex_;
+    std::unique_ptr<winhttp::Connection> conn_;
+    ConnectionPool& pool_;
+    Codec codec_;
+    std::string out_;          // bytes for the server not yet written
+    bool reader_ = false;      // a waiter is on the socket
+    bool dead_ = false;        // the transport failed or closed
+    std::set<Exchange*> waiting_;  // exchanges waiting on their wake-up descriptor
+};
+
+}  // namespace winhttp::h2
