@@ -259,6 +259,7 @@ Task<DWORD> RequestEngine::send(std::string extra_headers, const void* optional,
     body_streamed_ = false;
     redirects_ = 0;
     retries_used_ = 0;
+    h2_resent_ = false;
     auth_.begin_send(origin());
     metrics_.reset();
     {

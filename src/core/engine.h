@@ -232,6 +232,7 @@ private:
     std::string resolution_requested_;  // set by the option, under resolution_mutex_
     std::string resolution_host_;       // in force for this send; cleared by a redirect elsewhere
     DWORD retries_used_ = 0;            // WINHTTP_OPTION_FAILED_CONNECTION_RETRIES, per send
+    bool h2_resent_ = false;            // an unprocessed h2 stream goes again once per send
 
     bool ws_upgrade_ = false;  // WINHTTP_OPTION_UPGRADE_TO_WEB_SOCKET
     std::string ws_key_;       // the Sec-WebSocket-Key sent last

@@ -128,9 +128,11 @@ Task<DWORD> RequestEngine::h2_read_head() {
     unsigned informational = 0;
     size_t bytes = 0;
     if (e || !h2_->head(head, informational, bytes)) {
-        // A stream the server never processed (GOAWAY, REFUSED_STREAM) goes again.
-        if (h2_->refused() && !body_streamed_ && e != ERROR_WINHTTP_OPERATION_CANCELLED &&
-            e != ERROR_WINHTTP_TIMEOUT) {
+        // A stream the server never processed (GOAWAY, REFUSED_STREAM) goes again, once: a
+        // server refusing every stream on a live connection must not keep us resending forever.
+        if (h2_->refused() && !body_streamed_ && !h2_resent_ &&
+            e != ERROR_WINHTTP_OPERATION_CANCELLED && e != ERROR_WINHTTP_TIMEOUT) {
+            h2_resent_ = true;
             release_h2();
             co_return ERROR_WINHTTP_RESEND_REQUEST;
         }
