@@ -123,6 +123,21 @@ TEST(SysIo, ShortIoBuildAlternatesEagainAndCapsEachTransfer) {
     EXPECT_EQ(moved, 10);
 }
 
+// Reads and writes keep separate patterns: one write then one read per round (an HTTP/2 pump)
+// must still see every other write succeed, or such a loop never progresses in this build.
+TEST(SysIo, ShortIoBuildAlternatesWritesIndependentlyOfReads) {
+    if (!short_io_enabled()) GTEST_SKIP() << "only with WINHTTP_SHORT_IO";
+    Pair p;
+    const std::string data = pattern(100);
+    int moved = 0;
+    for (int i = 0; i < 20; ++i) {
+        if (sys_send(p.a, data.data(), data.size(), MSG_NOSIGNAL) > 0) ++moved;
+        char c;
+        (void)sys_recv(p.a, &c, 1, MSG_DONTWAIT);  // nothing to read: a real or a fake EAGAIN
+    }
+    EXPECT_EQ(moved, 10);
+}
+
 // Whatever the build, a retry loop gets the exact byte stream across, in both directions and
 // with a concurrent reader (each thread has its own call pattern).
 TEST(SysIo, RetryLoopsDeliverTheExactStream) {
