@@ -555,11 +555,16 @@ TEST(ReadDataEx, ReservedArgumentsOrUnknownFlagsFailWithInvalidParameter) {
               static_cast<DWORD>(ERROR_INVALID_PARAMETER));
     EXPECT_EQ(WinHttpReadDataEx(c.request, buf, sizeof(buf), &read, 0x80, 0, nullptr),
               static_cast<DWORD>(ERROR_INVALID_PARAMETER));
-    // Still readable with proper arguments.
-    read = 0;
-    EXPECT_EQ(WinHttpReadDataEx(c.request, buf, sizeof(buf), &read, 0, 0, nullptr),
-              static_cast<DWORD>(ERROR_SUCCESS));
-    EXPECT_EQ(std::string(buf, read), "ok");
+    // Still readable with proper arguments (a short-I/O build may hand it over a byte at a time).
+    std::string body;
+    for (int i = 0; i < 16; ++i) {
+        read = 0;
+        ASSERT_EQ(WinHttpReadDataEx(c.request, buf, sizeof(buf), &read, 0, 0, nullptr),
+                  static_cast<DWORD>(ERROR_SUCCESS));
+        if (read == 0) break;
+        body.append(buf, read);
+    }
+    EXPECT_EQ(body, "ok");
 }
 
 // ===== Header injection =======================================================================
