@@ -71,7 +71,7 @@ DWORD run_operation(Request& r, DWORD api, void* buffer, DWORD* count, Check che
 DWORD no_check() { return ERROR_SUCCESS; }
 
 // `where` is the API function, for the trace.
-BOOL finish(DWORD error, const std::source_location& where = std::source_location::current()) {
+BOOL finish(DWORD error, const SourceLocation& where = SourceLocation::current()) {
     return error ? fail(error, where) : succeed(where);
 }
 
@@ -80,7 +80,7 @@ BOOL finish(DWORD error, const std::source_location& where = std::source_locatio
 // here (Wine notification.c test_async, verified on Windows: ERROR_SUCCESS only when the
 // callback already ran on the calling thread). The other calls keep ERROR_SUCCESS.
 BOOL finish_read(const Request& r, DWORD error,
-                 const std::source_location& where = std::source_location::current()) {
+                 const SourceLocation& where = SourceLocation::current()) {
     if (error || !r.async()) return finish(error, where);
     set_last_error(ERROR_IO_PENDING, where);
     return TRUE;

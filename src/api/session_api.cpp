@@ -19,7 +19,7 @@ std::wstring wstr(LPCWSTR s) { return s ? std::wstring(s) : std::wstring(); }
 
 // Registers a new object; on success the caller gets the handle and HANDLE_CREATED goes out.
 // `where` is the API function, for the trace.
-HINTERNET publish(Object* obj, const std::source_location& where = std::source_location::current()) {
+HINTERNET publish(Object* obj, const SourceLocation& where = SourceLocation::current()) {
     HINTERNET h = HandleTable::instance().insert(obj);
     if (!h) {
         obj->release();
@@ -32,7 +32,7 @@ HINTERNET publish(Object* obj, const std::source_location& where = std::source_l
     return h;
 }
 
-HINTERNET fail_handle(DWORD code, const std::source_location& where = std::source_location::current()) {
+HINTERNET fail_handle(DWORD code, const SourceLocation& where = SourceLocation::current()) {
     winhttp::set_last_error(code, where);
     return nullptr;
 }

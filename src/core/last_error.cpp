@@ -8,7 +8,7 @@ namespace {
 thread_local DWORD t_last_error = 0;
 }
 
-void set_last_error(DWORD code, const std::source_location& where) noexcept {
+void set_last_error(DWORD code, const SourceLocation& where) noexcept {
     t_last_error = code;
     if (trace::on()) trace::api_result(where.function_name(), code);
 }

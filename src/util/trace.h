@@ -26,7 +26,7 @@ inline bool on(int level = 1) noexcept {
 // One formatted line (no newline needed), with the timestamp and thread id in front.
 void line(const char* fmt, ...) noexcept __attribute__((format(printf, 1, 2)));
 
-// "api WinHttpConnect -> ERROR_SUCCESS (0)": `where` is a std::source_location function name.
+// "api WinHttpConnect -> ERROR_SUCCESS (0)": `where` is the calling function's name (SourceLocation, core/last_error.h).
 void api_result(const char* where, DWORD error) noexcept;
 
 // "handle 0x... created Request" / "handle 0x... closed".
