@@ -86,8 +86,10 @@ bool status_is_ok(HINTERNET req, Outcome& o) {
     return true;
 }
 
-// One GET, the body read with WinHttpReadData into `buf` until it returns 0 bytes.
-bool get_sync(const Args& a, HINTERNET connect, std::vector<char>& buf, Outcome& o) {
+// One GET: send, receive, check the status, then `read_body(req)` reads the body (false when a
+// call failed; the failure is in `o`).
+template <class ReadBody>
+bool get_one(const Args& a, HINTERNET connect, Outcome& o, ReadBody&& read_body) {
     HINTERNET req = open_request(a, connect, o);
     if (!req) return false;
     bool ok = false;
@@ -97,74 +99,55 @@ bool get_sync(const Args& a, HINTERNET connect, std::vector<char>& buf, Outcome&
     } else if (!WinHttpReceiveResponse(req, nullptr)) {
         fail(o, "WinHttpReceiveResponse", GetLastError());
     } else if (status_is_ok(req, o)) {
-        for (;;) {
-            DWORD got = 0;
-            if (!WinHttpReadData(req, buf.data(), static_cast<DWORD>(buf.size()), &got)) {
-                fail(o, "WinHttpReadData", GetLastError());
-                break;
-            }
-            if (got == 0) {
-                ok = true;
-                break;
-            }
-            o.bytes += got;
-        }
+        ok = read_body(req);
     }
     WinHttpCloseHandle(req);
     return ok;
 }
 
-// One GET read the way Microsoft's sample and most Windows programs read: QueryDataAvailable,
-// then ReadData of what it reported. `cap` 0: the buffer grows to any reported size.
+// Streaming reads: WinHttpReadData into `buf` until it returns 0 bytes.
+bool read_stream(HINTERNET req, std::vector<char>& buf, Outcome& o) {
+    for (;;) {
+        DWORD got = 0;
+        if (!WinHttpReadData(req, buf.data(), static_cast<DWORD>(buf.size()), &got))
+            return fail(o, "WinHttpReadData", GetLastError()), false;
+        if (got == 0) return true;
+        o.bytes += got;
+    }
+}
+
+// The way Microsoft's sample and most Windows programs read: QueryDataAvailable, then ReadData
+// of what it reported, at most `cap` bytes (0: the buffer grows to any reported size).
 struct RawBuffer {
     std::unique_ptr<char[]> data;
     size_t size = 0;
 };
 
-bool get_qda(const Args& a, HINTERNET connect, RawBuffer& buf, Outcome& o) {
-    HINTERNET req = open_request(a, connect, o);
-    if (!req) return false;
-    bool ok = false;
-    const size_t cap = static_cast<size_t>(a.buf);
-    if (!WinHttpSendRequest(req, WINHTTP_NO_ADDITIONAL_HEADERS, 0, WINHTTP_NO_REQUEST_DATA, 0, 0,
-                            0)) {
-        fail(o, "WinHttpSendRequest", GetLastError());
-    } else if (!WinHttpReceiveResponse(req, nullptr)) {
-        fail(o, "WinHttpReceiveResponse", GetLastError());
-    } else if (status_is_ok(req, o)) {
-        for (;;) {
-            DWORD available = 0;
-            if (!WinHttpQueryDataAvailable(req, &available)) {
-                fail(o, "WinHttpQueryDataAvailable", GetLastError());
-                break;
-            }
-            if (available == 0) {
-                ok = true;
-                break;
-            }
-            const size_t want = cap ? std::min<size_t>(available, cap) : available;
-            // Grown without zero-filling (the library's work is measured, not the client's).
-            if (buf.size < want) buf = {std::make_unique_for_overwrite<char[]>(want), want};
-            DWORD got = 0;
-            if (!WinHttpReadData(req, buf.data.get(), static_cast<DWORD>(want), &got)) {
-                fail(o, "WinHttpReadData", GetLastError());
-                break;
-            }
-            o.bytes += got;
-        }
+bool read_qda(HINTERNET req, size_t cap, RawBuffer& buf, Outcome& o) {
+    for (;;) {
+        DWORD available = 0;
+        if (!WinHttpQueryDataAvailable(req, &available))
+            return fail(o, "WinHttpQueryDataAvailable", GetLastError()), false;
+        if (available == 0) return true;
+        const size_t want = cap ? std::min<size_t>(available, cap) : available;
+        // Grown without zero-filling (the library's work is measured, not the client's).
+        if (buf.size < want) buf = {std::make_unique_for_overwrite<char[]>(want), want};
+        DWORD got = 0;
+        if (!WinHttpReadData(req, buf.data.get(), static_cast<DWORD>(want), &got))
+            return fail(o, "WinHttpReadData", GetLastError()), false;
+        o.bytes += got;
     }
-    WinHttpCloseHandle(req);
-    return ok;
 }
 
-Outcome run_qda(const Args& a) {
+// a.count sequential GETs on one session, each body read by `read_body`.
+template <class ReadBody>
+Outcome run_gets(const Args& a, ReadBody&& read_body) {
     Outcome o;
     SyncClient c;
     if (!open_sync(a, c, o)) return o;
-    RawBuffer buf;
     auto start = bench::Clock::now();
     for (long i = 0; i < a.count; ++i) {
-        if (!get_qda(a, c.connect, buf, o)) return o;
+        if (!get_one(a, c.connect, o, [&](HINTERNET req) { return read_body(req, o); })) return o;
         ++o.requests;
     }
     o.wall = bench::seconds_since(start);
@@ -172,17 +155,14 @@ Outcome run_qda(const Args& a) {
 }
 
 Outcome run_seq(const Args& a) {
-    Outcome o;
-    SyncClient c;
-    if (!open_sync(a, c, o)) return o;
     std::vector<char> buf(static_cast<size_t>(a.buf));
-    auto start = bench::Clock::now();
-    for (long i = 0; i < a.count; ++i) {
-        if (!get_sync(a, c.connect, buf, o)) return o;
-        ++o.requests;
-    }
-    o.wall = bench::seconds_since(start);
-    return o;
+    return run_gets(a, [&](HINTERNET req, Outcome& o) { return read_stream(req, buf, o); });
+}
+
+Outcome run_qda(const Args& a) {
+    RawBuffer buf;
+    const size_t cap = static_cast<size_t>(a.buf);
+    return run_gets(a, [&](HINTERNET req, Outcome& o) { return read_qda(req, cap, buf, o); });
 }
 
 // ---- asynchronous: W3 (concurrent), W4 (async_seq) --------------------------------------------

@@ -5,23 +5,38 @@
 #include <cstdlib>
 #include <thread>
 
+#include <sched.h>
+
 #include "core/options.h"
 
 namespace winhttp {
 
 namespace {
 
-// WINHTTP_OPTION_WORKER_THREAD_COUNT when set before the first async session, else the CPU
-// count, kept small: threads only run callbacks and non-blocking I/O.
+// WINHTTP_OPTION_WORKER_THREAD_COUNT when set before the first async session, else the CPUs
+// this process may run on, kept small: threads only run callbacks and non-blocking I/O. At
+// least two, so that one callback blocked in the application does not stall every handle.
 unsigned worker_count() {
     const DWORD asked = global_options().worker_threads;
     if (asked) return std::min<unsigned>(asked, 64);
-    return std::clamp(std::thread::hardware_concurrency(), 2u, 8u);
+    return std::clamp(usable_cpus(), 2u, 8u);
 }
 
 thread_local bool on_worker = false;
 
 }  // namespace
+
+// The affinity mask, not the machine: under `taskset` or a container's cpuset, threads beyond
+// the CPUs we may use only add hand-offs (issue 16).
+unsigned usable_cpus() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        const int n = CPU_COUNT(&set);
+        if (n > 0) return static_cast<unsigned>(n);
+    }
+    return std::max(std::thread::hardware_concurrency(), 1u);
+}
 
 Reactor::Reactor()
     : work_(asio::make_work_guard(loop_)), lookups_(2), threads_(worker_count()) {

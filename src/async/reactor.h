@@ -14,6 +14,9 @@
 
 namespace winhttp {
 
+// CPUs in this thread's affinity mask (the machine's count if it cannot be read).
+unsigned usable_cpus();
+
 class Reactor {
 public:
     static Reactor& get();
