@@ -459,10 +459,10 @@ def collected_instructions(stderr):
     return int(m.group(1)) if m else None
 
 
-def callgrind_per_unit(binary, case, nginx, workdir):
+def callgrind_per_unit(binary, case, nginx, workdir, env_wrap=()):
     """(instructions(big) - instructions(small)) / units: start-up and set-up cancel out."""
     big, small, units = case["cg"]
-    wrap = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    wrap = list(env_wrap) + ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
     counts = []
     for extra in (big, small):
         args = dict(case["args"], **extra)
@@ -473,6 +473,71 @@ def callgrind_per_unit(binary, case, nginx, workdir):
     if None in counts or units <= 0:
         return None
     return (counts[0] - counts[1]) / units
+
+
+# ---- tracing cost (issue 15) ----------------------------------------------------------------------
+
+# The trace must cost nothing when off: W1's instructions per request with the trace off, on at
+# level 1 (API calls with arguments, handles, notifications, connections) and at level 2 (also
+# every head line), written to /dev/null so only the library's own work counts. BENCH_BASELINE
+# names another bench_winhttp (say, built from main) measured the same way with the trace off.
+TRACE_SECTION = "### Tracing cost (issue 15)"
+
+
+def trace_cost(binary, nginx, workdir):
+    case = next(c for c in make_cases() if c["id"] == "W1")
+    rows = []
+    baseline = os.environ.get("BENCH_BASELINE")
+    if baseline:
+        rows.append(("trace off, baseline " + os.environ.get("BENCH_BASELINE_NAME", baseline),
+                     callgrind_per_unit(baseline, case, nginx, workdir)))
+    for label, setting in (("trace off", None), ("trace on, level 1 (OPENWINHTTP_TRACE=/dev/null:1)",
+                                                 "/dev/null:1"),
+                           ("trace on, level 2 (OPENWINHTTP_TRACE=/dev/null)", "/dev/null")):
+        env_wrap = ["env", "-u", "OPENWINHTTP_TRACE"] if setting is None else \
+            ["env", f"OPENWINHTTP_TRACE={setting}"]
+        rows.append((label, callgrind_per_unit(binary, case, nginx, workdir, env_wrap)))
+    return rows
+
+
+def trace_section(rows):
+    if not rows:
+        return []
+    off = next((v for label, v in rows if label == "trace off"), None)
+    lines = ["", TRACE_SECTION, "",
+             "W1 (sequential keep-alive GETs of 100 B, sync, HTTP) under callgrind, instructions "
+             "per request (1,000 minus 100 requests, ÷ 900), the trace written to /dev/null:", "",
+             "| Library | instr/req | vs trace off |", "|---|---|---|"]
+    for label, value in rows:
+        if value is None:
+            lines.append(f"| {label} | failed | |")
+            continue
+        rel = f"{(value / off - 1) * 100:+.1f} %" if off else ""
+        lines.append(f"| {label} | {value:,.0f} | {rel} |")
+    lines += ["", load_note()]
+    return lines
+
+
+def splice_trace_section(path, section):
+    """--only TRACE: replaces (or appends) the tracing section of an existing results.md."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        text = ""
+    body = "\n".join(section).strip("\n") + "\n"
+    start = text.find(TRACE_SECTION)
+    if start < 0:
+        anchor = text.find("\nReproduce:")
+        text = (text[:anchor] + "\n" + body + text[anchor:]) if anchor >= 0 else text + "\n" + body
+    else:
+        end = text.find("\n#", start + len(TRACE_SECTION))
+        reproduce = text.find("\nReproduce:", start)
+        ends = [e for e in (end, reproduce) if e >= 0]
+        end = min(ends) if ends else len(text)
+        text = text[:start] + body + text[end:]
+    with open(path, "w") as f:
+        f.write(text)
 
 
 # ---- system calls (strace -c -f) ------------------------------------------------------------------
@@ -779,7 +844,7 @@ def micro_section(build, workdir):
     return lines
 
 
-def write_report(path, build, cases, results, micro):
+def write_report(path, build, cases, results, micro, trace_rows=()):
     lines = ["## Benchmark results: OpenWinHTTP vs libcurl", ""]
     lines += environment_lines(build)
     lines += ["", TABLE_HEAD]
@@ -788,6 +853,7 @@ def write_report(path, build, cases, results, micro):
         lines.append(table_row(case, ours, curl, results))
     lines += ["", NOTES]
     lines += syscall_section(cases, results)
+    lines += trace_section(trace_rows)
     lines += micro
     lines += ["", "Reproduce: `make bench` (or `BENCH_QUICK=1 make bench` for a smoke run)."]
     with open(path, "w") as f:
@@ -839,9 +905,13 @@ def main():
 
     exit_on_sigterm()
     cases = make_cases()
+    wanted = set(opts.only.split(",")) if opts.only else set()
     if opts.only:
-        wanted = set(opts.only.split(","))
         cases = [c for c in cases if c["id"] in wanted or c["id"].split("-")[0] in wanted]
+    # The tracing cost rows: in a full run, or alone with --only TRACE (which then updates
+    # only that section of results.md).
+    want_trace = CALLGRIND and (not opts.only or "TRACE" in wanted)
+    trace_rows = []
     print(f"Pinning: {pinning_note()}")
     nginx = Nginx()
     proxy = Tinyproxy(nginx.dir)
@@ -859,11 +929,19 @@ def main():
                   f" | curl {curl.failure or fmt_time(curl.median('wall'), case['units'], case['unit'])}"
                   f" | ratio {ratio_text(ours, curl)} | conns {ours.conns_text()}/{curl.conns_text()}"
                   f" | {time.time() - start:.0f}s", flush=True)
+        if want_trace:
+            trace_rows = trace_cost(binaries[0][1], nginx, nginx.dir)
+            for label, value in trace_rows:
+                print(f"TRACE      {label}: {value if value is None else round(value)} instr/req", flush=True)
+        if not cases:
+            splice_trace_section(opts.out, trace_section(trace_rows))
+            print(f"updated the tracing section of {opts.out}")
+            return
         micro = micro_section(build, nginx.dir)
     finally:
         proxy.stop()
         nginx.stop()
-    write_report(opts.out, build, cases, results, micro)
+    write_report(opts.out, build, cases, results, micro, trace_rows)
     print(f"wrote {opts.out}")
 
 
