@@ -484,37 +484,62 @@ def callgrind_per_unit(binary, case, nginx, workdir, env_wrap=()):
 TRACE_SECTION = "### Tracing cost (issue 15)"
 
 
+TRACE_RUNS = env_int("BENCH_TRACE_RUNS", 5, 1)
+TRACE_BUILD = ["", ""]  # the tree measured and its CMAKE_BUILD_TYPE, for the section's notes
+
+
 def trace_cost(binary, nginx, workdir):
+    """[(label, [instr/req of each run])]: the configurations alternate, TRACE_RUNS rounds
+    (W1 under callgrind varies by about 1 % from run to run: the event loop's polls differ)."""
     case = next(c for c in make_cases() if c["id"] == "W1")
-    rows = []
+    configs = []
     baseline = os.environ.get("BENCH_BASELINE")
     if baseline:
-        rows.append(("trace off, baseline " + os.environ.get("BENCH_BASELINE_NAME", baseline),
-                     callgrind_per_unit(baseline, case, nginx, workdir)))
-    for label, setting in (("trace off", None), ("trace on, level 1 (OPENWINHTTP_TRACE=/dev/null:1)",
-                                                 "/dev/null:1"),
-                           ("trace on, level 2 (OPENWINHTTP_TRACE=/dev/null)", "/dev/null")):
-        env_wrap = ["env", "-u", "OPENWINHTTP_TRACE"] if setting is None else \
-            ["env", f"OPENWINHTTP_TRACE={setting}"]
-        rows.append((label, callgrind_per_unit(binary, case, nginx, workdir, env_wrap)))
-    return rows
+        configs.append(("trace off, baseline " + os.environ.get("BENCH_BASELINE_NAME", baseline),
+                        baseline, None))
+    configs += [("trace off", binary, None),
+                ("trace on, level 1 (OPENWINHTTP_TRACE=/dev/null:1)", binary, "/dev/null:1"),
+                ("trace on, level 2 (OPENWINHTTP_TRACE=/dev/null)", binary, "/dev/null")]
+    values = {label: [] for label, _, _ in configs}
+    for _ in range(TRACE_RUNS):
+        for label, path, setting in configs:
+            env_wrap = ["env", "-u", "OPENWINHTTP_TRACE"] if setting is None else \
+                ["env", f"OPENWINHTTP_TRACE={setting}"]
+            v = callgrind_per_unit(path, case, nginx, workdir, env_wrap)
+            if v is not None:
+                values[label].append(v)
+    return [(label, values[label]) for label, _, _ in configs]
+
+
+def build_type(build):
+    try:
+        with open(os.path.join(build, "CMakeCache.txt")) as f:
+            m = re.search(r"^CMAKE_BUILD_TYPE:\w+=(.*)$", f.read(), re.M)
+            return m.group(1) if m else "?"
+    except OSError:
+        return "?"
 
 
 def trace_section(rows):
     if not rows:
         return []
-    off = next((v for label, v in rows if label == "trace off"), None)
+    means = {label: statistics.mean(v) for label, v in rows if v}
+    off = means.get("trace off")
     lines = ["", TRACE_SECTION, "",
              "W1 (sequential keep-alive GETs of 100 B, sync, HTTP) under callgrind, instructions "
-             "per request (1,000 minus 100 requests, ÷ 900), the trace written to /dev/null:", "",
-             "| Library | instr/req | vs trace off |", "|---|---|---|"]
-    for label, value in rows:
-        if value is None:
-            lines.append(f"| {label} | failed | |")
+             "per request (1,000 minus 100 requests, ÷ 900), the trace written to /dev/null; "
+             f"mean and range of {TRACE_RUNS} alternating runs:", "",
+             "| Library | instr/req (mean) | range | vs trace off |", "|---|---|---|---|"]
+    for label, values in rows:
+        if not values:
+            lines.append(f"| {label} | failed | | |")
             continue
-        rel = f"{(value / off - 1) * 100:+.1f} %" if off else ""
-        lines.append(f"| {label} | {value:,.0f} | {rel} |")
-    lines += ["", load_note()]
+        rel = f"{(means[label] / off - 1) * 100:+.1f} %" if off else ""
+        lines.append(f"| {label} | {means[label]:,.0f} | {min(values):,.0f} - {max(values):,.0f} "
+                     f"| {rel} |")
+    lines += ["", f"- Build: `{os.path.relpath(TRACE_BUILD[0], SOURCE)}` ({TRACE_BUILD[1]}); a baseline "
+              "comes from `BENCH_BASELINE=<its bench_winhttp>`. Reproduce: `python3 bench/run.py "
+              "--build <tree> --only TRACE` (updates only this section).", load_note()]
     return lines
 
 
@@ -930,9 +955,10 @@ def main():
                   f" | ratio {ratio_text(ours, curl)} | conns {ours.conns_text()}/{curl.conns_text()}"
                   f" | {time.time() - start:.0f}s", flush=True)
         if want_trace:
+            TRACE_BUILD[:] = [build, build_type(build)]
             trace_rows = trace_cost(binaries[0][1], nginx, nginx.dir)
-            for label, value in trace_rows:
-                print(f"TRACE      {label}: {value if value is None else round(value)} instr/req", flush=True)
+            for label, values in trace_rows:
+                print(f"TRACE      {label}: {[round(v) for v in values]} instr/req", flush=True)
         if not cases:
             splice_trace_section(opts.out, trace_section(trace_rows))
             print(f"updated the tracing section of {opts.out}")
