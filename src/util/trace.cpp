@@ -27,12 +27,18 @@ namespace {
 
 std::mutex g_mutex;
 
-// The arguments of this thread's API call in progress (call()), for its result line.
+// The arguments of this thread's API calls in progress (call()), for their result lines: a
+// small stack, since an API call may make others (the PAC download runs WinHttpOpen...).
 struct PendingCall {
     const char* function = nullptr;
     char args[600] = {};
 };
-thread_local PendingCall t_call;
+constexpr int kMaxPending = 4;
+struct PendingCalls {
+    PendingCall calls[kMaxPending];
+    int depth = 0;
+};
+thread_local PendingCalls t_calls;
 std::FILE* g_sink = nullptr;  // under g_mutex; stderr or a file opened in append mode
 
 // Opens the sink of OPENWINHTTP_TRACE (or stderr); the caller holds g_mutex.
@@ -113,22 +119,29 @@ void line(const char* fmt, ...) noexcept {
 void api_result(const char* where, DWORD error) noexcept {
     const std::string_view name = function_name(where);
     const int n = static_cast<int>(name.size());
-    // A nested API call (one API function calling another) has its own name: the outer call's
-    // arguments wait for the outer result.
-    if (t_call.function && name == t_call.function) {
-        t_call.function = nullptr;
-        line("api %.*s(%s) -> %s (%u)", n, name.data(), t_call.args, error_name(error), error);
+    // The innermost pending call of this name; any above it ended without a result line.
+    PendingCalls& p = t_calls;
+    for (int i = p.depth - 1; i >= 0; --i) {
+        if (name != p.calls[i].function) continue;
+        p.depth = i;
+        line("api %.*s(%s) -> %s (%u)", n, name.data(), p.calls[i].args, error_name(error), error);
         return;
     }
     line("api %.*s -> %s (%u)", n, name.data(), error_name(error), error);
 }
 
 void call(const char* function, const char* fmt, ...) noexcept {
+    PendingCalls& p = t_calls;
+    if (p.depth == kMaxPending) {  // full of calls that never reported: drop the oldest
+        std::memmove(&p.calls[0], &p.calls[1], sizeof(PendingCall) * (kMaxPending - 1));
+        --p.depth;
+    }
+    PendingCall& c = p.calls[p.depth++];
     va_list args;
     va_start(args, fmt);
-    std::vsnprintf(t_call.args, sizeof t_call.args, fmt, args);
+    std::vsnprintf(c.args, sizeof c.args, fmt, args);
     va_end(args);
-    t_call.function = function;
+    c.function = function;
 }
 
 namespace {
