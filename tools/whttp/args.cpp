@@ -174,8 +174,9 @@ const OptionSpec kOptions[] = {
     {'\0', "connect-timeout", "SECONDS", "limit name resolution and connecting",
      [](Context& c, const std::string& v) { return parse_seconds(v, c.opt.connect_timeout); }},
     {'\0', "trace", "FILE",
-     "write the library's trace (API calls, handles, connections, heads with credentials "
-     "redacted) to FILE (\"-\": stderr)",
+     "write the library's trace to FILE (\"-\": stderr): each WinHTTP call with its arguments "
+     "(the options above by name, e.g. --http2's WINHTTP_OPTION_ENABLE_HTTP_PROTOCOL) and "
+     "result, handles, notifications, connections, heads; credentials redacted",
      TEXT(trace)},
     {'A', "user-agent", "NAME", "User-Agent to send (default whttp/<version>)", TEXT(user_agent)},
     {'h', "help", nullptr, "show this help and exit",
