@@ -332,6 +332,9 @@ DWORD set_enabled(const void* buffer, DWORD length) noexcept {
         const char* v = std::getenv("OPENWINHTTP_TRACE");
         g_sink = v && parse_setting(v, sink, level) ? open_sink(sink) : stderr;
     }
+    // The call that turned the trace off left its arguments here without a result line; a
+    // later WinHttpSetOption must not report them as its own.
+    if (enable) t_calls.depth = 0;
     g_level.store(enable ? 2 : 0, std::memory_order_relaxed);
     return ERROR_SUCCESS;
 }

@@ -188,6 +188,12 @@ TEST(TraceArguments, ApiLinesShowArgumentsAndResultButNoCredentials) {
     setenv("OPENWINHTTP_TRACE", path, 1);
     BOOL on = TRUE;
     ASSERT_TRUE(WinHttpSetOption(nullptr, WINHTTP_OPTION_ENABLETRACING, &on, sizeof on));
+    // Off and on again: the call that turned it off has no result line, and its arguments
+    // must not show up as those of the call that turns it on.
+    on = FALSE;
+    ASSERT_TRUE(WinHttpSetOption(nullptr, WINHTTP_OPTION_ENABLETRACING, &on, sizeof on));
+    on = TRUE;
+    ASSERT_TRUE(WinHttpSetOption(nullptr, WINHTTP_OPTION_ENABLETRACING, &on, sizeof on));
 
     HINTERNET s = WinHttpOpen(L"trace-agent", WINHTTP_ACCESS_TYPE_NO_PROXY, WINHTTP_NO_PROXY_NAME,
                               WINHTTP_NO_PROXY_BYPASS, 0);
@@ -231,6 +237,7 @@ TEST(TraceArguments, ApiLinesShowArgumentsAndResultButNoCredentials) {
     EXPECT_NE(text.find("api WinHttpCloseHandle(0x"), std::string::npos) << text;
     EXPECT_EQ(text.find("api WinHttpCloseHandle(NULL)"), std::string::npos) << text;
     EXPECT_EQ(text.find("api WinHttpCloseHandle((nil))"), std::string::npos) << text;
+    EXPECT_EQ(text.find("WINHTTP_OPTION_ENABLETRACING, &0"), std::string::npos) << text;
     for (const char* leak : {"hunter2", "s3cret", "alice", "tok3n"})
         EXPECT_EQ(text.find(leak), std::string::npos) << leak << " leaked:\n" << text;
 }
