@@ -459,10 +459,10 @@ def collected_instructions(stderr):
     return int(m.group(1)) if m else None
 
 
-def callgrind_per_unit(binary, case, nginx, workdir):
+def callgrind_per_unit(binary, case, nginx, workdir, env_wrap=()):
     """(instructions(big) - instructions(small)) / units: start-up and set-up cancel out."""
     big, small, units = case["cg"]
-    wrap = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    wrap = list(env_wrap) + ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
     counts = []
     for extra in (big, small):
         args = dict(case["args"], **extra)
@@ -473,6 +473,96 @@ def callgrind_per_unit(binary, case, nginx, workdir):
     if None in counts or units <= 0:
         return None
     return (counts[0] - counts[1]) / units
+
+
+# ---- tracing cost (issue 15) ----------------------------------------------------------------------
+
+# The trace must cost nothing when off: W1's instructions per request with the trace off, on at
+# level 1 (API calls with arguments, handles, notifications, connections) and at level 2 (also
+# every head line), written to /dev/null so only the library's own work counts. BENCH_BASELINE
+# names another bench_winhttp (say, built from main) measured the same way with the trace off.
+TRACE_SECTION = "### Tracing cost (issue 15)"
+
+
+TRACE_RUNS = env_int("BENCH_TRACE_RUNS", 5, 1)
+TRACE_BUILD = ["", ""]  # the tree measured and its CMAKE_BUILD_TYPE, for the section's notes
+
+
+def trace_cost(binary, nginx, workdir):
+    """[(label, [instr/req of each run])]: the configurations alternate, TRACE_RUNS rounds
+    (W1 under callgrind varies by about 1 % from run to run: the event loop's polls differ)."""
+    case = next(c for c in make_cases() if c["id"] == "W1")
+    configs = []
+    baseline = os.environ.get("BENCH_BASELINE")
+    if baseline:
+        configs.append(("trace off, baseline " + os.environ.get("BENCH_BASELINE_NAME", baseline),
+                        baseline, None))
+    configs += [("trace off", binary, None),
+                ("trace on, level 1 (OPENWINHTTP_TRACE=/dev/null:1)", binary, "/dev/null:1"),
+                ("trace on, level 2 (OPENWINHTTP_TRACE=/dev/null)", binary, "/dev/null")]
+    values = {label: [] for label, _, _ in configs}
+    for _ in range(TRACE_RUNS):
+        for label, path, setting in configs:
+            env_wrap = ["env", "-u", "OPENWINHTTP_TRACE"] if setting is None else \
+                ["env", f"OPENWINHTTP_TRACE={setting}"]
+            v = callgrind_per_unit(path, case, nginx, workdir, env_wrap)
+            if v is not None:
+                values[label].append(v)
+    return [(label, values[label]) for label, _, _ in configs]
+
+
+def build_type(build):
+    try:
+        with open(os.path.join(build, "CMakeCache.txt")) as f:
+            m = re.search(r"^CMAKE_BUILD_TYPE:\w+=(.*)$", f.read(), re.M)
+            return m.group(1) if m else "?"
+    except OSError:
+        return "?"
+
+
+def trace_section(rows):
+    if not rows:
+        return []
+    means = {label: statistics.mean(v) for label, v in rows if v}
+    off = means.get("trace off")
+    lines = ["", TRACE_SECTION, "",
+             "W1 (sequential keep-alive GETs of 100 B, sync, HTTP) under callgrind, instructions "
+             "per request (1,000 minus 100 requests, ÷ 900), the trace written to /dev/null; "
+             f"mean and range of {TRACE_RUNS} alternating runs:", "",
+             "| Library | instr/req (mean) | range | vs trace off |", "|---|---|---|---|"]
+    for label, values in rows:
+        if not values:
+            lines.append(f"| {label} | failed | | |")
+            continue
+        rel = f"{(means[label] / off - 1) * 100:+.1f} %" if off else ""
+        lines.append(f"| {label} | {means[label]:,.0f} | {min(values):,.0f} - {max(values):,.0f} "
+                     f"| {rel} |")
+    lines += ["", f"- Build: `{os.path.relpath(TRACE_BUILD[0], SOURCE)}` ({TRACE_BUILD[1]}); a baseline "
+              "comes from `BENCH_BASELINE=<its bench_winhttp>`. Reproduce: `python3 bench/run.py "
+              "--build <tree> --only TRACE` (updates only this section).", load_note()]
+    return lines
+
+
+def splice_trace_section(path, section):
+    """--only TRACE: replaces (or appends) the tracing section of an existing results.md."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        text = ""
+    body = "\n".join(section).strip("\n") + "\n"
+    start = text.find(TRACE_SECTION)
+    if start < 0:
+        anchor = text.find("\nReproduce:")
+        text = (text[:anchor] + "\n" + body + text[anchor:]) if anchor >= 0 else text + "\n" + body
+    else:
+        end = text.find("\n#", start + len(TRACE_SECTION))
+        reproduce = text.find("\nReproduce:", start)
+        ends = [e for e in (end, reproduce) if e >= 0]
+        end = min(ends) if ends else len(text)
+        text = text[:start] + body + text[end:]
+    with open(path, "w") as f:
+        f.write(text)
 
 
 # ---- system calls (strace -c -f) ------------------------------------------------------------------
@@ -779,7 +869,7 @@ def micro_section(build, workdir):
     return lines
 
 
-def write_report(path, build, cases, results, micro):
+def write_report(path, build, cases, results, micro, trace_rows=()):
     lines = ["## Benchmark results: OpenWinHTTP vs libcurl", ""]
     lines += environment_lines(build)
     lines += ["", TABLE_HEAD]
@@ -788,6 +878,7 @@ def write_report(path, build, cases, results, micro):
         lines.append(table_row(case, ours, curl, results))
     lines += ["", NOTES]
     lines += syscall_section(cases, results)
+    lines += trace_section(trace_rows)
     lines += micro
     lines += ["", "Reproduce: `make bench` (or `BENCH_QUICK=1 make bench` for a smoke run)."]
     with open(path, "w") as f:
@@ -839,9 +930,13 @@ def main():
 
     exit_on_sigterm()
     cases = make_cases()
+    wanted = set(opts.only.split(",")) if opts.only else set()
     if opts.only:
-        wanted = set(opts.only.split(","))
         cases = [c for c in cases if c["id"] in wanted or c["id"].split("-")[0] in wanted]
+    # The tracing cost rows: in a full run, or alone with --only TRACE (which then updates
+    # only that section of results.md).
+    want_trace = CALLGRIND and (not opts.only or "TRACE" in wanted)
+    trace_rows = []
     print(f"Pinning: {pinning_note()}")
     nginx = Nginx()
     proxy = Tinyproxy(nginx.dir)
@@ -859,11 +954,20 @@ def main():
                   f" | curl {curl.failure or fmt_time(curl.median('wall'), case['units'], case['unit'])}"
                   f" | ratio {ratio_text(ours, curl)} | conns {ours.conns_text()}/{curl.conns_text()}"
                   f" | {time.time() - start:.0f}s", flush=True)
+        if want_trace:
+            TRACE_BUILD[:] = [build, build_type(build)]
+            trace_rows = trace_cost(binaries[0][1], nginx, nginx.dir)
+            for label, values in trace_rows:
+                print(f"TRACE      {label}: {[round(v) for v in values]} instr/req", flush=True)
+        if not cases:
+            splice_trace_section(opts.out, trace_section(trace_rows))
+            print(f"updated the tracing section of {opts.out}")
+            return
         micro = micro_section(build, nginx.dir)
     finally:
         proxy.stop()
         nginx.stop()
-    write_report(opts.out, build, cases, results, micro)
+    write_report(opts.out, build, cases, results, micro, trace_rows)
     print(f"wrote {opts.out}")
 
 

@@ -34,6 +34,7 @@ extern "C" {
 
 BOOL WinHttpQueryAuthSchemes(HINTERNET hRequest, LPDWORD lpdwSupportedSchemes,
                              LPDWORD lpdwFirstScheme, LPDWORD pdwAuthTarget) {
+    OPENWINHTTP_TRACE_CALL("%p", hRequest);
     struct Out {
         DWORD supported = 0, first = 0, target = 0;
     } out;
@@ -57,6 +58,7 @@ BOOL WinHttpQueryAuthSchemes(HINTERNET hRequest, LPDWORD lpdwSupportedSchemes,
 
 BOOL WinHttpSetCredentials(HINTERNET hRequest, DWORD AuthTargets, DWORD AuthScheme,
                            LPCWSTR pwszUserName, LPCWSTR pwszPassword, LPVOID /*pAuthParams*/) {
+    OPENWINHTTP_TRACE_CALL("%p, 0x%x, 0x%x, %s, %s", hRequest, AuthTargets, AuthScheme, pwszUserName ? "[redacted]" : "NULL", pwszPassword ? "[redacted]" : "NULL");
     struct In {
         DWORD target, scheme;
         LPCWSTR user, password;
@@ -90,6 +92,7 @@ BOOL WinHttpSetCredentials(HINTERNET hRequest, DWORD AuthTargets, DWORD AuthSche
 // parameters to report, so after the handle and argument checks it fails with
 // ERROR_NOT_SUPPORTED (docs/STATUS.md).
 BOOL WinHttpQueryAuthParams(HINTERNET hRequest, DWORD AuthScheme, LPVOID* pAuthParams) {
+    OPENWINHTTP_TRACE_CALL("%p, 0x%x", hRequest, AuthScheme);
     Lookup l = lookup_handle(hRequest, {HandleType::Request});
     if (l.error) return fail(l.error);
     if (!pAuthParams || !one_scheme(AuthScheme)) return fail(ERROR_INVALID_PARAMETER);

@@ -89,6 +89,7 @@ extern "C" {
 
 BOOL WinHttpGetProxyForUrl(HINTERNET session, LPCWSTR url, WINHTTP_AUTOPROXY_OPTIONS* options,
                            WINHTTP_PROXY_INFO* info) {
+    OPENWINHTTP_TRACE_CALL("%p, %s, 0x%x, %s", session, trace::str(url).c_str(), options ? options->dwFlags : 0, options ? trace::str(options->lpszAutoConfigUrl).c_str() : "NULL");
     Lookup l = lookup_handle(session, {HandleType::Session});
     if (l.error) return fail(l.error);
     if (!url || !*url || !options || !info) return fail(ERROR_INVALID_PARAMETER);
@@ -113,65 +114,70 @@ BOOL WinHttpGetProxyForUrl(HINTERNET session, LPCWSTR url, WINHTTP_AUTOPROXY_OPT
 }
 
 DWORD WinHttpCreateProxyResolver(HINTERNET session, HINTERNET* resolver) {
+    OPENWINHTTP_TRACE_CALL("%p", session);
     Lookup l = lookup_handle(session, {HandleType::Session});
-    if (l.error) return l.error;
-    if (!as<Session>(*l.object).async()) return ERROR_WINHTTP_INCORRECT_HANDLE_TYPE;
-    if (!resolver) return ERROR_INVALID_PARAMETER;
+    if (l.error) return traced(l.error);
+    if (!as<Session>(*l.object).async()) return traced(ERROR_WINHTTP_INCORRECT_HANDLE_TYPE);
+    if (!resolver) return traced(ERROR_INVALID_PARAMETER);
     Object* obj;
     try {
         obj = new ProxyResolver(as<Session>(*l.object));
     } catch (const std::bad_alloc&) {
-        return ERROR_NOT_ENOUGH_MEMORY;
+        return traced(ERROR_NOT_ENOUGH_MEMORY);
     }
     HINTERNET h = HandleTable::instance().insert(obj);
     if (!h) {
         obj->release();
-        return ERROR_NOT_ENOUGH_MEMORY;
+        return traced(ERROR_NOT_ENOUGH_MEMORY);
     }
     *resolver = h;
     Ref<Object> guard(obj);  // HANDLE_CREATED may run app code that closes the handle
     obj->notify_created();
-    return ERROR_SUCCESS;
+    return traced(ERROR_SUCCESS);
 }
 
 DWORD WinHttpGetProxyForUrlEx(HINTERNET resolver, PCWSTR url, WINHTTP_AUTOPROXY_OPTIONS* options,
                               DWORD_PTR context) {
-    return start_resolver(resolver, url, options, context);
+    OPENWINHTTP_TRACE_CALL("%p, %s, 0x%x, %s, 0x%lx", resolver, trace::str(url).c_str(), options ? options->dwFlags : 0, options ? trace::str(options->lpszAutoConfigUrl).c_str() : "NULL", static_cast<unsigned long>(context));
+    return traced(start_resolver(resolver, url, options, context));
 }
 
 DWORD WinHttpGetProxyForUrlEx2(HINTERNET resolver, PCWSTR url, WINHTTP_AUTOPROXY_OPTIONS* options,
                                DWORD selection_context_size, unsigned char* selection_context,
                                DWORD_PTR context) {
+    OPENWINHTTP_TRACE_CALL("%p, %s, 0x%x, %s, 0x%lx", resolver, trace::str(url).c_str(), options ? options->dwFlags : 0, options ? trace::str(options->lpszAutoConfigUrl).c_str() : "NULL", static_cast<unsigned long>(context));
     // The interface selection context picks a network interface on Windows; Linux has no
     // per-interface proxy settings, so it is checked and otherwise ignored.
-    if (selection_context_size && !selection_context) return ERROR_INVALID_PARAMETER;
-    return start_resolver(resolver, url, options, context);
+    if (selection_context_size && !selection_context) return traced(ERROR_INVALID_PARAMETER);
+    return traced(start_resolver(resolver, url, options, context));
 }
 
 DWORD WinHttpGetProxyResult(HINTERNET resolver, WINHTTP_PROXY_RESULT* result) {
+    OPENWINHTTP_TRACE_CALL("%p", resolver);
     if (!result) {
         Lookup l = lookup_handle(resolver, {HandleType::ProxyResolver});
-        return l.error ? l.error : ERROR_INVALID_PARAMETER;
+        return traced(l.error ? l.error : ERROR_INVALID_PARAMETER);
     }
     std::vector<proxy::PacEntry> entries;
-    if (DWORD e = resolver_result(resolver, entries)) return e;
+    if (DWORD e = resolver_result(resolver, entries)) return traced(e);
     WINHTTP_PROXY_RESULT out{};
-    if (DWORD e = make_entries(entries, out.cEntries, out.pEntries)) return e;
+    if (DWORD e = make_entries(entries, out.cEntries, out.pEntries)) return traced(e);
     *result = out;
-    return ERROR_SUCCESS;
+    return traced(ERROR_SUCCESS);
 }
 
 DWORD WinHttpGetProxyResultEx(HINTERNET resolver, WINHTTP_PROXY_RESULT_EX* result) {
+    OPENWINHTTP_TRACE_CALL("%p", resolver);
     if (!result) {
         Lookup l = lookup_handle(resolver, {HandleType::ProxyResolver});
-        return l.error ? l.error : ERROR_INVALID_PARAMETER;
+        return traced(l.error ? l.error : ERROR_INVALID_PARAMETER);
     }
     std::vector<proxy::PacEntry> entries;
-    if (DWORD e = resolver_result(resolver, entries)) return e;
+    if (DWORD e = resolver_result(resolver, entries)) return traced(e);
     WINHTTP_PROXY_RESULT_EX out{};
-    if (DWORD e = make_entries(entries, out.cEntries, out.pEntries)) return e;
+    if (DWORD e = make_entries(entries, out.cEntries, out.pEntries)) return traced(e);
     *result = out;
-    return ERROR_SUCCESS;
+    return traced(ERROR_SUCCESS);
 }
 
 void WinHttpFreeProxyResult(WINHTTP_PROXY_RESULT* result) {
@@ -187,16 +193,18 @@ void WinHttpFreeProxyResultEx(WINHTTP_PROXY_RESULT_EX* result) {
 }
 
 DWORD WinHttpResetAutoProxy(HINTERNET session, DWORD flags) {
+    OPENWINHTTP_TRACE_CALL("%p, 0x%x", session, flags);
     Lookup l = lookup_handle(session, {HandleType::Session});
-    if (l.error) return l.error;
+    if (l.error) return traced(l.error);
     // The page documents no flag error. Every reset kind lands on the same per-session state
     // (there is no autoproxy service, so OUT_OF_PROC changes nothing): scripts, whose workers
     // end, and the WPAD result.
     if (flags) as<Session>(*l.object).pac_cache().reset();
-    return ERROR_SUCCESS;
+    return traced(ERROR_SUCCESS);
 }
 
 BOOL WinHttpDetectAutoProxyConfigUrl(DWORD flags, LPWSTR* url) {
+    OPENWINHTTP_TRACE_CALL("0x%x", flags);
     constexpr DWORD known = WINHTTP_AUTO_DETECT_TYPE_DHCP | WINHTTP_AUTO_DETECT_TYPE_DNS_A;
     if (!flags || (flags & ~known) || !url) return fail(ERROR_INVALID_PARAMETER);
     try {

@@ -22,6 +22,7 @@ DWORD resolve_target(HINTERNET h, Ref<Object>& out) {
 extern "C" {
 
 BOOL WinHttpQueryOption(HINTERNET handle, DWORD option, LPVOID buffer, LPDWORD buffer_len) {
+    OPENWINHTTP_TRACE_CALL("%p, %s, %p, %u", handle, trace::option(option).c_str(), buffer, buffer_len ? *buffer_len : 0);
     Ref<Object> obj;
     if (DWORD e = resolve_target(handle, obj)) return fail(e);
     if (!buffer_len) return fail(ERROR_INVALID_PARAMETER);
@@ -30,6 +31,7 @@ BOOL WinHttpQueryOption(HINTERNET handle, DWORD option, LPVOID buffer, LPDWORD b
 }
 
 BOOL WinHttpSetOption(HINTERNET handle, DWORD option, LPVOID buffer, DWORD buffer_len) {
+    OPENWINHTTP_TRACE_CALL("%p, %s, %s", handle, trace::option(option).c_str(), trace::option_value(option, buffer, buffer_len).c_str());
     Ref<Object> obj;
     if (DWORD e = resolve_target(handle, obj)) return fail(e);
     if (DWORD e = set_option(obj.get(), option, buffer, buffer_len)) return fail(e);

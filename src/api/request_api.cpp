@@ -92,6 +92,7 @@ extern "C" {
 
 BOOL WinHttpSendRequest(HINTERNET request, LPCWSTR headers, DWORD headers_len, LPVOID optional,
                         DWORD optional_len, DWORD total_len, DWORD_PTR context) {
+    OPENWINHTTP_TRACE_CALL("%p, %s, %d, %p, %u, %u, 0x%lx", request, trace::headers(headers, headers_len).c_str(), static_cast<int>(headers_len), optional, optional_len, total_len, static_cast<unsigned long>(context));
     RequestCall r = lookup_request(request);
     if (r.error) return fail(r.error);
     if (!optional && optional_len) return fail(ERROR_INVALID_PARAMETER);
@@ -106,6 +107,7 @@ BOOL WinHttpSendRequest(HINTERNET request, LPCWSTR headers, DWORD headers_len, L
 }
 
 BOOL WinHttpWriteData(HINTERNET request, LPCVOID buffer, DWORD len, LPDWORD written) {
+    OPENWINHTTP_TRACE_CALL("%p, %p, %u, %p", request, buffer, len, static_cast<void*>(written));
     RequestCall r = lookup_request(request);
     if (r.error) return fail(r.error);
     if (!buffer && len) return fail(ERROR_INVALID_PARAMETER);
@@ -122,6 +124,7 @@ BOOL WinHttpWriteData(HINTERNET request, LPCVOID buffer, DWORD len, LPDWORD writ
 }
 
 BOOL WinHttpReceiveResponse(HINTERNET request, LPVOID reserved) {
+    OPENWINHTTP_TRACE_CALL("%p, %p", request, reserved);
     RequestCall r = lookup_request(request);
     if (r.error) return fail(r.error);
     if (reserved) return fail(ERROR_INVALID_PARAMETER);
@@ -132,6 +135,7 @@ BOOL WinHttpReceiveResponse(HINTERNET request, LPVOID reserved) {
 }
 
 BOOL WinHttpQueryDataAvailable(HINTERNET request, LPDWORD available) {
+    OPENWINHTTP_TRACE_CALL("%p, %p", request, static_cast<void*>(available));
     RequestCall r = lookup_request(request);
     if (r.error) return fail(r.error);
     RequestEngine& e = r->engine();
@@ -149,6 +153,7 @@ BOOL WinHttpQueryDataAvailable(HINTERNET request, LPDWORD available) {
 }
 
 BOOL WinHttpReadData(HINTERNET request, LPVOID buffer, DWORD len, LPDWORD read) {
+    OPENWINHTTP_TRACE_CALL("%p, %p, %u, %p", request, buffer, len, static_cast<void*>(read));
     RequestCall r = lookup_request(request);
     if (r.error) return fail(r.error);
     if (!buffer && len) return fail(ERROR_INVALID_PARAMETER);
@@ -161,20 +166,22 @@ BOOL WinHttpReadData(HINTERNET request, LPVOID buffer, DWORD len, LPDWORD read) 
 
 DWORD WinHttpReadDataEx(HINTERNET request, LPVOID buffer, DWORD len, LPDWORD read,
                         ULONGLONG flags, DWORD property_size, PVOID property) {
+    OPENWINHTTP_TRACE_CALL("%p, %p, %u, %p, 0x%llx, %u, %p", request, buffer, len, static_cast<void*>(read), static_cast<unsigned long long>(flags), property_size, property);
     RequestCall r = lookup_request(request);
-    if (r.error) return r.error;
+    if (r.error) return traced(r.error);
     if ((!buffer && len) || (flags & ~WINHTTP_READ_DATA_EX_FLAG_FILL_BUFFER) || property_size ||
         property)
-        return ERROR_INVALID_PARAMETER;
+        return traced(ERROR_INVALID_PARAMETER);
     if (read) *read = 0;  // before any work or error checking (WinHttpReadData page)
     const bool fill = (flags & WINHTTP_READ_DATA_EX_FLAG_FILL_BUFFER) != 0;
     RequestEngine& e = r->engine();
-    return run_operation(
+    return traced(run_operation(
         *r, API_READ_DATA, buffer, read, [&] { return e.check_read(); },
-        [&](DWORD* count) { return e.read(buffer, len, count, fill); });
+        [&](DWORD* count) { return e.read(buffer, len, count, fill); }));
 }
 
 BOOL WinHttpAddRequestHeaders(HINTERNET request, LPCWSTR headers, DWORD len, DWORD modifiers) {
+    OPENWINHTTP_TRACE_CALL("%p, %s, %d, 0x%x", request, trace::headers(headers, len).c_str(), static_cast<int>(len), modifiers);
     RequestCall r = lookup_request(request);
     if (r.error) return fail(r.error);
     if (!headers || len == 0) return fail(ERROR_INVALID_PARAMETER);
@@ -185,16 +192,18 @@ BOOL WinHttpAddRequestHeaders(HINTERNET request, LPCWSTR headers, DWORD len, DWO
 
 DWORD WinHttpAddRequestHeadersEx(HINTERNET request, DWORD modifiers, ULONGLONG flags,
                                  ULONGLONG reserved, DWORD count, WINHTTP_EXTENDED_HEADER* headers) {
+    OPENWINHTTP_TRACE_CALL("%p, 0x%x, 0x%llx, %llu, %u, %p", request, modifiers, static_cast<unsigned long long>(flags), static_cast<unsigned long long>(reserved), count, static_cast<void*>(headers));
     RequestCall r = lookup_request(request);
-    if (r.error) return r.error;
-    if (count && !headers) return ERROR_INVALID_PARAMETER;
-    return exclusive(*r, [&] {
+    if (r.error) return traced(r.error);
+    if (count && !headers) return traced(ERROR_INVALID_PARAMETER);
+    return traced(exclusive(*r, [&] {
         return r->engine().add_headers_ex(modifiers, flags, reserved, count, headers);
-    });
+    }));
 }
 
 BOOL WinHttpQueryHeaders(HINTERNET request, DWORD level, LPCWSTR name, LPVOID buffer,
                          LPDWORD buffer_len, LPDWORD index) {
+    OPENWINHTTP_TRACE_CALL("%p, 0x%x, %s, %p, %u, %u", request, level, trace::str(name).c_str(), buffer, buffer_len ? *buffer_len : 0, index ? *index : 0);
     RequestCall r = lookup_request(request);
     if (r.error) return fail(r.error);
     if (!buffer_len) return fail(ERROR_INVALID_PARAMETER);
@@ -206,13 +215,14 @@ DWORD WinHttpQueryHeadersEx(HINTERNET request, DWORD level, ULONGLONG flags, UIN
                             PDWORD index, PWINHTTP_HEADER_NAME name, PVOID buffer,
                             PDWORD buffer_len, PWINHTTP_EXTENDED_HEADER* headers,
                             PDWORD headers_count) {
+    OPENWINHTTP_TRACE_CALL("%p, 0x%x, 0x%llx, %u, %p, %p, %u", request, level, static_cast<unsigned long long>(flags), codepage, static_cast<void*>(name), buffer, buffer_len ? *buffer_len : 0);
     RequestCall r = lookup_request(request);
-    if (r.error) return r.error;
-    if (!buffer_len) return ERROR_INVALID_PARAMETER;
-    return exclusive(*r, [&] {
+    if (r.error) return traced(r.error);
+    if (!buffer_len) return traced(ERROR_INVALID_PARAMETER);
+    return traced(exclusive(*r, [&] {
         return r->engine().query_headers_ex(level, flags, codepage, index, name, buffer,
                                             buffer_len, headers, headers_count);
-    });
+    }));
 }
 
 }  // extern "C"

@@ -49,6 +49,7 @@ extern "C" {
 
 HINTERNET WinHttpOpen(LPCWSTR agent, DWORD access_type, LPCWSTR proxy, LPCWSTR bypass,
                       DWORD flags) {
+    OPENWINHTTP_TRACE_CALL("%s, %s, %s, %s, 0x%x", trace::str(agent).c_str(), trace::access_type(access_type).c_str(), trace::str(proxy).c_str(), trace::str(bypass).c_str(), flags);
     if (flags & ~static_cast<DWORD>(WINHTTP_FLAG_SECURE_DEFAULTS))
         return fail_handle(ERROR_INVALID_PARAMETER);
     try {
@@ -71,6 +72,7 @@ HINTERNET WinHttpOpen(LPCWSTR agent, DWORD access_type, LPCWSTR proxy, LPCWSTR b
 }
 
 HINTERNET WinHttpConnect(HINTERNET session, LPCWSTR server, INTERNET_PORT port, DWORD reserved) {
+    OPENWINHTTP_TRACE_CALL("%p, %s, %u, %u", session, trace::str(server).c_str(), port, reserved);
     Lookup l = lookup_handle(session, {HandleType::Session});
     if (l.error) return fail_handle(l.error);
     if (!server || !*server || reserved != 0) return fail_handle(ERROR_INVALID_PARAMETER);
@@ -85,6 +87,7 @@ HINTERNET WinHttpConnect(HINTERNET session, LPCWSTR server, INTERNET_PORT port, 
 HINTERNET WinHttpOpenRequest(HINTERNET connect, LPCWSTR verb, LPCWSTR object_name,
                              LPCWSTR version, LPCWSTR referrer, LPCWSTR* accept_types,
                              DWORD flags) {
+    OPENWINHTTP_TRACE_CALL("%p, %s, %s, %s, %s, %p, 0x%x", connect, trace::str(verb).c_str(), trace::str(object_name).c_str(), trace::str(version).c_str(), trace::str(referrer).c_str(), static_cast<const void*>(accept_types), flags);
     Lookup l = lookup_handle(connect, {HandleType::Connect});
     if (l.error) return fail_handle(l.error);
     constexpr DWORD known = WINHTTP_FLAG_SECURE | WINHTTP_FLAG_ESCAPE_PERCENT |
@@ -119,6 +122,7 @@ HINTERNET WinHttpOpenRequest(HINTERNET connect, LPCWSTR verb, LPCWSTR object_nam
 }
 
 BOOL WinHttpCloseHandle(HINTERNET handle) {
+    OPENWINHTTP_TRACE_CALL("%p", handle);
     if (!handle) return fail(ERROR_INVALID_HANDLE);
     Ref<Object> obj = HandleTable::instance().remove(handle);
     if (!obj) return fail(ERROR_INVALID_HANDLE);
@@ -130,6 +134,7 @@ BOOL WinHttpCloseHandle(HINTERNET handle) {
 
 WINHTTP_STATUS_CALLBACK WinHttpSetStatusCallback(HINTERNET handle, WINHTTP_STATUS_CALLBACK callback,
                                                  DWORD flags, DWORD_PTR reserved) {
+    OPENWINHTTP_TRACE_CALL("%p, %p, 0x%x, %lu", handle, reinterpret_cast<void*>(callback), flags, static_cast<unsigned long>(reserved));
     Lookup l = lookup_handle(handle, {HandleType::Session, HandleType::Connect, HandleType::Request,
                                         HandleType::ProxyResolver, HandleType::WebSocket});
     if (l.error) {
@@ -146,6 +151,7 @@ WINHTTP_STATUS_CALLBACK WinHttpSetStatusCallback(HINTERNET handle, WINHTTP_STATU
 }
 
 BOOL WinHttpSetTimeouts(HINTERNET handle, int resolve, int connect, int send, int receive) {
+    OPENWINHTTP_TRACE_CALL("%p, %d, %d, %d, %d", handle, resolve, connect, send, receive);
     Lookup l = lookup_handle(handle, {HandleType::Session, HandleType::Connect, HandleType::Request});
     if (l.error) return fail(l.error);
     // 0 or -1 mean infinite; any other negative value is refused (WinHttpSetTimeouts page),

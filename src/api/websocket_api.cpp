@@ -13,26 +13,28 @@ using namespace winhttp;
 
 namespace {
 
-HINTERNET fail_handle(DWORD code) {
-    set_last_error(code);
+HINTERNET fail_handle(DWORD code, const SourceLocation& where = SourceLocation::current()) {
+    set_last_error(code, where);
     return nullptr;
 }
 
 // Runs `fn` on the WebSocket behind `h`, or returns the lookup's error.
+// `where`: the API function, for the trace's result line.
 template <class Fn>
-DWORD with_websocket(HINTERNET h, Fn fn) {
+DWORD with_websocket(HINTERNET h, Fn fn, const SourceLocation& where = SourceLocation::current()) {
     Lookup l = lookup_handle(h, {HandleType::WebSocket});
-    if (l.error) return l.error;
+    if (l.error) return traced(l.error, where);
     try {
-        return fn(as<WebSocket>(*l.object));
+        return traced(fn(as<WebSocket>(*l.object)), where);
     } catch (const std::bad_alloc&) {
-        return ERROR_NOT_ENOUGH_MEMORY;
+        return traced(ERROR_NOT_ENOUGH_MEMORY, where);
     }
 }
 
 }  // namespace
 
 HINTERNET WinHttpWebSocketCompleteUpgrade(HINTERNET request_handle, DWORD_PTR context) {
+    OPENWINHTTP_TRACE_CALL("%p, 0x%lx", request_handle, static_cast<unsigned long>(context));
     Lookup l = lookup_handle(request_handle, {HandleType::Request});
     if (l.error) return fail_handle(l.error);
     Request& request = as<Request>(*l.object);
@@ -65,27 +67,32 @@ HINTERNET WinHttpWebSocketCompleteUpgrade(HINTERNET request_handle, DWORD_PTR co
 
 DWORD WinHttpWebSocketSend(HINTERNET web_socket, WINHTTP_WEB_SOCKET_BUFFER_TYPE type, PVOID buffer,
                            DWORD length) {
+    OPENWINHTTP_TRACE_CALL("%p, %d, %p, %u", web_socket, static_cast<int>(type), buffer, length);
     return with_websocket(web_socket, [&](WebSocket& ws) { return ws.send(type, buffer, length); });
 }
 
 DWORD WinHttpWebSocketReceive(HINTERNET web_socket, PVOID buffer, DWORD length, DWORD* read,
                               WINHTTP_WEB_SOCKET_BUFFER_TYPE* type) {
+    OPENWINHTTP_TRACE_CALL("%p, %p, %u", web_socket, buffer, length);
     return with_websocket(web_socket,
                           [&](WebSocket& ws) { return ws.receive(buffer, length, read, type); });
 }
 
 DWORD WinHttpWebSocketShutdown(HINTERNET web_socket, USHORT status, PVOID reason, DWORD length) {
+    OPENWINHTTP_TRACE_CALL("%p, %u, %p, %u", web_socket, status, reason, length);
     return with_websocket(web_socket,
                           [&](WebSocket& ws) { return ws.shutdown(status, reason, length); });
 }
 
 DWORD WinHttpWebSocketClose(HINTERNET web_socket, USHORT status, PVOID reason, DWORD length) {
+    OPENWINHTTP_TRACE_CALL("%p, %u, %p, %u", web_socket, status, reason, length);
     return with_websocket(web_socket,
                           [&](WebSocket& ws) { return ws.close(status, reason, length); });
 }
 
 DWORD WinHttpWebSocketQueryCloseStatus(HINTERNET web_socket, USHORT* status, PVOID reason,
                                        DWORD length, DWORD* consumed) {
+    OPENWINHTTP_TRACE_CALL("%p, %p, %u", web_socket, reason, length);
     return with_websocket(web_socket, [&](WebSocket& ws) {
         return ws.query_close_status(status, reason, length, consumed);
     });

@@ -23,6 +23,7 @@
 #include "ws/handshake.h"
 #include "core/revocation.h"
 
+#include "util/error_names.h"
 #include "util/trace.h"
 
 namespace winhttp {
@@ -928,6 +929,7 @@ Task<DWORD> RequestEngine::decide_route() {
         route_.clear();
     else
         route_ = config->route(secure_, host_, port_);
+    OPENWINHTTP_TRACE_LINE("pac %p route %s (%u): %s", owner_.handle(), error_name(e), e, e == ERROR_SUCCESS ? "the script's answer" : route_.empty() ? "fallback: direct" : "fallback: the static proxy settings");
     co_return ERROR_SUCCESS;
 }
 

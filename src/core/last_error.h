@@ -2,6 +2,8 @@
 #pragma once
 #include <winhttp.h>
 
+#include "util/trace.h"
+
 namespace winhttp {
 
 // The calling function's name, for the trace. Not SourceLocation: the fuzz build's
@@ -30,6 +32,13 @@ inline BOOL fail(DWORD code, const SourceLocation& where = SourceLocation::curre
 inline BOOL succeed(const SourceLocation& where = SourceLocation::current()) noexcept {
     set_last_error(0, where);
     return TRUE;
+}
+
+// API functions that return their error instead of setting the last error end here, so the
+// trace has their result line too: `return traced(code);`.
+inline DWORD traced(DWORD code, const SourceLocation& where = SourceLocation::current()) noexcept {
+    if (trace::on()) trace::api_result(where.function_name(), code);
+    return code;
 }
 
 }  // namespace winhttp

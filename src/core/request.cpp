@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/engine.h"
+#include "util/trace.h"
 
 namespace winhttp {
 
@@ -81,6 +82,7 @@ void Request::start_async(std::unique_ptr<AsyncOp> op, Task<DWORD> task) {
 // WINHTTP_STATUS_CALLBACK page: what each completion carries.
 void Request::complete_async(const AsyncOp& op, DWORD error) {
     busy_.store(false, std::memory_order_release);
+    if (trace::on()) trace::async_result(handle(), op.api, op.count, error);
     if (error) {
         WINHTTP_ASYNC_RESULT result{op.api, error};
         status(WINHTTP_CALLBACK_STATUS_REQUEST_ERROR, &result, sizeof(result), sizeof(result));

@@ -5,6 +5,8 @@
 #include "core/session.h"
 #include "proxy/pac_worker_client.h"
 #include "proxy/wpad.h"
+#include "util/error_names.h"
+#include "util/trace.h"
 #include "util/url.h"
 #include "util/wide.h"
 
@@ -101,7 +103,9 @@ DWORD run_script(Session& session, const std::wstring& pac_url, const std::strin
     std::shared_ptr<PacScript> script = cache.script(pac_url);
     if (!script) {
         std::string source;
-        if (DWORD e = download(session.settings().timeouts, pac_url, cancel, source)) return e;
+        const DWORD e = download(session.settings().timeouts, pac_url, cancel, source);
+        OPENWINHTTP_TRACE_LINE("pac script %ls downloaded: %zu bytes -> %s (%u)", pac_url.c_str(), source.size(), error_name(e), e);
+        if (e) return e;
         script = cache.add_script(pac_url, std::make_shared<PacScript>(std::move(source)));
     }
     return script->find(url, host, cancel, answer, phase);
@@ -126,6 +130,7 @@ DWORD PacScript::find(const std::string& url, const std::string& host, CancelTok
         worker_.reset();
         if (DWORD e = PacWorker::spawn(worker_limits(), worker_)) return e;
         DWORD e = worker_->call(wire::kLoad, source_, cancel.fd(), st, text);
+        OPENWINHTTP_TRACE_LINE("pac script compiled in a new worker: %s (%u), %s", error_name(e), e, st == wire::kOk ? "ok" : "script error");
         if (e == ERROR_WINHTTP_BAD_AUTO_PROXY_SCRIPT) load_error_ = e;  // top level too slow
         if (e) return e;
         if (st != wire::kOk) {
@@ -138,7 +143,9 @@ DWORD PacScript::find(const std::string& url, const std::string& host, CancelTok
     request.push_back('\0');
     request += host;
     phase = PacPhase::Run;
-    if (DWORD e = worker_->call(wire::kFind, request, cancel.fd(), st, text)) return e;
+    const DWORD e = worker_->call(wire::kFind, request, cancel.fd(), st, text);
+    OPENWINHTTP_TRACE_LINE("pac FindProxyForURL(\"%s\", \"%s\") = \"%.200s\" -> %s (%u)%s", url.c_str(), host.c_str(), text.c_str(), error_name(e), e, !e && st != wire::kOk ? ", script error" : "");
+    if (e) return e;
     if (st != wire::kOk) return ERROR_WINHTTP_BAD_AUTO_PROXY_SCRIPT;
     result = std::move(text);
     return ERROR_SUCCESS;
@@ -252,6 +259,7 @@ DWORD find_proxy(Session& session, const PacQuery& q, CancelToken& cancel,
         if (session.pac_cache().detected_url(detected) ||
             detect_wpad_url(q.detect_flags, detected) == ERROR_SUCCESS) {
             session.pac_cache().set_detected_url(detected);
+            OPENWINHTTP_TRACE_LINE("pac WPAD found %ls", detected.c_str());
             pac_urls.push_back(detected);
         }
     }
@@ -261,6 +269,7 @@ DWORD find_proxy(Session& session, const PacQuery& q, CancelToken& cancel,
         std::string answer;
         err = run_script(session, pac_url, url, host, cancel, answer, phase);
         if (err == ERROR_WINHTTP_OPERATION_CANCELLED) return err;
+        OPENWINHTTP_TRACE_LINE("pac %ls -> %s (%u)%s", pac_url.c_str(), error_name(err), err, err && &pac_url != &pac_urls.back() ? ": trying the next script" : "");
         if (err) continue;
         phase = PacPhase::Run;
         out = parse_pac_result(answer);
@@ -274,7 +283,10 @@ DWORD pac_find_proxy(Session& session, std::wstring_view url, std::wstring_view 
     phase = PacPhase::Setup;
     const std::wstring key(pac_url);
     DWORD remembered = 0;
-    if (session.pac_cache().recent_failure(key, remembered)) return remembered;
+    if (session.pac_cache().recent_failure(key, remembered)) {
+        OPENWINHTTP_TRACE_LINE("pac %ls failed recently: %s (%u), not tried again yet", key.c_str(), error_name(remembered), remembered);
+        return remembered;
+    }
     PacQuery q;
     q.url = url;
     if (pac_url.empty()) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <cwchar>
 #include <ctime>
 #include <mutex>
 #include <string>
@@ -15,6 +16,8 @@
 
 #include "http1/message.h"
 #include "util/error_names.h"
+#include "util/option_names.h"
+#include "util/wide.h"
 
 namespace winhttp::trace {
 
@@ -23,6 +26,19 @@ std::atomic<int> g_level{0};
 namespace {
 
 std::mutex g_mutex;
+
+// The arguments of this thread's API calls in progress (call()), for their result lines: a
+// small stack, since an API call may make others (the PAC download runs WinHttpOpen...).
+struct PendingCall {
+    const char* function = nullptr;
+    char args[600] = {};
+};
+constexpr int kMaxPending = 4;
+struct PendingCalls {
+    PendingCall calls[kMaxPending];
+    int depth = 0;
+};
+thread_local PendingCalls t_calls;
 std::FILE* g_sink = nullptr;  // under g_mutex; stderr or a file opened in append mode
 
 // Opens the sink of OPENWINHTTP_TRACE (or stderr); the caller holds g_mutex.
@@ -102,7 +118,145 @@ void line(const char* fmt, ...) noexcept {
 
 void api_result(const char* where, DWORD error) noexcept {
     const std::string_view name = function_name(where);
-    line("api %.*s -> %s (%u)", static_cast<int>(name.size()), name.data(), error_name(error), error);
+    const int n = static_cast<int>(name.size());
+    // The innermost pending call of this name; any above it ended without a result line.
+    PendingCalls& p = t_calls;
+    for (int i = p.depth - 1; i >= 0; --i) {
+        if (name != p.calls[i].function) continue;
+        p.depth = i;
+        line("api %.*s(%s) -> %s (%u)", n, name.data(), p.calls[i].args, error_name(error), error);
+        return;
+    }
+    line("api %.*s -> %s (%u)", n, name.data(), error_name(error), error);
+}
+
+void call(const char* function, const char* fmt, ...) noexcept {
+    PendingCalls& p = t_calls;
+    if (p.depth == kMaxPending) {  // full of calls that never reported: drop the oldest
+        std::memmove(&p.calls[0], &p.calls[1], sizeof(PendingCall) * (kMaxPending - 1));
+        --p.depth;
+    }
+    PendingCall& c = p.calls[p.depth++];
+    va_list args;
+    va_start(args, fmt);
+    std::vsnprintf(c.args, sizeof c.args, fmt, args);
+    va_end(args);
+    c.function = function;
+}
+
+namespace {
+
+// Appends `c` to `out` as C would write it inside a string literal.
+void append_escaped(std::string& out, char32_t c) {
+    switch (c) {
+        case '"': out += "\\\""; return;
+        case '\\': out += "\\\\"; return;
+        case '\r': out += "\\r"; return;
+        case '\n': out += "\\n"; return;
+        case '\t': out += "\\t"; return;
+        default: break;
+    }
+    if (c < 0x20 || c == 0x7F) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "\\x%02x", static_cast<unsigned>(c));
+        out += hex;
+    } else if (c < 0x80) {
+        out += static_cast<char>(c);
+    } else {
+        const wchar_t w = static_cast<wchar_t>(c);
+        out += to_utf8(std::wstring_view(&w, 1));
+    }
+}
+
+Text quoted(std::string_view body, bool cut) {
+    Text t{};
+    std::snprintf(t.s, sizeof t.s, "\"%.*s\"%s", static_cast<int>(body.size()), body.data(), cut ? "..." : "");
+    return t;
+}
+
+size_t wide_length(const wchar_t* text, DWORD len) {
+    return len == static_cast<DWORD>(-1) ? std::wcslen(text) : len;
+}
+
+constexpr size_t kMaxChars = 64;
+
+}  // namespace
+
+Text str(const wchar_t* text, DWORD len) noexcept {
+    if (!text) return Text{"NULL"};
+    const size_t n = wide_length(text, len);
+    std::string body;
+    for (size_t i = 0; i < n && i < kMaxChars; ++i) append_escaped(body, static_cast<char32_t>(text[i]));
+    return quoted(body, n > kMaxChars);
+}
+
+Text headers(const wchar_t* text, DWORD len) noexcept {
+    if (!text) return Text{"NULL"};
+    const std::string all = to_utf8(std::wstring_view(text, wide_length(text, len)));
+    std::string body;
+    std::string_view rest(all);
+    bool cut = false;
+    while (!rest.empty()) {
+        const size_t end = rest.find('\n');
+        std::string_view l = rest.substr(0, end);
+        rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+        const bool crlf = !l.empty() && l.back() == '\r';
+        if (crlf) l.remove_suffix(1);
+        char redacted[300];
+        redact_line(l, redacted, sizeof redacted);
+        for (const char* p = redacted; *p; ++p) {
+            const auto byte = static_cast<unsigned char>(*p);
+            if (byte >= 0x80) body += *p;  // already UTF-8
+            else append_escaped(body, byte);
+        }
+        if (crlf) body += "\\r";
+        if (end != std::string_view::npos) body += "\\n";
+        if (body.size() > 150) {
+            body.resize(150);
+            cut = true;
+            break;
+        }
+    }
+    return quoted(body, cut);
+}
+
+Text option(DWORD o) noexcept {
+    Text t{};
+    if (const char* name = option_name(o)) std::snprintf(t.s, sizeof t.s, "%s", name);
+    else std::snprintf(t.s, sizeof t.s, "%u", o);
+    return t;
+}
+
+Text option_value(DWORD o, const void* buffer, DWORD len) noexcept {
+    Text t{};
+    switch (o) {
+        case WINHTTP_OPTION_USERNAME:
+        case WINHTTP_OPTION_PASSWORD:
+        case WINHTTP_OPTION_PROXY_USERNAME:
+        case WINHTTP_OPTION_PROXY_PASSWORD:
+            std::snprintf(t.s, sizeof t.s, "[redacted], %u", len);
+            return t;
+        default: break;
+    }
+    if (buffer && len == sizeof(DWORD)) {
+        DWORD v = 0;
+        std::memcpy(&v, buffer, sizeof v);
+        std::snprintf(t.s, sizeof t.s, "&%u, %u", v, len);
+    } else {
+        std::snprintf(t.s, sizeof t.s, "%p, %u", buffer, len);
+    }
+    return t;
+}
+
+Text access_type(DWORD type) noexcept {
+    Text t{};
+    switch (type) {
+        case WINHTTP_ACCESS_TYPE_DEFAULT_PROXY: return Text{"WINHTTP_ACCESS_TYPE_DEFAULT_PROXY"};
+        case WINHTTP_ACCESS_TYPE_NO_PROXY: return Text{"WINHTTP_ACCESS_TYPE_NO_PROXY"};
+        case WINHTTP_ACCESS_TYPE_NAMED_PROXY: return Text{"WINHTTP_ACCESS_TYPE_NAMED_PROXY"};
+        case WINHTTP_ACCESS_TYPE_AUTOMATIC_PROXY: return Text{"WINHTTP_ACCESS_TYPE_AUTOMATIC_PROXY"};
+        default: std::snprintf(t.s, sizeof t.s, "%u", type); return t;
+    }
 }
 
 void handle(const char* what, const void* h, const char* type) noexcept {
@@ -178,8 +332,34 @@ DWORD set_enabled(const void* buffer, DWORD length) noexcept {
         const char* v = std::getenv("OPENWINHTTP_TRACE");
         g_sink = v && parse_setting(v, sink, level) ? open_sink(sink) : stderr;
     }
+    // The call that turned the trace off left its arguments here without a result line; a
+    // later WinHttpSetOption must not report them as its own.
+    if (enable) t_calls.depth = 0;
     g_level.store(enable ? 2 : 0, std::memory_order_relaxed);
     return ERROR_SUCCESS;
+}
+
+void async_result(const void* h, DWORD api, DWORD count, DWORD error) noexcept {
+    const char* name = api == API_RECEIVE_RESPONSE       ? "API_RECEIVE_RESPONSE"
+                       : api == API_QUERY_DATA_AVAILABLE ? "API_QUERY_DATA_AVAILABLE"
+                       : api == API_READ_DATA            ? "API_READ_DATA"
+                       : api == API_WRITE_DATA           ? "API_WRITE_DATA"
+                       : api == API_SEND_REQUEST         ? "API_SEND_REQUEST"
+                       : api == API_GET_PROXY_FOR_URL    ? "API_GET_PROXY_FOR_URL"
+                                                         : "API_UNKNOWN";
+    line("async %p %s done: %u bytes -> %s (%u)", h, name, count, error_name(error), error);
+}
+
+const char* ws_opcode_name(unsigned opcode) noexcept {
+    switch (opcode) {
+        case 0x0: return "continuation";
+        case 0x1: return "text";
+        case 0x2: return "binary";
+        case 0x8: return "close";
+        case 0x9: return "ping";
+        case 0xA: return "pong";
+        default: return "reserved";
+    }
 }
 
 const char* status_name(DWORD status) noexcept {

@@ -6,6 +6,8 @@
 #include <cstring>
 
 #include "core/session.h"
+#include "util/error_names.h"
+#include "util/trace.h"
 
 namespace winhttp {
 
@@ -114,6 +116,7 @@ DWORD WebSocket::start(Op op, RequestIo* io, Task<DWORD> task) {
 // WRITE_COMPLETE carry a WINHTTP_WEB_SOCKET_STATUS, CLOSE/SHUTDOWN_COMPLETE nothing, a failure
 // REQUEST_ERROR with a WINHTTP_WEB_SOCKET_ASYNC_RESULT naming the operation (dwResult 0).
 void WebSocket::complete(Op op, RequestIo*, DWORD error) {
+    OPENWINHTTP_TRACE_LINE("async %p websocket %s done -> %s (%u)", handle(), op == Op::Send ? "send" : op == Op::Receive ? "receive" : op == Op::Close ? "close" : "shutdown", error_name(error), error);
     auto fail = [&](WINHTTP_WEB_SOCKET_OPERATION what) {
         WINHTTP_WEB_SOCKET_ASYNC_RESULT r{};
         r.AsyncResult.dwResult = 0;
@@ -266,6 +269,7 @@ Task<DWORD> WebSocket::write_all(RequestIo& io, int fd, const uint8_t* p, size_t
 Task<DWORD> WebSocket::write_frame(RequestIo& io, int fd, ws::Opcode op, bool fin,
                                    const void* data, size_t len) {
     co_await FrameLockWait{*this};
+    OPENWINHTTP_TRACE_LINE("ws %p > %s frame%s, %zu bytes", handle(), trace::ws_opcode_name(static_cast<unsigned>(op)), fin ? "" : " (not final)", len);
     DWORD e = ERROR_SUCCESS;
     uint32_t key = 0;
     if (failed_.load()) {
@@ -443,6 +447,7 @@ Task<DWORD> WebSocket::receive_step(RequestIo& io, uint8_t* buffer, size_t cap, 
         in_off_ += used;
         switch (ev.kind) {
             case ws::FrameParser::Kind::Data:
+                OPENWINHTTP_TRACE_LINE("ws %p < %s data, %zu bytes%s", handle(), trace::ws_opcode_name(static_cast<unsigned>(ev.opcode)), ev.size, ev.message_end ? ", message end" : "");
                 if (ev.size == 0 && !ev.message_end) continue;  // empty non-final fragment
                 if (ev.size) std::memcpy(buffer, ev.data, ev.size);
                 out.got = ev.size;
@@ -451,6 +456,7 @@ Task<DWORD> WebSocket::receive_step(RequestIo& io, uint8_t* buffer, size_t cap, 
                 out.what = Read::Data;
                 co_return ERROR_SUCCESS;
             case ws::FrameParser::Kind::Control:
+                OPENWINHTTP_TRACE_LINE("ws %p < %s frame, %zu bytes, close status %u", handle(), trace::ws_opcode_name(static_cast<unsigned>(ev.opcode)), ev.size, ev.close_code);
                 if (ev.opcode == ws::Opcode::Ping) {
                     // RFC 6455 5.5.2: answer with a pong carrying the same payload, unless our
                     // close frame already went out (5.5.1: nothing after close).
@@ -476,6 +482,7 @@ Task<DWORD> WebSocket::receive_step(RequestIo& io, uint8_t* buffer, size_t cap, 
                 out.what = Read::Close;
                 co_return ERROR_SUCCESS;
             case ws::FrameParser::Kind::Error:
+                OPENWINHTTP_TRACE_LINE("ws %p protocol error: failing the connection with close status %u", handle(), ev.close_code);
                 co_await fail_connection(io, ev.close_code);
                 out.what = Read::Failed;
                 co_return ERROR_WINHTTP_INVALID_SERVER_RESPONSE;
@@ -574,6 +581,7 @@ Task<DWORD> WebSocket::fail_connection(RequestIo& io, uint16_t code) {
 // wakes (the socket is shut down), and the close status becomes 1006 unless the peer's close
 // frame arrived first.
 void WebSocket::abort_connection() {
+    OPENWINHTTP_TRACE_LINE("ws %p connection aborted", handle());
     failed_.store(true);
     ::shutdown(fd_, SHUT_RDWR);
     std::lock_guard lock(state_mutex_);

@@ -119,6 +119,10 @@ test "$(command -v whttp)" = /usr/bin/whttp
 whttp -s "$FIXTURE_URL/hello.txt" | grep -q "hello from the packages"
 rc=0; whttp -s -f "$FIXTURE_URL/missing.txt" >/dev/null || rc=$?
 test "$rc" = 22
+test "$(whttp -s -o /dev/null -w '%{http_version}' "$FIXTURE_URL/hello.txt")" = 1.1
+# The packaged library traces: an API call with its arguments, to a file.
+whttp -s -o /dev/null --trace "$WORK/trace.log" "$FIXTURE_URL/hello.txt"
+grep -q 'api WinHttpConnect(0x[0-9a-f]*, "127.0.0.1", [0-9]*, 0) -> ERROR_SUCCESS (0)' "$WORK/trace.log"
 
 step "man pages render: whttp(1), libwinhttp(7)"
 for page in /usr/share/man/man1/whttp.1.gz /usr/share/man/man7/libwinhttp.7.gz; do
@@ -127,6 +131,9 @@ for page in /usr/share/man/man1/whttp.1.gz /usr/share/man/man7/libwinhttp.7.gz; 
     test "$(wc -l <"$WORK/man.out")" -gt 5
 done
 man -w whttp | grep -q whttp.1
+# What the issue says the pages cover: the tracing and the options with their WinHTTP calls.
+MANWIDTH=200 man -l /usr/share/man/man7/libwinhttp.7.gz | grep -q OPENWINHTTP_TRACE
+MANWIDTH=200 man -l /usr/share/man/man1/whttp.1.gz | grep -q -- "--http2"
 
 step "remove the packages"
 fixture_stop

@@ -83,7 +83,8 @@ const OptionSpec kOptions[] = {
     {'O', "remote-name", nullptr, "write the body to a file named like the URL's last path segment",
      FLAG(remote_name)},
     {'w', "write-out", "FORMAT",
-     "print FORMAT on stdout after the transfer: %{http_code} %{size_download} %{url_effective}\n"
+     "print FORMAT on stdout after the transfer: %{http_code} %{http_version} %{size_download}\n"
+     "                               %{url_effective}"
      "                               %{time_namelookup} %{time_connect} %{time_appconnect}\n"
      "                               %{time_pretransfer} %{time_starttransfer} %{time_total} \\n",
      TEXT(write_out)},
@@ -92,6 +93,18 @@ const OptionSpec kOptions[] = {
     {'\0', "max-redirs", "N", "follow at most N redirects (with -L)",
      [](Context& c, const std::string& v) { return parse_count(v, c.opt.max_redirs); }},
     {'\0', "compressed", nullptr, "ask for gzip/deflate and decompress the body", FLAG(compressed)},
+    {'\0', "http2", nullptr,
+     "use HTTP/2 when the server offers it in the TLS handshake (ALPN, https only; http:// "
+     "stays HTTP/1.1: no h2c)",
+     [](Context& c, const std::string&) -> std::string {
+         c.opt.http = Options::Http::http2;
+         return {};
+     }},
+    {'\0', "http1.1", nullptr, "use HTTP/1.1 only (the default)",
+     [](Context& c, const std::string&) -> std::string {
+         c.opt.http = Options::Http::http1_1;
+         return {};
+     }},
     {'v', "verbose", nullptr, "show request (\"> \") and response (\"< \") headers on stderr",
      FLAG(verbose)},
     {'s', "silent", nullptr, "no progress bar and no error messages", FLAG(silent)},
@@ -161,8 +174,9 @@ const OptionSpec kOptions[] = {
     {'\0', "connect-timeout", "SECONDS", "limit name resolution and connecting",
      [](Context& c, const std::string& v) { return parse_seconds(v, c.opt.connect_timeout); }},
     {'\0', "trace", "FILE",
-     "write the library's trace (API calls, handles, connections, heads with credentials "
-     "redacted) to FILE (\"-\": stderr)",
+     "write the library's trace to FILE (\"-\": stderr): each WinHTTP call with its arguments "
+     "(the options above by name, e.g. --http2's WINHTTP_OPTION_ENABLE_HTTP_PROTOCOL) and "
+     "result, handles, notifications, connections, heads; credentials redacted",
      TEXT(trace)},
     {'A', "user-agent", "NAME", "User-Agent to send (default whttp/<version>)", TEXT(user_agent)},
     {'h', "help", nullptr, "show this help and exit",
@@ -195,11 +209,14 @@ constexpr CallOf kCalls[] = {
     {"header", "WinHttpAddRequestHeaders(ADD | REPLACE)"},
     {"output", "WinHttpQueryDataAvailable + WinHttpReadData"},
     {"remote-name", "WinHttpCrackUrl (lpszUrlPath)"},
-    {"write-out", "WinHttpQueryOption(WINHTTP_OPTION_REQUEST_TIMES, WINHTTP_OPTION_URL)"},
+    {"write-out", "WinHttpQueryOption(WINHTTP_OPTION_REQUEST_TIMES, WINHTTP_OPTION_URL,\n"
+                  "                                 WINHTTP_OPTION_HTTP_PROTOCOL_USED)"},
     {"include", "WinHttpQueryHeaders(WINHTTP_QUERY_RAW_HEADERS_CRLF)"},
     {"location", "WINHTTP_OPTION_REDIRECT_POLICY (without: WINHTTP_DISABLE_REDIRECTS)"},
     {"max-redirs", "WINHTTP_OPTION_MAX_HTTP_AUTOMATIC_REDIRECTS"},
     {"compressed", "WINHTTP_OPTION_DECOMPRESSION"},
+    {"http2", "WINHTTP_OPTION_ENABLE_HTTP_PROTOCOL(WINHTTP_PROTOCOL_FLAG_HTTP2)"},
+    {"http1.1", "WINHTTP_OPTION_ENABLE_HTTP_PROTOCOL(0)"},
     {"verbose", "WinHttpSetStatusCallback + WinHttpQueryHeaders(FLAG_REQUEST_HEADERS)"},
     {"fail", "WinHttpQueryHeaders(WINHTTP_QUERY_STATUS_CODE | FLAG_NUMBER)"},
     {"insecure", "WINHTTP_OPTION_SECURITY_FLAGS (SECURITY_FLAG_IGNORE_ALL_CERT_ERRORS)"},

@@ -35,6 +35,8 @@ struct Options {
     bool include = false;              // -i
     bool follow = false;               // -L
     bool compressed = false;           // --compressed
+    // --http2 / --http1.1: WINHTTP_OPTION_ENABLE_HTTP_PROTOCOL; unset: the library's default
+    enum class Http { unset, http1_1, http2 } http = Http::unset;
     bool verbose = false;              // -v
     bool silent = false;               // -s
     bool show_error = false;           // -S

@@ -131,13 +131,28 @@ if check "-w times" 0 -s -o /dev/null -w '%{time_namelookup} %{time_connect} %{t
 t = [float(x) for x in open(sys.argv[1]).read().split()]
 sys.exit(0 if len(t) == 5 and all(0 <= a <= b for a, b in zip(t, t[1:])) and t[-1] > 0 else 1)' "$OUT"
 fi
+# curl's %{http_version}; --http2 and --http1.1 set WINHTTP_OPTION_ENABLE_HTTP_PROTOCOL (HTTP/2
+# needs TLS with ALPN: over http:// the answer stays 1.1).
+check "-w http_version" 0 -s -o /dev/null -w '%{http_version}' "$URL/hello.txt" &&
+    expect "-w %{http_version} is 1.1 over HTTP/1.1" test "$(cat "$OUT")" = "1.1"
+T2=$FIXTURE_DIR/trace-http2.log
+if check "--http2" 0 --http2 -s -o /dev/null --trace "$T2" -w '%{http_version}' "$URL/hello.txt"; then
+    expect "--http2 over http:// stays 1.1" test "$(cat "$OUT")" = "1.1"
+    expect "--http2 sets ENABLE_HTTP_PROTOCOL to HTTP2 (by name in the trace)" has "$T2" "WINHTTP_OPTION_ENABLE_HTTP_PROTOCOL, &1, 4) -> ERROR_SUCCESS (0)"
+    expect "-w %{http_version} asks HTTP_PROTOCOL_USED" has "$T2" "WINHTTP_OPTION_HTTP_PROTOCOL_USED, "
+fi
+rm -f "$T2"
+if check "--http1.1" 0 --http1.1 -s -o /dev/null --trace "$T2" "$URL/hello.txt"; then
+    expect "--http1.1 sets ENABLE_HTTP_PROTOCOL to 0" has "$T2" "WINHTTP_OPTION_ENABLE_HTTP_PROTOCOL, &0, 4) -> ERROR_SUCCESS (0)"
+fi
 check "-w %%" 0 -s -o /dev/null -w '100%%\t%{nope}' "$URL/hello.txt" &&
     expect "-w unescapes %% and \\t, an unknown variable prints nothing" test "$(cat "$OUT")" = "$(printf '100%%\t')"
 
 # --- tracing: --trace FILE and OPENWINHTTP_TRACE ------------------------------------------------
 T=$FIXTURE_DIR/trace.log
 if check "--trace" 0 -s -L --trace "$T" -H "Authorization: Bearer s3cr3t" -H "Cookie: c=s3cr3t" "$URL/redirect"; then
-    expect "--trace: one line per API result with its error name" has "$T" "api WinHttpOpen -> ERROR_SUCCESS (0)$"
+    expect "--trace: one line per API call with its arguments and error name" has "$T" "api WinHttpOpen(\"whttp/[0-9.]*\", WINHTTP_ACCESS_TYPE_[A-Z_]*, .*) -> ERROR_SUCCESS (0)$"
+    expect "--trace: header arguments are redacted too" has "$T" "api WinHttpAddRequestHeaders(0x[0-9a-f]*, \"Authorization: \[redacted\]"
     expect "--trace: handles created and closed" sh -c "grep -q 'handle 0x[0-9a-f]* created request' '$T' && grep -q 'handle 0x[0-9a-f]* closed' '$T'"
     expect "--trace: connection new, then reused for the redirect" sh -c "grep -q 'conn 0x[0-9a-f]* new http://127.0.0.1' '$T' && grep -q 'conn 0x[0-9a-f]* reused' '$T'"
     expect "--trace: request and response heads" sh -c "grep -q '> 0x[0-9a-f]* GET /hello.txt HTTP/1.1' '$T' && grep -q '< 0x[0-9a-f]* HTTP/1.1 302' '$T'"
@@ -150,7 +165,7 @@ expect "OPENWINHTTP_TRACE=FILE:1 traces calls but no heads" sh -c "grep -q 'api 
 rm -f "$T"
 check "-v without trace" 0 -o /dev/null "$URL/hello.txt" && expect "no trace unless asked" sh -c "! grep -q openwinhttp '$ERR'"
 check "refused --trace -" 7 --trace - "http://127.0.0.1:$(fixture_free_port)/" &&
-    expect "--trace - names the failing call's error" has "$ERR" "api WinHttpSendRequest -> ERROR_WINHTTP_CANNOT_CONNECT (12029)"
+    expect "--trace - names the failing call's error" has "$ERR" "api WinHttpSendRequest(0x[0-9a-f]*, .*) -> ERROR_WINHTTP_CANNOT_CONNECT (12029)"
 
 # --- -v, -s, -S -----------------------------------------------------------------------------
 if check "-v" 0 -v -o /dev/null "$URL/hello.txt"; then

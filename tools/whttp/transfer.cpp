@@ -263,6 +263,10 @@ int configure_request(const Options& opt, HINTERNET request) {
             return rc;
         }
     }
+    if (opt.http != Options::Http::unset) {
+        const DWORD protocols = opt.http == Options::Http::http2 ? WINHTTP_PROTOCOL_FLAG_HTTP2 : 0;
+        if (int rc = WHTTP_SET_OPTION(request, WINHTTP_OPTION_ENABLE_HTTP_PROTOCOL, protocols)) return rc;
+    }
     if (opt.insecure) {
         return WHTTP_SET_OPTION(request, WINHTTP_OPTION_SECURITY_FLAGS,
                                 SECURITY_FLAG_IGNORE_ALL_CERT_ERRORS);

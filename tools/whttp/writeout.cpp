@@ -52,6 +52,22 @@ std::string effective_url(HINTERNET request) {
     return to_utf8(url);
 }
 
+// curl's %{http_version}: "2" when WINHTTP_OPTION_HTTP_PROTOCOL_USED says HTTP/2, else the
+// response's version ("1.1", "1.0"); "0" before any response.
+std::string http_version(HINTERNET request) {
+    DWORD used = 0, size = sizeof used;
+    if (WinHttpQueryOption(request, WINHTTP_OPTION_HTTP_PROTOCOL_USED, &used, &size) &&
+        (used & WINHTTP_PROTOCOL_FLAG_HTTP2))
+        return "2";
+    WCHAR version[32];
+    size = sizeof version;
+    if (!WinHttpQueryHeaders(request, WINHTTP_QUERY_VERSION, WINHTTP_HEADER_NAME_BY_INDEX, version,
+                             &size, WINHTTP_NO_HEADER_INDEX))
+        return "0";
+    std::string v = to_utf8(std::wstring(version, size / sizeof(WCHAR)));
+    return v.rfind("HTTP/", 0) == 0 ? v.substr(5) : v;
+}
+
 std::string seconds(double s) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.6f", s);
@@ -66,6 +82,7 @@ std::string variable(std::string_view name, HINTERNET request, const TransferRep
         return buf;
     }
     if (name == "size_download") return std::to_string(r.size_download);
+    if (name == "http_version") return http_version(request);
     if (name == "url_effective") return effective_url(request);
     if (name == "time_namelookup") return seconds(t.namelookup);
     if (name == "time_connect") return seconds(t.connect);
