@@ -15,6 +15,8 @@
 #include <cstring>
 #include <condition_variable>
 #include <mutex>
+#include <sstream>
+#include <unistd.h>
 #include <string>
 #include <thread>
 
@@ -1141,6 +1143,276 @@ TEST_P(AuthModes, ApacheNegotiateSpnUsedAndSpnWithPort) {
     ASSERT_EQ(r.status, 200u) << negotiate_httpd().error_log();
     EXPECT_EQ(query_wstring_option(p.request, WINHTTP_OPTION_SERVER_SPN_USED),
               std::wstring(with_port.begin(), with_port.end()));
+}
+
+// --- NTLM against a real acceptor: Apache, mod_auth_gssapi and gss-ntlmssp ------------------
+//
+// The same Apache instance as Negotiate (tests/support/apache.h). Each request carries a tag in
+// its query so its lines in Apache's access log ("<status> <request line> <client port>
+// <Authorization>") can be picked out; the client port shows which requests shared a
+// connection.
+
+// A query tag no other request of this binary uses.
+std::string next_tag() {
+    static std::atomic<int> n{0};
+    return "t" + std::to_string(::getpid()) + "-" + std::to_string(++n);
+}
+
+std::wstring wide(const std::string& s) { return std::wstring(s.begin(), s.end()); }
+
+struct LogLine {
+    int status = 0;
+    std::string port;
+    std::string auth;  // the scheme of Authorization, else of Proxy-Authorization, else "-"
+};
+
+// The access log lines whose request line contains `tag`, once there are `count` of them:
+// Apache writes a line after it sent the response, so the last one may lag the client a
+// little (bounded wait; the assertion is on the count, not the time).
+std::vector<LogLine> log_lines(const Apache& httpd, const std::string& tag, size_t count,
+                               const std::string& request_prefix = "\"GET /") {
+    std::vector<LogLine> out;
+    for (int i = 0; i < 500; ++i) {
+        out.clear();
+        std::istringstream in(httpd.access_log());
+        for (std::string line; std::getline(in, line);) {
+            if (line.find(tag) == std::string::npos) continue;
+            if (line.find(request_prefix) == std::string::npos) continue;
+            LogLine l;
+            l.status = std::atoi(line.c_str());
+            const size_t end = line.rfind('"');
+            std::istringstream rest(line.substr(end + 1));
+            std::string proxy_auth;
+            rest >> l.port >> l.auth;
+            if (l.auth != "-") rest >> proxy_auth;  // the token
+            rest >> proxy_auth;
+            if (l.auth == "-") l.auth = proxy_auth;
+            out.push_back(l);
+        }
+        if (out.size() >= count) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return out;
+}
+
+const std::wstring kNtlmUser = wide(std::string(Apache::kNtlmDomain) + "\\" + Apache::kUser);
+
+// Flow (a) with NTLM: mod_auth_gssapi offers Negotiate and NTLM; the application picks NTLM.
+// The answering handshake (type 1 -> 401 with the type 2, type 3 -> 200) runs on one
+// connection, as a connection-based scheme must (GssapiConnectionBound keeps the acceptor's
+// context on that connection only).
+TEST_P(AuthModes, ApacheNtlmFlowA) {
+    auto& httpd = negotiate_httpd();
+    const std::string tag = next_tag();
+    const std::wstring path = L"/ntlm/index.txt?" + wide(tag);
+    AuthClient c;
+    open(c, GetParam(), httpd.port(), path.c_str());
+    Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    ASSERT_EQ(r.status, 401u);
+    DWORD supported = 0, first = 0, target = 0xFF;
+    ASSERT_TRUE(WinHttpQueryAuthSchemes(c.request, &supported, &first, &target)) << GetLastError();
+    EXPECT_EQ(supported, static_cast<DWORD>(WINHTTP_AUTH_SCHEME_NTLM | WINHTTP_AUTH_SCHEME_NEGOTIATE));
+    EXPECT_EQ(target, static_cast<DWORD>(WINHTTP_AUTH_TARGET_SERVER));
+    ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_SERVER,
+                                      WINHTTP_AUTH_SCHEME_NTLM, kNtlmUser.c_str(), kPass, nullptr));
+    r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u) << httpd.error_log();
+    EXPECT_EQ(r.body, "/ntlm/index.txt");
+    const auto lines = log_lines(httpd, tag, 3);
+    ASSERT_EQ(lines.size(), 3u) << httpd.access_log();
+    EXPECT_EQ(lines[0].status, 401);
+    EXPECT_EQ(lines[0].auth, "-");
+    EXPECT_EQ(lines[1].status, 401);  // type 1 -> the challenge
+    EXPECT_EQ(lines[1].auth, "NTLM");
+    EXPECT_EQ(lines[2].status, 200);  // type 3
+    EXPECT_EQ(lines[2].auth, "NTLM");
+    EXPECT_EQ(lines[1].port, lines[2].port) << httpd.access_log();
+}
+
+// Flow (b) with WinHttpSetCredentials(NTLM) before the send (the user without a domain): the
+// type 1 goes with the first request; two requests, one connection.
+TEST_P(AuthModes, ApacheNtlmSetCredentialsBeforeSend) {
+    auto& httpd = negotiate_httpd();
+    const std::string tag = next_tag();
+    const std::wstring path = L"/ntlm/index.txt?" + wide(tag);
+    AuthClient c;
+    open(c, GetParam(), httpd.port(), path.c_str());
+    ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_SERVER,
+                                      WINHTTP_AUTH_SCHEME_NTLM, kUser, kPass, nullptr));
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u) << httpd.error_log();
+    EXPECT_EQ(r.body, "/ntlm/index.txt");
+    const auto lines = log_lines(httpd, tag, 2);
+    ASSERT_EQ(lines.size(), 2u) << httpd.access_log();
+    EXPECT_EQ(lines[0].auth, "NTLM");
+    EXPECT_EQ(lines[1].status, 200);
+    EXPECT_EQ(lines[0].port, lines[1].port) << httpd.access_log();
+}
+
+// A password gss-ntlmssp refuses: the 401 to the type 3 goes to the application; no new
+// handshake (two requests in all).
+TEST_P(AuthModes, ApacheNtlmWrongPasswordGivesThe401) {
+    auto& httpd = negotiate_httpd();
+    const std::string tag = next_tag();
+    const std::wstring path = L"/ntlm/index.txt?" + wide(tag);
+    AuthClient c;
+    open(c, GetParam(), httpd.port(), path.c_str());
+    ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_SERVER,
+                                      WINHTTP_AUTH_SCHEME_NTLM, kNtlmUser.c_str(), L"wrong",
+                                      nullptr));
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    ASSERT_FALSE(r.hung);
+    EXPECT_EQ(r.status, 401u);
+    c.request.reset();
+    // One more request on another handle, so the log has a line after ours: nothing of ours
+    // came later.
+    const std::string after = next_tag();
+    const std::wstring open_path = L"/open.txt?" + wide(after);
+    AuthClient d;
+    open(d, GetParam(), httpd.port(), open_path.c_str());
+    ASSERT_EQ(d.exchange.run(d.request, GetParam()).status, 200u);
+    ASSERT_EQ(log_lines(httpd, after, 1).size(), 1u);
+    const auto lines = log_lines(httpd, tag, 2);
+    ASSERT_EQ(lines.size(), 2u) << httpd.access_log();
+    EXPECT_EQ(lines[1].status, 401);
+    EXPECT_EQ(lines[1].auth, "NTLM");
+}
+
+// --- Proxy NTLM and Negotiate: Apache as a forward proxy answering 407 -------------------------
+
+std::wstring proxy_of(Apache::ProxyAuth which, const char* host = "127.0.0.1") {
+    return wide(std::string(host) + ":" + std::to_string(negotiate_httpd().proxy_port(which)));
+}
+
+// Flow (a) through the NTLM proxy for a plain http request: the 407 goes to the application,
+// QueryAuthSchemes says PROXY, SetCredentials(PROXY, NTLM) and the same handle again; the
+// proxy handshake runs on one connection to the proxy.
+TEST_P(AuthModes, ApacheProxyNtlmFlowA) {
+    auto& httpd = negotiate_httpd();
+    const std::string tag = next_tag();
+    const std::wstring path = L"/open.txt?" + wide(tag);
+    const std::wstring proxy = proxy_of(Apache::ProxyAuth::Ntlm);
+    AuthClient c;
+    open(c, GetParam(), httpd.port(), path.c_str(), L"GET", proxy.c_str());
+    Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    ASSERT_EQ(r.status, 407u);
+    DWORD supported = 0, first = 0, target = 0xFF;
+    ASSERT_TRUE(WinHttpQueryAuthSchemes(c.request, &supported, &first, &target));
+    EXPECT_NE(supported & WINHTTP_AUTH_SCHEME_NTLM, 0u);
+    EXPECT_EQ(target, static_cast<DWORD>(WINHTTP_AUTH_TARGET_PROXY));
+    ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_PROXY,
+                                      WINHTTP_AUTH_SCHEME_NTLM, kNtlmUser.c_str(), kPass, nullptr));
+    r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u) << httpd.error_log();
+    EXPECT_EQ(r.body, "/open.txt");
+    const auto lines = log_lines(httpd, tag, 3, "\"GET http://");
+    ASSERT_EQ(lines.size(), 3u) << httpd.access_log();
+    EXPECT_EQ(lines[1].status, 407);
+    EXPECT_EQ(lines[2].status, 200);
+    EXPECT_EQ(lines[1].port, lines[2].port) << httpd.access_log();
+}
+
+// Wrong proxy password: the 407 to the type 3 is the application's response.
+TEST_P(AuthModes, ApacheProxyNtlmWrongPasswordGivesThe407) {
+    auto& httpd = negotiate_httpd();
+    const std::wstring proxy = proxy_of(Apache::ProxyAuth::Ntlm);
+    AuthClient c;
+    open(c, GetParam(), httpd.port(), L"/open.txt", L"GET", proxy.c_str());
+    ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_PROXY,
+                                      WINHTTP_AUTH_SCHEME_NTLM, kNtlmUser.c_str(), L"wrong",
+                                      nullptr));
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    ASSERT_FALSE(r.hung);
+    EXPECT_EQ(r.status, 407u);
+}
+
+// https through the NTLM proxy: the handshake answers the 407s of the CONNECT, then TLS to the
+// nginx origin inside the tunnel.
+TEST_P(AuthModes, ApacheProxyNtlmOverConnect) {
+    auto& nginx = winhttp::test::Nginx::shared();
+    ::setenv("SSL_CERT_FILE", nginx.certificates().ca_file().c_str(), 1);
+    const std::wstring proxy = proxy_of(Apache::ProxyAuth::Ntlm);
+    AuthClient c;
+    open(c, GetParam(), nginx.tls_port(winhttp::test::TlsPort::Valid), L"/hello.txt", L"GET",
+         proxy.c_str(), L"localhost", WINHTTP_FLAG_SECURE);
+    ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_PROXY,
+                                      WINHTTP_AUTH_SCHEME_NTLM, kNtlmUser.c_str(), kPass, nullptr));
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u) << negotiate_httpd().access_log();
+    EXPECT_EQ(r.body, "hello, world\n");
+}
+
+// The Negotiate proxy (Kerberos, SPN HTTP/localhost: the proxy's host name) for a plain http
+// request, flow (b) with the PROXY_USERNAME/PROXY_PASSWORD options, and for the CONNECT of an
+// https request, flow (a).
+TEST_P(AuthModes, ApacheProxyNegotiate) {
+    auto& httpd = negotiate_httpd();
+    const std::wstring proxy = proxy_of(Apache::ProxyAuth::Negotiate, "localhost");
+    {
+        AuthClient c;
+        open(c, GetParam(), httpd.port(), L"/open.txt", L"GET", proxy.c_str());
+        set_user_options(c.request, wide(KerberosRealm::kUser).c_str(),
+                         wide(KerberosRealm::kPassword).c_str(), /*proxy=*/true);
+        const Result r = c.exchange.run(c.request, GetParam());
+        ASSERT_EQ(r.error, ERROR_SUCCESS);
+        EXPECT_EQ(r.status, 200u) << httpd.error_log();
+        EXPECT_EQ(r.body, "/open.txt");
+        EXPECT_EQ(query_wstring_option(c.request, WINHTTP_OPTION_PROXY_SPN_USED),
+                  L"HTTP/localhost");
+    }
+    auto& nginx = winhttp::test::Nginx::shared();
+    ::setenv("SSL_CERT_FILE", nginx.certificates().ca_file().c_str(), 1);
+    AuthClient c;
+    open(c, GetParam(), nginx.tls_port(winhttp::test::TlsPort::Valid), L"/hello.txt", L"GET",
+         proxy.c_str(), L"localhost", WINHTTP_FLAG_SECURE);
+    // "localhost" is an intranet name: under MEDIUM a ticket cache left by another test would
+    // answer the 407 on its own.
+    DWORD policy = WINHTTP_AUTOLOGON_SECURITY_LEVEL_HIGH;
+    ASSERT_TRUE(WinHttpSetOption(c.request, WINHTTP_OPTION_AUTOLOGON_POLICY, &policy,
+                                 sizeof(policy)));
+    Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    ASSERT_EQ(r.status, 407u);
+    DWORD supported = 0, first = 0, target = 0xFF;
+    ASSERT_TRUE(WinHttpQueryAuthSchemes(c.request, &supported, &first, &target));
+    EXPECT_NE(supported & WINHTTP_AUTH_SCHEME_NEGOTIATE, 0u);
+    EXPECT_EQ(target, static_cast<DWORD>(WINHTTP_AUTH_TARGET_PROXY));
+    ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_PROXY,
+                                      WINHTTP_AUTH_SCHEME_NEGOTIATE,
+                                      wide(KerberosRealm::kUser).c_str(),
+                                      wide(KerberosRealm::kPassword).c_str(), nullptr));
+    r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u) << httpd.error_log();
+    EXPECT_EQ(r.body, "hello, world\n");
+}
+
+// A proxy and a server challenge on one request: NTLM to the proxy (407), then Kerberos
+// Negotiate to the origin behind it (401), both from credentials set before the send.
+TEST_P(AuthModes, ApacheProxyNtlmAndServerNegotiate) {
+    auto& httpd = negotiate_httpd();
+    const std::wstring proxy = proxy_of(Apache::ProxyAuth::Ntlm);
+    AuthClient c;
+    open_negotiate(c, GetParam(), L"localhost", WINHTTP_AUTOLOGON_SECURITY_LEVEL_HIGH,
+                   proxy.c_str());
+    ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_PROXY,
+                                      WINHTTP_AUTH_SCHEME_NTLM, kNtlmUser.c_str(), kPass, nullptr));
+    ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_SERVER,
+                                      WINHTTP_AUTH_SCHEME_NEGOTIATE,
+                                      wide(KerberosRealm::kUser).c_str(),
+                                      wide(KerberosRealm::kPassword).c_str(), nullptr));
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u) << httpd.error_log();
+    EXPECT_EQ(r.body, "/negotiate/index.txt");
 }
 
 // Closing the request while its Negotiate step waits for the KDC (off the event loop) cancels
