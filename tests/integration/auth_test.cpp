@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <string>
 #include <thread>
+#include <tuple>
 
 #include "auth/challenge.h"
 #include "auth/ntlm.h"
@@ -151,10 +152,12 @@ class Exchange {
     Result result_;
 };
 
-Handle open_auth_session(Mode mode, const wchar_t* proxy = nullptr) {
+Handle open_auth_session(Mode mode, const wchar_t* proxy = nullptr,
+                         const wchar_t* bypass = nullptr) {
     Handle s(WinHttpOpen(kAgent,
                          proxy ? WINHTTP_ACCESS_TYPE_NAMED_PROXY : WINHTTP_ACCESS_TYPE_NO_PROXY,
-                         proxy ? proxy : WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS,
+                         proxy ? proxy : WINHTTP_NO_PROXY_NAME,
+                         bypass ? bypass : WINHTTP_NO_PROXY_BYPASS,
                          mode == Mode::Async ? WINHTTP_FLAG_ASYNC : 0));
     EXPECT_NE(s.get(), nullptr) << GetLastError();
     WinHttpSetTimeouts(s, 10000, 10000, 10000, 10000);
@@ -170,8 +173,9 @@ struct AuthClient {
 
 void open(AuthClient& c, Mode mode, INTERNET_PORT port, const wchar_t* path,
           const wchar_t* verb = L"GET", const wchar_t* proxy = nullptr,
-          const wchar_t* host = L"127.0.0.1", DWORD flags = 0) {
-    c.session = open_auth_session(mode, proxy);
+          const wchar_t* host = L"127.0.0.1", DWORD flags = 0,
+          const wchar_t* bypass = nullptr) {
+    c.session = open_auth_session(mode, proxy, bypass);
     c.connect = Handle(WinHttpConnect(c.session, host, port, 0));
     ASSERT_NE(c.connect.get(), nullptr) << GetLastError();
     c.request = Handle(WinHttpOpenRequest(c.connect, verb, path, nullptr, WINHTTP_NO_REFERER,
@@ -447,6 +451,31 @@ ScriptedServer::Options one_connection() {
     return o;
 }
 
+// One connection's script: each answer follows the request it answers.
+Script rounds(std::initializer_list<std::string> answers) {
+    Script script;
+    for (const auto& a : answers) {
+        script.push_back(Step::read_request());
+        script.push_back(Step::send(a));
+    }
+    return script;
+}
+
+std::string ok_200() { return response(200, {}, "ok"); }
+
+// Closes the request, then checks the script ran to its end on the one connection the server
+// accepted (one_connection() refuses and reports any other).
+void expect_one_connection(AuthClient& c, ScriptedServer& server) {
+    c.request.reset();
+    ASSERT_TRUE(server.wait_done(1));
+    EXPECT_EQ(server.connections_accepted(), 1u);
+    EXPECT_THAT(server.errors(), ::testing::IsEmpty());
+}
+
+std::string digest_401(const std::string& params) {
+    return response(401, {{"WWW-Authenticate", "Digest " + params}});
+}
+
 class AuthScripted : public ::testing::TestWithParam<Mode> {};
 
 // Wrong credentials end after one round with the 401 handed over: two requests in all.
@@ -475,17 +504,10 @@ TEST_P(AuthScripted, OneRoundOnly) {
 
 // Digest with SHA-256, then a stale nonce retried once with the new nonce (RFC 7616 §3.3).
 TEST_P(AuthScripted, DigestSha256AndStaleNonce) {
-    ScriptedServer server(
-        {{Step::read_request(),
-          Step::send(response(401, {{"WWW-Authenticate",
-                                     "Digest realm=\"r\", nonce=\"A\", qop=\"auth\", "
-                                     "algorithm=SHA-256, opaque=\"o\""}})),
-          Step::read_request(),
-          Step::send(response(
-              401,
-              {{"WWW-Authenticate",
-                "Digest realm=\"r\", nonce=\"B\", qop=\"auth\", algorithm=SHA-256, stale=true"}})),
-          Step::read_request(), Step::send(response(200, {}, "ok"))}});
+    ScriptedServer server({rounds(
+        {digest_401("realm=\"r\", nonce=\"A\", qop=\"auth\", algorithm=SHA-256, opaque=\"o\""),
+         digest_401("realm=\"r\", nonce=\"B\", qop=\"auth\", algorithm=SHA-256, stale=true"),
+         ok_200()})});
     AuthClient c;
     open(c, GetParam(), server.port(), L"/dir/x?q=1");
     set_user_options(c.request, kUser, kPass);
@@ -510,12 +532,8 @@ TEST_P(AuthScripted, DigestSha256AndStaleNonce) {
 // The nonce count goes up on each use of the nonce: a second send on the handle answers
 // at once with nc=2.
 TEST_P(AuthScripted, DigestNonceCountOnReuse) {
-    const std::string ok = response(200, {}, "ok");
     ScriptedServer server(
-        {{Step::read_request(),
-          Step::send(
-              response(401, {{"WWW-Authenticate", "Digest realm=\"r\", nonce=\"N\", qop=auth"}})),
-          Step::read_request(), Step::send(ok), Step::read_request(), Step::send(ok)}});
+        {rounds({digest_401("realm=\"r\", nonce=\"N\", qop=auth"), ok_200(), ok_200()})});
     AuthClient c;
     open(c, GetParam(), server.port(), L"/x");
     set_user_options(c.request, kUser, kPass);
@@ -696,6 +714,11 @@ std::string ntlm_type2_401() {
         401, {{"WWW-Authenticate", "NTLM " + auth::ntlm::base64_encode(ntlm_challenge())}}, "no");
 }
 
+// The server's side of a handshake: 401 "NTLM"; type 1 -> 401 with the type 2; type 3 -> `last`.
+Script ntlm_rounds(const std::string& last) {
+    return rounds({ntlm_401(), ntlm_type2_401(), last});
+}
+
 uint32_t le32(const Bytes& m, size_t off) {
     return m[off] | m[off + 1] << 8 | m[off + 2] << 16 | static_cast<uint32_t>(m[off + 3]) << 24;
 }
@@ -745,10 +768,7 @@ void expect_type3(const std::string& header, const std::string& user, const std:
 // Flow (b) with the USERNAME/PASSWORD options: 401 "NTLM", type 1, 401 with the type 2, type 3
 // on the same connection, 200.
 TEST_P(AuthScripted, NtlmHandshakeOnOneConnection) {
-    ScriptedServer server({{Step::read_request(), Step::send(ntlm_401()), Step::read_request(),
-                            Step::send(ntlm_type2_401()), Step::read_request(),
-                            Step::send(response(200, {}, "ok"))}},
-                          one_connection());
+    ScriptedServer server({ntlm_rounds(ok_200())}, one_connection());
     AuthClient c;
     open(c, GetParam(), server.port(), L"/x");
     set_user_options(c.request, L"Domain\\user", kPass);
@@ -759,10 +779,7 @@ TEST_P(AuthScripted, NtlmHandshakeOnOneConnection) {
     EXPECT_EQ(auth_of(server.request(0)), "<none>");
     EXPECT_FALSE(ntlm_message(auth_of(server.request(1)), 1).empty()) << auth_of(server.request(1));
     expect_type3(auth_of(server.request(2)), "user", "Domain", "secret");
-    c.request.reset();
-    ASSERT_TRUE(server.wait_done(1));
-    EXPECT_EQ(server.connections_accepted(), 1u);
-    EXPECT_THAT(server.errors(), ::testing::IsEmpty());
+    expect_one_connection(c, server);
 }
 
 std::wstring query_wstring_option(HINTERNET h, DWORD option, DWORD* error = nullptr) {
@@ -783,10 +800,7 @@ bool contains(const Bytes& hay, const Bytes& needle) {
 // supplied to SSPI during authentication". For NTLM the SPN is MsvAvTargetName of the type 3's
 // NTLMv2 response (MS-NLMP §2.2.2.1).
 TEST_P(AuthScripted, NtlmSpnWithPortAndSpnUsed) {
-    ScriptedServer server({{Step::read_request(), Step::send(ntlm_401()), Step::read_request(),
-                            Step::send(ntlm_type2_401()), Step::read_request(),
-                            Step::send(response(200, {}, "ok"))}},
-                          one_connection());
+    ScriptedServer server({ntlm_rounds(ok_200())}, one_connection());
     AuthClient c;
     open(c, GetParam(), server.port(), L"/x");
     EXPECT_EQ(query_wstring_option(c.request, WINHTTP_OPTION_SERVER_SPN_USED), L"");
@@ -808,10 +822,7 @@ TEST_P(AuthScripted, NtlmSpnWithPortAndSpnUsed) {
 // Without the option the SPN is the host name alone (WINHTTP_DISABLE_SPN_SERVER_PORT, the
 // default on the Option Flags page).
 TEST_P(AuthScripted, NtlmSpnDefaultIsHostOnly) {
-    ScriptedServer server({{Step::read_request(), Step::send(ntlm_401()), Step::read_request(),
-                            Step::send(ntlm_type2_401()), Step::read_request(),
-                            Step::send(response(200, {}, "ok"))}},
-                          one_connection());
+    ScriptedServer server({ntlm_rounds(ok_200())}, one_connection());
     AuthClient c;
     open(c, GetParam(), server.port(), L"/x");
     set_user_options(c.request, L"Domain\\user", kPass);
@@ -828,9 +839,7 @@ TEST_P(AuthScripted, NtlmSpnDefaultIsHostOnly) {
 // Flow (b) with WinHttpSetCredentials(NTLM) before the send: the type 1 goes with the first
 // transmission (the scheme needs no challenge to start), then type 3 on the same connection.
 TEST_P(AuthScripted, NtlmSetCredentialsBeforeSend) {
-    ScriptedServer server({{Step::read_request(), Step::send(ntlm_type2_401()),
-                            Step::read_request(), Step::send(response(200, {}, "ok"))}},
-                          one_connection());
+    ScriptedServer server({rounds({ntlm_type2_401(), ok_200()})}, one_connection());
     AuthClient c;
     open(c, GetParam(), server.port(), L"/x");
     ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_SERVER,
@@ -840,19 +849,13 @@ TEST_P(AuthScripted, NtlmSetCredentialsBeforeSend) {
     EXPECT_EQ(r.status, 200u);
     EXPECT_FALSE(ntlm_message(auth_of(server.request(0)), 1).empty()) << auth_of(server.request(0));
     expect_type3(auth_of(server.request(1)), "user", "", "secret");
-    c.request.reset();
-    ASSERT_TRUE(server.wait_done(1));
-    EXPECT_EQ(server.connections_accepted(), 1u);
-    EXPECT_THAT(server.errors(), ::testing::IsEmpty());
+    expect_one_connection(c, server);
 }
 
 // Flow (a): the application sees the 401, QueryAuthSchemes reports NTLM, it sets credentials
 // and sends again; the handshake then runs on the one connection.
 TEST_P(AuthScripted, NtlmFlowA) {
-    ScriptedServer server({{Step::read_request(), Step::send(ntlm_401()), Step::read_request(),
-                            Step::send(ntlm_type2_401()), Step::read_request(),
-                            Step::send(response(200, {}, "ok"))}},
-                          one_connection());
+    ScriptedServer server({ntlm_rounds(ok_200())}, one_connection());
     AuthClient c;
     open(c, GetParam(), server.port(), L"/x");
     Result r = c.exchange.run(c.request, GetParam());
@@ -871,19 +874,15 @@ TEST_P(AuthScripted, NtlmFlowA) {
     EXPECT_EQ(r.body, "ok");
     EXPECT_FALSE(ntlm_message(auth_of(server.request(1)), 1).empty()) << auth_of(server.request(1));
     expect_type3(auth_of(server.request(2)), "user", "", "secret");
-    c.request.reset();
-    ASSERT_TRUE(server.wait_done(1));
-    EXPECT_EQ(server.connections_accepted(), 1u);
-    EXPECT_THAT(server.errors(), ::testing::IsEmpty());
+    expect_one_connection(c, server);
 }
 
 // The server refuses the type 3 with another 401: it goes to the application after that one
 // handshake, no new round.
 TEST_P(AuthScripted, NtlmRejectedGivesThe401) {
-    ScriptedServer server({{Step::read_request(), Step::send(ntlm_401()), Step::read_request(),
-                            Step::send(ntlm_type2_401()), Step::read_request(),
-                            Step::send(ntlm_401(true)), Step::close()}},
-                          one_connection());
+    Script script = ntlm_rounds(ntlm_401(true));
+    script.push_back(Step::close());
+    ScriptedServer server({script}, one_connection());
     AuthClient c;
     open(c, GetParam(), server.port(), L"/x");
     set_user_options(c.request, kUser, L"wrong");
@@ -958,8 +957,9 @@ Apache& negotiate_httpd() {
 // first 401 with the ticket cache on its own; these tests set HIGH unless they test the policy.
 void open_negotiate(AuthClient& c, Mode mode, const wchar_t* host = L"localhost",
                     DWORD policy = WINHTTP_AUTOLOGON_SECURITY_LEVEL_HIGH,
-                    const wchar_t* proxy = nullptr) {
-    open(c, mode, negotiate_httpd().port(), L"/negotiate/index.txt", L"GET", proxy, host);
+                    const wchar_t* proxy = nullptr, const wchar_t* bypass = nullptr) {
+    open(c, mode, negotiate_httpd().port(), L"/negotiate/index.txt", L"GET", proxy, host, 0,
+         bypass);
     if (policy != WINHTTP_AUTOLOGON_SECURITY_LEVEL_MEDIUM)
         ASSERT_TRUE(WinHttpSetOption(c.request, WINHTTP_OPTION_AUTOLOGON_POLICY, &policy,
                                      sizeof(policy)))
@@ -1043,79 +1043,57 @@ TEST_P(AuthModes, ApacheNegotiateWithOptions) {
 // WinHttpSetCredentials. Option Flags page: LOW, "an authenticated log on using the default
 // credentials is performed for all requests"; MEDIUM (the default), "only for requests on the
 // local Intranet"; HIGH, "default credentials are not used". The default credentials are
-// alice's tickets in the fixture's ticket cache.
-TEST_P(AuthModes, ApacheNegotiateAutologonLowAnyHost) {
-    ASSERT_TRUE(KerberosRealm::shared().kinit()) << KerberosRealm::shared().log();
+// alice's tickets in the fixture's ticket cache. Intranet (issue 12): a name without a dot, or
+// a host in the proxy bypass list (then the request goes direct; the proxy is never used).
+struct AutologonCase {
+    const char* name;
+    const wchar_t* host;
+    DWORD policy;
+    bool tickets;   // kinit first, else no ticket cache
+    bool bypassed;  // a named proxy (nothing listens there) whose bypass list names the host
+    DWORD status;
+};
+
+const AutologonCase kAutologonCases[] = {
+    {"LowAnyHost", L"127.0.0.1", WINHTTP_AUTOLOGON_SECURITY_LEVEL_LOW, true, false, 200},
+    {"MediumIntranetName", L"localhost", WINHTTP_AUTOLOGON_SECURITY_LEVEL_MEDIUM, true, false, 200},
+    {"MediumNotForDottedHost", L"127.0.0.1", WINHTTP_AUTOLOGON_SECURITY_LEVEL_MEDIUM, true, false,
+     401},
+    {"MediumBypassedHost", L"127.0.0.1", WINHTTP_AUTOLOGON_SECURITY_LEVEL_MEDIUM, true, true, 200},
+    {"HighNever", L"localhost", WINHTTP_AUTOLOGON_SECURITY_LEVEL_HIGH, true, false, 401},
+    // No ticket cache: the default credentials fail before anything goes out and the 401 goes
+    // to the application after one round, as a refused password does.
+    {"WithoutTicketsGivesThe401", L"localhost", WINHTTP_AUTOLOGON_SECURITY_LEVEL_LOW, false, false,
+     401},
+};
+
+class NegotiateAutologon
+    : public ::testing::TestWithParam<std::tuple<AutologonCase, Mode>> {};
+
+TEST_P(NegotiateAutologon, ApacheNegotiate) {
+    const auto& [k, mode] = GetParam();
+    auto& realm = KerberosRealm::shared();
+    if (k.tickets)
+        ASSERT_TRUE(realm.kinit()) << realm.log();
+    else
+        realm.kdestroy();
     AuthClient c;
-    open_negotiate(c, GetParam(), L"127.0.0.1", WINHTTP_AUTOLOGON_SECURITY_LEVEL_LOW);
-    const Result r = c.exchange.run(c.request, GetParam());
+    open_negotiate(c, mode, k.host, k.policy, k.bypassed ? L"127.0.0.1:1" : nullptr,
+                   k.bypassed ? k.host : nullptr);
+    const Result r = c.exchange.run(c.request, mode);
     ASSERT_EQ(r.error, ERROR_SUCCESS);
-    EXPECT_EQ(r.status, 200u) << negotiate_httpd().error_log();
-    EXPECT_EQ(r.body, "/negotiate/index.txt");
+    EXPECT_EQ(r.status, k.status) << negotiate_httpd().error_log();
+    if (k.status == 200) EXPECT_EQ(r.body, "/negotiate/index.txt");
 }
 
-// MEDIUM is the default (Option Flags page); "localhost" has no dot: an intranet name.
-TEST_P(AuthModes, ApacheNegotiateAutologonMediumIntranetName) {
-    ASSERT_TRUE(KerberosRealm::shared().kinit()) << KerberosRealm::shared().log();
-    AuthClient c;
-    open_negotiate(c, GetParam(), L"localhost", WINHTTP_AUTOLOGON_SECURITY_LEVEL_MEDIUM);
-    const Result r = c.exchange.run(c.request, GetParam());
-    ASSERT_EQ(r.error, ERROR_SUCCESS);
-    EXPECT_EQ(r.status, 200u) << negotiate_httpd().error_log();
-}
-
-// MEDIUM: a dotted name (here an IP literal) is not the intranet: the 401 goes to the app.
-TEST_P(AuthModes, ApacheNegotiateAutologonMediumNotForDottedHost) {
-    ASSERT_TRUE(KerberosRealm::shared().kinit()) << KerberosRealm::shared().log();
-    AuthClient c;
-    open_negotiate(c, GetParam(), L"127.0.0.1", WINHTTP_AUTOLOGON_SECURITY_LEVEL_MEDIUM);
-    const Result r = c.exchange.run(c.request, GetParam());
-    ASSERT_EQ(r.error, ERROR_SUCCESS);
-    EXPECT_EQ(r.status, 401u);
-}
-
-// MEDIUM: a host in the proxy bypass list is on the intranet (issue 12: "names without a dot
-// or in the bypass list"); the request goes direct, the proxy address is never used.
-TEST_P(AuthModes, ApacheNegotiateAutologonMediumBypassedHost) {
-    ASSERT_TRUE(KerberosRealm::shared().kinit()) << KerberosRealm::shared().log();
-    AuthClient c;
-    c.session = Handle(WinHttpOpen(kAgent, WINHTTP_ACCESS_TYPE_NAMED_PROXY, L"127.0.0.1:1",
-                                   L"127.0.0.1",
-                                   GetParam() == Mode::Async ? WINHTTP_FLAG_ASYNC : 0));
-    ASSERT_NE(c.session.get(), nullptr) << GetLastError();
-    WinHttpSetTimeouts(c.session, 10000, 10000, 10000, 10000);
-    if (GetParam() == Mode::Async)
-        WinHttpSetStatusCallback(c.session, Exchange::callback,
-                                 WINHTTP_CALLBACK_FLAG_ALL_COMPLETIONS, 0);
-    c.connect = Handle(WinHttpConnect(c.session, L"127.0.0.1", negotiate_httpd().port(), 0));
-    c.request = Handle(WinHttpOpenRequest(c.connect, L"GET", L"/negotiate/index.txt", nullptr,
-                                          WINHTTP_NO_REFERER, WINHTTP_DEFAULT_ACCEPT_TYPES, 0));
-    ASSERT_NE(c.request.get(), nullptr) << GetLastError();
-    const Result r = c.exchange.run(c.request, GetParam());
-    ASSERT_EQ(r.error, ERROR_SUCCESS);
-    EXPECT_EQ(r.status, 200u) << negotiate_httpd().error_log();
-}
-
-// HIGH: never, not even for an intranet name.
-TEST_P(AuthModes, ApacheNegotiateAutologonHighNever) {
-    ASSERT_TRUE(KerberosRealm::shared().kinit()) << KerberosRealm::shared().log();
-    AuthClient c;
-    open_negotiate(c, GetParam(), L"localhost", WINHTTP_AUTOLOGON_SECURITY_LEVEL_HIGH);
-    const Result r = c.exchange.run(c.request, GetParam());
-    ASSERT_EQ(r.error, ERROR_SUCCESS);
-    EXPECT_EQ(r.status, 401u);
-}
-
-// LOW without a ticket cache: the default credentials fail before anything goes out and the
-// 401 goes to the application after one round, as a refused password does.
-TEST_P(AuthModes, ApacheNegotiateAutologonWithoutTicketsGivesThe401) {
-    KerberosRealm::shared().kdestroy();
-    AuthClient c;
-    open_negotiate(c, GetParam(), L"localhost", WINHTTP_AUTOLOGON_SECURITY_LEVEL_LOW);
-    const Result r = c.exchange.run(c.request, GetParam());
-    ASSERT_EQ(r.error, ERROR_SUCCESS);
-    EXPECT_EQ(r.status, 401u);
-}
+INSTANTIATE_TEST_SUITE_P(
+    Auth, NegotiateAutologon,
+    ::testing::Combine(::testing::ValuesIn(kAutologonCases),
+                       ::testing::Values(Mode::Sync, Mode::Async)),
+    [](const ::testing::TestParamInfo<std::tuple<AutologonCase, Mode>>& i) {
+        return std::string(std::get<0>(i.param).name) +
+               (std::get<1>(i.param) == Mode::Sync ? "Sync" : "Async");
+    });
 
 // SERVER_SPN_USED after a Kerberos handshake: "HTTP/localhost"; with
 // WINHTTP_ENABLE_SPN_SERVER_PORT (Option Flags page) the ticket is for HTTP/localhost:<port>,
