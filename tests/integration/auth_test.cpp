@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <condition_variable>
+#include <fstream>
 #include <mutex>
 #include <sstream>
 #include <unistd.h>
@@ -679,6 +680,32 @@ TEST_P(AuthScripted, DisableAuthentication) {
     EXPECT_EQ(server.requests().size(), 1u);
 }
 
+// Passport ("Passport Authentication in WinHTTP": "In WinHTTP 5.1, Passport authentication is
+// disabled by default"; this library has no Passport client and
+// WINHTTP_OPTION_CONFIGURE_PASSPORT_AUTH is not supported): the challenge goes to the
+// application as it came, even with Passport credentials set, and QueryAuthSchemes names it.
+TEST_P(AuthScripted, PassportChallengeGoesToTheApplication) {
+    ScriptedServer server(
+        {rounds({response(401, {{"WWW-Authenticate", "Passport1.4 ct=1,rver=1"},
+                                {"Connection", "close"}})})},
+        one_connection());
+    AuthClient c;
+    open(c, GetParam(), server.port(), L"/x");
+    ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_SERVER,
+                                      WINHTTP_AUTH_SCHEME_PASSPORT, kUser, kPass, nullptr));
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 401u);
+    DWORD supported = 0, first = 0, target = 0xFF;
+    ASSERT_TRUE(WinHttpQueryAuthSchemes(c.request, &supported, &first, &target));
+    EXPECT_EQ(supported, static_cast<DWORD>(WINHTTP_AUTH_SCHEME_PASSPORT));
+    EXPECT_EQ(first, static_cast<DWORD>(WINHTTP_AUTH_SCHEME_PASSPORT));
+    EXPECT_EQ(auth_of(server.request(0)), "<none>");
+    c.request.reset();
+    ASSERT_TRUE(server.wait_done(1));
+    EXPECT_EQ(server.requests().size(), 1u);
+}
+
 // --- NTLM: a connection-based handshake (scripted server) -------------------------------------
 //
 // The server's part is fixed bytes: the MS-NLMP §4.2.4.3 CHALLENGE_MESSAGE (server challenge
@@ -896,6 +923,51 @@ TEST_P(AuthScripted, NtlmRejectedGivesThe401) {
     EXPECT_EQ(server.requests().size(), 3u);
     EXPECT_EQ(server.connections_accepted(), 1u);
     EXPECT_THAT(server.errors(), ::testing::IsEmpty());
+}
+
+// Credentials never reach a trace (issue 12, security): a Basic and an NTLM exchange traced
+// at level 2 (heads included) to a file; neither the password, nor Basic's base64 of it, nor
+// the NTLM type 3 appear there, while the request heads do.
+TEST(AuthTrace, CredentialsNeverInTheTrace) {
+    char path[] = "/tmp/winhttp-auth-trace.XXXXXX";
+    const int fd = ::mkstemp(path);
+    ASSERT_GE(fd, 0);
+    ::close(fd);
+    ::setenv("OPENWINHTTP_TRACE", (std::string(path) + ":2").c_str(), 1);
+    BOOL on = TRUE;
+    ASSERT_TRUE(WinHttpSetOption(nullptr, WINHTTP_OPTION_ENABLETRACING, &on, sizeof(on)));
+    std::string ntlm3;
+    {
+        ScriptedServer server({rounds({response(401, {{"WWW-Authenticate", "Basic realm=\"r\""}}),
+                                       ok_200()})});
+        AuthClient c;
+        open(c, Mode::Sync, server.port(), L"/basic");
+        set_user_options(c.request, kUser, L"Tr4ce-Secret");
+        EXPECT_EQ(c.exchange.run(c.request, Mode::Sync).status, 200u);
+        EXPECT_EQ(auth_of(server.request(1)), "Basic dXNlcjpUcjRjZS1TZWNyZXQ=");
+    }
+    {
+        ScriptedServer server({ntlm_rounds(ok_200())}, one_connection());
+        AuthClient c;
+        open(c, Mode::Sync, server.port(), L"/ntlm");
+        set_user_options(c.request, L"Domain\\user", L"Tr4ce-Secret");
+        EXPECT_EQ(c.exchange.run(c.request, Mode::Sync).status, 200u);
+        ntlm3 = auth_of(server.request(2));
+    }
+    on = FALSE;
+    WinHttpSetOption(nullptr, WINHTTP_OPTION_ENABLETRACING, &on, sizeof(on));
+    ::unsetenv("OPENWINHTTP_TRACE");
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    ::unlink(path);
+    const std::string t = text.str();
+    EXPECT_NE(t.find("GET /basic HTTP/1.1"), std::string::npos) << t;
+    EXPECT_NE(t.find("GET /ntlm HTTP/1.1"), std::string::npos) << t;
+    EXPECT_EQ(t.find("Tr4ce-Secret"), std::string::npos);
+    EXPECT_EQ(t.find("dXNlcjpUcjRjZS1TZWNyZXQ="), std::string::npos);
+    ASSERT_GT(ntlm3.size(), 10u);
+    EXPECT_EQ(t.find(ntlm3.substr(5)), std::string::npos);  // the type 3 token
 }
 
 INSTANTIATE_TEST_SUITE_P(Auth, AuthScripted, ::testing::Values(Mode::Sync, Mode::Async),
