@@ -12,11 +12,13 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <string>
 #include <thread>
@@ -26,6 +28,7 @@
 #include "auth/ntlm.h"
 #include "http_test_util.h"
 #include "support/apache.h"
+#include "support/build_paths.h"
 #include "support/http_text.h"
 #include "support/kdc.h"
 #include "support/recorder.h"
@@ -1465,6 +1468,51 @@ TEST_P(AuthModes, ApacheProxyNtlmAndServerNegotiate) {
     ASSERT_EQ(r.error, ERROR_SUCCESS);
     EXPECT_EQ(r.status, 200u) << httpd.error_log();
     EXPECT_EQ(r.body, "/negotiate/index.txt");
+}
+
+// --- whttp: -u with --ntlm and --negotiate, --proxy-user, against the same Apache ------------
+
+// Runs the whttp of this build tree with `args` (shell-quoted by the caller); its exit status
+// and standard output.
+struct ProgramRun {
+    int status = -1;
+    std::string out;
+};
+
+ProgramRun run_whttp(const std::string& args) {
+    const std::string bin = std::string(winhttp::test::binary_dir()) + "/tools/whttp/whttp";
+    ProgramRun r;
+    if (::access(bin.c_str(), X_OK) != 0) return r;
+    FILE* p = ::popen((bin + " " + args + " 2>/dev/null").c_str(), "r");
+    if (!p) return r;
+    char buf[4096];
+    for (size_t n; (n = std::fread(buf, 1, sizeof(buf), p)) > 0;) r.out.append(buf, n);
+    const int w = ::pclose(p);
+    r.status = WIFEXITED(w) ? WEXITSTATUS(w) : -1;
+    return r;
+}
+
+TEST(AuthWhttp, NtlmNegotiateAndProxyUser) {
+    auto& httpd = negotiate_httpd();
+    const std::string bin = std::string(winhttp::test::binary_dir()) + "/tools/whttp/whttp";
+    if (::access(bin.c_str(), X_OK) != 0) GTEST_SKIP() << "whttp is not built in this tree";
+    const std::string base = "http://localhost:" + std::to_string(httpd.port());
+    ProgramRun r = run_whttp("-f --ntlm -u 'TESTDOM\\user:secret' " + base + "/ntlm/index.txt");
+    EXPECT_EQ(r.status, 0);
+    EXPECT_EQ(r.out, "/ntlm/index.txt");
+    r = run_whttp("-f --ntlm -u 'TESTDOM\\user:wrong' " + base + "/ntlm/index.txt");
+    EXPECT_EQ(r.status, 22);  // curl's -f exit code for an HTTP error
+    r = run_whttp(std::string("-f --negotiate -u '") + KerberosRealm::kUser + ":" +
+                  KerberosRealm::kPassword + "' " + base + "/negotiate/index.txt");
+    EXPECT_EQ(r.status, 0);
+    EXPECT_EQ(r.out, "/negotiate/index.txt");
+    const std::string proxy =
+        "localhost:" + std::to_string(httpd.proxy_port(Apache::ProxyAuth::Negotiate));
+    r = run_whttp(std::string("-f -x ") + proxy + " --proxy-user '" + KerberosRealm::kUser + ":" +
+                  KerberosRealm::kPassword + "' http://127.0.0.1:" +
+                  std::to_string(httpd.port()) + "/open.txt");
+    EXPECT_EQ(r.status, 0);
+    EXPECT_EQ(r.out, "/open.txt");
 }
 
 // Closing the request while its Negotiate step waits for the KDC (off the event loop) cancels
