@@ -7,7 +7,14 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <sys/socket.h>
+#include <gssapi/gssapi.h>
 
 #include <algorithm>
 #include <atomic>
@@ -33,6 +40,7 @@
 #include "support/kdc.h"
 #include "support/recorder.h"
 #include "support/nginx.h"
+#include "support/tls_certs.h"
 #include "support/scripted_server.h"
 #include "support/tinyproxy.h"
 
@@ -1468,6 +1476,178 @@ TEST_P(AuthModes, ApacheProxyNtlmAndServerNegotiate) {
     ASSERT_EQ(r.error, ERROR_SUCCESS);
     EXPECT_EQ(r.status, 200u) << httpd.error_log();
     EXPECT_EQ(r.body, "/negotiate/index.txt");
+}
+
+// The server side of Kerberos: gss_accept_sec_context over the keytab in KRB5_KTNAME (set by
+// the realm fixture), with the channel bindings the server expects.
+struct Acceptor {
+    ~Acceptor() {
+        OM_uint32 minor = 0;
+        if (ctx) gss_delete_sec_context(&minor, &ctx, nullptr);
+    }
+    OM_uint32 accept(const std::string& token, const std::string& bindings) {
+        gss_buffer_desc in{token.size(), const_cast<char*>(token.data())};
+        gss_buffer_desc out{0, nullptr};
+        gss_channel_bindings_struct cb{};
+        cb.application_data = {bindings.size(), const_cast<char*>(bindings.data())};
+        OM_uint32 minor = 0;
+        const OM_uint32 major = gss_accept_sec_context(&minor, &ctx, GSS_C_NO_CREDENTIAL, &in, &cb,
+                                                       nullptr, nullptr, &out, nullptr, nullptr,
+                                                       nullptr);
+        output.assign(static_cast<const char*>(out.value), out.length);
+        gss_release_buffer(&minor, &out);
+        return major;
+    }
+    gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
+    std::string output;
+};
+
+// --- Channel binding end to end: a TLS acceptor that checks the bindings --------------------
+//
+// mod_auth_gssapi passes no channel bindings to gss_accept_sec_context, so Apache cannot show
+// them checked. This server does: TLS with the nginx fixture's valid certificate (OpenSSL, one
+// connection), then HTTP/1.1 with Negotiate, gss_accept_sec_context over the realm's keytab
+// with the bindings it expects (RFC 5929 tls-server-end-point: "tls-server-end-point:" and the
+// SHA-256 of its certificate, or whatever a test gives it).
+class BindingServer {
+  public:
+    BindingServer(const winhttp::test::CertFiles& files, std::string bindings)
+        : bindings_(std::move(bindings)) {
+        ctx_ = SSL_CTX_new(TLS_server_method());
+        EXPECT_EQ(SSL_CTX_use_certificate_file(ctx_, files.cert_file.c_str(), SSL_FILETYPE_PEM), 1);
+        EXPECT_EQ(SSL_CTX_use_PrivateKey_file(ctx_, files.key_file.c_str(), SSL_FILETYPE_PEM), 1);
+        listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        EXPECT_EQ(::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+        EXPECT_EQ(::listen(listener_, 4), 0);
+        socklen_t len = sizeof(a);
+        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len);
+        port_ = ntohs(a.sin_port);
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~BindingServer() {
+        ::shutdown(listener_, SHUT_RDWR);
+        thread_.join();
+        ::close(listener_);
+        SSL_CTX_free(ctx_);
+    }
+    INTERNET_PORT port() const { return port_; }
+    // "tls-server-end-point:" + SHA-256 of the certificate this server presents.
+    static std::string end_point_of(const std::string& cert_file) {
+        FILE* f = std::fopen(cert_file.c_str(), "r");
+        X509* x = f ? PEM_read_X509(f, nullptr, nullptr, nullptr) : nullptr;
+        if (f) std::fclose(f);
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int n = 0;
+        if (x) X509_digest(x, EVP_sha256(), md, &n);
+        X509_free(x);
+        return "tls-server-end-point:" + std::string(reinterpret_cast<char*>(md), n);
+    }
+    // The status of each answer, in order.
+    std::vector<int> statuses() {
+        std::lock_guard lock(m_);
+        return statuses_;
+    }
+
+  private:
+    void serve() {
+        const int fd = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd < 0) return;
+        timeval tv{10, 0};
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        SSL* ssl = SSL_new(ctx_);
+        SSL_set_fd(ssl, fd);
+        if (SSL_accept(ssl) == 1) {
+            Acceptor gss;
+            for (int round = 0; round < 4 && answer(ssl, gss); ++round) {
+            }
+        }
+        SSL_shutdown(ssl);
+        SSL_free(ssl);
+        ::close(fd);
+    }
+
+    // One request and its answer; false when the connection ends.
+    bool answer(SSL* ssl, struct Acceptor& gss) {
+        std::string head;
+        char c;
+        while (head.find("\r\n\r\n") == std::string::npos) {
+            if (SSL_read(ssl, &c, 1) != 1) return false;
+            head += c;
+        }
+        const std::string token = negotiate_token(head);
+        std::string reply;
+        int status = 401;
+        if (token.empty()) {
+            reply = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Negotiate\r\n"
+                    "Content-Length: 2\r\n\r\nno";
+        } else if (gss.accept(token, bindings_) == GSS_S_COMPLETE) {
+            status = 200;
+            reply = "HTTP/1.1 200 OK\r\nWWW-Authenticate: Negotiate " +
+                    auth::ntlm::base64_encode(Bytes(gss.output.begin(), gss.output.end())) +
+                    "\r\nContent-Length: 2\r\n\r\nok";
+        } else {
+            reply = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Negotiate\r\n"
+                    "Connection: close\r\nContent-Length: 2\r\n\r\nno";
+        }
+        {
+            std::lock_guard lock(m_);
+            statuses_.push_back(status);
+        }
+        SSL_write(ssl, reply.data(), static_cast<int>(reply.size()));
+        return reply.find("Connection: close") == std::string::npos;
+    }
+
+    static std::string negotiate_token(const std::string& head) {
+        const std::string key = "\r\nAuthorization: Negotiate ";
+        const size_t at = head.find(key);
+        if (at == std::string::npos) return {};
+        const size_t from = at + key.size();
+        auto raw = auth::ntlm::base64_decode(head.substr(from, head.find("\r\n", from) - from));
+        return raw ? std::string(raw->begin(), raw->end()) : std::string();
+    }
+
+    SSL_CTX* ctx_ = nullptr;
+    int listener_ = -1;
+    INTERNET_PORT port_ = 0;
+    std::string bindings_;
+    std::thread thread_;
+    std::mutex m_;
+    std::vector<int> statuses_;
+};
+
+// Channel binding over https (issue 12; docs/design/auth.md): the Kerberos token carries the
+// server certificate's tls-server-end-point, so an acceptor that checks it takes ours and one
+// that expects other bindings refuses the token (the 401 goes to the application). MIT's
+// acceptor lets a token without bindings through, so the refusal is what shows that bindings
+// were sent, and the 200 that they were the right ones.
+TEST_P(AuthModes, NegotiateChannelBindingCheckedOverTls) {
+    KerberosRealm::shared();  // KRB5_KTNAME: the acceptor's keys
+    auto& nginx = winhttp::test::Nginx::shared();
+    ::setenv("SSL_CERT_FILE", nginx.certificates().ca_file().c_str(), 1);
+    const auto files = nginx.certificates().server(winhttp::test::ServerCert::Valid);
+    const std::string ours = BindingServer::end_point_of(files.cert_file);
+    ASSERT_EQ(ours.size(), std::strlen("tls-server-end-point:") + 32);
+    for (const bool right : {true, false}) {
+        BindingServer server(files, right ? ours : "tls-server-end-point:" + std::string(32, 'x'));
+        AuthClient c;
+        open(c, GetParam(), server.port(), L"/cb", L"GET", nullptr, L"localhost",
+             WINHTTP_FLAG_SECURE);
+        DWORD policy = WINHTTP_AUTOLOGON_SECURITY_LEVEL_HIGH;
+        ASSERT_TRUE(WinHttpSetOption(c.request, WINHTTP_OPTION_AUTOLOGON_POLICY, &policy,
+                                     sizeof(policy)));
+        set_user_options(c.request, wide(KerberosRealm::kUser).c_str(),
+                         wide(KerberosRealm::kPassword).c_str());
+        const Result r = c.exchange.run(c.request, GetParam());
+        ASSERT_EQ(r.error, ERROR_SUCCESS) << right;
+        EXPECT_EQ(r.status, right ? 200u : 401u);
+        c.request.reset();
+        c.connect.reset();
+        c.session.reset();
+        EXPECT_EQ(server.statuses(), (right ? std::vector<int>{401, 200} : std::vector<int>{401, 401}));
+    }
 }
 
 // --- whttp: -u with --ntlm and --negotiate, --proxy-user, against the same Apache ------------
