@@ -91,6 +91,7 @@ std::string AuthFlow::header_for(int target, const auth::RequestFacts& facts) {
         t.need_token = false;
         t.tried = true;
         t.spn_used = facts.spn;
+        t.sent_value = t.ready_value;
         return std::move(t.ready_value);
     }
     if (t.mech->connection_based()) {
@@ -105,8 +106,22 @@ std::string AuthFlow::header_for(int target, const auth::RequestFacts& facts) {
         return {};
     }
     t.tried = true;
-    if (t.mech->connection_based()) t.spn_used = facts.spn;
+    if (t.mech->connection_based()) {
+        t.spn_used = facts.spn;
+        t.sent_value = value;
+    }
     return value;
+}
+
+void AuthFlow::server_not_reached() {
+    Target& t = t_[kServer];
+    if (!t.tried || !t.mech) return;
+    t.tried = false;
+    if (t.mech->connection_based() && !t.sent_value.empty()) {
+        t.ready = true;
+        t.ready_value = std::move(t.sent_value);
+    }
+    t.sent_value.clear();
 }
 
 AuthFlow::BlockingStep AuthFlow::blocking_step(int target) const {
@@ -189,11 +204,13 @@ AuthFlow::Decision AuthFlow::on_challenge(int target, std::vector<auth::Challeng
     return Decision::Resend;
 }
 
-uint32_t AuthFlow::on_other_response(int target, const std::vector<auth::Challenge>& challenges) {
+uint32_t AuthFlow::on_other_response(int target, const std::vector<auth::Challenge>& challenges,
+                                     bool token_optional) {
     Target& t = t_[target];
     if (!t.mech || !t.tried || !t.mech->connection_based()) return 0;
     const auth::Challenge* c = auth::find_challenge(challenges, t.scheme);
-    const uint32_t e = t.mech->finish(c);
+    const bool no_token = !c || c->token68.empty();
+    const uint32_t e = token_optional && no_token ? 0 : t.mech->finish(c);
     // The connection is authenticated now; a later request on another one starts again.
     t.mech.reset();
     t.need_token = false;

@@ -64,8 +64,16 @@ class AuthFlow {
                           const std::string& origin, bool autologon = false);
 
     // Any other final response ends a handshake with `target` (Negotiate checks the server's
-    // last token here). Returns 0 or a Windows error code.
-    uint32_t on_other_response(int target, const std::vector<auth::Challenge>& challenges);
+    // last token here). Returns 0 or a Windows error code. `token_optional`: the proxy's 2xx
+    // to a CONNECT, which proxies send with no headers (Apache's mod_proxy_connect): a final
+    // token there is checked, none is not a failure (docs/design/negotiate.md).
+    uint32_t on_other_response(int target, const std::vector<auth::Challenge>& challenges,
+                               bool token_optional = false);
+
+    // The proxy answered this transmission with a 407: the server never saw its header. A
+    // connection-based token goes out again unchanged with the next round (it was not used),
+    // and the server's round is not spent.
+    void server_not_reached();
 
     // A conversation with `target` is under way (a header may go out with this transmission).
     bool active(int target) const { return t_[target].mech != nullptr; }
@@ -92,6 +100,7 @@ class AuthFlow {
         std::shared_ptr<auth::Mechanism> mech;
         bool ready = false;         // `ready_value` (a blocking step's result) goes out next
         std::string ready_value;
+        std::string sent_value;     // connection-based: the token that went out last
         auth::Challenge challenge;  // what mech answers
         bool need_token = false;    // connection-based: the next token is not sent yet
         bool tried = false;         // credentials went out in this send

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <utility>
 
 #include "auth/challenge.h"
 #include "auth/channel_binding.h"
@@ -625,7 +626,13 @@ Task<DWORD> RequestEngine::establish_tunnel() {
                 if (st < 300) {
                     // Bytes before our ClientHello would be a proxy speaking out of turn.
                     if (off < raw.size()) co_return ERROR_WINHTTP_INVALID_SERVER_RESPONSE;
-                    co_return ERROR_SUCCESS;
+                    // The tunnel ends a proxy handshake (its final token checked if sent).
+                    std::vector<auth::Challenge> final_tokens;
+                    for (const auto& h : parser.head().headers)
+                        if (iequals(h.name, "Proxy-Authenticate"))
+                            for (auto& c : auth::parse_challenges(h.value))
+                                final_tokens.push_back(std::move(c));
+                    co_return auth_.on_other_response(AuthFlow::kProxy, final_tokens, true);
                 }
                 if (st == 407 || owner_.settings().receive_proxy_connect_response) {
                     in_.clear();  // read_head parses the answer again, as the response
@@ -765,23 +772,30 @@ Task<DWORD> RequestEngine::open_route(const proxy::ProxyServer* via) {
     conn_failed_before_proxy_answered_ = false;
     metrics_.mark(WinHttpConnectionAcquireStart);
     for (;;) {
-        if (attach_h2(key)) co_return check_required_protocol();
-        if (keep_alive && (conn_ = session.pool().take_idle(key))) {
+        DWORD e = ERROR_SUCCESS;
+        const bool resumed = std::exchange(resume_tunnel_, false) && conn_ && tunnel;
+        if (resumed) {
             conn_reused_ = true;
+        } else {
+            if (attach_h2(key)) co_return check_required_protocol();
+            if (keep_alive && (conn_ = session.pool().take_idle(key))) {
+                conn_reused_ = true;
+                metrics_.mark(WinHttpConnectionAcquireWaitEnd);
+                break;
+            }
+            e = co_await io_.room(session.pool(), key, session.max_conns_per_server, deadline);
+            if (e == RequestIo::kPoolChanged) continue;
+            if (e) co_return e;
             metrics_.mark(WinHttpConnectionAcquireWaitEnd);
-            break;
+            conn_ = std::make_unique<Connection>();
+            conn_->key = key;
+            // RESOLUTION_HOSTNAME names where a direct connection goes; through a proxy the
+            // proxy resolves the origin.
+            e = via ? co_await connect_fresh(via->host, via->port)
+                    : co_await connect_fresh(resolution_host_.empty() ? host_ : resolution_host_,
+                                             port_);
+            conn_failed_before_proxy_answered_ = e != ERROR_SUCCESS;
         }
-        DWORD e = co_await io_.room(session.pool(), key, session.max_conns_per_server, deadline);
-        if (e == RequestIo::kPoolChanged) continue;
-        if (e) co_return e;
-        metrics_.mark(WinHttpConnectionAcquireWaitEnd);
-        conn_ = std::make_unique<Connection>();
-        conn_->key = key;
-        // RESOLUTION_HOSTNAME names where a direct connection goes; through a proxy the proxy
-        // resolves the origin.
-        e = via ? co_await connect_fresh(via->host, via->port)
-                : co_await connect_fresh(resolution_host_.empty() ? host_ : resolution_host_, port_);
-        conn_failed_before_proxy_answered_ = e != ERROR_SUCCESS;
         if (e == ERROR_SUCCESS && tunnel) e = co_await establish_tunnel();
         if (e == ERROR_SUCCESS && proxy_connect_response_) break;  // no TLS: the proxy answered
         bool handshake_failed = false;
@@ -969,6 +983,9 @@ Task<DWORD> RequestEngine::transmit_request() {
     decoded_.clear();
     decoded_off_ = 0;
     proxy_connect_response_ = false;
+    // A held connection keeps its route: through a proxy, the next round's request-target is
+    // still the absolute URL, and a CONNECT's handshake goes on through that proxy.
+    const std::optional<proxy::ProxyServer> held_proxy = std::move(proxy_);
     proxy_.reset();
     release_h2();
     used_h2_ = false;
@@ -991,10 +1008,18 @@ Task<DWORD> RequestEngine::transmit_request() {
         const bool held = attempt == 0 && hold_connection_ && conn_;
         hold_connection_ = false;
         DWORD e = ERROR_SUCCESS;
-        if (held)
+        if (held && held_proxy && secure_ && !conn_->tls) {
+            // The 407 answered the CONNECT: the tunnel is asked for again on this connection.
+            resume_tunnel_ = true;
+            e = co_await open_route(&*held_proxy);
+            resume_tunnel_ = false;
+            if (e == ERROR_SUCCESS) proxy_ = held_proxy;
+        } else if (held) {
             conn_reused_ = true;
-        else
+            proxy_ = held_proxy;
+        } else {
             e = co_await open_connection();
+        }
         if (e) co_return e;
         if (proxy_connect_response_) co_return ERROR_SUCCESS;  // the proxy refused the tunnel
         if (h2conn_) {
@@ -1352,6 +1377,7 @@ Task<DWORD> RequestEngine::answer_challenge(bool& again) {
             auth_.on_other_response(AuthFlow::kProxy, challenges_in("Proxy-Authenticate"));
         if (e) co_return e;
     }
+    if (proxy) auth_.server_not_reached();
     auth::Credentials options;
     options.user = to_utf8(server ? s.username : s.proxy_username);
     options.password = to_utf8(server ? s.password : s.proxy_password);
@@ -1465,19 +1491,23 @@ void RequestEngine::finish_message() {
     metrics_.mark(WinHttpReceiveResponseEnd);
     if (!conn_) return;
     keep_tcp_stats();
+    // The handshake's next round goes on this connection; also after a 407 to a CONNECT,
+    // whose connection is no tunnel and so never goes to the pool.
+    if (hold_connection_ && keeps_alive()) return;
     if (!reusable()) {
         drop_connection();
         return;
     }
-    if (hold_connection_) return;  // the handshake's next round goes on this connection
     give_back();
 }
 
-bool RequestEngine::reusable() const {
+bool RequestEngine::keeps_alive() const {
     return codecs_->p().keep_alive() && in_.unread() == 0 &&
            !(owner_.settings().disabled_features & WINHTTP_DISABLE_KEEP_ALIVE) &&
-           !proxy_connect_response_ && !expire_connection_.load(std::memory_order_relaxed);
+           !expire_connection_.load(std::memory_order_relaxed);
 }
+
+bool RequestEngine::reusable() const { return keeps_alive() && !proxy_connect_response_; }
 
 void RequestEngine::give_back() {
     ++conn_->requests;

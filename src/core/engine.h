@@ -170,7 +170,8 @@ private:
     Task<DWORD> decode_more();
     bool start_decoding(DWORD& error);
     void finish_message();
-    bool reusable() const;
+    bool keeps_alive() const;  // the response lets the connection carry another request
+    bool reusable() const;     // ... and it may go to the pool
     void give_back();
     void drop_connection(bool notify = true);
     void store_cookies();
@@ -242,6 +243,9 @@ private:
     AuthFlow auth_;
     std::string open_origin_;
     bool hold_connection_ = false;
+    // open_route goes on with conn_ (a held proxy connection whose CONNECT got a 407) instead
+    // of taking or opening one: the handshake's next CONNECT, then TLS, on that connection.
+    bool resume_tunnel_ = false;
 
     bool decoding_ = false;
     std::string decoded_;

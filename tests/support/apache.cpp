@@ -68,6 +68,16 @@ void write_file(const fs::path& p, const std::string& text) {
     ::chmod(p.c_str(), 0644);
 }
 
+// gss-ntlmssp's plugin (Debian gss-ntlmssp), at its multiarch path.
+std::string ntlmssp_plugin() {
+    for (const char* p : {"/usr/lib/x86_64-linux-gnu/gssntlmssp/gssntlmssp.so",
+                          "/usr/lib/aarch64-linux-gnu/gssntlmssp/gssntlmssp.so",
+                          "/usr/lib64/gssntlmssp/gssntlmssp.so"})
+        if (::access(p, R_OK) == 0) return p;
+    throw std::runtime_error("Apache: gssntlmssp.so not found. Install Debian's gss-ntlmssp "
+                             "(make deps).");
+}
+
 struct Shared {
     std::once_flag once;
     std::unique_ptr<Apache> instance;
@@ -101,19 +111,27 @@ Apache::Apache(std::string gssapi_keytab) : gssapi_keytab_(std::move(gssapi_keyt
         fs::copy_file(gssapi_keytab_, copy, fs::copy_options::overwrite_existing);
         ::chmod(copy.c_str(), 0644);
         gssapi_keytab_ = copy.string();
-        // Likewise the realm's krb5.conf and GSSAPI mechanism list (the Kerberos fixture's
-        // directory is private), given to Apache alone through env(1) at start.
-        for (const char* var : {"KRB5_CONFIG", "GSS_MECH_CONFIG"}) {
-            const char* from = std::getenv(var);
-            if (!from) continue;
-            const fs::path to = d / (std::string(var) + ".copy");
+        // Likewise the realm's krb5.conf (the Kerberos fixture's directory is private), given
+        // to Apache alone through env(1) at start.
+        if (const char* from = std::getenv("KRB5_CONFIG")) {
+            const fs::path to = d / "krb5.conf";
             fs::copy_file(from, to, fs::copy_options::overwrite_existing);
             ::chmod(to.c_str(), 0644);
-            gssapi_env_.push_back(std::string(var) + "=" + to.string());
+            gssapi_env_.push_back("KRB5_CONFIG=" + to.string());
         }
-        fs::create_directories(d / "htdocs/negotiate");
-        ::chmod((d / "htdocs/negotiate").c_str(), 0755);
-        write_file(d / "htdocs/negotiate/index.txt", "/negotiate/index.txt");
+        // Apache's own GSSAPI mechanism list: gss-ntlmssp (gssntlmssp(8)) for /ntlm/ and the
+        // NTLM proxy; krb5 is built in. The test process keeps the fixture's empty list.
+        write_file(d / "gss-mech", std::string("gssntlmssp_v1 1.3.6.1.4.1.311.2.2.10 ") +
+                                       ntlmssp_plugin() + "\n");
+        gssapi_env_.push_back("GSS_MECH_CONFIG=" + (d / "gss-mech").string());
+        write_file(d / "ntlm-users",
+                   std::string(kNtlmDomain) + ":" + kUser + ":" + kPassword + "\n");
+        gssapi_env_.push_back("NTLM_USER_FILE=" + (d / "ntlm-users").string());
+        for (const char* sub : {"negotiate", "ntlm"}) {
+            fs::create_directories(d / "htdocs" / sub);
+            ::chmod((d / "htdocs" / sub).c_str(), 0755);
+            write_file(d / "htdocs" / sub / "index.txt", "/" + std::string(sub) + "/index.txt");
+        }
     }
     write_file(d / "htpasswd", std::string(kUser) + ":" + sha_password(kPassword) + "\n");
     const std::string ha1 =
@@ -180,6 +198,13 @@ std::string Apache::access_log() const {
 
 bool Apache::start_on(unsigned short port) {
     if (port == 0) return false;
+    if (!gssapi_keytab_.empty()) {
+        proxy_ports_[0] = pick_free_port();
+        proxy_ports_[1] = pick_free_port();
+        if (proxy_ports_[0] == 0 || proxy_ports_[1] == 0 || proxy_ports_[0] == port ||
+            proxy_ports_[1] == port || proxy_ports_[0] == proxy_ports_[1])
+            return false;
+    }
     const fs::path d(dir_);
     fs::remove(d / "error.log");
     fs::remove(d / "httpd.pid");
@@ -195,7 +220,7 @@ bool Apache::start_on(unsigned short port) {
                           "auth_basic", "auth_digest"})
         c << "LoadModule " << m << "_module " << kModules << "/mod_" << m << ".so\n";
     if (::geteuid() == 0) c << "User nobody\nGroup nogroup\n";
-    c << "LogFormat \"%>s \\\"%r\\\" %{Authorization}i\" auth\n"
+    c << "LogFormat \"%>s \\\"%r\\\" %{remote}p %{Authorization}i %{Proxy-Authorization}i\" auth\n"
       << "CustomLog \"" << dir_ << "/access.log\" auth\n"
       << "KeepAlive On\n"
       << "DocumentRoot \"" << dir_ << "/htdocs\"\n"
@@ -211,7 +236,27 @@ bool Apache::start_on(unsigned short port) {
           << "<Location /negotiate/>\n  AuthType GSSAPI\n  AuthName \"OpenWinHTTP Negotiate\"\n"
           << "  GssapiCredStore keytab:" << gssapi_keytab_ << "\n  GssapiAllowedMech krb5\n"
           << "  GssapiBasicAuth Off\n  GssapiConnectionBound On\n  Require valid-user\n"
-          << "</Location>\n";
+          << "</Location>\n"
+          << "<Location /ntlm/>\n  AuthType GSSAPI\n  AuthName \"OpenWinHTTP NTLM\"\n"
+          << "  GssapiAllowedMech ntlmssp\n  GssapiBasicAuth Off\n"
+          << "  GssapiConnectionBound On\n  Require valid-user\n</Location>\n";
+    if (!gssapi_keytab_.empty()) {
+        for (const char* m : {"proxy", "proxy_http", "proxy_connect"})
+            c << "LoadModule " << m << "_module " << kModules << "/mod_" << m << ".so\n";
+        for (int i = 0; i < 2; ++i) {
+            c << "Listen 127.0.0.1:" << proxy_ports_[i] << "\n"
+              << "<VirtualHost 127.0.0.1:" << proxy_ports_[i] << ">\n"
+              << "  ProxyRequests On\n  AllowCONNECT 1-65535\n  <Proxy \"*\">\n"
+              << "    AuthType GSSAPI\n    AuthName \"OpenWinHTTP proxy\"\n";
+            if (i == 0)
+                c << "    GssapiAllowedMech ntlmssp\n";
+            else
+                c << "    GssapiCredStore keytab:" << gssapi_keytab_
+                  << "\n    GssapiAllowedMech krb5\n";
+            c << "    GssapiBasicAuth Off\n    GssapiConnectionBound On\n"
+              << "    Require valid-user\n  </Proxy>\n</VirtualHost>\n";
+        }
+    }
     write_file(d / "httpd.conf", c.str());
     // Prepared before fork: only async-signal-safe calls between fork and exec.
     std::string bin = binary();

@@ -10,6 +10,15 @@
 // Apache::negotiate(keytab) is a second instance that also loads mod_auth_gssapi
 // (libapache2-mod-auth-gssapi), configured as docs/design/negotiate.md shows:
 //     GET /negotiate/index.txt  needs Negotiate (Kerberos only) with a key of `keytab`
+// The same instance also answers NTLM through mod_auth_gssapi with gss-ntlmssp (its acceptor
+// checks users against the file NTLM_USER_FILE names, "DOMAIN:user:password" lines; the
+// mechanism is listed in the GSS_MECH_CONFIG file Apache gets), and is a forward proxy
+// (mod_proxy, mod_proxy_http, mod_proxy_connect) on two more ports:
+//     GET /ntlm/index.txt       needs NTLM user/secret (domain kNtlmDomain or none); Apache
+//                               also offers Negotiate there (mod_auth_gssapi always does)
+//     proxy_port(ProxyAuth::Ntlm)       407 until NTLM user/secret (ntlmssp only)
+//     proxy_port(ProxyAuth::Negotiate)  407 until Negotiate (Kerberos, key HTTP/<proxy host>)
+// Both proxies forward plain http requests and CONNECT to any port.
 // Start it after the KerberosRealm fixture: Apache inherits its KRB5_* environment.
 // Each file's body is its own path. Startup failures throw std::runtime_error with the log.
 #pragma once
@@ -25,6 +34,8 @@ class Apache {
   public:
     static constexpr const char* kUser = "user";
     static constexpr const char* kPassword = "secret";
+    static constexpr const char* kNtlmDomain = "TESTDOM";
+    enum class ProxyAuth { Ntlm, Negotiate };
 
     // `gssapi_keytab` non-empty: also the /negotiate/ location (see above).
     explicit Apache(std::string gssapi_keytab = {});  // throws std::runtime_error
@@ -37,9 +48,15 @@ class Apache {
     static Apache& negotiate(const std::string& keytab);
 
     unsigned short port() const { return port_; }
+    // Only with a keytab (the negotiate() instance).
+    unsigned short proxy_port(ProxyAuth which) const {
+        return proxy_ports_[which == ProxyAuth::Ntlm ? 0 : 1];
+    }
     std::string error_log() const;
     // The request lines and Authorization schemes Apache logged, one line per request:
-    // "<status> <request line> <auth scheme or ->".
+    // "<status> <request line> <client port> <Authorization or -> <Proxy-Authorization or ->".
+    // The client port tells
+    // which requests shared a connection.
     std::string access_log() const;
     // Replaces Apache's copy of the keytab (keys added to the realm after the start);
     // mod_auth_gssapi reads the file at each handshake. False when it cannot be copied.
@@ -53,6 +70,7 @@ class Apache {
     std::string gssapi_keytab_;
     std::vector<std::string> gssapi_env_;  // "KRB5_CONFIG=<readable copy>", ...
     unsigned short port_ = 0;
+    unsigned short proxy_ports_[2] = {0, 0};
     pid_t pid_ = -1;
 };
 
