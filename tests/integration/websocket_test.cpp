@@ -90,37 +90,33 @@ public:
         ADD_FAILURE() << "HANDLE_CLOSING missing\n" << rec_.dump();
     }
 
-    // Waits (bounded) for the next completion of `op` on `ws` after `before` earlier ones.
+    // Waits (bounded) for the first completion of `op` on `ws` recorded at index `from` or
+    // later (rec_.size() taken before the call that starts the operation).
     DWORD wait_completion(HINTERNET ws, DWORD success, WINHTTP_WEB_SOCKET_OPERATION op,
-                          size_t before, CallbackEvent* out = nullptr) {
-        for (int i = 0; i < 30000; ++i) {
-            size_t seen = 0;
-            for (const CallbackEvent& e : rec_.events_for(ws)) {
-                if (e.status != success && error_operation(e) != static_cast<int>(op)) continue;
-                if (seen++ < before) continue;
-                if (out) *out = e;
-                return e.status == success ? ERROR_SUCCESS : e.result.dwError;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                          size_t from, CallbackEvent* out = nullptr) {
+        CallbackEvent e;
+        const size_t at = rec_.wait_match(
+            from,
+            [&](const CallbackEvent& ev) {
+                return ev.handle == ws &&
+                       (ev.status == success || error_operation(ev) == static_cast<int>(op));
+            },
+            std::chrono::seconds(30), &e);
+        if (at == CallbackRecorder::npos) {
+            ADD_FAILURE() << "no completion\n" << rec_.dump();
+            return ERROR_WINHTTP_TIMEOUT;
         }
-        ADD_FAILURE() << "no completion\n" << rec_.dump();
-        return ERROR_WINHTTP_TIMEOUT;
-    }
-    size_t completions(HINTERNET ws, DWORD success, WINHTTP_WEB_SOCKET_OPERATION op) {
-        size_t n = 0;
-        for (const CallbackEvent& e : rec_.events_for(ws))
-            n += e.status == success || error_operation(e) == static_cast<int>(op);
-        return n;
+        if (out) *out = e;
+        return e.status == success ? ERROR_SUCCESS : e.result.dwError;
     }
 
     DWORD ws_send(HINTERNET ws, WINHTTP_WEB_SOCKET_BUFFER_TYPE type, void* data, DWORD len) {
-        const size_t before = async() ? completions(ws, WINHTTP_CALLBACK_STATUS_WRITE_COMPLETE,
-                                                    WINHTTP_WEB_SOCKET_SEND_OPERATION) : 0;
+        const size_t from = rec_.size();
         const DWORD e = WinHttpWebSocketSend(ws, type, data, len);
         if (e || !async()) return e;
         CallbackEvent ev;
         const DWORD r = wait_completion(ws, WINHTTP_CALLBACK_STATUS_WRITE_COMPLETE,
-                                        WINHTTP_WEB_SOCKET_SEND_OPERATION, before, &ev);
+                                        WINHTTP_WEB_SOCKET_SEND_OPERATION, from, &ev);
         if (!r) {
             // WINHTTP_STATUS_CALLBACK page: a WINHTTP_WEB_SOCKET_STATUS with the bytes sent.
             EXPECT_EQ(ev.length, sizeof(WINHTTP_WEB_SOCKET_STATUS));
@@ -131,13 +127,12 @@ public:
 
     DWORD ws_receive(HINTERNET ws, void* buf, DWORD len, DWORD* read,
                      WINHTTP_WEB_SOCKET_BUFFER_TYPE* type) {
-        const size_t before = async() ? completions(ws, WINHTTP_CALLBACK_STATUS_READ_COMPLETE,
-                                                    WINHTTP_WEB_SOCKET_RECEIVE_OPERATION) : 0;
+        const size_t from = rec_.size();
         const DWORD e = WinHttpWebSocketReceive(ws, buf, len, read, type);
         if (e || !async()) return e;
         CallbackEvent ev;
         const DWORD r = wait_completion(ws, WINHTTP_CALLBACK_STATUS_READ_COMPLETE,
-                                        WINHTTP_WEB_SOCKET_RECEIVE_OPERATION, before, &ev);
+                                        WINHTTP_WEB_SOCKET_RECEIVE_OPERATION, from, &ev);
         if (r) return r;
         // Wine notification.c (verified on Windows): READ_COMPLETE carries a
         // WINHTTP_WEB_SOCKET_STATUS; the out-parameters of the call are not used.
@@ -150,21 +145,19 @@ public:
     }
 
     DWORD ws_close(HINTERNET ws, USHORT status, void* reason, DWORD len) {
-        const size_t before = async() ? completions(ws, WINHTTP_CALLBACK_STATUS_CLOSE_COMPLETE,
-                                                    WINHTTP_WEB_SOCKET_CLOSE_OPERATION) : 0;
+        const size_t from = rec_.size();
         const DWORD e = WinHttpWebSocketClose(ws, status, reason, len);
         if (e || !async()) return e;
         return wait_completion(ws, WINHTTP_CALLBACK_STATUS_CLOSE_COMPLETE,
-                               WINHTTP_WEB_SOCKET_CLOSE_OPERATION, before);
+                               WINHTTP_WEB_SOCKET_CLOSE_OPERATION, from);
     }
 
     DWORD ws_shutdown(HINTERNET ws, USHORT status, void* reason, DWORD len) {
-        const size_t before = async() ? completions(ws, WINHTTP_CALLBACK_STATUS_SHUTDOWN_COMPLETE,
-                                                    WINHTTP_WEB_SOCKET_SHUTDOWN_OPERATION) : 0;
+        const size_t from = rec_.size();
         const DWORD e = WinHttpWebSocketShutdown(ws, status, reason, len);
         if (e || !async()) return e;
         return wait_completion(ws, WINHTTP_CALLBACK_STATUS_SHUTDOWN_COMPLETE,
-                               WINHTTP_WEB_SOCKET_SHUTDOWN_OPERATION, before);
+                               WINHTTP_WEB_SOCKET_SHUTDOWN_OPERATION, from);
     }
 
     // Opens a request on 127.0.0.1:port marked for the upgrade, sends it (with `headers`),
@@ -283,10 +276,6 @@ TEST_P(WebSocketPython, EchoTextAndBinary) {
 }
 
 TEST_P(WebSocketPython, LargeMessageArrivesInFragmentsOfTheBuffer) {
-    // KNOWN BUG (issue 13, session 5): async, short-I/O build only: the large message hangs.
-    // Skipped there only until fixed: it is a bug.
-    if (GetParam() == Mode::Async && winhttp::net::short_io_enabled())
-        GTEST_SKIP() << "known bug in the short-I/O build (issue 13): large message hangs";
     Chain c = upgrade_request(python_server().port(), L"/echo");
     Handle ws = open_websocket(c);
     std::string big(1 << 20, '\0');
@@ -623,10 +612,6 @@ TEST_P(WebSocketPython, Options) {
 }
 
 TEST_P(WebSocketPython, BufferSizeOptions) {
-    // KNOWN BUG (issue 13, session 5): async, short-I/O build only: the large echo through a
-    // 100-byte send buffer hangs. Skipped there only until fixed: it is a bug.
-    if (GetParam() == Mode::Async && winhttp::net::short_io_enabled())
-        GTEST_SKIP() << "known bug in the short-I/O build (issue 13): large echo hangs";
     // Wine winhttp.c test_websocket (verified on Windows): WEB_SOCKET_RECEIVE/SEND_BUFFER_SIZE
     // default to 32768 (4 bytes), are options of the session (a new request takes its value)
     // and the request; a connect handle or a WebSocket handle has them not:
