@@ -73,8 +73,14 @@ RequestIo& WebSocket::recv_io() {
     return *recv_ios_.back();
 }
 
-void WebSocket::interrupt_receive() {
+std::vector<RequestIo*> WebSocket::earlier_recv_ios() {
     std::lock_guard lock(io_mutex_);
+    std::vector<RequestIo*> out;
+    for (size_t i = 0; i + 1 < recv_ios_.size(); ++i) out.push_back(recv_ios_[i].get());
+    return out;
+}
+
+void WebSocket::interrupt_receive() {
     RequestIo& old = *recv_ios_.back();
     recv_ios_.push_back(std::make_unique<RequestIo>(*this, async_));
     if (closing()) recv_ios_.back()->cancel();
@@ -216,11 +222,18 @@ bool WebSocket::FrameLockWait::await_suspend(std::coroutine_handle<> h) {
     return true;
 }
 
-// Hands the lock to a waiting coroutine (which moves to its own strand at its next wait).
-void WebSocket::unlock_frame() {
+// Hands the lock to a waiting coroutine (which moves to its own strand at its next wait),
+// unless a control frame is queued: the holder sends it first.
+bool WebSocket::take_control_or_unlock(ws::Opcode& op, std::string& payload) {
     std::coroutine_handle<> next;
     {
         std::lock_guard lock(frame_mutex_);
+        if (control_pending_) {
+            control_pending_ = false;
+            op = pending_op_;
+            payload = std::move(pending_payload_);
+            return true;
+        }
         if (frame_waiters_.empty()) {
             frame_held_ = false;
         } else {
@@ -230,6 +243,36 @@ void WebSocket::unlock_frame() {
     }
     frame_cv_.notify_one();
     if (next) next.resume();
+    return false;
+}
+
+Task<DWORD> WebSocket::unlock_frame_after(RequestIo& io, int fd, DWORD e) {
+    ws::Opcode op{};
+    std::string payload;
+    while (take_control_or_unlock(op, payload)) {
+        if (e) continue;  // the connection is failing: the queued frame is dropped
+        e = co_await write_frame_locked(io, fd, op, true, payload.data(), payload.size());
+    }
+    co_return e;
+}
+
+Task<DWORD> WebSocket::send_control(RequestIo& io, ws::Opcode op, std::string payload) {
+    {
+        std::lock_guard lock(frame_mutex_);
+        if (frame_held_) {
+            // RFC 6455 5.5.3: a pong may answer the latest ping only; a queued pong serves as
+            // the keep-alive too (a pong is a valid unsolicited heartbeat).
+            if (op == ws::Opcode::Pong || !control_pending_) {
+                pending_op_ = op;
+                pending_payload_ = std::move(payload);
+                control_pending_ = true;
+            }
+            co_return ERROR_SUCCESS;
+        }
+        frame_held_ = true;
+    }
+    const DWORD e = co_await write_frame_locked(io, fd_, op, true, payload.data(), payload.size());
+    co_return co_await unlock_frame_after(io, fd_, e);
 }
 
 // ---- sending -----------------------------------------------------------------------------------
@@ -266,6 +309,17 @@ Task<DWORD> WebSocket::write_all(RequestIo& io, int fd, const uint8_t* p, size_t
 Task<DWORD> WebSocket::write_frame(RequestIo& io, int fd, ws::Opcode op, bool fin,
                                    const void* data, size_t len) {
     co_await FrameLockWait{*this};
+    const DWORD e = co_await write_frame_locked(io, fd, op, fin, data, len);
+    co_return co_await unlock_frame_after(io, fd, e);
+}
+
+Task<DWORD> WebSocket::write_frame_locked(RequestIo& io, int fd, ws::Opcode op, bool fin,
+                                          const void* data, size_t len) {
+    const bool ping_or_pong = op == ws::Opcode::Ping || op == ws::Opcode::Pong;
+    // Checked under the frame lock: a pong decided on before our close frame went out must
+    // not follow it (RFC 6455 5.5.1: the close frame is the last one we send).
+    if (ping_or_pong && close_frame_out_) co_return ERROR_SUCCESS;
+    if (op == ws::Opcode::Close) close_frame_out_ = true;
     DWORD e = ERROR_SUCCESS;
     uint32_t key = 0;
     if (failed_.load()) {
@@ -286,7 +340,6 @@ Task<DWORD> WebSocket::write_frame(RequestIo& io, int fd, ws::Opcode op, bool fi
             used = 0;
         } while (!e && done < len);
     }
-    unlock_frame();
     co_return e;
 }
 
@@ -369,6 +422,13 @@ Task<DWORD> WebSocket::close_task(std::string payload, bool already_sent) {
     }
     const net::Deadline deadline = net::Deadline::after_ms(close_timeout_ms());
     co_await ReceiveSideWait{*this};
+    // The loop registers a descriptor once: earlier receive-side ios let the socket go (a
+    // receive that ended just before close() interrupted it still holds it, and the fresh
+    // io's first wait would fail with EEXIST).
+    for (RequestIo* old : earlier_recv_ios()) {
+        co_await old->enter_strand();
+        old->forget_fd(fd_);
+    }
     RequestIo& io = recv_io();
     DWORD e = ERROR_SUCCESS;
     for (;;) {
@@ -396,7 +456,11 @@ DWORD WebSocket::close(USHORT status, const void* reason, DWORD reason_len) {
     const bool already_sent = close_sent_.exchange(true);
     // Wine notification.c (verified on Windows): Close cancels a pending receive; its
     // REQUEST_ERROR (RECEIVE_OPERATION, OPERATION_CANCELLED) comes before CLOSE_COMPLETE.
-    if (receiving_.load()) interrupt_receive();
+    {
+        std::lock_guard lock(io_mutex_);
+        close_claimed_ = true;
+        if (receiving_.load()) interrupt_receive();
+    }
     return start(Op::Close, send_io_.get(),
                  close_task(already_sent ? std::string() : close_payload(status, reason, reason_len),
                             already_sent));
@@ -452,17 +516,14 @@ Task<DWORD> WebSocket::receive_step(RequestIo& io, uint8_t* buffer, size_t cap, 
                 co_return ERROR_SUCCESS;
             case ws::FrameParser::Kind::Control:
                 if (ev.opcode == ws::Opcode::Ping) {
-                    // RFC 6455 5.5.2: answer with a pong carrying the same payload, unless our
-                    // close frame already went out (5.5.1: nothing after close).
-                    if (!close_sent_.load()) {
-                        const std::string payload(reinterpret_cast<const char*>(ev.data), ev.size);
-                        const DWORD e = co_await write_frame(io, fd_, ws::Opcode::Pong, true,
-                                                             payload.data(), payload.size());
-                        if (e) {
-                            abort_connection();
-                            out.what = Read::Failed;
-                            co_return e;
-                        }
+                    // RFC 6455 5.5.2: answer with a pong carrying the same payload (none once
+                    // our close frame went out: write_frame_locked). Never waits for a send.
+                    std::string payload(reinterpret_cast<const char*>(ev.data), ev.size);
+                    const DWORD e = co_await send_control(io, ws::Opcode::Pong, std::move(payload));
+                    if (e) {
+                        abort_connection();
+                        out.what = Read::Failed;
+                        co_return e;
                     }
                     continue;
                 }
@@ -494,7 +555,7 @@ Task<DWORD> WebSocket::receive_step(RequestIo& io, uint8_t* buffer, size_t cap, 
                     // WEB_SOCKET_KEEPALIVE_INTERVAL passed without a byte: a ping (RFC 6455
                     // 5.5.2, empty payload), never after our close frame.
                     if (close_sent_.load()) continue;
-                    const DWORD pe = co_await write_frame(io, fd_, ws::Opcode::Ping, true, nullptr, 0);
+                    const DWORD pe = co_await send_control(io, ws::Opcode::Ping, std::string());
                     if (pe) {
                         abort_connection();
                         out.what = Read::Failed;
@@ -517,8 +578,15 @@ Task<DWORD> WebSocket::receive_task(RequestIo* io, uint8_t* buffer, size_t cap, 
 DWORD WebSocket::receive(void* buffer, DWORD len, DWORD* read,
                          WINHTTP_WEB_SOCKET_BUFFER_TYPE* type) {
     if (!buffer || len == 0 || !read || !type) return ERROR_INVALID_PARAMETER;
-    // Receive page: "a close or receive is pending".
-    if (receiving_.exchange(true)) return ERROR_INVALID_OPERATION;
+    RequestIo* io = nullptr;
+    {
+        // Receive page: "a close or receive is pending". The side is claimed and its io picked
+        // under the lock Close takes to interrupt a receive: a Close in between would hand
+        // this receive the fresh, uncancelled io, and wait for it forever.
+        std::lock_guard lock(io_mutex_);
+        if (close_claimed_ || receiving_.exchange(true)) return ERROR_INVALID_OPERATION;
+        io = recv_ios_.back().get();
+    }
     {
         std::lock_guard lock(state_mutex_);
         // Page: "the receive channel has already been closed".
@@ -527,7 +595,6 @@ DWORD WebSocket::receive(void* buffer, DWORD len, DWORD* read,
             return ERROR_INVALID_OPERATION;
         }
     }
-    RequestIo* io = &recv_io();
     if (async_) {
         // Wine notification.c (verified on Windows): the out-parameters stay untouched; the
         // result comes in READ_COMPLETE.
