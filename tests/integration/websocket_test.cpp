@@ -12,6 +12,7 @@
 #include "support/nginx.h"
 #include "support/recorder.h"
 #include "support/scripted_server.h"
+#include "support/tinyproxy.h"
 #include "support/ws_server.h"
 
 #include <gtest/gtest.h>
@@ -166,6 +167,10 @@ public:
                           bool mark = true, DWORD open_flags = 0, const wchar_t* host = L"127.0.0.1") {
         Chain c;
         c.session = itest::open_session(async() ? WINHTTP_FLAG_ASYNC : 0);
+        if (!proxy_.empty()) {
+            WINHTTP_PROXY_INFO info{WINHTTP_ACCESS_TYPE_NAMED_PROXY, proxy_.data(), nullptr};
+            EXPECT_TRUE(WinHttpSetOption(c.session, WINHTTP_OPTION_PROXY, &info, sizeof(info)));
+        }
         if (async()) {
             ++sessions_;
             DWORD_PTR ctx = rec_.context();
@@ -238,6 +243,7 @@ public:
 
     CallbackRecorder rec_;
     size_t sessions_ = 0;
+    std::wstring proxy_;  // upgrade_request's sessions go through this proxy when set
 };
 
 std::string mode_name(const ::testing::TestParamInfo<Mode>& i) {
@@ -693,6 +699,55 @@ TEST_P(WebSocketPython, WssThroughNginx) {
     char buf[16];
     ASSERT_EQ(WinHttpWebSocketQueryCloseStatus(ws, &status, buf, sizeof(buf), &consumed), ERROR_SUCCESS);
     EXPECT_EQ(status, 1000);
+}
+
+// Through a forward proxy a WebSocket goes inside a CONNECT tunnel, ws:// as well as wss://
+// (RFC 6455 4.1; docs/design/websocket.md "Proxies"): a proxy does not pass an upgraded
+// connection on when asked with an absolute-form GET.
+void expect_echo_and_close(WebSocketTest& t, HINTERNET ws) {
+    std::string big(100000, '\0');
+    for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 11);
+    for (const std::string& msg : {std::string("via proxy"), big}) {
+        ASSERT_EQ(t.send_text(ws, msg, WINHTTP_WEB_SOCKET_BINARY_MESSAGE_BUFFER_TYPE), ERROR_SUCCESS);
+        std::string got;
+        WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
+        ASSERT_EQ(t.receive_message(ws, got, type), ERROR_SUCCESS);
+        EXPECT_TRUE(got == msg);
+    }
+    EXPECT_EQ(t.ws_close(ws, 1000, nullptr, 0), ERROR_SUCCESS);
+}
+
+bool has_line(const std::vector<std::string>& lines, const std::string& want) {
+    for (const auto& l : lines)
+        if (l == want) return true;
+    return false;
+}
+
+TEST_P(WebSocketPython, WsThroughAProxyUsesConnect) {
+    auto& proxy = winhttp::test::Tinyproxy::shared();
+    proxy_ = proxy.address();
+    const unsigned short port = python_server().port();
+    Chain c = upgrade_request(port, L"/echo");
+    Handle ws = open_websocket(c);
+    ASSERT_TRUE(ws.get());
+    expect_echo_and_close(*this, ws);
+    const std::string connect = "CONNECT 127.0.0.1:" + std::to_string(port) + " HTTP/1.1";
+    EXPECT_TRUE(has_line(proxy.request_lines(), connect)) << proxy.log();
+}
+
+TEST_P(WebSocketPython, WssThroughAProxyAndNginx) {
+    auto& proxy = winhttp::test::Tinyproxy::shared();
+    auto& nginx = winhttp::test::Nginx::shared();
+    proxy_ = proxy.address();
+    const unsigned short port = nginx.tls_port(winhttp::test::TlsPort::Valid);
+    const std::wstring headers = L"X-WS-Port: " + std::to_wstring(python_server().port());
+    Chain c = upgrade_request(port, L"/ws-proxy/echo", headers.c_str(), true, WINHTTP_FLAG_SECURE,
+                              L"localhost");
+    Handle ws = open_websocket(c);
+    ASSERT_TRUE(ws.get());
+    expect_echo_and_close(*this, ws);
+    const std::string connect = "CONNECT localhost:" + std::to_string(port) + " HTTP/1.1";
+    EXPECT_TRUE(has_line(proxy.request_lines(), connect)) << proxy.log();
 }
 
 TEST_P(WebSocketPython, ArgumentChecks) {
