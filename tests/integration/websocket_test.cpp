@@ -259,6 +259,8 @@ class WebSocketScriptedAsync : public WebSocketTest {};
 INSTANTIATE_TEST_SUITE_P(Modes, WebSocketPython, ::testing::Values(Mode::Sync, Mode::Async), mode_name);
 INSTANTIATE_TEST_SUITE_P(Modes, WebSocketScripted, ::testing::Values(Mode::Sync, Mode::Async), mode_name);
 INSTANTIATE_TEST_SUITE_P(Modes, WebSocketScriptedAsync, ::testing::Values(Mode::Async), mode_name);
+class WebSocketPythonAsync : public WebSocketTest {};
+INSTANTIATE_TEST_SUITE_P(Modes, WebSocketPythonAsync, ::testing::Values(Mode::Async), mode_name);
 
 // ---- against Python's websockets -------------------------------------------------------------
 
@@ -748,6 +750,67 @@ TEST_P(WebSocketPython, WssThroughAProxyAndNginx) {
     expect_echo_and_close(*this, ws);
     const std::string connect = "CONNECT localhost:" + std::to_string(port) + " HTTP/1.1";
     EXPECT_TRUE(has_line(proxy.request_lines(), connect)) << proxy.log();
+}
+
+TEST_P(WebSocketPythonAsync, NotificationSequenceOfTheUpgradeAndAfter) {
+    // Wine notification.c websocket_test (verified on Windows), on an async session: the
+    // request's notifications up to HEADERS_AVAILABLE, HANDLE_CREATED for the WebSocket from
+    // CompleteUpgrade, the request's HANDLE_CLOSING when the application closes it, then one
+    // completion per WebSocket operation and HANDLE_CLOSING last. (Wine allows RESOLVING_NAME
+    // and NAME_RESOLVED to be absent for an address literal; we send both.)
+    Chain c = upgrade_request(python_server().port(), L"/echo");
+    HINTERNET request = c.request.get();
+    HINTERNET connect = c.connect.get();
+    Handle ws = open_websocket(c);
+    HINTERNET raw = ws.get();
+    ASSERT_EQ(send_text(ws, "hello"), ERROR_SUCCESS);
+    std::string got;
+    WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
+    ASSERT_EQ(receive_message(ws, got, type), ERROR_SUCCESS);
+    EXPECT_EQ(ws_close(ws, 1000, nullptr, 0), ERROR_SUCCESS);
+    ASSERT_TRUE(WinHttpCloseHandle(ws.release()));
+    ASSERT_TRUE(rec_.wait_for(WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING, 1, std::chrono::seconds(10), raw))
+        << rec_.dump();
+    using winhttp::test::Expected;
+    const std::vector<Expected> want_request = {
+        {WINHTTP_CALLBACK_STATUS_RESOLVING_NAME},
+        {WINHTTP_CALLBACK_STATUS_NAME_RESOLVED},
+        {WINHTTP_CALLBACK_STATUS_CONNECTING_TO_SERVER},
+        {WINHTTP_CALLBACK_STATUS_CONNECTED_TO_SERVER},
+        {WINHTTP_CALLBACK_STATUS_SENDING_REQUEST},
+        {WINHTTP_CALLBACK_STATUS_REQUEST_SENT},
+        {WINHTTP_CALLBACK_STATUS_SENDREQUEST_COMPLETE},
+        {WINHTTP_CALLBACK_STATUS_RECEIVING_RESPONSE},
+        {WINHTTP_CALLBACK_STATUS_RESPONSE_RECEIVED},
+        {WINHTTP_CALLBACK_STATUS_HEADERS_AVAILABLE},
+        {WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING},
+    };
+    std::vector<CallbackEvent> request_events;
+    for (const CallbackEvent& e : rec_.events_for(request))
+        if (e.status != WINHTTP_CALLBACK_STATUS_HANDLE_CREATED) request_events.push_back(e);
+    EXPECT_EQ(winhttp::test::compare_events(request_events, want_request), "");
+    const std::vector<Expected> want_ws = {
+        {WINHTTP_CALLBACK_STATUS_WRITE_COMPLETE},
+        {WINHTTP_CALLBACK_STATUS_READ_COMPLETE},
+        {WINHTTP_CALLBACK_STATUS_CLOSE_COMPLETE},
+        {WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING},
+    };
+    std::vector<CallbackEvent> ws_events;
+    for (const CallbackEvent& e : rec_.events_for(raw))
+        if (e.status != WINHTTP_CALLBACK_STATUS_HANDLE_CREATED) ws_events.push_back(e);
+    EXPECT_EQ(winhttp::test::compare_events(ws_events, want_ws), "");
+    // Across handles: the WebSocket's HANDLE_CREATED comes after HEADERS_AVAILABLE and before
+    // the request's HANDLE_CLOSING; the connect handle is still open.
+    const std::vector<CallbackEvent> all = rec_.events();
+    size_t headers = all.size(), created = all.size(), closing = all.size();
+    for (size_t i = 0; i < all.size(); ++i) {
+        if (all[i].handle == request && all[i].status == WINHTTP_CALLBACK_STATUS_HEADERS_AVAILABLE) headers = i;
+        if (all[i].status == WINHTTP_CALLBACK_STATUS_HANDLE_CREATED && all[i].handle_value == raw) created = i;
+        if (all[i].handle == request && all[i].status == WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING) closing = i;
+    }
+    EXPECT_LT(headers, created) << rec_.dump();
+    EXPECT_LT(created, closing) << rec_.dump();
+    EXPECT_EQ(rec_.count(WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING, connect), 0u);
 }
 
 TEST_P(WebSocketPython, ArgumentChecks) {
