@@ -45,8 +45,6 @@ WebSocket::WebSocket(Object& parent, Session& session, std::unique_ptr<Connectio
     send_fd_ = async_ ? ::dup(fd_) : fd_;
     send_io_ = std::make_unique<RequestIo>(*this, async_);
     recv_ios_.push_back(std::make_unique<RequestIo>(*this, async_));
-    write_buf_ = std::make_unique<uint8_t[]>(write_chunk_ + ws::kMaxHeaderSize);
-    read_buf_ = std::make_unique<char[]>(read_chunk_);
 }
 
 WebSocket::~WebSocket() {
@@ -327,12 +325,17 @@ Task<DWORD> WebSocket::write_frame_locked(RequestIo& io, int fd, ws::Opcode op, 
     } else if (!keys_.next(key)) {
         e = ERROR_NOT_ENOUGH_MEMORY;
     } else {
-        uint8_t* buf = write_buf_.get();
+        // The frame's own buffer, never larger than the frame or WEB_SOCKET_SEND_BUFFER_SIZE:
+        // an idle WebSocket holds none (docs/design/websocket.md "Memory").
+        const size_t size = std::min(len, write_chunk_) + ws::kMaxHeaderSize;
+        const std::unique_ptr<uint8_t[]> owned(new (std::nothrow) uint8_t[size]);
+        if (!owned) co_return ERROR_NOT_ENOUGH_MEMORY;
+        uint8_t* buf = owned.get();
         size_t used = ws::encode_header(fin, op, len, key, buf);
         const auto* src = static_cast<const uint8_t*>(data);
         size_t done = 0;
         do {
-            const size_t take = std::min(len - done, write_chunk_ + ws::kMaxHeaderSize - used);
+            const size_t take = std::min(len - done, size - used);
             if (take) std::memcpy(buf + used, src + done, take);
             ws::apply_mask(buf + used, take, key, done);
             e = co_await write_all(io, fd, buf, used + take);
@@ -430,6 +433,8 @@ Task<DWORD> WebSocket::close_task(std::string payload, bool already_sent) {
         old->forget_fd(fd_);
     }
     RequestIo& io = recv_io();
+    constexpr size_t kDiscardSize = 4096;  // data that still arrives is dropped
+    const auto discard = std::make_unique<uint8_t[]>(kDiscardSize);
     DWORD e = ERROR_SUCCESS;
     for (;;) {
         {
@@ -437,7 +442,7 @@ Task<DWORD> WebSocket::close_task(std::string payload, bool already_sent) {
             if (close_received_) break;
         }
         Received r;
-        e = co_await receive_step(io, read_buf_discard_, sizeof(read_buf_discard_), r, false,
+        e = co_await receive_step(io, discard.get(), kDiscardSize, r, false,
                                   deadline);
         if (e == ERROR_WINHTTP_TIMEOUT) abort_connection();
         if (e) break;
@@ -468,8 +473,22 @@ DWORD WebSocket::close(USHORT status, const void* reason, DWORD reason_len) {
 
 // ---- receiving ---------------------------------------------------------------------------------
 
+namespace {
+
+// One read_some's bytes, per thread rather than per WebSocket: between the read and the
+// append to in_ nothing waits, so the buffer never outlives the call on its thread.
+char* read_scratch(size_t n) {
+    thread_local std::vector<char> buf;
+    if (buf.size() < n) buf.resize(n);
+    return buf.data();
+}
+
+}  // namespace
+
 Task<DWORD> WebSocket::fill(RequestIo& io, net::Deadline deadline) {
     if (in_off_ == in_.size()) {
+        // All parsed: a large input buffer is let go, so an idle WebSocket holds little.
+        if (in_.capacity() > kKeepInput) std::string().swap(in_);
         in_.clear();
         in_off_ = 0;
     } else if (in_off_ > read_chunk_) {
@@ -480,10 +499,12 @@ Task<DWORD> WebSocket::fill(RequestIo& io, net::Deadline deadline) {
         net::IoResult r;
         {
             std::lock_guard lock(stream_mutex_);
-            r = conn_->stream().read_some(read_buf_.get(), read_chunk_);
+            char* scratch = read_scratch(read_chunk_);
+            r = conn_->stream().read_some(scratch, read_chunk_);
+            if (r.status == net::IoStatus::Done) in_.append(scratch, r.n);
         }
         switch (r.status) {
-            case net::IoStatus::Done: in_.append(read_buf_.get(), r.n); co_return ERROR_SUCCESS;
+            case net::IoStatus::Done: co_return ERROR_SUCCESS;
             case net::IoStatus::Closed: co_return kPeerClosed;
             case net::IoStatus::Failed:
                 co_return r.error ? r.error : ERROR_WINHTTP_CONNECTION_ERROR;

@@ -140,6 +140,7 @@ private:
     std::vector<RequestIo*> earlier_recv_ios();
 
     static constexpr DWORD kPeerClosed = 0xE0F00011u;
+    static constexpr size_t kKeepInput = 4096;  // in_'s capacity kept once all is parsed
 
     Session& session_;
     const bool async_;
@@ -172,7 +173,6 @@ private:
 
     // Send side (under sending_, or the frame lock).
     ws::MaskKeys keys_;                       // frame lock
-    std::unique_ptr<uint8_t[]> write_buf_;    // frame lock: header + masked chunk
     bool send_fragmenting_ = false;  // a fragmented message is in progress
     bool send_utf8_ = false;         // its type
     std::atomic<bool> close_sent_{false};
@@ -183,8 +183,6 @@ private:
     ws::FrameParser parser_;
     std::string in_;
     size_t in_off_ = 0;
-    std::unique_ptr<char[]> read_buf_;
-    uint8_t read_buf_discard_[4096];  // Close drops data that still arrives
     Received received_;  // an async Receive's result
 
     // Shared state.
