@@ -766,7 +766,8 @@ TEST_P(WebSocketPythonAsync, NotificationSequenceOfTheUpgradeAndAfter) {
     ASSERT_EQ(send_text(ws, "hello"), ERROR_SUCCESS);
     std::string got;
     WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
-    ASSERT_EQ(receive_message(ws, got, type), ERROR_SUCCESS);
+    size_t pieces = 0;  // one READ_COMPLETE per receive (the short-I/O build takes several)
+    ASSERT_EQ(receive_message(ws, got, type, 4096, &pieces), ERROR_SUCCESS);
     EXPECT_EQ(ws_close(ws, 1000, nullptr, 0), ERROR_SUCCESS);
     ASSERT_TRUE(WinHttpCloseHandle(ws.release()));
     ASSERT_TRUE(rec_.wait_for(WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING, 1, std::chrono::seconds(10), raw))
@@ -785,16 +786,28 @@ TEST_P(WebSocketPythonAsync, NotificationSequenceOfTheUpgradeAndAfter) {
         {WINHTTP_CALLBACK_STATUS_HEADERS_AVAILABLE},
         {WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING},
     };
+    // One RECEIVING_RESPONSE / RESPONSE_RECEIVED pair per read: a response head that arrives
+    // in several reads (the short-I/O build, a loaded machine) repeats the pair; kept once.
     std::vector<CallbackEvent> request_events;
-    for (const CallbackEvent& e : rec_.events_for(request))
-        if (e.status != WINHTTP_CALLBACK_STATUS_HANDLE_CREATED) request_events.push_back(e);
+    bool skip_received = false;
+    for (const CallbackEvent& e : rec_.events_for(request)) {
+        if (e.status == WINHTTP_CALLBACK_STATUS_HANDLE_CREATED) continue;
+        if (e.status == WINHTTP_CALLBACK_STATUS_RECEIVING_RESPONSE && !request_events.empty() &&
+            request_events.back().status == WINHTTP_CALLBACK_STATUS_RESPONSE_RECEIVED) {
+            skip_received = true;
+            continue;
+        }
+        if (skip_received && e.status == WINHTTP_CALLBACK_STATUS_RESPONSE_RECEIVED) {
+            skip_received = false;
+            continue;
+        }
+        request_events.push_back(e);
+    }
     EXPECT_EQ(winhttp::test::compare_events(request_events, want_request), "");
-    const std::vector<Expected> want_ws = {
-        {WINHTTP_CALLBACK_STATUS_WRITE_COMPLETE},
-        {WINHTTP_CALLBACK_STATUS_READ_COMPLETE},
-        {WINHTTP_CALLBACK_STATUS_CLOSE_COMPLETE},
-        {WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING},
-    };
+    std::vector<Expected> want_ws = {{WINHTTP_CALLBACK_STATUS_WRITE_COMPLETE}};
+    for (size_t i = 0; i < pieces; ++i) want_ws.push_back({WINHTTP_CALLBACK_STATUS_READ_COMPLETE});
+    want_ws.push_back({WINHTTP_CALLBACK_STATUS_CLOSE_COMPLETE});
+    want_ws.push_back({WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING});
     std::vector<CallbackEvent> ws_events;
     for (const CallbackEvent& e : rec_.events_for(raw))
         if (e.status != WINHTTP_CALLBACK_STATUS_HANDLE_CREATED) ws_events.push_back(e);
