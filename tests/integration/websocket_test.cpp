@@ -982,11 +982,16 @@ TEST_P(WebSocketScripted, PongEchoesThePingPayload) {
 }
 
 TEST_P(WebSocketScripted, ProtocolErrorsFailWith1002) {
-    // RFC 6455 5.1 masked server frame, 5.5 control frame over 125 bytes, 5.2 reserved bit and
-    // opcode, 5.4 continuation without start: the client closes with 1002 and the receive fails
-    // with ERROR_WINHTTP_INVALID_SERVER_RESPONSE (WinHttpWebSocketReceive page).
-    for (const std::string& bad : {frame(0x81, "hi", true), frame(0x89, std::string(126, 'p')),
-                                   frame(0xC1, "x"), frame(0x83, "x"), frame(0x80, "x")}) {
+    // RFC 6455 5.1 masked server frame, 5.5 control frame over 125 bytes, 5.5 fragmented control
+    // frame, 5.2 reserved bit and opcode, 5.4 continuation without start and a new message inside
+    // a fragmented one, 7.4 a close code an endpoint may not send (999, 1005) and 5.5.1 a close
+    // payload of one byte: the client closes with 1002 and the receive fails with
+    // ERROR_WINHTTP_INVALID_SERVER_RESPONSE (WinHttpWebSocketReceive page).
+    for (const std::string& bad :
+         {frame(0x81, "hi", true), frame(0x89, std::string(126, 'p')), frame(0x09, "p"),
+          frame(0xC1, "x"), frame(0x83, "x"), frame(0x80, "x"), frame(0x01, "a") + frame(0x81, "b"),
+          frame(0x88, std::string("\x03\xE7", 2)), frame(0x88, std::string("\x03\xED", 2)),
+          frame(0x88, std::string("\x03", 1))}) {
         const Misbehaviour m = run_misbehaving(*this, bad, 8);
         EXPECT_EQ(m.receive_error, static_cast<DWORD>(ERROR_WINHTTP_INVALID_SERVER_RESPONSE));
         EXPECT_EQ(m.reply.first, 0x88);
