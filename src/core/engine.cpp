@@ -318,8 +318,9 @@ void RequestEngine::build_head(http1::RequestHead& head, DWORD content_length, b
                                bool via_proxy) {
     const Settings& s = owner_.settings();
     head.method = method_;
-    // Through a forward proxy (plain http) the target is the absolute URL (RFC 9112 3.2.2).
-    head.target = (via_proxy && !secure_) ? "http://" + host_for_header(host_, port_, false) + target_
+    // Through a forward proxy (plain http) the target is the absolute URL (RFC 9112 3.2.2);
+    // inside a CONNECT tunnel it is the origin's own.
+    head.target = (via_proxy && !tunnels()) ? "http://" + host_for_header(host_, port_, false) + target_
                                           : target_;
     head.version = owner_.version();
     head.headers.clear();
@@ -376,7 +377,7 @@ void RequestEngine::add_auth_headers(http1::RequestHead& head) {
         std::string v = auth_.header_for(AuthFlow::kServer, facts);
         if (!v.empty()) head.headers.push_back({"Authorization", std::move(v)});
     }
-    if (!route_.empty() && !secure_ && !find_header(app_headers_, "Proxy-Authorization")) {
+    if (!route_.empty() && !tunnels() && !find_header(app_headers_, "Proxy-Authorization")) {
         const std::string spn = spn_for(route_.front().host, route_.front().port);
         const auth::RequestFacts facts{head.method, head.target, route_.front().host,
                                        route_.front().port, {}, spn};
@@ -751,9 +752,9 @@ Task<DWORD> RequestEngine::open_connection() {
 
 Task<DWORD> RequestEngine::open_route(const proxy::ProxyServer* via) {
     Session& session = owner_.session();
-    const bool tunnel = via && secure_;
+    const bool tunnel = via && tunnels();
     std::string key = !via     ? ConnectionPool::make_key(secure_, host_, port_, "")
-                      : tunnel ? ConnectionPool::make_key(true, host_, port_, via->text())
+                      : tunnel ? ConnectionPool::make_key(secure_, host_, port_, via->text())
                                : ConnectionPool::proxy_key(via->text());
     if (!via && !resolution_host_.empty()) key += " at " + resolution_host_;
     if (secure_ && owner_.settings().secure_protocols != session.settings().secure_protocols)

@@ -236,6 +236,11 @@ private:
     bool h2_resent_ = false;            // an unprocessed h2 stream goes again once per send
 
     bool ws_upgrade_ = false;  // WINHTTP_OPTION_UPGRADE_TO_WEB_SOCKET
+    // Through a proxy the request goes inside a CONNECT tunnel: https, and a WebSocket upgrade
+    // over ws:// too (RFC 6455 4.1: a client configured to use a proxy asks it with CONNECT to
+    // open a TCP connection to the host and port; a forward proxy would not pass the upgraded
+    // connection on). Microsoft's pages say nothing else (docs/design/websocket.md "Proxies").
+    bool tunnels() const { return secure_ || ws_upgrade_; }
     std::string ws_key_;       // the Sec-WebSocket-Key sent last
     // Authentication (core/auth_flow.h). `open_origin_` is the origin the request was opened
     // for: the USERNAME/PASSWORD options belong to it. `hold_connection_` keeps the connection

@@ -47,8 +47,6 @@ WebSocket::WebSocket(Object& parent, Session& session, std::unique_ptr<Connectio
     send_fd_ = async_ ? ::dup(fd_) : fd_;
     send_io_ = std::make_unique<RequestIo>(*this, async_);
     recv_ios_.push_back(std::make_unique<RequestIo>(*this, async_));
-    write_buf_ = std::make_unique<uint8_t[]>(write_chunk_ + ws::kMaxHeaderSize);
-    read_buf_ = std::make_unique<char[]>(read_chunk_);
 }
 
 WebSocket::~WebSocket() {
@@ -75,8 +73,14 @@ RequestIo& WebSocket::recv_io() {
     return *recv_ios_.back();
 }
 
-void WebSocket::interrupt_receive() {
+std::vector<RequestIo*> WebSocket::earlier_recv_ios() {
     std::lock_guard lock(io_mutex_);
+    std::vector<RequestIo*> out;
+    for (size_t i = 0; i + 1 < recv_ios_.size(); ++i) out.push_back(recv_ios_[i].get());
+    return out;
+}
+
+void WebSocket::interrupt_receive() {
     RequestIo& old = *recv_ios_.back();
     recv_ios_.push_back(std::make_unique<RequestIo>(*this, async_));
     if (closing()) recv_ios_.back()->cancel();
@@ -219,11 +223,18 @@ bool WebSocket::FrameLockWait::await_suspend(std::coroutine_handle<> h) {
     return true;
 }
 
-// Hands the lock to a waiting coroutine (which moves to its own strand at its next wait).
-void WebSocket::unlock_frame() {
+// Hands the lock to a waiting coroutine (which moves to its own strand at its next wait),
+// unless a control frame is queued: the holder sends it first.
+bool WebSocket::take_control_or_unlock(ws::Opcode& op, std::string& payload) {
     std::coroutine_handle<> next;
     {
         std::lock_guard lock(frame_mutex_);
+        if (control_pending_) {
+            control_pending_ = false;
+            op = pending_op_;
+            payload = std::move(pending_payload_);
+            return true;
+        }
         if (frame_waiters_.empty()) {
             frame_held_ = false;
         } else {
@@ -233,6 +244,36 @@ void WebSocket::unlock_frame() {
     }
     frame_cv_.notify_one();
     if (next) next.resume();
+    return false;
+}
+
+Task<DWORD> WebSocket::unlock_frame_after(RequestIo& io, int fd, DWORD e) {
+    ws::Opcode op{};
+    std::string payload;
+    while (take_control_or_unlock(op, payload)) {
+        if (e) continue;  // the connection is failing: the queued frame is dropped
+        e = co_await write_frame_locked(io, fd, op, true, payload.data(), payload.size());
+    }
+    co_return e;
+}
+
+Task<DWORD> WebSocket::send_control(RequestIo& io, ws::Opcode op, std::string payload) {
+    {
+        std::lock_guard lock(frame_mutex_);
+        if (frame_held_) {
+            // RFC 6455 5.5.3: a pong may answer the latest ping only; a queued pong serves as
+            // the keep-alive too (a pong is a valid unsolicited heartbeat).
+            if (op == ws::Opcode::Pong || !control_pending_) {
+                pending_op_ = op;
+                pending_payload_ = std::move(payload);
+                control_pending_ = true;
+            }
+            co_return ERROR_SUCCESS;
+        }
+        frame_held_ = true;
+    }
+    const DWORD e = co_await write_frame_locked(io, fd_, op, true, payload.data(), payload.size());
+    co_return co_await unlock_frame_after(io, fd_, e);
 }
 
 // ---- sending -----------------------------------------------------------------------------------
@@ -269,6 +310,17 @@ Task<DWORD> WebSocket::write_all(RequestIo& io, int fd, const uint8_t* p, size_t
 Task<DWORD> WebSocket::write_frame(RequestIo& io, int fd, ws::Opcode op, bool fin,
                                    const void* data, size_t len) {
     co_await FrameLockWait{*this};
+    const DWORD e = co_await write_frame_locked(io, fd, op, fin, data, len);
+    co_return co_await unlock_frame_after(io, fd, e);
+}
+
+Task<DWORD> WebSocket::write_frame_locked(RequestIo& io, int fd, ws::Opcode op, bool fin,
+                                          const void* data, size_t len) {
+    const bool ping_or_pong = op == ws::Opcode::Ping || op == ws::Opcode::Pong;
+    // Checked under the frame lock: a pong decided on before our close frame went out must
+    // not follow it (RFC 6455 5.5.1: the close frame is the last one we send).
+    if (ping_or_pong && close_frame_out_) co_return ERROR_SUCCESS;
+    if (op == ws::Opcode::Close) close_frame_out_ = true;
     OPENWINHTTP_TRACE_LINE("ws %p > %s frame%s, %zu bytes", handle(), trace::ws_opcode_name(static_cast<unsigned>(op)), fin ? "" : " (not final)", len);
     DWORD e = ERROR_SUCCESS;
     uint32_t key = 0;
@@ -277,12 +329,17 @@ Task<DWORD> WebSocket::write_frame(RequestIo& io, int fd, ws::Opcode op, bool fi
     } else if (!keys_.next(key)) {
         e = ERROR_NOT_ENOUGH_MEMORY;
     } else {
-        uint8_t* buf = write_buf_.get();
+        // The frame's own buffer, never larger than the frame or WEB_SOCKET_SEND_BUFFER_SIZE:
+        // an idle WebSocket holds none (docs/design/websocket.md "Memory").
+        const size_t size = std::min(len, write_chunk_) + ws::kMaxHeaderSize;
+        const std::unique_ptr<uint8_t[]> owned(new (std::nothrow) uint8_t[size]);
+        if (!owned) co_return ERROR_NOT_ENOUGH_MEMORY;
+        uint8_t* buf = owned.get();
         size_t used = ws::encode_header(fin, op, len, key, buf);
         const auto* src = static_cast<const uint8_t*>(data);
         size_t done = 0;
         do {
-            const size_t take = std::min(len - done, write_chunk_ + ws::kMaxHeaderSize - used);
+            const size_t take = std::min(len - done, size - used);
             if (take) std::memcpy(buf + used, src + done, take);
             ws::apply_mask(buf + used, take, key, done);
             e = co_await write_all(io, fd, buf, used + take);
@@ -290,7 +347,6 @@ Task<DWORD> WebSocket::write_frame(RequestIo& io, int fd, ws::Opcode op, bool fi
             used = 0;
         } while (!e && done < len);
     }
-    unlock_frame();
     co_return e;
 }
 
@@ -373,7 +429,16 @@ Task<DWORD> WebSocket::close_task(std::string payload, bool already_sent) {
     }
     const net::Deadline deadline = net::Deadline::after_ms(close_timeout_ms());
     co_await ReceiveSideWait{*this};
+    // The loop registers a descriptor once: earlier receive-side ios let the socket go (a
+    // receive that ended just before close() interrupted it still holds it, and the fresh
+    // io's first wait would fail with EEXIST).
+    for (RequestIo* old : earlier_recv_ios()) {
+        co_await old->enter_strand();
+        old->forget_fd(fd_);
+    }
     RequestIo& io = recv_io();
+    constexpr size_t kDiscardSize = 4096;  // data that still arrives is dropped
+    const auto discard = std::make_unique<uint8_t[]>(kDiscardSize);
     DWORD e = ERROR_SUCCESS;
     for (;;) {
         {
@@ -381,7 +446,7 @@ Task<DWORD> WebSocket::close_task(std::string payload, bool already_sent) {
             if (close_received_) break;
         }
         Received r;
-        e = co_await receive_step(io, read_buf_discard_, sizeof(read_buf_discard_), r, false,
+        e = co_await receive_step(io, discard.get(), kDiscardSize, r, false,
                                   deadline);
         if (e == ERROR_WINHTTP_TIMEOUT) abort_connection();
         if (e) break;
@@ -400,7 +465,11 @@ DWORD WebSocket::close(USHORT status, const void* reason, DWORD reason_len) {
     const bool already_sent = close_sent_.exchange(true);
     // Wine notification.c (verified on Windows): Close cancels a pending receive; its
     // REQUEST_ERROR (RECEIVE_OPERATION, OPERATION_CANCELLED) comes before CLOSE_COMPLETE.
-    if (receiving_.load()) interrupt_receive();
+    {
+        std::lock_guard lock(io_mutex_);
+        close_claimed_ = true;
+        if (receiving_.load()) interrupt_receive();
+    }
     return start(Op::Close, send_io_.get(),
                  close_task(already_sent ? std::string() : close_payload(status, reason, reason_len),
                             already_sent));
@@ -408,8 +477,22 @@ DWORD WebSocket::close(USHORT status, const void* reason, DWORD reason_len) {
 
 // ---- receiving ---------------------------------------------------------------------------------
 
+namespace {
+
+// One read_some's bytes, per thread rather than per WebSocket: between the read and the
+// append to in_ nothing waits, so the buffer never outlives the call on its thread.
+char* read_scratch(size_t n) {
+    thread_local std::vector<char> buf;
+    if (buf.size() < n) buf.resize(n);
+    return buf.data();
+}
+
+}  // namespace
+
 Task<DWORD> WebSocket::fill(RequestIo& io, net::Deadline deadline) {
     if (in_off_ == in_.size()) {
+        // All parsed: a large input buffer is let go, so an idle WebSocket holds little.
+        if (in_.capacity() > kKeepInput) std::string().swap(in_);
         in_.clear();
         in_off_ = 0;
     } else if (in_off_ > read_chunk_) {
@@ -420,10 +503,12 @@ Task<DWORD> WebSocket::fill(RequestIo& io, net::Deadline deadline) {
         net::IoResult r;
         {
             std::lock_guard lock(stream_mutex_);
-            r = conn_->stream().read_some(read_buf_.get(), read_chunk_);
+            char* scratch = read_scratch(read_chunk_);
+            r = conn_->stream().read_some(scratch, read_chunk_);
+            if (r.status == net::IoStatus::Done) in_.append(scratch, r.n);
         }
         switch (r.status) {
-            case net::IoStatus::Done: in_.append(read_buf_.get(), r.n); co_return ERROR_SUCCESS;
+            case net::IoStatus::Done: co_return ERROR_SUCCESS;
             case net::IoStatus::Closed: co_return kPeerClosed;
             case net::IoStatus::Failed:
                 co_return r.error ? r.error : ERROR_WINHTTP_CONNECTION_ERROR;
@@ -458,17 +543,14 @@ Task<DWORD> WebSocket::receive_step(RequestIo& io, uint8_t* buffer, size_t cap, 
             case ws::FrameParser::Kind::Control:
                 OPENWINHTTP_TRACE_LINE("ws %p < %s frame, %zu bytes, close status %u", handle(), trace::ws_opcode_name(static_cast<unsigned>(ev.opcode)), ev.size, ev.close_code);
                 if (ev.opcode == ws::Opcode::Ping) {
-                    // RFC 6455 5.5.2: answer with a pong carrying the same payload, unless our
-                    // close frame already went out (5.5.1: nothing after close).
-                    if (!close_sent_.load()) {
-                        const std::string payload(reinterpret_cast<const char*>(ev.data), ev.size);
-                        const DWORD e = co_await write_frame(io, fd_, ws::Opcode::Pong, true,
-                                                             payload.data(), payload.size());
-                        if (e) {
-                            abort_connection();
-                            out.what = Read::Failed;
-                            co_return e;
-                        }
+                    // RFC 6455 5.5.2: answer with a pong carrying the same payload (none once
+                    // our close frame went out: write_frame_locked). Never waits for a send.
+                    std::string payload(reinterpret_cast<const char*>(ev.data), ev.size);
+                    const DWORD e = co_await send_control(io, ws::Opcode::Pong, std::move(payload));
+                    if (e) {
+                        abort_connection();
+                        out.what = Read::Failed;
+                        co_return e;
                     }
                     continue;
                 }
@@ -501,7 +583,7 @@ Task<DWORD> WebSocket::receive_step(RequestIo& io, uint8_t* buffer, size_t cap, 
                     // WEB_SOCKET_KEEPALIVE_INTERVAL passed without a byte: a ping (RFC 6455
                     // 5.5.2, empty payload), never after our close frame.
                     if (close_sent_.load()) continue;
-                    const DWORD pe = co_await write_frame(io, fd_, ws::Opcode::Ping, true, nullptr, 0);
+                    const DWORD pe = co_await send_control(io, ws::Opcode::Ping, std::string());
                     if (pe) {
                         abort_connection();
                         out.what = Read::Failed;
@@ -524,8 +606,15 @@ Task<DWORD> WebSocket::receive_task(RequestIo* io, uint8_t* buffer, size_t cap, 
 DWORD WebSocket::receive(void* buffer, DWORD len, DWORD* read,
                          WINHTTP_WEB_SOCKET_BUFFER_TYPE* type) {
     if (!buffer || len == 0 || !read || !type) return ERROR_INVALID_PARAMETER;
-    // Receive page: "a close or receive is pending".
-    if (receiving_.exchange(true)) return ERROR_INVALID_OPERATION;
+    RequestIo* io = nullptr;
+    {
+        // Receive page: "a close or receive is pending". The side is claimed and its io picked
+        // under the lock Close takes to interrupt a receive: a Close in between would hand
+        // this receive the fresh, uncancelled io, and wait for it forever.
+        std::lock_guard lock(io_mutex_);
+        if (close_claimed_ || receiving_.exchange(true)) return ERROR_INVALID_OPERATION;
+        io = recv_ios_.back().get();
+    }
     {
         std::lock_guard lock(state_mutex_);
         // Page: "the receive channel has already been closed".
@@ -534,7 +623,6 @@ DWORD WebSocket::receive(void* buffer, DWORD len, DWORD* read,
             return ERROR_INVALID_OPERATION;
         }
     }
-    RequestIo* io = &recv_io();
     if (async_) {
         // Wine notification.c (verified on Windows): the out-parameters stay untouched; the
         // result comes in READ_COMPLETE.

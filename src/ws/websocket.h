@@ -110,8 +110,19 @@ private:
     // Writes one frame (header + masked payload) whole, under the frame lock, waiting on `io`.
     Task<DWORD> write_frame(RequestIo& io, int fd, ws::Opcode op, bool fin, const void* data,
                             size_t len);
+    // The same with the frame lock held by the caller.
+    Task<DWORD> write_frame_locked(RequestIo& io, int fd, ws::Opcode op, bool fin,
+                                   const void* data, size_t len);
     Task<DWORD> write_all(RequestIo& io, int fd, const uint8_t* p, size_t n);
-    void unlock_frame();
+    // Lets the frame lock go after a frame whose result was `e`; a control frame the receive
+    // side queued meanwhile goes out first. The first error.
+    Task<DWORD> unlock_frame_after(RequestIo& io, int fd, DWORD e);
+    // Under frame_mutex_: takes the queued control frame (the lock stays held), or lets the
+    // lock go (to a waiter, if any) and returns false.
+    bool take_control_or_unlock(ws::Opcode& op, std::string& payload);
+    // The receive side's pong or keep-alive ping: sent at once when the frame lock is free,
+    // else queued for the holder, so the receive side never stops reading to wait for it.
+    Task<DWORD> send_control(RequestIo& io, ws::Opcode op, std::string payload);
     // Reads more bytes into in_; ERROR_SUCCESS, kPeerClosed, or an error.
     Task<DWORD> fill(RequestIo& io, net::Deadline deadline);
     // One step of the receive side: parses buffered bytes (reading more when needed) until a data
@@ -125,9 +136,11 @@ private:
     RequestIo& recv_io();  // the receive side's current io
     // Close takes the receive side from a pending Receive: its io is cancelled (that receive
     // ends with OPERATION_CANCELLED) and the side gets a fresh one.
-    void interrupt_receive();
+    void interrupt_receive();  // under io_mutex_
+    std::vector<RequestIo*> earlier_recv_ios();
 
     static constexpr DWORD kPeerClosed = 0xE0F00011u;
+    static constexpr size_t kKeepInput = 4096;  // in_'s capacity kept once all is parsed
 
     Session& session_;
     const bool async_;
@@ -140,6 +153,9 @@ private:
     std::unique_ptr<RequestIo> send_io_;
     std::mutex io_mutex_;
     std::vector<std::unique_ptr<RequestIo>> recv_ios_;  // the last is current; under io_mutex_
+    // Close has claimed the receive side: a Receive from now on is refused (under io_mutex_,
+    // where a Receive claims the side and picks its io, so the two never interleave).
+    bool close_claimed_ = false;
 
     std::atomic<bool> sending_{false};
     std::atomic<bool> receiving_{false};
@@ -150,10 +166,13 @@ private:
     std::condition_variable frame_cv_;  // sync handles wait here
     bool frame_held_ = false;
     std::vector<std::coroutine_handle<>> frame_waiters_;  // async handles
+    bool close_frame_out_ = false;  // our close frame went out: no ping or pong after it
+    bool control_pending_ = false;  // a control frame queued by the receive side
+    ws::Opcode pending_op_{};
+    std::string pending_payload_;
 
     // Send side (under sending_, or the frame lock).
     ws::MaskKeys keys_;                       // frame lock
-    std::unique_ptr<uint8_t[]> write_buf_;    // frame lock: header + masked chunk
     bool send_fragmenting_ = false;  // a fragmented message is in progress
     bool send_utf8_ = false;         // its type
     std::atomic<bool> close_sent_{false};
@@ -164,8 +183,6 @@ private:
     ws::FrameParser parser_;
     std::string in_;
     size_t in_off_ = 0;
-    std::unique_ptr<char[]> read_buf_;
-    uint8_t read_buf_discard_[4096];  // Close drops data that still arrives
     Received received_;  // an async Receive's result
 
     // Shared state.

@@ -165,6 +165,29 @@ bool CallbackRecorder::wait_for(DWORD status, size_t n, std::chrono::millisecond
     });
 }
 
+size_t CallbackRecorder::size() const {
+    std::lock_guard lock(mutex_);
+    return events_.size();
+}
+
+size_t CallbackRecorder::wait_match(size_t from,
+                                    const std::function<bool(const CallbackEvent&)>& match,
+                                    std::chrono::milliseconds timeout, CallbackEvent* out) const {
+    std::unique_lock lock(mutex_);
+    size_t found = npos;
+    changed_.wait_for(lock, timeout, [&] {
+        for (; from < events_.size(); ++from) {
+            if (match(events_[from])) {
+                found = from;
+                return true;
+            }
+        }
+        return false;
+    });
+    if (found != npos && out) *out = events_[found];
+    return found;
+}
+
 size_t CallbackRecorder::ignored() {
     return ignored_.load();
 }

@@ -105,6 +105,13 @@ class CallbackRecorder {
     bool wait_for(DWORD status, size_t n = 1,
                   std::chrono::milliseconds timeout = std::chrono::seconds(10),
                   HINTERNET h = nullptr) const;
+    // How many events have been recorded so far (an index for wait_match).
+    size_t size() const;
+    // Waits until an event at index `from` or later satisfies `match`; copies it to *out (when
+    // not null) and returns its index, or npos on timeout. Scans only the new events, so a
+    // test that waits for each of many thousands of completions stays linear.
+    size_t wait_match(size_t from, const std::function<bool(const CallbackEvent&)>& match,
+                      std::chrono::milliseconds timeout, CallbackEvent* out = nullptr) const;
     // Callbacks that arrived with a zero context, process-wide.
     static size_t ignored();
     void clear();

@@ -380,7 +380,10 @@ void print_help() {
     std::printf(
         "Usage: whttp [options] URL\n"
         "A curl-like HTTP client written against the WinHTTP API (OpenWinHTTP).\n"
-        "URL is http:// or https://; without a scheme http:// is assumed.\n\n"
+        "URL is http:// or https://; without a scheme http:// is assumed.\n"
+        "With ws:// or wss:// whttp speaks WebSocket: each line of stdin is sent as a text\n"
+        "message and each message that arrives is printed on a line, until stdin ends (our close\n"
+        "frame) and the server's close frame arrives, or the server closes.\n\n"
         "Options:\n");
     for (const OptionSpec& s : kOptions) print_option(s);
     std::printf("\n%s", kExitCodes);

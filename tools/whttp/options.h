@@ -48,6 +48,7 @@ struct Options {
     enum class Auth { basic, digest, ntlm, negotiate, any } auth = Auth::basic;
     std::string proxy_user;            // --proxy-user USER:PASSWORD
     bool proxy_user_set = false;
+    bool websocket = false;            // a ws:// or wss:// URL (websocket.h)
 };
 
 enum class ParseAction { run, help, version, error };

@@ -295,5 +295,40 @@ if command -v script >/dev/null 2>&1; then
         test ! -s "$ERR"
 fi
 
+# --- WebSocket mode against Python's websockets (tests/support/ws_server.py) --------------------
+# Lines written to whttp's stdin go out as text messages; the echoes are printed one per line.
+# stdin stays open (a fifo) until both echoes are out: the server drops messages it would still
+# echo once our close frame has arrived, as websockets does.
+WS_SERVER=$HERE/../../tests/support/ws_server.py
+if /usr/bin/python3 -c 'import websockets' 2>/dev/null; then
+    /usr/bin/python3 "$WS_SERVER" "$U/ws.port" &
+    ws_pid=$!
+    for _ in $(seq 100); do [ -s "$U/ws.port" ] && break; sleep 0.1; done
+    WS_URL="ws://127.0.0.1:$(cat "$U/ws.port")"
+    mkfifo "$U/ws.in"
+    "$WHTTP" "$WS_URL/echo" <"$U/ws.in" >"$U/ws.out" 2>"$ERR" &
+    whttp_pid=$!
+    exec 3>"$U/ws.in"
+    printf 'hello websocket
+second line
+' >&3
+    for _ in $(seq 100); do [ "$(wc -l <"$U/ws.out")" -ge 2 ] && break; sleep 0.1; done
+    exec 3>&-
+    wait "$whttp_pid"
+    rc=$?
+    expect "ws:// exits 0 at the end of stdin" test "$rc" -eq 0
+    expect "ws:// prints the echoed messages" test "$(cat "$U/ws.out")" = "$(printf 'hello websocket\nsecond line')"
+    # The server's close frame ends the session: whttp exits 0 by itself.
+    check "ws:// server closes" 0 "$WS_URL/close"
+    check "ws:// fragments make one line" 0 "$WS_URL/fragments" &&
+        expect "ws:// fragments make one line" has "$OUT" "^fragmented$"
+    check "ws:// on a plain HTTP server" 22 "ws://127.0.0.1:$FIXTURE_PORT/hello.txt" &&
+        expect "ws:// without a 101 says so" has "$ERR" "not 101"
+    kill "$ws_pid" 2>/dev/null
+    wait "$ws_pid" 2>/dev/null
+else
+    echo "skip ws:// checks: no python3-websockets"
+fi
+
 [ "$FAILED" -eq 0 ] && echo "all whttp checks passed"
 exit "$FAILED"

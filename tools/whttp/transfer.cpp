@@ -14,6 +14,7 @@
 #include "headers.h"
 #include "text.h"
 #include "upload.h"
+#include "websocket.h"
 #include "writeout.h"
 
 #ifndef WHTTP_VERSION
@@ -413,6 +414,13 @@ int run_transfer(const Options& opt) {
         }
         return run_transfer(named);
     }
+    std::string http_url;
+    if (websocket_url(opt.url, http_url)) {
+        Options ws = opt;
+        ws.url = http_url;
+        ws.websocket = true;
+        return run_transfer(ws);
+    }
     const auto started = std::chrono::steady_clock::now();
     const Deadline deadline = deadline_for(opt);
     RequestBody body;
@@ -427,6 +435,8 @@ int run_transfer(const Options& opt) {
     if (int rc = configure_request(opt, request.get())) return rc;
     if (int rc = add_headers(opt, request.get())) return rc;
     if (int rc = configure_auth(opt, request.get())) return rc;
+    if (opt.websocket && !WinHttpSetOption(request.get(), WINHTTP_OPTION_UPGRADE_TO_WEB_SOCKET, nullptr, 0))
+        return report_failure("WinHttpSetOption(WINHTTP_OPTION_UPGRADE_TO_WEB_SOCKET)");
     // A streamed body (-T, --data-binary @FILE) met a challenge the library can answer: it asks
     // for the request again (ERROR_WINHTTP_RESEND_REQUEST), once for a proxy and once for the
     // server at most.
@@ -437,6 +447,7 @@ int run_transfer(const Options& opt) {
         if (GetLastError() != ERROR_WINHTTP_RESEND_REQUEST || round == 2)
             return report_failure("WinHttpReceiveResponse");
     }
+    if (opt.websocket) return run_websocket(request);
     TransferReport report;
     const int rc = write_response(opt, request.get(), deadline, report);
     if (!opt.write_out.empty() && (rc == kExitOk || rc == kExitHttpError)) {
