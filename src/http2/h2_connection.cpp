@@ -18,6 +18,11 @@ void drain(net::CancelEvent& e) {
 
 void wake(void* ctx) { static_cast<net::CancelEvent*>(ctx)->signal(); }
 
+bool readable_now(int fd) {
+    pollfd p{fd, POLLIN, 0};
+    return ::poll(&p, 1, 0) > 0;
+}
+
 }  // namespace
 
 // --- Connection ------------------------------------------------------------------------------
@@ -37,6 +42,10 @@ Connection::~Connection() {
 
 bool Connection::has_room() {
     std::lock_guard lock(mutex_);
+    // An idle connection may have been closed by the server (GOAWAY, FIN) since its last
+    // request: read what it said before handing it out, so the request goes to a new connection
+    // instead of failing (or spending its one resend) on this one.
+    if (!reader_ && codec_.active_streams() == 0) pump_locked();
     return !dead_ && codec_.accepting();
 }
 
@@ -87,9 +96,10 @@ void Connection::pump_locked() {
             if (r.status == net::IoStatus::Done) {
                 fed = true;
                 if (!codec_.feed(buf, r.n)) {
-                    dead_ = true;
+                    fail_locked(ERROR_WINHTTP_INVALID_SERVER_RESPONSE);
                     codec_.take_output(out_);  // GOAWAY, best effort
                     if (!out_.empty()) io.write_some(out_.data(), out_.size());
+                    out_.clear();
                     return;
                 }
                 continue;
@@ -98,8 +108,12 @@ void Connection::pump_locked() {
             if (r.status == net::IoStatus::Failed) return fail_locked(r.error);
             break;  // would block
         }
-        if (!fed) return;  // nothing new: what the codec wants to send went out above
+        if (!fed) break;  // nothing new: what the codec wants to send went out above
     }
+    // Output the socket did not take: the reader waits on input only unless told, so tell it
+    // (it waits for POLLOUT too from its next round). The reader itself never gets here
+    // marked as reader: it gives the role up before it pumps.
+    if (!out_.empty() && reader_) reader_->wake_.signal();
 }
 
 // --- Exchange --------------------------------------------------------------------------------
@@ -113,6 +127,10 @@ Exchange::Exchange(std::shared_ptr<Connection> conn)
 Exchange::~Exchange() {
     std::lock_guard lock(conn_->mutex_);
     conn_->waiting_.erase(this);
+    if (conn_->reader_ == this) {  // a wait that never resumed (its coroutine was destroyed)
+        conn_->reader_ = nullptr;
+        for (Exchange* x : conn_->waiting_) x->wake_.signal();
+    }
     conn_->codec_.cancel(*stream_);
     conn_->pump_locked();  // sends the RST_STREAM now when the socket takes it
 }
@@ -181,16 +199,29 @@ Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
         {
             std::lock_guard lock(c.mutex_);
             drain(wake_);
-            c.pump_locked();
             DWORD result;
-            if (c.done_locked(*stream_, want, result)) {
-                c.waiting_.erase(this);
-                co_return result;
+            // On the event loop a round trip through the reactor costs far more than a look at
+            // the socket: pump again while it has bytes (bounded, so one request does not hold
+            // the loop thread; a TLS record arriving a few bytes per read otherwise took one
+            // round trip per read).
+            for (int spin = 0;; ++spin) {
+                c.pump_locked();
+                if (c.done_locked(*stream_, want, result)) {
+                    c.waiting_.erase(this);
+                    // Nobody reads for the others now: one of them takes the socket over.
+                    if (!c.reader_)
+                        for (Exchange* x : c.waiting_) x->wake_.signal();
+                    co_return result;
+                }
+                if (!io.async() || spin == 16 || c.reader_ || c.dead_ || !readable_now(fd)) break;
             }
             if (!c.reader_) {
-                c.reader_ = reader = true;
+                c.reader_ = this;
+                reader = true;
                 c.waiting_.erase(this);
-                if (!c.out_.empty()) events = POLLOUT;
+                // Input is always welcome (the server may be waiting for us to read before it
+                // reads); output only while some is queued.
+                if (!c.out_.empty()) events |= POLLOUT;
             } else {
                 c.waiting_.insert(this);
             }
@@ -198,12 +229,14 @@ Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
         DWORD e;
         if (reader) {
             int which = 0;
-            e = events == POLLIN ? co_await io.ready_either(fd, wake_.fd(), POLLIN, deadline, which)
-                                 : co_await io.ready(fd, POLLOUT, deadline);
+            e = co_await io.ready_either(fd, events, wake_.fd(), POLLIN, deadline, which);
             io.forget_fd(fd);  // the next reader may be another request on the event loop
             std::lock_guard lock(c.mutex_);
-            c.reader_ = false;
-            for (Exchange* x : c.waiting_) x->wake_.signal();
+            c.reader_ = nullptr;
+            // Going on, this request pumps again and takes the socket back unless its stream is
+            // done (then it wakes the waiters, above); leaving, it hands the socket over now.
+            if (e)
+                for (Exchange* x : c.waiting_) x->wake_.signal();
         } else {
             e = co_await io.ready(wake_.fd(), POLLIN, deadline);
             if (e) {

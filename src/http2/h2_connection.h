@@ -94,7 +94,7 @@ private:
     ConnectionPool& pool_;
     Codec codec_;
     std::string out_;          // bytes for the server not yet written
-    bool reader_ = false;      // a waiter is on the socket
+    Exchange* reader_ = nullptr;   // the waiter on the socket, if any
     bool dead_ = false;        // the transport failed or closed
     std::set<Exchange*> waiting_;  // exchanges waiting on their wake-up descriptor
 };
