@@ -110,6 +110,9 @@ void Connection::pump_locked() {
         }
         if (!fed) break;  // nothing new: what the codec wants to send went out above
     }
+    // nghttp2 ended the session itself (a COMPRESSION_ERROR, say: it sends GOAWAY and reads no
+    // more), or a GOAWAY left it with no stream: nothing more will come on this connection.
+    if (!codec_.wants_io()) return fail_locked(ERROR_WINHTTP_INVALID_SERVER_RESPONSE);
     // Output the socket did not take: the reader waits on input only unless told, so tell it
     // (it waits for POLLOUT too from its next round). The reader itself never gets here
     // marked as reader: it gives the role up before it pumps.

@@ -141,7 +141,7 @@ std::optional<H2Frame> H2Peer::read_frame(std::chrono::milliseconds limit) {
                (uint32_t{head[7]} << 8) | head[8];
     f.payload.resize(len);
     if (len && !read_exact(f.payload.data(), len, deadline)) return std::nullopt;
-    if (f.type == h2frame::SETTINGS && !(f.flags & h2frame::ACK))
+    if (f.type == h2frame::SETTINGS && !(f.flags & h2frame::ACK) && settings_sent_)
         send_frame(h2frame::SETTINGS, h2frame::ACK, 0, "");
     if (f.type == h2frame::PING && !(f.flags & h2frame::ACK)) {
         ++pings_;
@@ -190,6 +190,7 @@ bool H2Peer::settings(const std::vector<std::pair<uint16_t, uint32_t>>& values) 
         p += static_cast<char>(id);
         p += be32(value);
     }
+    settings_sent_ = true;
     return send_frame(h2frame::SETTINGS, 0, 0, p);
 }
 

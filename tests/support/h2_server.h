@@ -39,7 +39,7 @@ namespace h2frame {
 constexpr uint8_t DATA = 0, HEADERS = 1, RST_STREAM = 3, SETTINGS = 4, PING = 6, GOAWAY = 7,
                   WINDOW_UPDATE = 8, CONTINUATION = 9;
 constexpr uint8_t END_STREAM = 1, ACK = 1, END_HEADERS = 4;
-constexpr uint32_t NO_ERROR = 0, INTERNAL_ERROR = 2, REFUSED_STREAM = 7, CANCEL = 8;
+constexpr uint32_t ERR_NONE = 0, ERR_INTERNAL = 2, ERR_REFUSED_STREAM = 7, ERR_CANCEL = 8;
 constexpr uint16_t INITIAL_WINDOW_SIZE = 4, MAX_CONCURRENT_STREAMS = 3;
 }  // namespace h2frame
 
@@ -64,7 +64,8 @@ public:
     bool read_preface();
 
     // The next frame, or nullopt when the client closed or `limit` passed. SETTINGS from the
-    // client are acknowledged here (and returned); PINGs are counted (and returned).
+    // client are acknowledged here once ours went out (and returned); PINGs are counted,
+    // answered and returned.
     std::optional<H2Frame> read_frame(std::chrono::milliseconds limit = std::chrono::seconds(10));
     // Reads frames until a HEADERS frame opens a stream; its id, or 0 when none came.
     uint32_t read_request(std::chrono::milliseconds limit = std::chrono::seconds(10));
@@ -91,6 +92,7 @@ private:
     ssl_st* ssl_;
     int fd_;
     unsigned pings_ = 0;
+    bool settings_sent_ = false;  // a SETTINGS ACK before our SETTINGS breaks the protocol
 };
 
 class H2Server {
