@@ -66,10 +66,12 @@ void RequestEngine::adopt_h2(const std::string& key) {
     if (!offers_h2() || !conn_ || !conn_->tls || conn_->tls->alpn() != "h2") return;
     h2::Settings settings;
     settings.max_header_bytes = owner_.settings().max_response_header_size;
+    settings.keepalive_ms = owner_.session().h2_keepalive_ms;
     io_.forget_fd(conn_->socket.fd());
     auto shared = std::make_shared<h2::Connection>(std::move(conn_), owner_.session().pool(),
                                                    settings);
     h2conn_ = shared;
+    shared->start_keepalive();
     owner_.session().pool().add_shared(key, std::move(shared));
 }
 

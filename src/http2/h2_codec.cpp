@@ -246,6 +246,10 @@ void Codec::cancel(Stream& s) {
     s.closed = true;
 }
 
+void Codec::ping() {
+    if (session_ && !broken_) nghttp2_submit_ping(session_, NGHTTP2_FLAG_NONE, nullptr);
+}
+
 void Codec::consumed(Stream& s, size_t n) {
     if (n && !s.closed && !broken_) nghttp2_session_consume_stream(session_, s.id, n);
 }

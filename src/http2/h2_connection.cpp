@@ -3,7 +3,12 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
 #include <vector>
+
+#include "async/reactor.h"
 
 namespace winhttp::h2 {
 
@@ -25,16 +30,27 @@ bool readable_now(int fd) {
 
 }  // namespace
 
+// The keep-alive timer lives on a strand of the event loop: its waits, re-arms and cancel never
+// run at the same time. It holds the connection weakly: the last request ends it.
+struct KeepaliveTimer {
+    KeepaliveTimer()
+        : strand(asio::make_strand(Reactor::get().loop())), timer(strand) {}
+    asio::strand<asio::io_context::executor_type> strand;
+    asio::steady_timer timer;
+};
+
 // --- Connection ------------------------------------------------------------------------------
 
 Connection::Connection(std::unique_ptr<winhttp::Connection> conn, ConnectionPool& pool,
                        const Settings& settings)
-    : conn_(std::move(conn)), pool_(pool), codec_(settings) {
+    : conn_(std::move(conn)), pool_(pool), codec_(settings), keepalive_ms_(settings.keepalive_ms) {
+    last_io_ = std::chrono::steady_clock::now();
     if (!codec_.ok()) dead_ = true;
     codec_.take_output(out_);  // the preface and our SETTINGS go out with the first request
 }
 
 Connection::~Connection() {
+    if (keepalive_) asio::post(keepalive_->strand, [k = keepalive_] { k->timer.cancel(); });
     const std::string key = conn_->key;
     conn_.reset();
     pool_.unreserve(key);
@@ -47,6 +63,46 @@ bool Connection::has_room() {
     // instead of failing (or spending its one resend) on this one.
     if (!reader_ && codec_.active_streams() == 0) pump_locked();
     return !dead_ && codec_.accepting();
+}
+
+void Connection::start_keepalive() {
+    if (!keepalive_ms_) return;
+    keepalive_ = std::make_shared<KeepaliveTimer>();
+    std::weak_ptr<Connection> weak = weak_from_this();
+    asio::post(keepalive_->strand, [k = keepalive_, weak, ms = keepalive_ms_] {
+        k->timer.expires_after(std::chrono::milliseconds(ms));
+        k->timer.async_wait([weak](const asio::error_code& ec) {
+            if (ec) return;
+            if (auto c = weak.lock()) c->keepalive_tick();
+        });
+    });
+}
+
+// Option Flags page, WINHTTP_OPTION_HTTP2_KEEPALIVE: "after there is no activity on a connection
+// for that timeout period, WinHttp will begin to send HTTP/2 PING frames". Runs on the timer's
+// strand; pumping is non-blocking, so the event loop never waits on the server here.
+void Connection::keepalive_tick() {
+    const auto interval = std::chrono::milliseconds(keepalive_ms_);
+    auto next = interval;
+    {
+        std::lock_guard lock(mutex_);
+        if (dead_) return;
+        pump_locked();  // the last PING's ACK, a GOAWAY, a FIN
+        const auto quiet = std::chrono::steady_clock::now() - last_io_;
+        if (!dead_ && quiet >= interval) {
+            codec_.ping();
+            pump_locked();
+        } else if (!dead_) {
+            next = std::chrono::duration_cast<std::chrono::milliseconds>(interval - quiet);
+        }
+        if (dead_) return;
+    }
+    std::weak_ptr<Connection> weak = weak_from_this();
+    keepalive_->timer.expires_after(next);
+    keepalive_->timer.async_wait([weak](const asio::error_code& ec) {
+        if (ec) return;
+        if (auto c = weak.lock()) c->keepalive_tick();
+    });
 }
 
 void Connection::fail_locked(DWORD error) {
@@ -88,6 +144,7 @@ void Connection::pump_locked() {
                 break;  // the socket is full: the reader waits for POLLOUT
             }
             out_.erase(0, r.n);
+            last_io_ = std::chrono::steady_clock::now();
         }
         bool fed = false;
         char buf[kReadChunk];
@@ -95,6 +152,7 @@ void Connection::pump_locked() {
             const net::IoResult r = io.read_some(buf, sizeof(buf));
             if (r.status == net::IoStatus::Done) {
                 fed = true;
+                last_io_ = std::chrono::steady_clock::now();
                 if (!codec_.feed(buf, r.n)) {
                     fail_locked(ERROR_WINHTTP_INVALID_SERVER_RESPONSE);
                     codec_.take_output(out_);  // GOAWAY, best effort

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -270,6 +271,55 @@ TEST_P(Http2Fault, ServerRefusingEveryStreamFailsAfterOneResend) {
     const Response r = run(c, get());
     EXPECT_EQ(r.error, static_cast<DWORD>(ERROR_WINHTTP_CONNECTION_ERROR)) << r;
     EXPECT_EQ(streams->load(), 2);
+}
+
+}  // namespace
+
+namespace {
+
+// Option Flags page, WINHTTP_OPTION_HTTP2_KEEPALIVE: set on a session handle, a timeout in
+// milliseconds; "after there is no activity on a connection for that timeout period, WinHttp
+// will begin to send HTTP/2 PING frames. Callers cannot set a timeout value less than 5000
+// milliseconds."
+TEST_P(Http2Fault, KeepaliveOptionIsASessionDwordOfAtLeast5000) {
+    Handle s = session();
+    EXPECT_FALSE(set_dword_option(s, WINHTTP_OPTION_HTTP2_KEEPALIVE, 4999));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INVALID_PARAMETER));
+    EXPECT_TRUE(set_dword_option(s, WINHTTP_OPTION_HTTP2_KEEPALIVE, 5000)) << GetLastError();
+    DWORD v = 0, len = sizeof(v);
+    EXPECT_TRUE(WinHttpQueryOption(s, WINHTTP_OPTION_HTTP2_KEEPALIVE, &v, &len)) << GetLastError();
+    EXPECT_EQ(v, 5000u);
+}
+
+// An idle shared connection gets PINGs once it was quiet for the interval (the server counts
+// them; it answers each with an ACK), and the next request still uses it.
+TEST_P(Http2Fault, KeepalivePingsAnIdleConnection) {
+    auto pings = std::make_shared<std::atomic<unsigned>>(0);
+    auto srv = server({[pings](H2Peer& p) {
+        if (!p.start()) return;
+        answer(p, p.read_request(), "one");
+        // Frames until the second request: the PINGs of the quiet time come first.
+        uint32_t id = 0;
+        while (!id) {
+            auto f = p.read_frame(std::chrono::seconds(20));
+            if (!f) return;
+            *pings = p.pings();
+            if (f->type == f::HEADERS) id = f->stream;
+        }
+        answer(p, id, "two");
+        p.wait_closed();
+    }});
+    Handle s = session(30000);
+    ASSERT_TRUE(set_dword_option(s, WINHTTP_OPTION_HTTP2_KEEPALIVE, 5000)) << GetLastError();
+    Handle c = connect(s, *srv);
+    EXPECT_EQ(run(c, get()).body, "one");
+    // The first PING comes after 5 quiet seconds; wait for it, bounded.
+    for (int i = 0; i < 200 && pings->load() == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const Response two = run(c, get());
+    EXPECT_EQ(two.body, "two") << two;
+    EXPECT_GE(pings->load(), 1u);
+    EXPECT_EQ(srv->connections(), 1u);
 }
 
 }  // namespace
