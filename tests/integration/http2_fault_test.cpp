@@ -323,3 +323,51 @@ TEST_P(Http2Fault, KeepalivePingsAnIdleConnection) {
 }
 
 }  // namespace
+
+namespace {
+
+// NTLM and Negotiate authenticate a connection, not a request: Windows answers such a challenge
+// over HTTP/1.1 (the 401 came over h2; the handshake goes on an HTTP/1.1 connection of its own).
+// The second connection sees the NTLM negotiate message (type 1, "TlRMTVNTUAAB...") in an
+// HTTP/1.1 request without the client offering h2.
+TEST_P(Http2Fault, NtlmChallengeOverH2FallsBackToHttp11) {
+    auto second = std::make_shared<std::string>();
+    auto alpn = std::make_shared<std::string>("unset");
+    auto srv = server({
+        [](H2Peer& p) {
+            if (!p.start()) return;
+            const uint32_t id = p.read_request();
+            p.headers(id, 401, {{"www-authenticate", "NTLM"}, {"content-length", "0"}}, true);
+            p.wait_closed();
+        },
+        [second, alpn](H2Peer& p) {
+            *alpn = p.alpn();
+            *second = p.read_until("\r\n\r\n");
+            p.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            p.read_until("\r\n\r\n");  // until the client closes
+        },
+    });
+    Handle s = session();
+    Handle c = connect(s, *srv);
+    RequestSpec spec = get();
+    DWORD used = 0xFFFFFFFF;
+    spec.prepare = [](HINTERNET r) {
+        const wchar_t user[] = L"user", pass[] = L"pass";
+        EXPECT_TRUE(WinHttpSetOption(r, WINHTTP_OPTION_USERNAME, const_cast<wchar_t*>(user), 4));
+        EXPECT_TRUE(WinHttpSetOption(r, WINHTTP_OPTION_PASSWORD, const_cast<wchar_t*>(pass), 4));
+    };
+    spec.inspect = [&used](HINTERNET r) {
+        DWORD len = sizeof(used);
+        EXPECT_TRUE(WinHttpQueryOption(r, WINHTTP_OPTION_HTTP_PROTOCOL_USED, &used, &len));
+    };
+    const Response r = run(c, spec);
+    EXPECT_EQ(r.status, 200u) << r;
+    EXPECT_EQ(r.body, "ok");
+    EXPECT_EQ(used, 0u);
+    EXPECT_EQ(srv->connections(), 2u);
+    EXPECT_EQ(*alpn, "");  // no h2 offered
+    EXPECT_EQ(second->rfind("GET / HTTP/1.1\r\n", 0), 0u) << *second;
+    EXPECT_NE(second->find("Authorization: NTLM TlRMTVNTUAAB"), std::string::npos) << *second;
+}
+
+}  // namespace

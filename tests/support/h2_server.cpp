@@ -119,6 +119,24 @@ bool H2Peer::write_all(const std::string& bytes) {
     return true;
 }
 
+std::string H2Peer::read_until(const std::string& delim) {
+    const auto deadline = Clock::now() + std::chrono::seconds(10);
+    std::string got;
+    char c;
+    while (got.size() < delim.size() || got.compare(got.size() - delim.size(), delim.size(), delim) != 0) {
+        if (!read_exact(&c, 1, deadline)) return std::string();
+        got += c;
+    }
+    return got;
+}
+
+std::string H2Peer::alpn() const {
+    const unsigned char* p = nullptr;
+    unsigned len = 0;
+    SSL_get0_alpn_selected(ssl_, &p, &len);
+    return std::string(reinterpret_cast<const char*>(p), len);
+}
+
 bool H2Peer::read_preface() {
     char buf[24];
     return read_exact(buf, sizeof(buf), Clock::now() + std::chrono::seconds(10)) &&

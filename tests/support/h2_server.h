@@ -84,6 +84,12 @@ public:
     bool goaway(uint32_t last_stream, uint32_t code);
 
     unsigned pings() const { return pings_; }
+    // HTTP/1.1 on the same TLS connection (a client that did not choose h2): bytes through the
+    // first `delim` (empty when the client closed or 10 s passed), and raw bytes out.
+    std::string read_until(const std::string& delim);
+    bool write(const std::string& bytes) { return write_all(bytes); }
+    // The protocol ALPN chose ("h2"), or empty.
+    std::string alpn() const;
 
 private:
     bool read_exact(char* buf, size_t n, std::chrono::steady_clock::time_point deadline);
