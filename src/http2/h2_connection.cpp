@@ -96,6 +96,8 @@ void Connection::keepalive_tick() {
             next = std::chrono::duration_cast<std::chrono::milliseconds>(interval - quiet);
         }
         if (dead_) return;
+        // The socket did not take the whole PING and nobody else writes: look again soon.
+        if (!out_.empty() && !reader_) next = std::chrono::milliseconds(10);
     }
     std::weak_ptr<Connection> weak = weak_from_this();
     keepalive_->timer.expires_after(next);

@@ -6,6 +6,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -264,6 +265,9 @@ bool H2Peer::goaway(uint32_t last_stream, uint32_t code) {
 
 H2Server::H2Server(const CertFiles& cert, std::vector<Handler> handlers)
     : handlers_(std::move(handlers)) {
+    // OpenSSL writes with write(2): a close_notify to a client that has gone must not kill the
+    // test program.
+    ::signal(SIGPIPE, SIG_IGN);
     ctx_ = SSL_CTX_new(TLS_server_method());
     if (!ctx_ || SSL_CTX_use_certificate_file(ctx_, cert.cert_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
         SSL_CTX_use_PrivateKey_file(ctx_, cert.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
@@ -342,6 +346,15 @@ void H2Server::serve(int fd, unsigned index) {
     if (ok && !handlers_.empty()) {
         H2Peer peer(ssl, fd);
         handlers_[std::min<size_t>(index, handlers_.size() - 1)](peer);
+        // A graceful close: FIN, then input discarded until the client closes (1 s at most),
+        // so that unread client bytes do not turn the close into a reset, which would drop
+        // what the client has not read yet.
+        SSL_shutdown(ssl);
+        ::shutdown(fd, SHUT_WR);
+        const auto drain_until = Clock::now() + std::chrono::seconds(1);
+        char buf[4096];
+        while (wait_fd(fd, POLLIN, drain_until) && ::recv(fd, buf, sizeof(buf), 0) > 0) {
+        }
     }
     SSL_free(ssl);
     ::close(fd);
