@@ -104,6 +104,9 @@ private:
     std::map<int32_t, std::shared_ptr<Stream>> streams_;
     bool goaway_ = false;
     bool broken_ = false;
+    // The server's SETTINGS arrived. Request bodies wait for them: a server announcing a small
+    // stream window may reset a stream whose DATA overran it before its SETTINGS got to us.
+    bool settings_seen_ = false;
 };
 
 }  // namespace winhttp::h2
