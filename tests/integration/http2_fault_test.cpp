@@ -371,3 +371,33 @@ TEST_P(Http2Fault, NtlmChallengeOverH2FallsBackToHttp11) {
 }
 
 }  // namespace
+
+namespace {
+
+// MAX_CONNS_PER_SERVER 1: a request waiting for the one slot while the first request's connection
+// is being set up joins that connection once it turns out to be h2, instead of waiting out its
+// timeout (review finding of session 5).
+TEST_P(Http2Fault, SlotWaiterJoinsTheNewH2Connection) {
+    auto srv = server({[](H2Peer& p) {
+        if (!p.start()) return;
+        const uint32_t a = p.read_request();
+        const uint32_t b = p.read_request();
+        if (a) answer(p, a, "shared");
+        if (b) answer(p, b, "shared");
+        p.wait_closed();
+    }});
+    srv->delay_handshake(500);
+    Handle s = session(3000);
+    ASSERT_TRUE(set_dword_option(s, WINHTTP_OPTION_MAX_CONNS_PER_SERVER, 1));
+    Handle c = connect(s, *srv);
+    Response first;
+    std::thread t([&] { first = run(c, get()); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the first holds the slot
+    const Response second = run(c, get());
+    t.join();
+    EXPECT_EQ(first.body, "shared") << first;
+    EXPECT_EQ(second.body, "shared") << second;
+    EXPECT_EQ(srv->connections(), 1u);
+}
+
+}  // namespace

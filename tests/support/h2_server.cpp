@@ -327,6 +327,8 @@ void H2Server::accept_loop() {
 }
 
 void H2Server::serve(int fd, unsigned index) {
+    if (const int ms = handshake_delay_ms_.load())
+        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     SSL* ssl = SSL_new(ctx_);
     SSL_set_fd(ssl, fd);
     const auto deadline = Clock::now() + std::chrono::seconds(10);

@@ -115,6 +115,9 @@ public:
     unsigned connections() const { return accepted_.load(); }
     // Connections whose handler has returned.
     unsigned finished() const { return finished_.load(); }
+    // Every later connection waits `ms` before its TLS handshake (a client's connection is then
+    // still being set up while other requests start).
+    void delay_handshake(int ms) { handshake_delay_ms_ = ms; }
     // Waits (bounded) until `n` handlers have returned.
     bool wait_finished(unsigned n, std::chrono::milliseconds limit = std::chrono::seconds(10));
 
@@ -129,6 +132,7 @@ private:
     std::atomic<bool> stop_{false};
     std::atomic<unsigned> accepted_{0};
     std::atomic<unsigned> finished_{0};
+    std::atomic<int> handshake_delay_ms_{0};
     std::mutex mutex_;
     std::vector<std::thread> workers_;
     std::thread acceptor_;
