@@ -179,7 +179,12 @@ void RequestIo::suspend_ready(std::coroutine_handle<> h, DWORD* result, int fd, 
 
 RequestIo::EitherWait RequestIo::ready_either(int fd0, int fd1, short events,
                                               net::Deadline deadline, int& which) {
-    return EitherWait{*this, {fd0, fd1}, events, deadline, &which};
+    return EitherWait{*this, {fd0, fd1}, {events, events}, deadline, &which};
+}
+
+RequestIo::EitherWait RequestIo::ready_either(int fd0, short events0, int fd1, short events1,
+                                              net::Deadline deadline, int& which) {
+    return EitherWait{*this, {fd0, fd1}, {events0, events1}, deadline, &which};
 }
 
 bool RequestIo::EitherWait::await_ready() {
@@ -194,20 +199,19 @@ bool RequestIo::EitherWait::await_ready() {
     return true;
 }
 
-void RequestIo::suspend_either(std::coroutine_handle<> h, DWORD* result, int fd0, int fd1,
-                               short events, const net::Deadline& deadline, int* which) {
+void RequestIo::suspend_either(std::coroutine_handle<> h, DWORD* result, const int (&fds)[2],
+                               const short (&events)[2], const net::Deadline& deadline,
+                               int* which) {
     Async& a = *a_;
     const unsigned g = a.begin(h, result, deadline);
-    if (!a.watch(a.desc, fd0) || !a.watch(a.desc2, fd1))
+    if (!a.watch(a.desc, fds[0]) || !a.watch(a.desc2, fds[1]))
         return a.finish_later(g, ERROR_WINHTTP_CONNECTION_ERROR);
     // Edge-triggered: look once before waiting (see suspend_ready).
-    pollfd now[2] = {{fd0, events, 0}, {fd1, events, 0}};
+    pollfd now[2] = {{fds[0], events[0], 0}, {fds[1], events[1], 0}};
     if (::poll(now, 2, 0) > 0) {
         *which = now[0].revents ? 0 : 1;
         return a.finish_later(g, ERROR_SUCCESS);
     }
-    const auto type = (events & POLLOUT) ? asio::posix::descriptor_base::wait_write
-                                         : asio::posix::descriptor_base::wait_read;
     auto on_ready = [k = a.keep(), &a, g, which](int index) {
         return [k, &a, g, which, index](const asio::error_code& ec) {
             if (ec == asio::error::operation_aborted || g != a.gen || !a.waiter) return;
@@ -215,8 +219,12 @@ void RequestIo::suspend_either(std::coroutine_handle<> h, DWORD* result, int fd0
             a.finish(g, ec ? ERROR_WINHTTP_CONNECTION_ERROR : ERROR_SUCCESS);
         };
     };
-    a.desc.async_wait(type, on_ready(0));
-    a.desc2.async_wait(type, on_ready(1));
+    // A descriptor may be watched for reading and writing at once (one wait of each type).
+    asio::posix::stream_descriptor* descs[2] = {&a.desc, &a.desc2};
+    for (int i = 0; i < 2; ++i) {
+        if (events[i] & POLLIN) descs[i]->async_wait(asio::posix::descriptor_base::wait_read, on_ready(i));
+        if (events[i] & POLLOUT) descs[i]->async_wait(asio::posix::descriptor_base::wait_write, on_ready(i));
+    }
     // Look again once queued (see suspend_ready).
     if (::poll(now, 2, 0) > 0) {
         *which = now[0].revents ? 0 : 1;

@@ -64,6 +64,10 @@ public:
     // ready(); on ERROR_SUCCESS `which` says which socket is ready (0: fd0, 1: fd1).
     struct EitherWait;
     EitherWait ready_either(int fd0, int fd1, short events, net::Deadline deadline, int& which);
+    // The same with events of each descriptor (an h2 reader: its socket for POLLIN, and for
+    // POLLOUT too while output is queued, and its wake-up eventfd for POLLIN).
+    EitherWait ready_either(int fd0, short events0, int fd1, short events1,
+                            net::Deadline deadline, int& which);
     // Name lookup. Result: ERROR_SUCCESS, ERROR_WINHTTP_NAME_NOT_RESOLVED, _TIMEOUT, _CANCELLED.
     struct ResolveWait;
     ResolveWait resolve(std::string host, unsigned short port, std::vector<net::Address>& out,
@@ -88,8 +92,8 @@ private:
                           std::vector<net::Address>& out, const net::Deadline& deadline);
     void suspend_ready(std::coroutine_handle<> h, DWORD* result, int fd, short events,
                        const net::Deadline& deadline);
-    void suspend_either(std::coroutine_handle<> h, DWORD* result, int fd0, int fd1, short events,
-                        const net::Deadline& deadline, int* which);
+    void suspend_either(std::coroutine_handle<> h, DWORD* result, const int (&fds)[2],
+                        const short (&events)[2], const net::Deadline& deadline, int* which);
     void suspend_resolve(std::coroutine_handle<> h, DWORD* result, const std::string& host,
                          unsigned short port, std::vector<net::Address>* out,
                          const net::Deadline& deadline);
@@ -128,13 +132,13 @@ struct RequestIo::ReadyWait {
 struct RequestIo::EitherWait {
     RequestIo& io;
     int fds[2];
-    short events;
+    short events[2];
     net::Deadline deadline;
     int* which;
     DWORD result = ERROR_SUCCESS;
     bool await_ready();
     void await_suspend(std::coroutine_handle<> h) {
-        io.suspend_either(h, &result, fds[0], fds[1], events, deadline, which);
+        io.suspend_either(h, &result, fds, events, deadline, which);
     }
     DWORD await_resume() const noexcept { return result; }
 };

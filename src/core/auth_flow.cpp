@@ -224,6 +224,16 @@ bool AuthFlow::wants_same_connection() const {
     return false;
 }
 
+bool AuthFlow::connection_based() const {
+    for (const auto& t : t_) {
+        if (t.mech && t.mech->connection_based()) return true;
+        if (t.has_explicit &&
+            (t.explicit_scheme & (WINHTTP_AUTH_SCHEME_NTLM | WINHTTP_AUTH_SCHEME_NEGOTIATE)))
+            return true;
+    }
+    return false;
+}
+
 void AuthFlow::forget_server() {
     t_[kServer].mech.reset();
     t_[kServer].need_token = false;

@@ -80,6 +80,9 @@ class AuthFlow {
 
     // A connection-based scheme's next token is waiting: the resend must use the same connection.
     bool wants_same_connection() const;
+    // A connection-based scheme (NTLM, Negotiate) is in use or chosen for the next transmission:
+    // the request must not go over HTTP/2, whose connection is shared by other requests.
+    bool connection_based() const;
 
     // WINHTTP_OPTION_SERVER_SPN_USED / PROXY_SPN_USED: the SPN the last NTLM or Negotiate
     // token for `target` was made for; empty before any.

@@ -29,9 +29,12 @@ const net::TlsStream* RequestEngine::tls() const noexcept {
     return nullptr;
 }
 
+// Connection-based authentication (NTLM, Negotiate) authenticates a connection, not a request:
+// Windows answers such a challenge over HTTP/1.1, and so do we (the 401 may come over h2; the
+// handshake then runs on an HTTP/1.1 connection of its own).
 bool RequestEngine::offers_h2() const {
     return secure_ && (owner_.settings().http_protocols & WINHTTP_PROTOCOL_FLAG_HTTP2) &&
-           !ws_upgrade_ && !app_chunked_;
+           !ws_upgrade_ && !app_chunked_ && !auth_.connection_based();
 }
 
 // Option Flags page: HTTP_PROTOCOL_REQUIRED "prevents protocol versions other than those
@@ -66,10 +69,12 @@ void RequestEngine::adopt_h2(const std::string& key) {
     if (!offers_h2() || !conn_ || !conn_->tls || conn_->tls->alpn() != "h2") return;
     h2::Settings settings;
     settings.max_header_bytes = owner_.settings().max_response_header_size;
+    settings.keepalive_ms = owner_.session().h2_keepalive_ms;
     io_.forget_fd(conn_->socket.fd());
     auto shared = std::make_shared<h2::Connection>(std::move(conn_), owner_.session().pool(),
                                                    settings);
     h2conn_ = shared;
+    shared->start_keepalive();
     owner_.session().pool().add_shared(key, std::move(shared));
 }
 

@@ -167,6 +167,19 @@ DWORD s_max_conns(Object* o, const void* b, DWORD l) {
     as<Session>(*o).max_conns_per_server = v;
     return ERROR_SUCCESS;
 }
+// Option Flags page: WINHTTP_OPTION_HTTP2_KEEPALIVE is set on a session handle, a timeout in
+// milliseconds after which an idle connection gets HTTP/2 PINGs; "Callers cannot set a timeout
+// value less than 5000 milliseconds" (ERROR_INVALID_PARAMETER, as for the WebSocket interval).
+DWORD q_h2_keepalive(Object* o, void* b, DWORD* l) {
+    return put<DWORD>(as<Session>(*o).h2_keepalive_ms, b, l);
+}
+DWORD s_h2_keepalive(Object* o, const void* b, DWORD l) {
+    DWORD v;
+    if (DWORD e = get(b, l, v)) return e;
+    if (v < 5000) return ERROR_INVALID_PARAMETER;
+    as<Session>(*o).h2_keepalive_ms = v;
+    return ERROR_SUCCESS;
+}
 DWORD q_max_conns10(Object* o, void* b, DWORD* l) {
     return put<DWORD>(as<Session>(*o).max_conns_per_1_0_server, b, l);
 }
@@ -471,6 +484,7 @@ const OptionDef kOptions[] = {
     {WINHTTP_OPTION_HTTP_PROTOCOL_USED, kR, kR, q_protocol_used, nullptr},
     {WINHTTP_OPTION_IPV6_FAST_FALLBACK, 0, kS, nullptr, s_bool_ipv6_fallback},
     {WINHTTP_OPTION_HTTP_PROTOCOL_REQUIRED, 0, kS | kR, nullptr, s_bool_protocol_required},
+    {WINHTTP_OPTION_HTTP2_KEEPALIVE, kS, kS, q_h2_keepalive, s_h2_keepalive},
     {WINHTTP_OPTION_IGNORE_CERT_REVOCATION_OFFLINE, 0, kR, nullptr, s_bool_ignore_rev_offline},
     // Connection and measurement options (core/conn_options.cpp).
     {WINHTTP_OPTION_TCP_KEEPALIVE, 0, kS, nullptr, set_tcp_keepalive},

@@ -43,6 +43,7 @@ public:
     }
 
     DWORD max_conns_per_server = 0xFFFFFFFFu;
+    DWORD h2_keepalive_ms = 0;  // WINHTTP_OPTION_HTTP2_KEEPALIVE; 0: no PINGs
     DWORD max_conns_per_1_0_server = 0xFFFFFFFFu;
 
     // The session's TLS context (protocols, trust store, session cache), made on first use with

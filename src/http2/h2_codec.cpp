@@ -70,6 +70,12 @@ struct Callbacks {
 
     static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
         Codec& c = self(user);
+        if (frame->hd.type == NGHTTP2_SETTINGS && !(frame->hd.flags & NGHTTP2_FLAG_ACK) &&
+            !c.settings_seen_) {
+            c.settings_seen_ = true;
+            for (auto& [id, s] : c.streams_) c.resume(*s);
+            return 0;
+        }
         if (frame->hd.type == NGHTTP2_GOAWAY) {
             c.goaway_ = true;
             // Streams above last_stream_id were not processed: they may go again (RFC 9113 6.8).
@@ -128,9 +134,12 @@ struct Callbacks {
 
     static ssize_t read_body(nghttp2_session*, int32_t stream_id, uint8_t* buf, size_t length,
                              uint32_t* flags, nghttp2_data_source* source, void* user) {
-        (void)user;
         (void)stream_id;
         auto* s = static_cast<Stream*>(source->ptr);
+        if (!self(user).settings_seen_) {  // see Codec::settings_seen_
+            s->deferred = true;
+            return NGHTTP2_ERR_DEFERRED;
+        }
         const size_t n = std::min(length, s->out.size());
         if (n) {
             std::memcpy(buf, s->out.data(), n);
@@ -244,6 +253,10 @@ void Codec::cancel(Stream& s) {
     s.notify_ctx = nullptr;
     streams_.erase(s.id);
     s.closed = true;
+}
+
+void Codec::ping() {
+    if (session_ && !broken_) nghttp2_submit_ping(session_, NGHTTP2_FLAG_NONE, nullptr);
 }
 
 void Codec::consumed(Stream& s, size_t n) {

@@ -46,6 +46,7 @@ struct Settings {
     uint32_t stream_window = 1u << 20;       // SETTINGS_INITIAL_WINDOW_SIZE we announce
     uint32_t connection_window = 16u << 20;  // our connection receive window
     size_t max_header_bytes = 64 * 1024;     // WINHTTP_OPTION_MAX_RESPONSE_HEADER_SIZE
+    unsigned keepalive_ms = 0;               // WINHTTP_OPTION_HTTP2_KEEPALIVE; 0: no PINGs
 };
 
 class Codec {
@@ -68,6 +69,8 @@ public:
     void resume(Stream& stream);
     // RST_STREAM(CANCEL) unless the stream is over; forgets the stream.
     void cancel(Stream& stream);
+    // Queues a PING (keep-alive).
+    void ping();
     // The application took n body bytes: its stream window grows back.
     void consumed(Stream& stream, size_t n);
     // Moves the buffered body to `out` (replacing its contents) and gives the window back.
@@ -101,6 +104,9 @@ private:
     std::map<int32_t, std::shared_ptr<Stream>> streams_;
     bool goaway_ = false;
     bool broken_ = false;
+    // The server's SETTINGS arrived. Request bodies wait for them: a server announcing a small
+    // stream window may reset a stream whose DATA overran it before its SETTINGS got to us.
+    bool settings_seen_ = false;
 };
 
 }  // namespace winhttp::h2

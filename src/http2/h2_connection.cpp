@@ -3,7 +3,12 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
 #include <vector>
+
+#include "async/reactor.h"
 
 namespace winhttp::h2 {
 
@@ -18,18 +23,34 @@ void drain(net::CancelEvent& e) {
 
 void wake(void* ctx) { static_cast<net::CancelEvent*>(ctx)->signal(); }
 
+bool readable_now(int fd) {
+    pollfd p{fd, POLLIN, 0};
+    return ::poll(&p, 1, 0) > 0;
+}
+
 }  // namespace
+
+// The keep-alive timer lives on a strand of the event loop: its waits, re-arms and cancel never
+// run at the same time. It holds the connection weakly: the last request ends it.
+struct KeepaliveTimer {
+    KeepaliveTimer()
+        : strand(asio::make_strand(Reactor::get().loop())), timer(strand) {}
+    asio::strand<asio::io_context::executor_type> strand;
+    asio::steady_timer timer;
+};
 
 // --- Connection ------------------------------------------------------------------------------
 
 Connection::Connection(std::unique_ptr<winhttp::Connection> conn, ConnectionPool& pool,
                        const Settings& settings)
-    : conn_(std::move(conn)), pool_(pool), codec_(settings) {
+    : conn_(std::move(conn)), pool_(pool), codec_(settings), keepalive_ms_(settings.keepalive_ms) {
+    last_io_ = std::chrono::steady_clock::now();
     if (!codec_.ok()) dead_ = true;
     codec_.take_output(out_);  // the preface and our SETTINGS go out with the first request
 }
 
 Connection::~Connection() {
+    if (keepalive_) asio::post(keepalive_->strand, [k = keepalive_] { k->timer.cancel(); });
     const std::string key = conn_->key;
     conn_.reset();
     pool_.unreserve(key);
@@ -37,7 +58,53 @@ Connection::~Connection() {
 
 bool Connection::has_room() {
     std::lock_guard lock(mutex_);
+    // An idle connection may have been closed by the server (GOAWAY, FIN) since its last
+    // request: read what it said before handing it out, so the request goes to a new connection
+    // instead of failing (or spending its one resend) on this one.
+    if (!reader_ && codec_.active_streams() == 0) pump_locked();
     return !dead_ && codec_.accepting();
+}
+
+void Connection::start_keepalive() {
+    if (!keepalive_ms_) return;
+    keepalive_ = std::make_shared<KeepaliveTimer>();
+    std::weak_ptr<Connection> weak = weak_from_this();
+    asio::post(keepalive_->strand, [k = keepalive_, weak, ms = keepalive_ms_] {
+        k->timer.expires_after(std::chrono::milliseconds(ms));
+        k->timer.async_wait([weak](const asio::error_code& ec) {
+            if (ec) return;
+            if (auto c = weak.lock()) c->keepalive_tick();
+        });
+    });
+}
+
+// Option Flags page, WINHTTP_OPTION_HTTP2_KEEPALIVE: "after there is no activity on a connection
+// for that timeout period, WinHttp will begin to send HTTP/2 PING frames". Runs on the timer's
+// strand; pumping is non-blocking, so the event loop never waits on the server here.
+void Connection::keepalive_tick() {
+    const auto interval = std::chrono::milliseconds(keepalive_ms_);
+    auto next = interval;
+    {
+        std::lock_guard lock(mutex_);
+        if (dead_) return;
+        pump_locked();  // the last PING's ACK, a GOAWAY, a FIN
+        const auto quiet = std::chrono::steady_clock::now() - last_io_;
+        if (!dead_ && quiet >= interval) {
+            codec_.ping();
+            pump_locked();
+        } else if (!dead_) {
+            next = std::chrono::duration_cast<std::chrono::milliseconds>(interval - quiet);
+        }
+        if (dead_) return;
+        // The socket did not take the whole PING and nobody else writes: look again soon.
+        if (!out_.empty() && !reader_) next = std::chrono::milliseconds(10);
+    }
+    std::weak_ptr<Connection> weak = weak_from_this();
+    keepalive_->timer.expires_after(next);
+    keepalive_->timer.async_wait([weak](const asio::error_code& ec) {
+        if (ec) return;
+        if (auto c = weak.lock()) c->keepalive_tick();
+    });
 }
 
 void Connection::fail_locked(DWORD error) {
@@ -79,6 +146,7 @@ void Connection::pump_locked() {
                 break;  // the socket is full: the reader waits for POLLOUT
             }
             out_.erase(0, r.n);
+            last_io_ = std::chrono::steady_clock::now();
         }
         bool fed = false;
         char buf[kReadChunk];
@@ -86,10 +154,12 @@ void Connection::pump_locked() {
             const net::IoResult r = io.read_some(buf, sizeof(buf));
             if (r.status == net::IoStatus::Done) {
                 fed = true;
+                last_io_ = std::chrono::steady_clock::now();
                 if (!codec_.feed(buf, r.n)) {
-                    dead_ = true;
+                    fail_locked(ERROR_WINHTTP_INVALID_SERVER_RESPONSE);
                     codec_.take_output(out_);  // GOAWAY, best effort
                     if (!out_.empty()) io.write_some(out_.data(), out_.size());
+                    out_.clear();
                     return;
                 }
                 continue;
@@ -98,8 +168,15 @@ void Connection::pump_locked() {
             if (r.status == net::IoStatus::Failed) return fail_locked(r.error);
             break;  // would block
         }
-        if (!fed) return;  // nothing new: what the codec wants to send went out above
+        if (!fed) break;  // nothing new: what the codec wants to send went out above
     }
+    // nghttp2 ended the session itself (a COMPRESSION_ERROR, say: it sends GOAWAY and reads no
+    // more), or a GOAWAY left it with no stream: nothing more will come on this connection.
+    if (!codec_.wants_io()) return fail_locked(ERROR_WINHTTP_INVALID_SERVER_RESPONSE);
+    // Output the socket did not take: the reader waits on input only unless told, so tell it
+    // (it waits for POLLOUT too from its next round). The reader itself never gets here
+    // marked as reader: it gives the role up before it pumps.
+    if (!out_.empty() && reader_) reader_->wake_.signal();
 }
 
 // --- Exchange --------------------------------------------------------------------------------
@@ -113,6 +190,10 @@ Exchange::Exchange(std::shared_ptr<Connection> conn)
 Exchange::~Exchange() {
     std::lock_guard lock(conn_->mutex_);
     conn_->waiting_.erase(this);
+    if (conn_->reader_ == this) {  // a wait that never resumed (its coroutine was destroyed)
+        conn_->reader_ = nullptr;
+        for (Exchange* x : conn_->waiting_) x->wake_.signal();
+    }
     conn_->codec_.cancel(*stream_);
     conn_->pump_locked();  // sends the RST_STREAM now when the socket takes it
 }
@@ -181,16 +262,29 @@ Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
         {
             std::lock_guard lock(c.mutex_);
             drain(wake_);
-            c.pump_locked();
             DWORD result;
-            if (c.done_locked(*stream_, want, result)) {
-                c.waiting_.erase(this);
-                co_return result;
+            // On the event loop a round trip through the reactor costs far more than a look at
+            // the socket: pump again while it has bytes (bounded, so one request does not hold
+            // the loop thread; a TLS record arriving a few bytes per read otherwise took one
+            // round trip per read).
+            for (int spin = 0;; ++spin) {
+                c.pump_locked();
+                if (c.done_locked(*stream_, want, result)) {
+                    c.waiting_.erase(this);
+                    // Nobody reads for the others now: one of them takes the socket over.
+                    if (!c.reader_)
+                        for (Exchange* x : c.waiting_) x->wake_.signal();
+                    co_return result;
+                }
+                if (!io.async() || spin == 16 || c.reader_ || c.dead_ || !readable_now(fd)) break;
             }
             if (!c.reader_) {
-                c.reader_ = reader = true;
+                c.reader_ = this;
+                reader = true;
                 c.waiting_.erase(this);
-                if (!c.out_.empty()) events = POLLOUT;
+                // Input is always welcome (the server may be waiting for us to read before it
+                // reads); output only while some is queued.
+                if (!c.out_.empty()) events |= POLLOUT;
             } else {
                 c.waiting_.insert(this);
             }
@@ -198,12 +292,14 @@ Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
         DWORD e;
         if (reader) {
             int which = 0;
-            e = events == POLLIN ? co_await io.ready_either(fd, wake_.fd(), POLLIN, deadline, which)
-                                 : co_await io.ready(fd, POLLOUT, deadline);
+            e = co_await io.ready_either(fd, events, wake_.fd(), POLLIN, deadline, which);
             io.forget_fd(fd);  // the next reader may be another request on the event loop
             std::lock_guard lock(c.mutex_);
-            c.reader_ = false;
-            for (Exchange* x : c.waiting_) x->wake_.signal();
+            c.reader_ = nullptr;
+            // Going on, this request pumps again and takes the socket back unless its stream is
+            // done (then it wakes the waiters, above); leaving, it hands the socket over now.
+            if (e)
+                for (Exchange* x : c.waiting_) x->wake_.signal();
         } else {
             e = co_await io.ready(wake_.fd(), POLLIN, deadline);
             if (e) {

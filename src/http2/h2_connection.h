@@ -13,6 +13,7 @@
 #pragma once
 #include <winhttp.h>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -70,7 +71,7 @@ private:
     net::CancelEvent wake_;  // signalled when something arrives for the stream
 };
 
-class Connection final : public SharedConnection {
+class Connection final : public SharedConnection, public std::enable_shared_from_this<Connection> {
 public:
     // Takes over `conn` (TLS done, "h2" chosen). `pool`/`key`: the slot it holds there.
     Connection(std::unique_ptr<winhttp::Connection> conn, ConnectionPool& pool,
@@ -78,6 +79,9 @@ public:
     ~Connection() override;
 
     bool has_room() override;
+    // WINHTTP_OPTION_HTTP2_KEEPALIVE: PINGs once the connection was quiet for the interval
+    // (Settings::keepalive_ms), from a timer on the event loop. Call once it is shared.
+    void start_keepalive();
     const net::TlsStream* tls() const { return conn_->tls.get(); }
     winhttp::Connection& transport() { return *conn_; }
 
@@ -94,9 +98,13 @@ private:
     ConnectionPool& pool_;
     Codec codec_;
     std::string out_;          // bytes for the server not yet written
-    bool reader_ = false;      // a waiter is on the socket
+    Exchange* reader_ = nullptr;   // the waiter on the socket, if any
     bool dead_ = false;        // the transport failed or closed
     std::set<Exchange*> waiting_;  // exchanges waiting on their wake-up descriptor
+    std::chrono::steady_clock::time_point last_io_;  // last byte read or written
+    std::shared_ptr<struct KeepaliveTimer> keepalive_;
+    unsigned keepalive_ms_ = 0;
+    void keepalive_tick();
 };
 
 }  // namespace winhttp::h2

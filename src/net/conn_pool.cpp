@@ -42,7 +42,13 @@ std::unique_ptr<Connection> ConnectionPool::take_idle(const std::string& key) {
 ConnectionPool::Room ConnectionPool::room(const std::string& key, DWORD limit) {
     if (limit == 0xFFFFFFFFu || in_use_[key] < limit) return Room::Free;
     auto it = idle_.find(key);
-    return (it != idle_.end() && !it->second.empty()) ? Room::Idle : Room::Full;
+    if (it != idle_.end() && !it->second.empty()) return Room::Idle;
+    // A shared (HTTP/2) connection that takes more streams serves the caller as well.
+    auto sh = shared_.find(key);
+    if (sh != shared_.end())
+        for (const auto& c : sh->second)
+            if (c->has_room()) return Room::Idle;
+    return Room::Full;
 }
 
 DWORD ConnectionPool::try_reserve_or_wait(const std::string& key, DWORD limit,
@@ -149,7 +155,18 @@ void ConnectionPool::add_shared(const std::string& key, std::shared_ptr<SharedCo
         shared_[key].push_back(std::move(conn));
         freed_.notify_all();
     }
-    wake_one(key);  // a request waiting for a slot of the key can use it now
+    // Every request waiting for a slot of the key can use it now, not only the oldest.
+    for (;;) {
+        std::deque<std::shared_ptr<OneShot>> waiting;
+        {
+            std::lock_guard lock(mutex_);
+            auto it = waiters_.find(key);
+            if (it == waiters_.end()) return;
+            waiting.swap(it->second);
+            waiters_.erase(it);
+        }
+        for (auto& w : waiting) w->fire();
+    }
 }
 
 }  // namespace winhttp

@@ -77,9 +77,9 @@ DWORD wait_ready(int fd, short events, const Deadline& deadline, const CancelEve
     return wait_any(fds, 1, deadline, cancel, which);
 }
 
-DWORD wait_either(const int (&fd)[2], short events, const Deadline& deadline,
+DWORD wait_either(const int (&fd)[2], const short (&events)[2], const Deadline& deadline,
                   const CancelEvent* cancel, int& which) {
-    pollfd fds[3] = {{fd[0], events, 0}, {fd[1], events, 0}, {}};
+    pollfd fds[3] = {{fd[0], events[0], 0}, {fd[1], events[1], 0}, {}};
     return wait_any(fds, 2, deadline, cancel, which);
 }
 

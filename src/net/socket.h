@@ -46,9 +46,9 @@ private:
 // Waits until `fd` is ready for `events` (POLLIN/POLLOUT).
 // Returns ERROR_SUCCESS, ERROR_WINHTTP_TIMEOUT or ERROR_WINHTTP_OPERATION_CANCELLED.
 DWORD wait_ready(int fd, short events, const Deadline& deadline, const CancelEvent* cancel);
-// The same for whichever of two descriptors is ready first; on ERROR_SUCCESS `which` is its
-// index (the first one when both are).
-DWORD wait_either(const int (&fds)[2], short events, const Deadline& deadline,
+// The same for whichever of two descriptors is ready first (each for its own events); on
+// ERROR_SUCCESS `which` is its index (the first one when both are).
+DWORD wait_either(const int (&fds)[2], const short (&events)[2], const Deadline& deadline,
                   const CancelEvent* cancel, int& which);
 
 struct Address {

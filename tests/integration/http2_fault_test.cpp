@@ -1,0 +1,403 @@
+// HTTP/2 faults through the public API against a scripted h2 server (tests/support/h2_server.h,
+// raw frames over TLS with ALPN h2), in sync and async mode: RST_STREAM mid-body, GOAWAY with a
+// stream pending, a server closing an idle connection, a server that never sends SETTINGS, an
+// oversized header block, flow-control and receive stalls, a server refusing every stream.
+//
+// Windows documents no error for these; ours are the ones its HTTP/1.1 stack gives for the same
+// kind of failure: a stream the server broke off fails with ERROR_WINHTTP_CONNECTION_ERROR, a
+// silent server with ERROR_WINHTTP_TIMEOUT, a header block over MAX_RESPONSE_HEADER_SIZE with
+// ERROR_WINHTTP_HEADER_SIZE_OVERFLOW (Option Flags page, WINHTTP_OPTION_MAX_RESPONSE_HEADER_SIZE).
+#include <winhttp.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "integration/async_util.h"
+#include "integration/http_test_util.h"
+#include "support/h2_server.h"
+#include "support/tls_certs.h"
+
+namespace {
+
+using namespace itest;
+using namespace winhttp::test;
+namespace f = winhttp::test::h2frame;
+
+const TestCertificates& certs() {
+    static std::unique_ptr<TestCertificates> c = [] {
+        char dir[] = "/tmp/h2fault-XXXXXX";
+        if (!::mkdtemp(dir)) std::abort();
+        return std::make_unique<TestCertificates>(dir);
+    }();
+    return *c;
+}
+
+// Answers one request on `id` with `body`.
+void answer(H2Peer& p, uint32_t id, const std::string& body) {
+    p.headers(id, 200, {{"content-type", "text/plain"}}, false);
+    p.data(id, body, true);
+}
+
+class Http2Fault : public ::testing::TestWithParam<Mode> {
+protected:
+    void SetUp() override { ::setenv("SSL_CERT_FILE", certs().ca_file().c_str(), 1); }
+    void TearDown() override { ::unsetenv("SSL_CERT_FILE"); }
+
+    std::unique_ptr<H2Server> server(std::vector<H2Server::Handler> handlers) {
+        auto s = std::make_unique<H2Server>(certs().server(ServerCert::Valid), std::move(handlers));
+        EXPECT_TRUE(s->ready());
+        return s;
+    }
+    Handle session(int timeout_ms = 5000) {
+        Handle s = open_mode_session(GetParam(), timeout_ms);
+        EXPECT_TRUE(set_dword_option(s, WINHTTP_OPTION_ENABLE_HTTP_PROTOCOL,
+                                     WINHTTP_PROTOCOL_FLAG_HTTP2));
+        return s;
+    }
+    static Handle connect(HINTERNET s, const H2Server& server) {
+        Handle c(WinHttpConnect(s, L"localhost", server.port(), 0));
+        EXPECT_TRUE(c) << GetLastError();
+        return c;
+    }
+    static RequestSpec get(const wchar_t* path = L"/") {
+        RequestSpec spec;
+        spec.path = path;
+        spec.open_flags = WINHTTP_FLAG_SECURE;
+        return spec;
+    }
+    Response run(HINTERNET c, const RequestSpec& spec) { return run_request_in(GetParam(), c, spec); }
+};
+
+INSTANTIATE_TEST_SUITE_P(Modes, Http2Fault, ::testing::Values(Mode::Sync, Mode::Async),
+                         [](const auto& info) { return mode_name(info.param); });
+
+// RST_STREAM in the middle of a body fails that request only: the next one is served on the
+// same connection.
+TEST_P(Http2Fault, RstStreamMidBodyFailsOnlyThatRequest) {
+    auto srv = server({[](H2Peer& p) {
+        if (!p.start()) return;
+        const uint32_t id = p.read_request();
+        p.headers(id, 200, {{"content-length", "100000"}}, false);
+        p.data(id, std::string(1000, 'x'), false);
+        p.rst_stream(id, f::ERR_INTERNAL);
+        answer(p, p.read_request(), "second");
+        p.wait_closed();
+    }});
+    Handle s = session();
+    Handle c = connect(s, *srv);
+    const Response first = run(c, get());
+    EXPECT_EQ(first.error, static_cast<DWORD>(ERROR_WINHTTP_CONNECTION_ERROR)) << first;
+    const Response second = run(c, get());
+    EXPECT_EQ(second.error, ERROR_SUCCESS) << second;
+    EXPECT_EQ(second.body, "second");
+    EXPECT_EQ(srv->connections(), 1u);
+}
+
+// RFC 9113 6.8: streams above GOAWAY's last-stream-id were not processed and may be retried;
+// the request goes again on a new connection and succeeds.
+TEST_P(Http2Fault, GoawayWithPendingStreamRetriesOnNewConnection) {
+    auto srv = server({
+        [](H2Peer& p) {
+            if (!p.start() || !p.read_request()) return;
+            p.goaway(0, f::ERR_NONE);  // nothing processed; then FIN
+        },
+        [](H2Peer& p) {
+            if (!p.start()) return;
+            answer(p, p.read_request(), "fresh");
+            p.wait_closed();
+        },
+    });
+    Handle s = session();
+    Handle c = connect(s, *srv);
+    const Response r = run(c, get());
+    EXPECT_EQ(r.error, ERROR_SUCCESS) << r;
+    EXPECT_EQ(r.body, "fresh");
+    EXPECT_EQ(srv->connections(), 2u);
+}
+
+// A server that closed an idle shared connection (GOAWAY then FIN, or FIN alone) costs the next
+// request nothing: it goes on a new connection without an error.
+TEST_P(Http2Fault, IdleConnectionClosedByServerIsReplaced) {
+    for (const bool with_goaway : {true, false}) {
+        SCOPED_TRACE(with_goaway ? "GOAWAY and FIN" : "FIN");
+        auto srv = server({
+            [with_goaway](H2Peer& p) {
+                if (!p.start()) return;
+                const uint32_t id = p.read_request();
+                answer(p, id, "one");
+                if (with_goaway) p.goaway(id, f::ERR_NONE);
+            },
+            [](H2Peer& p) {
+                if (!p.start()) return;
+                answer(p, p.read_request(), "two");
+                p.wait_closed();
+            },
+        });
+        Handle s = session();
+        Handle c = connect(s, *srv);
+        const Response one = run(c, get());
+        EXPECT_EQ(one.body, "one") << one;
+        ASSERT_TRUE(srv->wait_finished(1));  // the first connection is closed now
+        const Response two = run(c, get());
+        EXPECT_EQ(two.error, ERROR_SUCCESS) << two;
+        EXPECT_EQ(two.body, "two");
+        EXPECT_EQ(srv->connections(), 2u);
+    }
+}
+
+// A server that completes TLS with h2 and then never sends its SETTINGS (nor anything else):
+// the request ends with the receive timeout, not a hang.
+TEST_P(Http2Fault, ServerNeverSendsSettingsTimesOut) {
+    auto srv = server({[](H2Peer& p) {
+        if (p.read_preface()) p.wait_closed();
+    }});
+    Handle s = session(1000);
+    Handle c = connect(s, *srv);
+    const Response r = run(c, get());
+    EXPECT_EQ(r.error, static_cast<DWORD>(ERROR_WINHTTP_TIMEOUT)) << r;
+    EXPECT_FALSE(r.hung);
+}
+
+// A header block over MAX_RESPONSE_HEADER_SIZE (64 KiB by default) fails that request with
+// ERROR_WINHTTP_HEADER_SIZE_OVERFLOW; the block crosses CONTINUATION frames. The connection
+// serves the next request.
+TEST_P(Http2Fault, OversizedHeaderBlockOverflows) {
+    auto srv = server({[](H2Peer& p) {
+        if (!p.start()) return;
+        std::vector<std::pair<std::string, std::string>> fields;
+        for (int i = 0; i < 70; ++i) fields.push_back({"x-h" + std::to_string(i), std::string(1000, 'a')});
+        p.headers(p.read_request(), 200, fields, true);
+        answer(p, p.read_request(), "after");
+        p.wait_closed();
+    }});
+    Handle s = session();
+    Handle c = connect(s, *srv);
+    const Response r = run(c, get());
+    EXPECT_EQ(r.error, static_cast<DWORD>(ERROR_WINHTTP_HEADER_SIZE_OVERFLOW)) << r;
+    const Response next = run(c, get());
+    EXPECT_EQ(next.body, "after") << next;
+    EXPECT_EQ(srv->connections(), 1u);
+}
+
+// One header field larger than HPACK decoding takes (nghttp2 ends the connection with a
+// COMPRESSION_ERROR): the request fails with ERROR_WINHTTP_INVALID_SERVER_RESPONSE at once, not
+// at its receive timeout, though the server keeps the connection open; the server answered
+// the stream, so it does not go again.
+TEST_P(Http2Fault, UndecodableHeaderBlockFailsPromptly) {
+    auto srv = server({[](H2Peer& p) {
+        if (!p.start()) return;
+        p.headers(p.read_request(), 200, {{"x-big", std::string(70000, 'a')}}, true);
+        p.wait_closed(std::chrono::seconds(30));
+    }});
+    Handle s = session(10000);
+    Handle c = connect(s, *srv);
+    const Response r = run(c, get());
+    EXPECT_EQ(r.error, static_cast<DWORD>(ERROR_WINHTTP_INVALID_SERVER_RESPONSE)) << r;
+    EXPECT_EQ(srv->connections(), 1u);
+}
+
+// A server whose first frame is not SETTINGS (RFC 9113 3.4: a connection error): the request
+// fails with ERROR_WINHTTP_INVALID_SERVER_RESPONSE at once, not at its receive timeout.
+TEST_P(Http2Fault, ServerPrefaceViolationFailsPromptly) {
+    auto srv = server({[](H2Peer& p) {
+        if (!p.read_preface()) return;
+        p.send_frame(f::SETTINGS, f::ACK, 0, "");
+        p.wait_closed(std::chrono::seconds(30));
+    }});
+    Handle s = session(10000);
+    Handle c = connect(s, *srv);
+    const Response r = run(c, get());
+    EXPECT_EQ(r.error, static_cast<DWORD>(ERROR_WINHTTP_INVALID_SERVER_RESPONSE)) << r;
+}
+
+// The server grants no flow-control window (SETTINGS_INITIAL_WINDOW_SIZE 0) and never a
+// WINDOW_UPDATE: the request body stops after the initial windows, and the send ends with the
+// send timeout.
+TEST_P(Http2Fault, FlowControlStallOfRequestBodyTimesOut) {
+    auto srv = server({[](H2Peer& p) {
+        if (!p.start({{f::INITIAL_WINDOW_SIZE, 0}})) return;
+        p.read_request();
+        p.wait_closed();
+    }});
+    Handle s = session(1000);
+    Handle c = connect(s, *srv);
+    RequestSpec spec = get();
+    spec.verb = L"POST";
+    spec.optional = std::string(200000, 'b');  // beyond the 65535 bytes allowed before SETTINGS
+    const Response r = run(c, spec);
+    EXPECT_EQ(r.error, static_cast<DWORD>(ERROR_WINHTTP_TIMEOUT)) << r;
+    EXPECT_EQ(r.api, static_cast<DWORD>(API_SEND_REQUEST)) << r;
+}
+
+// Headers and the start of the body, then silence: the read ends with the receive timeout.
+TEST_P(Http2Fault, BodyStallTimesOut) {
+    auto srv = server({[](H2Peer& p) {
+        if (!p.start()) return;
+        const uint32_t id = p.read_request();
+        p.headers(id, 200, {}, false);
+        p.data(id, "begin", false);
+        p.wait_closed();
+    }});
+    Handle s = session(1000);
+    Handle c = connect(s, *srv);
+    const Response r = run(c, get());
+    EXPECT_EQ(r.status, 200u) << r;
+    EXPECT_EQ(r.error, static_cast<DWORD>(ERROR_WINHTTP_TIMEOUT)) << r;
+}
+
+// REFUSED_STREAM means "not processed" (RFC 9113 8.7): the request goes again once, and a
+// server refusing every stream makes it fail instead of looping (commit 401ea2f).
+TEST_P(Http2Fault, ServerRefusingEveryStreamFailsAfterOneResend) {
+    auto streams = std::make_shared<std::atomic<int>>(0);
+    auto srv = server({[streams](H2Peer& p) {
+        if (!p.start()) return;
+        for (int i = 0; i < 10; ++i) {
+            const uint32_t id = p.read_request(std::chrono::seconds(3));
+            if (!id) return;
+            ++*streams;
+            p.rst_stream(id, f::ERR_REFUSED_STREAM);
+        }
+    }});
+    Handle s = session();
+    Handle c = connect(s, *srv);
+    const Response r = run(c, get());
+    EXPECT_EQ(r.error, static_cast<DWORD>(ERROR_WINHTTP_CONNECTION_ERROR)) << r;
+    EXPECT_EQ(streams->load(), 2);
+}
+
+}  // namespace
+
+namespace {
+
+// Option Flags page, WINHTTP_OPTION_HTTP2_KEEPALIVE: set on a session handle, a timeout in
+// milliseconds; "after there is no activity on a connection for that timeout period, WinHttp
+// will begin to send HTTP/2 PING frames. Callers cannot set a timeout value less than 5000
+// milliseconds."
+TEST_P(Http2Fault, KeepaliveOptionIsASessionDwordOfAtLeast5000) {
+    Handle s = session();
+    EXPECT_FALSE(set_dword_option(s, WINHTTP_OPTION_HTTP2_KEEPALIVE, 4999));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INVALID_PARAMETER));
+    EXPECT_TRUE(set_dword_option(s, WINHTTP_OPTION_HTTP2_KEEPALIVE, 5000)) << GetLastError();
+    DWORD v = 0, len = sizeof(v);
+    EXPECT_TRUE(WinHttpQueryOption(s, WINHTTP_OPTION_HTTP2_KEEPALIVE, &v, &len)) << GetLastError();
+    EXPECT_EQ(v, 5000u);
+}
+
+// An idle shared connection gets PINGs once it was quiet for the interval (the server counts
+// them; it answers each with an ACK), and the next request still uses it.
+TEST_P(Http2Fault, KeepalivePingsAnIdleConnection) {
+    auto pings = std::make_shared<std::atomic<unsigned>>(0);
+    auto srv = server({[pings](H2Peer& p) {
+        if (!p.start()) return;
+        answer(p, p.read_request(), "one");
+        // Frames until the second request: the PINGs of the quiet time come first.
+        uint32_t id = 0;
+        while (!id) {
+            auto f = p.read_frame(std::chrono::seconds(20));
+            if (!f) return;
+            *pings = p.pings();
+            if (f->type == f::HEADERS) id = f->stream;
+        }
+        answer(p, id, "two");
+        p.wait_closed();
+    }});
+    Handle s = session(30000);
+    ASSERT_TRUE(set_dword_option(s, WINHTTP_OPTION_HTTP2_KEEPALIVE, 5000)) << GetLastError();
+    Handle c = connect(s, *srv);
+    EXPECT_EQ(run(c, get()).body, "one");
+    // The first PING comes after 5 quiet seconds; wait for it, bounded.
+    for (int i = 0; i < 200 && pings->load() == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const Response two = run(c, get());
+    EXPECT_EQ(two.body, "two") << two;
+    EXPECT_GE(pings->load(), 1u);
+    EXPECT_EQ(srv->connections(), 1u);
+}
+
+}  // namespace
+
+namespace {
+
+// NTLM and Negotiate authenticate a connection, not a request: Windows answers such a challenge
+// over HTTP/1.1 (the 401 came over h2; the handshake goes on an HTTP/1.1 connection of its own).
+// The second connection sees the NTLM negotiate message (type 1, "TlRMTVNTUAAB...") in an
+// HTTP/1.1 request without the client offering h2.
+TEST_P(Http2Fault, NtlmChallengeOverH2FallsBackToHttp11) {
+    auto second = std::make_shared<std::string>();
+    auto alpn = std::make_shared<std::string>("unset");
+    auto srv = server({
+        [](H2Peer& p) {
+            if (!p.start()) return;
+            const uint32_t id = p.read_request();
+            p.headers(id, 401, {{"www-authenticate", "NTLM"}, {"content-length", "0"}}, true);
+            p.wait_closed();
+        },
+        [second, alpn](H2Peer& p) {
+            *alpn = p.alpn();
+            *second = p.read_until("\r\n\r\n");
+            p.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            p.read_until("\r\n\r\n");  // until the client closes
+        },
+    });
+    Handle s = session();
+    Handle c = connect(s, *srv);
+    RequestSpec spec = get();
+    DWORD used = 0xFFFFFFFF;
+    spec.prepare = [](HINTERNET r) {
+        const wchar_t user[] = L"user", pass[] = L"pass";
+        EXPECT_TRUE(WinHttpSetOption(r, WINHTTP_OPTION_USERNAME, const_cast<wchar_t*>(user), 4));
+        EXPECT_TRUE(WinHttpSetOption(r, WINHTTP_OPTION_PASSWORD, const_cast<wchar_t*>(pass), 4));
+    };
+    spec.inspect = [&used](HINTERNET r) {
+        DWORD len = sizeof(used);
+        EXPECT_TRUE(WinHttpQueryOption(r, WINHTTP_OPTION_HTTP_PROTOCOL_USED, &used, &len));
+    };
+    const Response r = run(c, spec);
+    EXPECT_EQ(r.status, 200u) << r;
+    EXPECT_EQ(r.body, "ok");
+    EXPECT_EQ(used, 0u);
+    EXPECT_EQ(srv->connections(), 2u);
+    EXPECT_EQ(*alpn, "");  // no h2 offered
+    EXPECT_EQ(second->rfind("GET / HTTP/1.1\r\n", 0), 0u) << *second;
+    EXPECT_NE(second->find("Authorization: NTLM TlRMTVNTUAAB"), std::string::npos) << *second;
+}
+
+}  // namespace
+
+namespace {
+
+// MAX_CONNS_PER_SERVER 1: a request waiting for the one slot while the first request's connection
+// is being set up joins that connection once it turns out to be h2, instead of waiting out its
+// timeout (review finding of session 5).
+TEST_P(Http2Fault, SlotWaiterJoinsTheNewH2Connection) {
+    auto srv = server({[](H2Peer& p) {
+        if (!p.start()) return;
+        const uint32_t a = p.read_request();
+        const uint32_t b = p.read_request();
+        if (a) answer(p, a, "shared");
+        if (b) answer(p, b, "shared");
+        p.wait_closed();
+    }});
+    srv->delay_handshake(500);
+    Handle s = session(3000);
+    ASSERT_TRUE(set_dword_option(s, WINHTTP_OPTION_MAX_CONNS_PER_SERVER, 1));
+    Handle c = connect(s, *srv);
+    Response first;
+    std::thread t([&] { first = run(c, get()); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the first holds the slot
+    const Response second = run(c, get());
+    t.join();
+    EXPECT_EQ(first.body, "shared") << first;
+    EXPECT_EQ(second.body, "shared") << second;
+    EXPECT_EQ(srv->connections(), 1u);
+}
+
+}  // namespace
