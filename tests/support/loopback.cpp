@@ -154,18 +154,37 @@ size_t pending_connects_to(unsigned short port) {
     return n;
 }
 
-unsigned short pick_free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+namespace {
+
+// Binds a listening-capable socket to the loopback `port` (0: any); returns the port bound, or 0.
+unsigned short bind_loopback(unsigned short port, bool ipv6) {
+    int fd = ::socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return 0;
     sockaddr_storage addr;
-    socklen_t len = loopback_address(addr, 0, false);
-    unsigned short port = 0;
+    socklen_t len = loopback_address(addr, port, ipv6);
+    unsigned short bound = 0;
     if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0 &&
         ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-        port = ntohs(reinterpret_cast<sockaddr_in&>(addr).sin_port);
+        bound = ipv6 ? ntohs(reinterpret_cast<sockaddr_in6&>(addr).sin6_port)
+                     : ntohs(reinterpret_cast<sockaddr_in&>(addr).sin_port);
     }
     ::close(fd);
-    return port;
+    return bound;
+}
+
+}  // namespace
+
+// Free on 127.0.0.1 AND on ::1: clients connect to "localhost", which tries ::1 first, so a
+// port another test process holds on ::1 only would lead them to that process's server (seen:
+// a TLS site answered by another test's nginx, ERROR_WINHTTP_SECURE_FAILURE with INVALID_CA).
+unsigned short pick_free_port() {
+    const bool ipv6 = ipv6_loopback_available();
+    for (int tries = 0; tries < 50; ++tries) {
+        const unsigned short port = bind_loopback(0, false);
+        if (port == 0) return 0;
+        if (!ipv6 || bind_loopback(port, true) == port) return port;
+    }
+    return 0;
 }
 
 // ---- TcpClient --------------------------------------------------------------------------
