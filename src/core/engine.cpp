@@ -628,12 +628,8 @@ Task<DWORD> RequestEngine::establish_tunnel() {
                     // Bytes before our ClientHello would be a proxy speaking out of turn.
                     if (off < raw.size()) co_return ERROR_WINHTTP_INVALID_SERVER_RESPONSE;
                     // The tunnel ends a proxy handshake (its final token checked if sent).
-                    std::vector<auth::Challenge> final_tokens;
-                    for (const auto& h : parser.head().headers)
-                        if (iequals(h.name, "Proxy-Authenticate"))
-                            for (auto& c : auth::parse_challenges(h.value))
-                                final_tokens.push_back(std::move(c));
-                    co_return auth_.on_other_response(AuthFlow::kProxy, final_tokens, true);
+                    co_return auth_.on_other_response(
+                        AuthFlow::kProxy, challenges_in(parser.head(), "Proxy-Authenticate"), true);
                 }
                 if (st == 407 || owner_.settings().receive_proxy_connect_response) {
                     in_.clear();  // read_head parses the answer again, as the response
@@ -1343,14 +1339,19 @@ Task<DWORD> RequestEngine::follow_redirect(bool& followed) {
 
 // --- authentication ----------------------------------------------------------------------------
 
-std::vector<auth::Challenge> RequestEngine::challenges_in(std::string_view header) const {
+std::vector<auth::Challenge> RequestEngine::challenges_in(const http1::ResponseHead& head,
+                                                         std::string_view header) {
     std::vector<auth::Challenge> out;
-    for (const auto& h : codecs_->head().headers) {
+    for (const auto& h : head.headers) {
         if (!iequals(h.name, header)) continue;
         auto more = auth::parse_challenges(h.value);
         for (auto& c : more) out.push_back(std::move(c));
     }
     return out;
+}
+
+std::vector<auth::Challenge> RequestEngine::challenges_in(std::string_view header) const {
+    return challenges_in(codecs_->head(), header);
 }
 
 // A 401 from the server or a 407 from the proxy in use: answered with the credentials the

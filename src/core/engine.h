@@ -160,6 +160,9 @@ private:
     Task<DWORD> next_body_piece();
     Task<DWORD> follow_redirect(bool& followed);
     Task<DWORD> answer_challenge(bool& again);
+    // The challenges of every `header` line of `head` (the response's by default).
+    static std::vector<auth::Challenge> challenges_in(const http1::ResponseHead& head,
+                                                      std::string_view header);
     std::vector<auth::Challenge> challenges_in(std::string_view header) const;
     bool is_intranet(const std::string& host, uint16_t port) const;
     std::string spn_for(const std::string& host, uint16_t port) const;

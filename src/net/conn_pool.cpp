@@ -155,18 +155,17 @@ void ConnectionPool::add_shared(const std::string& key, std::shared_ptr<SharedCo
         shared_[key].push_back(std::move(conn));
         freed_.notify_all();
     }
-    // Every request waiting for a slot of the key can use it now, not only the oldest.
-    for (;;) {
-        std::deque<std::shared_ptr<OneShot>> waiting;
-        {
-            std::lock_guard lock(mutex_);
-            auto it = waiters_.find(key);
-            if (it == waiters_.end()) return;
-            waiting.swap(it->second);
-            waiters_.erase(it);
-        }
-        for (auto& w : waiting) w->fire();
+    // Every request waiting for a slot of the key can use it now, not only the oldest. One pass:
+    // a request that starts waiting after the push above saw this connection in room().
+    std::deque<std::shared_ptr<OneShot>> waiting;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = waiters_.find(key);
+        if (it == waiters_.end()) return;
+        waiting.swap(it->second);
+        waiters_.erase(it);
     }
+    for (auto& w : waiting) w->fire();
 }
 
 }  // namespace winhttp
