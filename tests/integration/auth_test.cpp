@@ -4,6 +4,7 @@
 // bodies sent again, redirects, close during a round, the NTLM handshake on one connection).
 // Sync and async.
 #include <winhttp.h>
+#include <sspi.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -30,6 +31,7 @@
 #include <string>
 #include <thread>
 #include <tuple>
+#include <vector>
 
 #include "auth/challenge.h"
 #include "auth/ntlm.h"
@@ -692,9 +694,10 @@ TEST_P(AuthScripted, DisableAuthentication) {
 }
 
 // Passport ("Passport Authentication in WinHTTP": "In WinHTTP 5.1, Passport authentication is
-// disabled by default"; this library has no Passport client and
-// WINHTTP_OPTION_CONFIGURE_PASSPORT_AUTH is not supported): the challenge goes to the
-// application as it came, even with Passport credentials set, and QueryAuthSchemes names it.
+// disabled by default"; this library has no Passport client): the challenge goes to the
+// application as it came, even with Passport credentials set and
+// WINHTTP_OPTION_CONFIGURE_PASSPORT_AUTH = WINHTTP_ENABLE_PASSPORT_AUTH accepted on the session
+// (Option Flags page), and QueryAuthSchemes names it.
 TEST_P(AuthScripted, PassportChallengeGoesToTheApplication) {
     ScriptedServer server(
         {rounds({response(401, {{"WWW-Authenticate", "Passport1.4 ct=1,rver=1"},
@@ -702,6 +705,8 @@ TEST_P(AuthScripted, PassportChallengeGoesToTheApplication) {
         one_connection());
     AuthClient c;
     open(c, GetParam(), server.port(), L"/x");
+    ASSERT_TRUE(set_dword_option(c.session, WINHTTP_OPTION_CONFIGURE_PASSPORT_AUTH,
+                                 WINHTTP_ENABLE_PASSPORT_AUTH));
     ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_SERVER,
                                       WINHTTP_AUTH_SCHEME_PASSPORT, kUser, kPass, nullptr));
     const Result r = c.exchange.run(c.request, GetParam());
@@ -1313,6 +1318,48 @@ TEST_P(AuthModes, ApacheNtlmSetCredentialsBeforeSend) {
     EXPECT_EQ(lines[0].port, lines[1].port) << httpd.access_log();
 }
 
+// Negotiate where Kerberos cannot work (docs/design/auth.md "Negotiate and NTLM"): Windows'
+// Negotiate package uses NTLM then, and so do we: the NTLM messages go under the Negotiate name
+// ("Negotiate TlRMTVNTUA...", as Windows sends them). The NTLM location offers Negotiate and
+// NTLM (mod_auth_gssapi + gss-ntlmssp); credentials for TESTDOM\alice (no KDC for realm
+// TESTDOM) sent with Negotiate: type 1 -> 401 with the type 2 -> type 3 -> 200, on one
+// connection. Flow (a) (WinHttpSetCredentials after the 401) and flow (b) (the options, which
+// pick Negotiate, the strongest scheme offered).
+TEST_P(AuthModes, ApacheNegotiateFallsBackToNtlmWithoutKerberos) {
+    auto& httpd = negotiate_httpd();
+    for (const bool with_options : {false, true}) {
+        const std::string tag = next_tag();
+        const std::wstring path = L"/ntlm/index.txt?" + wide(tag);
+        AuthClient c;
+        open(c, GetParam(), httpd.port(), path.c_str());
+        const size_t expected_lines = 3;
+        if (with_options) {
+            set_user_options(c.request, kNtlmUser.c_str(), kPass);
+        } else {
+            Result r = c.exchange.run(c.request, GetParam());
+            ASSERT_EQ(r.error, ERROR_SUCCESS);
+            ASSERT_EQ(r.status, 401u);
+            ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_SERVER,
+                                              WINHTTP_AUTH_SCHEME_NEGOTIATE, kNtlmUser.c_str(),
+                                              kPass, nullptr));
+        }
+        const Result r = c.exchange.run(c.request, GetParam());
+        ASSERT_EQ(r.error, ERROR_SUCCESS) << with_options;
+        EXPECT_EQ(r.status, 200u) << with_options << httpd.error_log();
+        EXPECT_EQ(r.body, "/ntlm/index.txt");
+        const auto lines = log_lines(httpd, tag, expected_lines);
+        ASSERT_EQ(lines.size(), expected_lines) << httpd.access_log();
+        EXPECT_EQ(lines[0].status, 401);
+        EXPECT_EQ(lines[0].auth, "-");
+        EXPECT_EQ(lines[1].status, 401);  // type 1 -> the type 2
+        EXPECT_EQ(lines[1].auth, "Negotiate");
+        EXPECT_EQ(lines[2].status, 200);  // type 3
+        EXPECT_EQ(lines[2].auth, "Negotiate");
+        EXPECT_EQ(lines[1].port, lines[2].port) << httpd.access_log();
+        EXPECT_EQ(query_wstring_option(c.request, WINHTTP_OPTION_SERVER_SPN_USED), L"HTTP/127.0.0.1");
+    }
+}
+
 // A password gss-ntlmssp refuses: the 401 to the type 3 goes to the application; no new
 // handshake (two requests in all).
 TEST_P(AuthModes, ApacheNtlmWrongPasswordGivesThe401) {
@@ -1618,6 +1665,151 @@ class BindingServer {
     std::vector<int> statuses_;
 };
 
+// --- WINHTTP_OPTION_SERVER_CBT -------------------------------------------------------------
+//
+// Option Flags page: "Gets a pointer to SecPkgContext_Bindings structure that specifies a
+// Channel Binding Token (CBT). ... This token can only be obtained by this option after an SSL
+// connection has been established." and "Passing this option and a null value for lpBuffer to
+// WinHttpQueryOption will return ERROR_INSUFFICIENT_BUFFER and the required byte size for the
+// buffer in the lpdwBufferLength parameter. ... These steps are necessary when handling
+// WINHTTP_CALLBACK_STATUS_REQUEST [SENDING_REQUEST] if you want to modify request headers based
+// on the Channel Binding Token." What callers read (.NET's WinHttpChannelBinding: the probe,
+// then the returned size as one blob handed on as bindings) is a flat SEC_CHANNEL_BINDINGS
+// (sspi.h; SEC_CHANNEL_BINDINGS page: Schannel zeroes all but cbApplicationDataLength and
+// dwApplicationDataOffset, "The channel binding data immediately follows this structure") with
+// the RFC 5929 application data "tls-server-end-point:" + the certificate's hash.
+
+struct CbtReading {
+    DWORD error = ERROR_SUCCESS;  // of the probe or of the read
+    DWORD probed_size = 0;        // from the NULL-buffer probe
+    SEC_CHANNEL_BINDINGS head{};
+    std::string application_data;
+    std::vector<unsigned char> raw;
+};
+
+// The .NET reading: NULL-buffer probe, then a buffer of the size it gave.
+CbtReading server_cbt(HINTERNET request) {
+    CbtReading out;
+    DWORD size = 0;
+    SetLastError(kSentinel);
+    if (WinHttpQueryOption(request, WINHTTP_OPTION_SERVER_CBT, nullptr, &size)) return out;
+    if (GetLastError() != ERROR_INSUFFICIENT_BUFFER) {
+        out.error = GetLastError();
+        return out;
+    }
+    out.probed_size = size;
+    out.raw.resize(size);
+    if (!WinHttpQueryOption(request, WINHTTP_OPTION_SERVER_CBT, out.raw.data(), &size)) {
+        out.error = GetLastError();
+        return out;
+    }
+    out.raw.resize(size);
+    if (size < sizeof(SEC_CHANNEL_BINDINGS)) return out;
+    std::memcpy(&out.head, out.raw.data(), sizeof(out.head));
+    if (out.head.dwApplicationDataOffset <= size &&
+        out.head.cbApplicationDataLength <= size - out.head.dwApplicationDataOffset)
+        out.application_data.assign(
+            reinterpret_cast<const char*>(out.raw.data()) + out.head.dwApplicationDataOffset,
+            out.head.cbApplicationDataLength);
+    return out;
+}
+
+// What the callback below read during WINHTTP_CALLBACK_STATUS_SENDING_REQUEST.
+struct CbtInCallback {
+    std::mutex m;
+    std::vector<CbtReading> readings;
+};
+CbtInCallback g_cbt_in_callback;
+
+void CALLBACK cbt_callback(HINTERNET h, DWORD_PTR ctx, DWORD status, LPVOID info, DWORD len) {
+    if (status == WINHTTP_CALLBACK_STATUS_SENDING_REQUEST) {
+        CbtReading r = server_cbt(h);
+        std::lock_guard lock(g_cbt_in_callback.m);
+        g_cbt_in_callback.readings.push_back(std::move(r));
+        return;
+    }
+    Exchange::callback(h, ctx, status, info, len);
+}
+
+TEST_P(AuthModes, ServerCbtIsTheFlatChannelBindingsOfTheTlsServer) {
+    auto& nginx = winhttp::test::Nginx::shared();
+    ::setenv("SSL_CERT_FILE", nginx.certificates().ca_file().c_str(), 1);
+    const auto files = nginx.certificates().server(winhttp::test::ServerCert::Valid);
+    const std::string expected = BindingServer::end_point_of(files.cert_file);
+    ASSERT_EQ(expected.size(), std::strlen("tls-server-end-point:") + 32);
+    {
+        std::lock_guard lock(g_cbt_in_callback.m);
+        g_cbt_in_callback.readings.clear();
+    }
+    AuthClient c;
+    open(c, GetParam(), nginx.tls_port(winhttp::test::TlsPort::Valid), L"/hello.txt", L"GET",
+         nullptr, L"localhost", WINHTTP_FLAG_SECURE);
+    DWORD size = 0;
+    SetLastError(kSentinel);
+    EXPECT_FALSE(WinHttpQueryOption(c.request, WINHTTP_OPTION_SERVER_CBT, nullptr, &size));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_STATE));
+    WinHttpSetStatusCallback(c.request, cbt_callback,
+                             WINHTTP_CALLBACK_FLAG_ALL_COMPLETIONS |
+                                 WINHTTP_CALLBACK_FLAG_SEND_REQUEST,
+                             0);
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u);
+
+    // After the response (its connection went back to the pool): the probe, then the blob.
+    const DWORD need = static_cast<DWORD>(sizeof(SEC_CHANNEL_BINDINGS) + expected.size());
+    EXPECT_EQ(sizeof(SEC_CHANNEL_BINDINGS), 32u);
+    const CbtReading after = server_cbt(c.request);
+    ASSERT_EQ(after.error, ERROR_SUCCESS);
+    EXPECT_EQ(after.probed_size, need);
+    ASSERT_EQ(after.raw.size(), need);
+    EXPECT_EQ(after.head.dwInitiatorAddrType, 0u);
+    EXPECT_EQ(after.head.cbInitiatorLength, 0u);
+    EXPECT_EQ(after.head.dwInitiatorOffset, 0u);
+    EXPECT_EQ(after.head.dwAcceptorAddrType, 0u);
+    EXPECT_EQ(after.head.cbAcceptorLength, 0u);
+    EXPECT_EQ(after.head.dwAcceptorOffset, 0u);
+    EXPECT_EQ(after.head.cbApplicationDataLength, expected.size());
+    EXPECT_EQ(after.head.dwApplicationDataOffset, 32u);
+    EXPECT_EQ(after.application_data, expected);  // what the acceptor test expects
+
+    // One byte short: ERROR_INSUFFICIENT_BUFFER and the size again, nothing written.
+    std::vector<unsigned char> buf(need + 16, 0xAB);
+    size = need - 1;
+    SetLastError(kSentinel);
+    EXPECT_FALSE(WinHttpQueryOption(c.request, WINHTTP_OPTION_SERVER_CBT, buf.data(), &size));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INSUFFICIENT_BUFFER));
+    EXPECT_EQ(size, need);
+    EXPECT_EQ(buf[0], 0xAB);
+    // A larger buffer: the size written is what was filled.
+    size = static_cast<DWORD>(buf.size());
+    ASSERT_TRUE(WinHttpQueryOption(c.request, WINHTTP_OPTION_SERVER_CBT, buf.data(), &size));
+    EXPECT_EQ(size, need);
+    EXPECT_EQ(std::vector<unsigned char>(buf.begin(), buf.begin() + need), after.raw);
+    EXPECT_EQ(buf[need], 0xAB);
+
+    // During SENDING_REQUEST (the page's use): the TLS connection is up, the same bytes.
+    std::lock_guard lock(g_cbt_in_callback.m);
+    ASSERT_EQ(g_cbt_in_callback.readings.size(), 1u);
+    EXPECT_EQ(g_cbt_in_callback.readings[0].error, ERROR_SUCCESS);
+    EXPECT_EQ(g_cbt_in_callback.readings[0].raw, after.raw);
+}
+
+// Plain http has no channel binding token: after a whole exchange the query still fails as
+// before a connection.
+TEST_P(AuthModes, ServerCbtOverPlainHttpIsIncorrectHandleState) {
+    auto& nginx = winhttp::test::Nginx::shared();
+    AuthClient c;
+    open(c, GetParam(), nginx.port(), L"/hello.txt", L"GET", nullptr, L"localhost");
+    const Result r = c.exchange.run(c.request, GetParam());
+    ASSERT_EQ(r.error, ERROR_SUCCESS);
+    EXPECT_EQ(r.status, 200u);
+    DWORD size = 0;
+    SetLastError(kSentinel);
+    EXPECT_FALSE(WinHttpQueryOption(c.request, WINHTTP_OPTION_SERVER_CBT, nullptr, &size));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_STATE));
+}
+
 // Channel binding over https (issue 12; docs/design/auth.md): the Kerberos token carries the
 // server certificate's tls-server-end-point, so an acceptor that checks it takes ours and one
 // that expects other bindings refuses the token (the 401 goes to the application). MIT's
@@ -1643,6 +1835,8 @@ TEST_P(AuthModes, NegotiateChannelBindingCheckedOverTls) {
         const Result r = c.exchange.run(c.request, GetParam());
         ASSERT_EQ(r.error, ERROR_SUCCESS) << right;
         EXPECT_EQ(r.status, right ? 200u : 401u);
+        // WINHTTP_OPTION_SERVER_CBT gives the application data the acceptor took.
+        if (right) EXPECT_EQ(server_cbt(c.request).application_data, ours);
         c.request.reset();
         c.connect.reset();
         c.session.reset();
