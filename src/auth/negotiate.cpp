@@ -73,6 +73,7 @@ std::string kerberos_user(const std::string& user) {
 
 struct NegotiateMechanism::Gss {
     gss_cred_id_t cred = nullptr;  // GSS_C_NO_CREDENTIAL
+    gss_cred_id_t krb5_cred = nullptr;  // the same login, Kerberos mechanism alone
     gss_name_t target = nullptr;   // GSS_C_NO_NAME
     gss_ctx_id_t ctx = nullptr;    // GSS_C_NO_CONTEXT
     OM_uint32 ret_flags = 0;
@@ -82,6 +83,7 @@ struct NegotiateMechanism::Gss {
         if (ctx) gss_delete_sec_context(&minor, &ctx, nullptr);
         if (target) gss_release_name(&minor, &target);
         if (cred) gss_release_cred(&minor, &cred);
+        if (krb5_cred) gss_release_cred(&minor, &krb5_cred);
     }
 };
 
@@ -125,11 +127,8 @@ uint32_t NegotiateMechanism::acquire_credentials() {
         // The ticket cache (KRB5CCNAME), the Linux form of Windows' logged-on user.
         // Kerberos alone first, for the reason of a failure (no cache, expired tickets):
         // SPNEGO's answer names none. Local only: no KDC exchange.
-        gss_cred_id_t krb5_cred = nullptr;
         major = gss_acquire_cred(&minor, nullptr, GSS_C_INDEFINITE, &kKrb5Set, GSS_C_INITIATE,
-                                 &krb5_cred, nullptr, nullptr);
-        OM_uint32 ignored = 0;
-        if (krb5_cred) gss_release_cred(&ignored, &krb5_cred);
+                                 &gss_->krb5_cred, nullptr, nullptr);
         if (!failed(major))
             major = gss_acquire_cred(&minor, nullptr, GSS_C_INDEFINITE, &kSpnegoSet, GSS_C_INITIATE,
                                      &gss_->cred, nullptr, nullptr);
@@ -146,11 +145,9 @@ uint32_t NegotiateMechanism::acquire_credentials() {
         // First the Kerberos login alone: SPNEGO's own login reports no reason when it fails
         // (and succeeds when another installed mechanism, e.g. gss-ntlmssp, takes any
         // password), so bad password, unknown user and unreachable KDC are told apart here.
-        gss_cred_id_t krb5_cred = nullptr;
         major = gss_acquire_cred_with_password(&minor, name, &secret, GSS_C_INDEFINITE, &kKrb5Set,
-                                               GSS_C_INITIATE, &krb5_cred, nullptr, nullptr);
+                                               GSS_C_INITIATE, &gss_->krb5_cred, nullptr, nullptr);
         OM_uint32 ignored = 0;
-        if (krb5_cred) gss_release_cred(&ignored, &krb5_cred);
         // Then SPNEGO credentials, so SPNEGO uses exactly these and never the ticket cache.
         // (A second AS exchange, only after a successful one: a wrong password is tried once.)
         if (!failed(major))
@@ -241,7 +238,26 @@ uint32_t NegotiateMechanism::kerberos_start(const RequestFacts& facts,
         bindings_ += facts.tls_server_end_point;
     }
     state_ = State::in_progress;
-    return step({}, &header_value);
+    const uint32_t error = step({}, &header_value);
+    if (error != 0 && !kerberos_impossible()) kerberos_reason();
+    return error;
+}
+
+// The first SPNEGO round failed: SPNEGO's minor status is not Kerberos' code, so the same
+// first step is asked of the Kerberos mechanism directly, with the Kerberos-only credential of
+// the same login (no second AS exchange), for failure_minor_ (kerberos_impossible()).
+void NegotiateMechanism::kerberos_reason() {
+    OM_uint32 minor = 0;
+    gss_ctx_id_t ctx = nullptr;
+    gss_buffer_desc output{0, nullptr};
+    if (!gss_->krb5_cred) return;
+    const OM_uint32 major =
+        gss_init_sec_context(&minor, gss_->krb5_cred, &ctx, gss_->target, &kKrb5Oid, kRequestFlags, 0,
+                             nullptr, nullptr, nullptr, &output, nullptr, nullptr);
+    OM_uint32 ignored = 0;
+    gss_release_buffer(&ignored, &output);
+    if (ctx) gss_delete_sec_context(&ignored, &ctx, nullptr);
+    if (failed(major)) failure_minor_ = static_cast<long>(static_cast<int32_t>(minor));
 }
 
 // One gss_init_sec_context() call. `header_value` null: the final round of finish(), which

@@ -50,6 +50,7 @@ class NegotiateMechanism final : public Mechanism {
     uint32_t start(const RequestFacts& facts, std::string& header_value);
     uint32_t kerberos_start(const RequestFacts& facts, std::string& header_value);
     bool kerberos_impossible() const;
+    void kerberos_reason();
     uint32_t ntlm_round(const Challenge& challenge, const RequestFacts& facts,
                         std::string& header_value);
     uint32_t step(std::string_view server_token, std::string* header_value);

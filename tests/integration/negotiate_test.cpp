@@ -221,6 +221,17 @@ TEST_F(NegotiateTest, UnreachableKdcFallsBackToNtlm) {
     EXPECT_EQ(mech.finish(nullptr), 0u);
 }
 
+// The KDC knows alice but has no HTTP/nosuchhost: Kerberos is not possible for that server,
+// NTLM is used (the reason kept for traces).
+TEST_F(NegotiateTest, UnknownServicePrincipalFallsBackToNtlm) {
+    auth::NegotiateMechanism mech(password(KerberosRealm::kUser, KerberosRealm::kPassword), false);
+    std::string header;
+    EXPECT_EQ(mech.next(negotiate(), facts("nosuchhost"), header), 0u) << mech.last_failure();
+    EXPECT_EQ(header.rfind("Negotiate TlRMTVNTUAAB", 0), 0u) << header << mech.last_failure();
+    EXPECT_TRUE(mech.uses_ntlm());
+    EXPECT_EQ(mech.spn_used(), "HTTP/nosuchhost");
+}
+
 // A realm without any KDC configured (no DNS lookups in the fixture): NTLM too; a wrong
 // password or an unknown user (the KDC answered) does not fall back (tests above).
 TEST_F(NegotiateTest, RealmWithoutKdcFallsBackToNtlm) {
