@@ -222,8 +222,7 @@ uint32_t NegotiateMechanism::ntlm_round(const Challenge& challenge, const Reques
     return 0;
 }
 
-uint32_t NegotiateMechanism::kerberos_start(const RequestFacts& facts,
-                                            std::string& header_value) {
+uint32_t NegotiateMechanism::kerberos_start(const RequestFacts& facts, std::string& header_value) {
     if (uint32_t error = acquire_credentials()) return error;
     // GSS_C_NT_HOSTBASED_SERVICE spells HTTP/host as HTTP@host.
     std::string service = "HTTP@" + spn_.substr(5);
@@ -252,8 +251,8 @@ void NegotiateMechanism::kerberos_reason() {
     gss_buffer_desc output{0, nullptr};
     if (!gss_->krb5_cred) return;
     const OM_uint32 major =
-        gss_init_sec_context(&minor, gss_->krb5_cred, &ctx, gss_->target, &kKrb5Oid, kRequestFlags, 0,
-                             nullptr, nullptr, nullptr, &output, nullptr, nullptr);
+        gss_init_sec_context(&minor, gss_->krb5_cred, &ctx, gss_->target, &kKrb5Oid, kRequestFlags,
+                             0, nullptr, nullptr, nullptr, &output, nullptr, nullptr);
     OM_uint32 ignored = 0;
     gss_release_buffer(&ignored, &output);
     if (ctx) gss_delete_sec_context(&ignored, &ctx, nullptr);

@@ -294,15 +294,17 @@ TEST(SetOption, ConfigurePassportAuthIsASessionDword) {
                     DWORD{WINHTTP_DISABLE_PASSPORT_KEYRING}, DWORD{WINHTTP_ENABLE_PASSPORT_KEYRING},
                     DWORD{WINHTTP_ENABLE_PASSPORT_AUTH | WINHTTP_ENABLE_PASSPORT_KEYRING}}) {
         SetLastError(kSentinel);
-        EXPECT_TRUE(WinHttpSetOption(t.session, WINHTTP_OPTION_CONFIGURE_PASSPORT_AUTH, &v,
-                                     sizeof(v)))
+        EXPECT_TRUE(
+            WinHttpSetOption(t.session, WINHTTP_OPTION_CONFIGURE_PASSPORT_AUTH, &v, sizeof(v)))
             << v;
         EXPECT_EQ(GetLastError(), ERROR_SUCCESS);
     }
     DWORD v = WINHTTP_ENABLE_PASSPORT_AUTH, size = sizeof(v);
-    EXPECT_FALSE(WinHttpSetOption(t.request, WINHTTP_OPTION_CONFIGURE_PASSPORT_AUTH, &v, sizeof(v)));
+    EXPECT_FALSE(
+        WinHttpSetOption(t.request, WINHTTP_OPTION_CONFIGURE_PASSPORT_AUTH, &v, sizeof(v)));
     EXPECT_EQ(GetLastError(), ERROR_WINHTTP_INCORRECT_HANDLE_TYPE);
-    EXPECT_FALSE(WinHttpSetOption(t.connect, WINHTTP_OPTION_CONFIGURE_PASSPORT_AUTH, &v, sizeof(v)));
+    EXPECT_FALSE(
+        WinHttpSetOption(t.connect, WINHTTP_OPTION_CONFIGURE_PASSPORT_AUTH, &v, sizeof(v)));
     EXPECT_EQ(GetLastError(), ERROR_WINHTTP_INCORRECT_HANDLE_TYPE);
     // Not queryable (the table's "Query option" column): as every set-only option.
     EXPECT_FALSE(WinHttpQueryOption(t.session, WINHTTP_OPTION_CONFIGURE_PASSPORT_AUTH, &v, &size));
@@ -310,7 +312,8 @@ TEST(SetOption, ConfigurePassportAuthIsASessionDword) {
     EXPECT_FALSE(WinHttpSetOption(t.session, WINHTTP_OPTION_CONFIGURE_PASSPORT_AUTH, &v, 2));
     EXPECT_EQ(GetLastError(), ERROR_INSUFFICIENT_BUFFER);
     v = 0x1;  // no such flag
-    EXPECT_FALSE(WinHttpSetOption(t.session, WINHTTP_OPTION_CONFIGURE_PASSPORT_AUTH, &v, sizeof(v)));
+    EXPECT_FALSE(
+        WinHttpSetOption(t.session, WINHTTP_OPTION_CONFIGURE_PASSPORT_AUTH, &v, sizeof(v)));
     EXPECT_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
 }
 

@@ -1289,8 +1289,7 @@ class ApacheGss : public AuthModes {
         proxied_ = via.has_value();
         const std::wstring url_path = wide(std::string(path) + "?" + tag_);
         const std::wstring proxy = via ? proxy_of(*via) : std::wstring();
-        open(c, mode(), httpd().port(), url_path.c_str(), L"GET",
-             via ? proxy.c_str() : nullptr);
+        open(c, mode(), httpd().port(), url_path.c_str(), L"GET", via ? proxy.c_str() : nullptr);
     }
     // `c` for https://localhost:<nginx>/hello.txt through the proxy `via` (a CONNECT tunnel).
     void open_https_via(Apache::ProxyAuth via, const char* proxy_host = "127.0.0.1") {
@@ -1493,8 +1492,7 @@ TEST_P(ApacheGss, ApacheProxyNegotiateOverConnect) {
     DWORD policy = WINHTTP_AUTOLOGON_SECURITY_LEVEL_HIGH;
     ASSERT_TRUE(WinHttpSetOption(c.request, WINHTTP_OPTION_AUTOLOGON_POLICY, &policy,
                                  sizeof(policy)));
-    EXPECT_NE(expect_challenge(407, WINHTTP_AUTH_TARGET_PROXY) & WINHTTP_AUTH_SCHEME_NEGOTIATE,
-              0u);
+    EXPECT_NE(expect_challenge(407, WINHTTP_AUTH_TARGET_PROXY) & WINHTTP_AUTH_SCHEME_NEGOTIATE, 0u);
     set_credentials(WINHTTP_AUTH_TARGET_PROXY, WINHTTP_AUTH_SCHEME_NEGOTIATE,
                     wide(KerberosRealm::kUser), wide(KerberosRealm::kPassword).c_str());
     expect_body(run(), "hello, world\n");
@@ -1734,10 +1732,9 @@ TEST_P(AuthModes, ServerCbtIsTheFlatChannelBindingsOfTheTlsServer) {
     SetLastError(kSentinel);
     EXPECT_FALSE(WinHttpQueryOption(c.request, WINHTTP_OPTION_SERVER_CBT, nullptr, &size));
     EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_INCORRECT_HANDLE_STATE));
-    WinHttpSetStatusCallback(c.request, cbt_callback,
-                             WINHTTP_CALLBACK_FLAG_ALL_COMPLETIONS |
-                                 WINHTTP_CALLBACK_FLAG_SEND_REQUEST,
-                             0);
+    WinHttpSetStatusCallback(
+        c.request, cbt_callback,
+        WINHTTP_CALLBACK_FLAG_ALL_COMPLETIONS | WINHTTP_CALLBACK_FLAG_SEND_REQUEST, 0);
     const Result r = c.exchange.run(c.request, GetParam());
     ASSERT_EQ(r.error, ERROR_SUCCESS);
     EXPECT_EQ(r.status, 200u);
