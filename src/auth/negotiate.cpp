@@ -73,6 +73,7 @@ std::string kerberos_user(const std::string& user) {
 
 struct NegotiateMechanism::Gss {
     gss_cred_id_t cred = nullptr;  // GSS_C_NO_CREDENTIAL
+    gss_cred_id_t krb5_cred = nullptr;  // the same login, Kerberos mechanism alone
     gss_name_t target = nullptr;   // GSS_C_NO_NAME
     gss_ctx_id_t ctx = nullptr;    // GSS_C_NO_CONTEXT
     OM_uint32 ret_flags = 0;
@@ -82,6 +83,7 @@ struct NegotiateMechanism::Gss {
         if (ctx) gss_delete_sec_context(&minor, &ctx, nullptr);
         if (target) gss_release_name(&minor, &target);
         if (cred) gss_release_cred(&minor, &cred);
+        if (krb5_cred) gss_release_cred(&minor, &krb5_cred);
     }
 };
 
@@ -97,7 +99,8 @@ NegotiateMechanism::NegotiateMechanism(const Credentials& credentials, bool spn_
       password_(credentials.use_default ? std::string() : credentials.password),
       use_default_(credentials.use_default),
       spn_with_port_(spn_with_port),
-      gss_(std::make_unique<Gss>()) {}
+      gss_(std::make_unique<Gss>()),
+      ntlm_(credentials.use_default ? nullptr : make_ntlm(credentials)) {}
 
 NegotiateMechanism::~NegotiateMechanism() {
     wipe_secret();
@@ -110,6 +113,7 @@ void NegotiateMechanism::wipe_secret() {
 uint32_t NegotiateMechanism::fail(uint32_t error, uint32_t major, uint32_t minor,
                                   std::string_view what) {
     state_ = State::failed;
+    failure_minor_ = static_cast<long>(static_cast<int32_t>(minor));
     failure_ = std::string(what);
     if (major != 0 || minor != 0) failure_ += ": " + status_text(major, minor);
     wipe_secret();
@@ -123,11 +127,8 @@ uint32_t NegotiateMechanism::acquire_credentials() {
         // The ticket cache (KRB5CCNAME), the Linux form of Windows' logged-on user.
         // Kerberos alone first, for the reason of a failure (no cache, expired tickets):
         // SPNEGO's answer names none. Local only: no KDC exchange.
-        gss_cred_id_t krb5_cred = nullptr;
         major = gss_acquire_cred(&minor, nullptr, GSS_C_INDEFINITE, &kKrb5Set, GSS_C_INITIATE,
-                                 &krb5_cred, nullptr, nullptr);
-        OM_uint32 ignored = 0;
-        if (krb5_cred) gss_release_cred(&ignored, &krb5_cred);
+                                 &gss_->krb5_cred, nullptr, nullptr);
         if (!failed(major))
             major = gss_acquire_cred(&minor, nullptr, GSS_C_INDEFINITE, &kSpnegoSet, GSS_C_INITIATE,
                                      &gss_->cred, nullptr, nullptr);
@@ -144,11 +145,9 @@ uint32_t NegotiateMechanism::acquire_credentials() {
         // First the Kerberos login alone: SPNEGO's own login reports no reason when it fails
         // (and succeeds when another installed mechanism, e.g. gss-ntlmssp, takes any
         // password), so bad password, unknown user and unreachable KDC are told apart here.
-        gss_cred_id_t krb5_cred = nullptr;
         major = gss_acquire_cred_with_password(&minor, name, &secret, GSS_C_INDEFINITE, &kKrb5Set,
-                                               GSS_C_INITIATE, &krb5_cred, nullptr, nullptr);
+                                               GSS_C_INITIATE, &gss_->krb5_cred, nullptr, nullptr);
         OM_uint32 ignored = 0;
-        if (krb5_cred) gss_release_cred(&ignored, &krb5_cred);
         // Then SPNEGO credentials, so SPNEGO uses exactly these and never the ticket cache.
         // (A second AS exchange, only after a successful one: a wrong password is tried once.)
         if (!failed(major))
@@ -168,10 +167,63 @@ uint32_t NegotiateMechanism::acquire_credentials() {
     return 0;
 }
 
+// Kerberos could not be used at all, as opposed to refusing us: no KDC for the realm, no KDC
+// answering, or no such service principal (the KDC has no key for HTTP/host). A wrong
+// password or an unknown user is the KDC's answer about these credentials: no fall back.
+bool NegotiateMechanism::kerberos_impossible() const {
+    switch (failure_minor_) {
+        case KRB5_KDC_UNREACH:
+        case KRB5_REALM_UNKNOWN:
+        case KRB5_REALM_CANT_RESOLVE:
+        case KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN:
+            return true;
+        default:
+            return false;
+    }
+}
+
 uint32_t NegotiateMechanism::start(const RequestFacts& facts, std::string& header_value) {
-    if (uint32_t error = acquire_credentials()) return error;
     spn_ = facts.spn.empty() ? negotiate_spn(facts.host, facts.port, spn_with_port_)
                              : std::string(facts.spn);
+    const uint32_t error = kerberos_start(facts, header_value);
+    if (error == 0 || !ntlm_ || !kerberos_impossible()) {
+        ntlm_.reset();  // Kerberos it is (or nothing): NTLM's key goes
+        return error;
+    }
+    // Windows' Negotiate package uses NTLM when Kerberos is not possible, and sends its
+    // messages as they are ("Negotiate TlRMTVNTUA..."): the NTLM conversation under the
+    // Negotiate name (docs/design/auth.md "Negotiate and NTLM").
+    gss_ = std::make_unique<Gss>();
+    ntlm_active_ = true;
+    state_ = State::in_progress;
+    failure_ += " (NTLM used instead)";
+    Challenge first;
+    first.scheme = "ntlm";
+    return ntlm_round(first, facts, header_value);
+}
+
+// One NTLM message under the Negotiate name; the server's NTLM tokens come as
+// "Negotiate <token>".
+uint32_t NegotiateMechanism::ntlm_round(const Challenge& challenge, const RequestFacts& facts,
+                                        std::string& header_value) {
+    Challenge as_ntlm = challenge;
+    as_ntlm.scheme = "ntlm";
+    std::string value;
+    if (const uint32_t error = ntlm_->next(as_ntlm, facts, value)) {
+        state_ = State::failed;
+        return error;
+    }
+    constexpr std::string_view kNtlmPrefix = "NTLM ";
+    if (value.compare(0, kNtlmPrefix.size(), kNtlmPrefix) != 0) {
+        state_ = State::failed;
+        return ERROR_WINHTTP_INTERNAL_ERROR;
+    }
+    header_value = std::string(kScheme) + " " + value.substr(kNtlmPrefix.size());
+    return 0;
+}
+
+uint32_t NegotiateMechanism::kerberos_start(const RequestFacts& facts, std::string& header_value) {
+    if (uint32_t error = acquire_credentials()) return error;
     // GSS_C_NT_HOSTBASED_SERVICE spells HTTP/host as HTTP@host.
     std::string service = "HTTP@" + spn_.substr(5);
     gss_buffer_desc name_buf{service.size(), service.data()};
@@ -185,7 +237,26 @@ uint32_t NegotiateMechanism::start(const RequestFacts& facts, std::string& heade
         bindings_ += facts.tls_server_end_point;
     }
     state_ = State::in_progress;
-    return step({}, &header_value);
+    const uint32_t error = step({}, &header_value);
+    if (error != 0 && !kerberos_impossible()) kerberos_reason();
+    return error;
+}
+
+// The first SPNEGO round failed: SPNEGO's minor status is not Kerberos' code, so the same
+// first step is asked of the Kerberos mechanism directly, with the Kerberos-only credential of
+// the same login (no second AS exchange), for failure_minor_ (kerberos_impossible()).
+void NegotiateMechanism::kerberos_reason() {
+    OM_uint32 minor = 0;
+    gss_ctx_id_t ctx = nullptr;
+    gss_buffer_desc output{0, nullptr};
+    if (!gss_->krb5_cred) return;
+    const OM_uint32 major =
+        gss_init_sec_context(&minor, gss_->krb5_cred, &ctx, gss_->target, &kKrb5Oid, kRequestFlags,
+                             0, nullptr, nullptr, nullptr, &output, nullptr, nullptr);
+    OM_uint32 ignored = 0;
+    gss_release_buffer(&ignored, &output);
+    if (ctx) gss_delete_sec_context(&ignored, &ctx, nullptr);
+    if (failed(major)) failure_minor_ = static_cast<long>(static_cast<int32_t>(minor));
 }
 
 // One gss_init_sec_context() call. `header_value` null: the final round of finish(), which
@@ -241,6 +312,10 @@ uint32_t NegotiateMechanism::step(std::string_view server_token, std::string* he
 uint32_t NegotiateMechanism::next(const Challenge& challenge, const RequestFacts& facts,
                                   std::string& header_value) {
     header_value.clear();
+    if (ntlm_active_) {
+        if (state_ != State::in_progress) return ERROR_WINHTTP_LOGIN_FAILURE;
+        return ntlm_round(challenge, facts, header_value);
+    }
     switch (state_) {
         case State::initial:
             // RFC 4559 §4: the first challenge carries no token; one sent anyway is ignored.
@@ -264,6 +339,8 @@ uint32_t NegotiateMechanism::next(const Challenge& challenge, const RequestFacts
 }
 
 uint32_t NegotiateMechanism::finish(const Challenge* final_challenge) {
+    // NTLM authenticates the client only: there is no server token to check.
+    if (ntlm_active_) return state_ == State::failed ? ERROR_WINHTTP_LOGIN_FAILURE : 0;
     switch (state_) {
         case State::initial:      // no handshake ran: nothing to verify
         case State::established:  // the server's token already completed the context

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "auth/mechanism.h"
+#include "auth/ntlm.h"
 
 #include <cstdint>
 #include <memory>
@@ -37,13 +38,21 @@ class NegotiateMechanism final : public Mechanism {
 
     // The SPN of the conversation ("HTTP/host[:port]"); empty before the first next().
     const std::string& spn_used() const { return spn_; }
-    // GSSAPI's text for the last failure (for traces; never holds a password).
+    // GSSAPI's text for the last failure (for traces; never holds a password). After a
+    // fall back to NTLM: why Kerberos could not be used.
     const std::string& last_failure() const { return failure_; }
+    // True once the conversation runs NTLM inside Negotiate (see next()).
+    bool uses_ntlm() const { return ntlm_active_; }
 
   private:
     enum class State { initial, in_progress, established, failed };
 
     uint32_t start(const RequestFacts& facts, std::string& header_value);
+    uint32_t kerberos_start(const RequestFacts& facts, std::string& header_value);
+    bool kerberos_impossible() const;
+    void kerberos_reason();
+    uint32_t ntlm_round(const Challenge& challenge, const RequestFacts& facts,
+                        std::string& header_value);
     uint32_t step(std::string_view server_token, std::string* header_value);
     uint32_t acquire_credentials();
     uint32_t fail(uint32_t error, uint32_t major, uint32_t minor, std::string_view what);
@@ -60,6 +69,12 @@ class NegotiateMechanism final : public Mechanism {
     struct Gss;  // GSSAPI handles (negotiate.cpp), so this header needs no GSSAPI include
     std::unique_ptr<Gss> gss_;
     std::string failure_;
+    long failure_minor_ = 0;  // the Kerberos minor status of the last failure
+    // Windows' Negotiate uses NTLM when Kerberos is not possible: explicit credentials only
+    // (no NTLM secret of a logged-on user here), made at construction (NTLM keeps NTOWFv2,
+    // never the password).
+    std::unique_ptr<Mechanism> ntlm_;
+    bool ntlm_active_ = false;
 };
 
 // The factory the engine uses (auth-scheme WINHTTP_AUTH_SCHEME_NEGOTIATE).

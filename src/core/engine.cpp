@@ -1,5 +1,6 @@
 #include "core/engine.h"
 
+#include <openssl/x509.h>
 #include <poll.h>
 
 #include <algorithm>
@@ -400,6 +401,25 @@ std::string RequestEngine::spn_for(const std::string& host, uint16_t port) const
 std::string RequestEngine::channel_binding() const {
     const net::TlsStream* t = secure_ ? tls() : nullptr;
     return t ? auth::tls_server_end_point(t->peer_certificate()) : std::string();
+}
+
+void RequestEngine::note_server_certificate() {
+    const net::TlsStream* t = secure_ ? tls() : nullptr;
+    x509_st* cert = t ? t->peer_certificate() : nullptr;
+    if (!cert) return;
+    std::lock_guard lock(server_cert_mutex_);
+    if (server_cert_.get() == cert) return;  // the same connection again: the reference held
+    X509_up_ref(cert);
+    server_cert_.reset(cert, X509_free);
+}
+
+std::string RequestEngine::server_end_point() const {
+    std::shared_ptr<x509_st> cert;
+    {
+        std::lock_guard lock(server_cert_mutex_);
+        cert = server_cert_;
+    }
+    return cert ? auth::tls_server_end_point(cert.get()) : std::string();
 }
 
 std::string RequestEngine::origin() const {
@@ -1033,6 +1053,7 @@ Task<DWORD> RequestEngine::transmit_request() {
             wire += optional_;
         }
         metrics_.mark(WinHttpSendRequestStart);
+        note_server_certificate();
         status(WINHTTP_CALLBACK_STATUS_SENDING_REQUEST);
         e = co_await write_all(wire.data(), wire.size(), send_deadline());
         if (e == ERROR_SUCCESS) {

@@ -29,6 +29,8 @@
 #include "net/socket.h"
 #include "proxy/proxy_list.h"
 
+struct x509_st;
+
 namespace winhttp {
 
 class Request;
@@ -79,6 +81,12 @@ public:
     // The TLS layer of the connection the request holds (until its response has been read to
     // the end and the connection went back to the pool), else null.
     const net::TlsStream* tls() const noexcept;
+    // WINHTTP_OPTION_SERVER_CBT: RFC 5929 tls-server-end-point (raw hash) of the certificate of
+    // the last TLS connection to the origin a transmission of this request went on, kept after
+    // the connection went back to the pool. Empty before the first TLS handshake, on plain
+    // http, and when RFC 5929 defines no hash for the certificate. Any thread, also from a
+    // callback during an operation (the Option Flags page names SENDING_REQUEST).
+    std::string server_end_point() const;
     State state() const noexcept { return state_; }
     // WINHTTP_OPTION_IS_PROXY_CONNECT_RESPONSE: the response at hand is the proxy's answer to
     // CONNECT (a refused tunnel handed to the application), not the origin's.
@@ -233,6 +241,11 @@ private:
     RequestMetrics metrics_;
     std::atomic<bool> expire_connection_{false};
     std::mutex resolution_mutex_;
+    // The server certificate for server_end_point(), noted before each transmission over TLS
+    // (note_server_certificate); one reference held.
+    void note_server_certificate();
+    mutable std::mutex server_cert_mutex_;
+    std::shared_ptr<x509_st> server_cert_;
     std::string resolution_requested_;  // set by the option, under resolution_mutex_
     std::string resolution_host_;       // in force for this send; cleared by a redirect elsewhere
     DWORD retries_used_ = 0;            // WINHTTP_OPTION_FAILED_CONNECTION_RETRIES, per send

@@ -93,6 +93,7 @@ Task<DWORD> RequestEngine::h2_transmit() {
     const std::string* host = header_value(sent_head_.headers, "Host");
     const bool has_body = total_len_ > 0;
     metrics_.mark(WinHttpSendRequestStart);
+    note_server_certificate();
     status(WINHTTP_CALLBACK_STATUS_SENDING_REQUEST);
     DWORD e = h2_->submit(sent_head_.method, host ? *host : host_, sent_head_.target,
                           sent_head_.headers, has_body);

@@ -1,6 +1,7 @@
 #include "core/tls_options.h"
 
 #include <schannel.h>
+#include <sspi.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -70,6 +71,30 @@ DWORD query_server_cert_chain(Object* o, void* buffer, DWORD* len) {
         *len = static_cast<DWORD>(size);
         return ERROR_SUCCESS;
     });
+}
+
+// Option Flags page, WINHTTP_OPTION_SERVER_CBT: the channel binding token, "only ... after an
+// SSL connection has been established"; a NULL buffer gives ERROR_INSUFFICIENT_BUFFER and the
+// size. The block is what .NET's WinHttpChannelBinding hands on as the bindings (the size it
+// was told, read as one blob): SEC_CHANNEL_BINDINGS with the address fields zero, as Schannel
+// leaves them (SEC_CHANNEL_BINDINGS page), and the application data right after it.
+DWORD query_server_cbt(Object* o, void* buffer, DWORD* len) {
+    const std::string hash = as<Request>(*o).engine().server_end_point();
+    if (hash.empty()) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
+    static constexpr char kPrefix[] = "tls-server-end-point:";  // RFC 5929 §4
+    constexpr size_t kPrefixLen = sizeof(kPrefix) - 1;
+    const DWORD data_len = static_cast<DWORD>(kPrefixLen + hash.size());
+    const DWORD size = static_cast<DWORD>(sizeof(SEC_CHANNEL_BINDINGS)) + data_len;
+    if (!fits(size, buffer, len)) return ERROR_INSUFFICIENT_BUFFER;
+    SEC_CHANNEL_BINDINGS head{};
+    head.cbApplicationDataLength = data_len;
+    head.dwApplicationDataOffset = sizeof(SEC_CHANNEL_BINDINGS);
+    auto* out = static_cast<unsigned char*>(buffer);
+    std::memcpy(out, &head, sizeof(head));
+    std::memcpy(out + sizeof(head), kPrefix, kPrefixLen);
+    std::memcpy(out + sizeof(head) + kPrefixLen, hash.data(), hash.size());
+    *len = size;
+    return ERROR_SUCCESS;
 }
 
 // WINHTTP_NO_CLIENT_CERT_CONTEXT (NULL): go on without a certificate when the server asks

@@ -281,3 +281,62 @@ TEST(SetOption, IgnoreCertRevocationOfflineIsARequestBool) {
         EXPECT_EQ(GetLastError(), ERROR_WINHTTP_INCORRECT_HANDLE_TYPE);
     }
 }
+
+// Option Flags page, WINHTTP_OPTION_CONFIGURE_PASSPORT_AUTH: "Sets an unsigned long integer
+// value that specifies whether Passport Authentication in WinHTTP authentication is enabled",
+// one of WINHTTP_DISABLE_PASSPORT_AUTH (the default), WINHTTP_ENABLE_PASSPORT_AUTH,
+// WINHTTP_DISABLE_PASSPORT_KEYRING, WINHTTP_ENABLE_PASSPORT_KEYRING; the page's table: session
+// handle, set only, DWORD. Accepted there; a Passport challenge still goes to the application
+// (auth_test.cpp PassportChallengeGoesToTheApplication).
+TEST(SetOption, ConfigurePassportAuthIsASessionDword) {
+    Tree t;
+    for (DWORD v : {DWORD{WINHTTP_DISABLE_PASSPORT_AUTH}, DWORD{WINHTTP_ENABLE_PASSPORT_AUTH},
+                    DWORD{WINHTTP_DISABLE_PASSPORT_KEYRING}, DWORD{WINHTTP_ENABLE_PASSPORT_KEYRING},
+                    DWORD{WINHTTP_ENABLE_PASSPORT_AUTH | WINHTTP_ENABLE_PASSPORT_KEYRING}}) {
+        SetLastError(kSentinel);
+        EXPECT_TRUE(
+            WinHttpSetOption(t.session, WINHTTP_OPTION_CONFIGURE_PASSPORT_AUTH, &v, sizeof(v)))
+            << v;
+        EXPECT_EQ(GetLastError(), ERROR_SUCCESS);
+    }
+    DWORD v = WINHTTP_ENABLE_PASSPORT_AUTH, size = sizeof(v);
+    EXPECT_FALSE(
+        WinHttpSetOption(t.request, WINHTTP_OPTION_CONFIGURE_PASSPORT_AUTH, &v, sizeof(v)));
+    EXPECT_EQ(GetLastError(), ERROR_WINHTTP_INCORRECT_HANDLE_TYPE);
+    EXPECT_FALSE(
+        WinHttpSetOption(t.connect, WINHTTP_OPTION_CONFIGURE_PASSPORT_AUTH, &v, sizeof(v)));
+    EXPECT_EQ(GetLastError(), ERROR_WINHTTP_INCORRECT_HANDLE_TYPE);
+    // Not queryable (the table's "Query option" column): as every set-only option.
+    EXPECT_FALSE(WinHttpQueryOption(t.session, WINHTTP_OPTION_CONFIGURE_PASSPORT_AUTH, &v, &size));
+    EXPECT_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+    EXPECT_FALSE(WinHttpSetOption(t.session, WINHTTP_OPTION_CONFIGURE_PASSPORT_AUTH, &v, 2));
+    EXPECT_EQ(GetLastError(), ERROR_INSUFFICIENT_BUFFER);
+    v = 0x1;  // no such flag
+    EXPECT_FALSE(
+        WinHttpSetOption(t.session, WINHTTP_OPTION_CONFIGURE_PASSPORT_AUTH, &v, sizeof(v)));
+    EXPECT_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+}
+
+// Option Flags page, WINHTTP_OPTION_SERVER_CBT: request handle, query only ("This token can
+// only be obtained by this option after an SSL connection has been established"). Before any
+// connection: ERROR_WINHTTP_INCORRECT_HANDLE_STATE, also for the NULL-buffer size probe (the
+// size depends on the certificate). Over https: auth_test.cpp ServerCbt*.
+TEST(QueryOption, ServerCbtNeedsARequestWithATlsConnection) {
+    Tree t;
+    unsigned char buf[256];
+    DWORD size = sizeof(buf);
+    SetLastError(kSentinel);
+    EXPECT_FALSE(WinHttpQueryOption(t.request, WINHTTP_OPTION_SERVER_CBT, buf, &size));
+    EXPECT_EQ(GetLastError(), ERROR_WINHTTP_INCORRECT_HANDLE_STATE);
+    size = 0;
+    EXPECT_FALSE(WinHttpQueryOption(t.request, WINHTTP_OPTION_SERVER_CBT, nullptr, &size));
+    EXPECT_EQ(GetLastError(), ERROR_WINHTTP_INCORRECT_HANDLE_STATE);
+    EXPECT_EQ(size, 0u);
+    for (HINTERNET h : {t.session, t.connect}) {
+        size = sizeof(buf);
+        EXPECT_FALSE(WinHttpQueryOption(h, WINHTTP_OPTION_SERVER_CBT, buf, &size));
+        EXPECT_EQ(GetLastError(), ERROR_WINHTTP_INCORRECT_HANDLE_TYPE);
+    }
+    EXPECT_FALSE(WinHttpSetOption(t.request, WINHTTP_OPTION_SERVER_CBT, buf, sizeof(buf)));
+    EXPECT_EQ(GetLastError(), ERROR_WINHTTP_OPTION_NOT_SETTABLE);
+}
