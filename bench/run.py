@@ -14,7 +14,7 @@ Environment (all optional):
     BENCH_CALLGRIND=0    skip the callgrind runs
     BENCH_MICRO=0        skip the Google Benchmark micro-benchmarks
     BENCH_W1_COUNT, BENCH_W1S_COUNT, BENCH_W2_MIB, BENCH_W3_ROUNDS, BENCH_W4_COUNT,
-    BENCH_W5_COUNT, BENCH_W6_COUNT   override the workload sizes
+    BENCH_W5_COUNT, BENCH_W6_COUNT, BENCH_W7_ROUNDS   override the workload sizes
     BENCH_STRACE=0       skip the system call counts (strace -c -f)
 """
 
@@ -72,6 +72,7 @@ W3_ROUNDS = env_int("BENCH_W3_ROUNDS", 10, 2)
 W4_COUNT = env_int("BENCH_W4_COUNT", 300, 300)
 W5_COUNT = env_int("BENCH_W5_COUNT", 100000, 10000)
 W6_COUNT = env_int("BENCH_W6_COUNT", 10000, 1000)
+W7_ROUNDS = env_int("BENCH_W7_ROUNDS", 100, 5)
 CG_MIB = 64  # W2 under callgrind downloads this much (the full size would take minutes)
 
 
@@ -154,6 +155,15 @@ def make_cases():
                        proxy="tinyproxy"),
              units=W6_COUNT, unit="req",
              cg=(dict(count=1000), dict(count=100), 900)),
+        # Issue 14: HTTP/2, one multiplexed connection (MAX_CONNS_PER_SERVER 1 /
+        # CURLMOPT_MAX_HOST_CONNECTIONS 1 with CURLPIPE_MULTIPLEX and PIPEWAIT), nginx's h2
+        # listener allowing 256 streams. h2load runs the same load as the ceiling (H2LOAD below).
+        dict(id="W7", title=f"256 concurrent GETs of 16 KiB x {W7_ROUNDS} rounds, HTTP/2 over "
+                            "TLS, one multiplexed connection, async / multi",
+             args=dict(workload="concurrent", path="/16k.bin", count=256, rounds=W7_ROUNDS,
+                       buf=16384, max_conns=1, secure=1, h2=1),
+             units=256 * W7_ROUNDS, unit="req",
+             cg=(dict(rounds=3), dict(rounds=1), 512)),
     ]
     return cases
 
@@ -208,6 +218,14 @@ http {{
   }}
   server {{
     listen 127.0.0.1:{https_port} ssl backlog=4096;
+    root {dir}/root;
+    ssl_certificate {dir}/cert.pem;
+    ssl_certificate_key {dir}/key.pem;
+    ssl_session_cache shared:SSL:10m;
+  }}
+  server {{
+    listen 127.0.0.1:{h2_port} ssl http2 backlog=4096;
+    http2_max_concurrent_streams 256;
     root {dir}/root;
     ssl_certificate {dir}/cert.pem;
     ssl_certificate_key {dir}/key.pem;
@@ -274,9 +292,11 @@ class Nginx:
     def start(self):
         for _ in range(5):  # a picked port can be taken before nginx binds it: retry
             self.http_port, self.https_port = free_port(), free_port()
+            self.h2_port = free_port()
             with open(f"{self.dir}/nginx.conf", "w") as f:
                 f.write(NGINX_CONF.format(user=user_directive(), dir=self.dir,
-                                          http_port=self.http_port, https_port=self.https_port))
+                                          http_port=self.http_port, https_port=self.https_port,
+                                          h2_port=self.h2_port))
             cmd = pin(SERVER_CPU, ["/usr/sbin/nginx", "-p", self.dir + "/", "-c",
                                    f"{self.dir}/nginx.conf", "-e", f"{self.dir}/error.log"])
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
@@ -393,6 +413,8 @@ class Run:
 def client_argv(binary, args, nginx):
     a = dict(args)
     a["port"] = nginx.https_port if a.get("secure") else nginx.http_port
+    if a.get("h2"):
+        a["port"] = nginx.h2_port
     if a.get("proxy") == "tinyproxy":
         a["proxy"] = f"127.0.0.1:{nginx.proxy_port}"
     workload = a.pop("workload")
@@ -675,6 +697,55 @@ def run_case(case, binaries, nginx, workdir):
     return sides
 
 
+# ---- h2load: the HTTP/2 ceiling of W7 ------------------------------------------------------------
+
+def h2load_cmd(nginx, requests):
+    # One connection (-c 1), 256 streams in flight (-m 256), one thread, as W7's clients.
+    return ["h2load", "-n", str(requests), "-c", "1", "-t", "1", "-m", "256",
+            f"https://127.0.0.1:{nginx.h2_port}/16k.bin"]
+
+
+def h2load_run(nginx, workdir, requests, wrap=()):
+    """(ok, wall seconds, cpu seconds, stderr) of one h2load run, pinned like the clients."""
+    cmd = pin(CLIENT_CPU, list(wrap) + h2load_cmd(nginx, requests))
+    start = time.time()
+    rc, usage, stdout, stderr = spawn_and_wait(cmd, f"{workdir}/out.txt", f"{workdir}/err.txt")
+    wall = time.time() - start
+    ok = rc == 0 and re.search(rf"requests: {requests} total, .* {requests} succeeded", stdout)
+    return bool(ok), wall, usage.ru_utime + usage.ru_stime, stderr
+
+
+def h2load_section(case, nginx, workdir):
+    """The ceiling row under W7: h2load's wall, CPU and instructions for the same requests."""
+    if not shutil.which("h2load"):
+        return ["", "h2load not installed (Debian nghttp2-client): no HTTP/2 ceiling row."]
+    n = case["units"]
+    walls, cpus = [], []
+    for _ in range(REPS):
+        ok, wall, cpu, _ = h2load_run(nginx, workdir, n)
+        if not ok:
+            return ["", "h2load failed against nginx's h2 listener."]
+        walls.append(wall)
+        cpus.append(cpu)
+    instr = None
+    if CALLGRIND:
+        wrap = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+        counts = []
+        for reqs in (256 * 3, 256):
+            ok, _, _, stderr = h2load_run(nginx, workdir, reqs, wrap)
+            counts.append(collected_instructions(stderr) if ok else None)
+        if None not in counts:
+            instr = (counts[0] - counts[1]) / 512
+    u = case["unit"]
+    return ["", "### HTTP/2 ceiling: h2load (issue 14)", "",
+            f"W7's load from `{' '.join(h2load_cmd(nginx, n)).replace(str(nginx.h2_port), 'PORT')}` "
+            "(nghttp2's load generator, pinned like the clients; wall includes its start-up):", "",
+            "| Workload | h2load wall | h2load CPU | h2load instr |", "|---|---|---|---|",
+            f"| **W7** {n:,} GETs of 16 KiB, 256 streams on one connection "
+            f"| {fmt_time(statistics.median(walls), n, u)} | {fmt_time(statistics.median(cpus), n, u)} "
+            f"| {fmt_instr(instr, u)} |"]
+
+
 # ---- the report --------------------------------------------------------------------------------------
 
 def fmt_time(seconds, units, unit):
@@ -734,6 +805,11 @@ def goal_text(case, ours, curl, results):
         if sync and sync[0].runs:
             factor = wall / sync[0].median("wall")
             checks.append((f"≤ 1.1× our sync (is {factor:.2f}×)", factor <= 1.1))
+    elif cid == "W7":
+        checks.append(("wall ≤ 0.8× curl", ratio is not None and ratio <= 0.8))
+        checks.append(("instr ≤ 0.6× curl", ours.instr is not None and curl.instr is not None
+                       and ours.instr <= 0.6 * curl.instr))
+        checks.append(("1 connection", all(r.conns == 1 for r in ours.runs)))
     elif cid == "W6":
         checks.append(("wall ≤ 1.0× curl", ratio is not None and ratio <= 1.0))
         checks.append(("instr ≤ 0.5× curl", ours.instr is not None and curl.instr is not None
@@ -869,7 +945,7 @@ def micro_section(build, workdir):
     return lines
 
 
-def write_report(path, build, cases, results, micro, trace_rows=()):
+def write_report(path, build, cases, results, micro, trace_rows=(), extra=()):
     lines = ["## Benchmark results: OpenWinHTTP vs libcurl", ""]
     lines += environment_lines(build)
     lines += ["", TABLE_HEAD]
@@ -877,6 +953,7 @@ def write_report(path, build, cases, results, micro, trace_rows=()):
         ours, curl = results[case["id"]]
         lines.append(table_row(case, ours, curl, results))
     lines += ["", NOTES]
+    lines += list(extra)
     lines += syscall_section(cases, results)
     lines += trace_section(trace_rows)
     lines += micro
@@ -963,11 +1040,16 @@ def main():
             splice_trace_section(opts.out, trace_section(trace_rows))
             print(f"updated the tracing section of {opts.out}")
             return
+        h2load = []
+        for case in cases:
+            if case["id"] == "W7":
+                h2load = h2load_section(case, nginx, nginx.dir)
+                print("\n".join(h2load[-1:]), flush=True)
         micro = micro_section(build, nginx.dir)
     finally:
         proxy.stop()
         nginx.stop()
-    write_report(opts.out, build, cases, results, micro, trace_rows)
+    write_report(opts.out, build, cases, results, micro, trace_rows, h2load)
     print(f"wrote {opts.out}")
 
 

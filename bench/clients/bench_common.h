@@ -13,7 +13,9 @@
 //             async_seq  `count` GETs, async, one in flight at a time
 //             handles    `count` open + close of a session/connect/request handle tree
 //   host, port, path, secure (0/1), count, buf, max_conns, rounds,
-//   proxy (host:port of a forward proxy for the sync workloads; empty: direct)
+//   proxy (host:port of a forward proxy for the sync workloads; empty: direct),
+//   h2 (0/1: HTTP/2 over TLS, multiplexed: WINHTTP_OPTION_ENABLE_HTTP_PROTOCOL / curl's
+//   CURL_HTTP_VERSION_2TLS with CURLPIPE_MULTIPLEX and CURLOPT_PIPEWAIT)
 //
 // The result is one line on stdout, easy to parse from Python:
 //   RESULT ok=1 wall=<seconds> requests=<n> bytes=<n> rss_kib=<peak resident KiB>
@@ -41,6 +43,7 @@ struct Args {
     long max_conns = 64;
     long rounds = 1;
     std::string proxy;  // "host:port": sync requests go through this forward proxy
+    bool h2 = false;    // HTTP/2 (https only)
 };
 
 inline bool parse_args(int argc, char** argv, Args& a) {
@@ -61,6 +64,7 @@ inline bool parse_args(int argc, char** argv, Args& a) {
     if (kv.count("proxy")) a.proxy = kv["proxy"];
     a.port = static_cast<int>(num("port", a.port));
     a.secure = num("secure", 0) != 0;
+    a.h2 = num("h2", 0) != 0;
     a.count = num("count", a.count);
     a.buf = num("buf", a.buf);
     a.max_conns = num("max_conns", a.max_conns);
@@ -72,7 +76,7 @@ inline bool parse_args(int argc, char** argv, Args& a) {
 inline int usage(const char* prog) {
     std::fprintf(stderr,
                  "usage: %s seq|download|download_qda|concurrent|async_seq|handles host=H port=P path=/x "
-                 "secure=0|1 count=N buf=B max_conns=M rounds=R [proxy=H:P]\n",
+                 "secure=0|1 count=N buf=B max_conns=M rounds=R [proxy=H:P] [h2=0|1]\n",
                  prog);
     return 3;
 }

@@ -365,6 +365,11 @@ bool open_async(AsyncRun& run) {
                           sizeof(conns))) {
         return record_error(run, "WinHttpSetOption(MAX_CONNS_PER_SERVER)", GetLastError()), false;
     }
+    DWORD protocols = WINHTTP_PROTOCOL_FLAG_HTTP2;
+    if (run.args.h2 && !WinHttpSetOption(run.session, WINHTTP_OPTION_ENABLE_HTTP_PROTOCOL,
+                                         &protocols, sizeof(protocols))) {
+        return record_error(run, "WinHttpSetOption(ENABLE_HTTP_PROTOCOL)", GetLastError()), false;
+    }
     // Set on the session before any child exists, so connect and request handles inherit it.
     if (WinHttpSetStatusCallback(run.session, on_status,
                                  WINHTTP_CALLBACK_FLAG_ALL_COMPLETIONS |

@@ -308,8 +308,8 @@ void RequestIo::suspend_resolve(std::coroutine_handle<> h, DWORD* result, const 
 // --- connection slots ------------------------------------------------------------------------
 
 RequestIo::RoomWait RequestIo::room(ConnectionPool& pool, std::string key, DWORD limit,
-                                    net::Deadline deadline) {
-    return RoomWait{*this, pool, std::move(key), limit, deadline};
+                                    net::Deadline deadline, bool h2) {
+    return RoomWait{*this, pool, std::move(key), limit, deadline, h2};
 }
 
 bool RequestIo::RoomWait::await_ready() {
@@ -318,12 +318,13 @@ bool RequestIo::RoomWait::await_ready() {
         return true;
     }
     if (io.async_) return false;
-    result = pool.reserve(key, limit, deadline);
+    result = pool.reserve(key, limit, deadline, h2);
     return true;
 }
 
 void RequestIo::suspend_room(std::coroutine_handle<> h, DWORD* result, ConnectionPool& pool,
-                             const std::string& key, DWORD limit, const net::Deadline& deadline) {
+                             const std::string& key, DWORD limit, const net::Deadline& deadline,
+                             bool h2) {
     Async& a = *a_;
     const unsigned g = a.begin(h, result, deadline);
     auto ticket = std::make_shared<OneShot>();
@@ -337,7 +338,7 @@ void RequestIo::suspend_room(std::coroutine_handle<> h, DWORD* result, Connectio
         });
     });
     a.job = ticket;
-    const DWORD now = pool.try_reserve_or_wait(key, limit, ticket);
+    const DWORD now = pool.try_reserve_or_wait(key, limit, ticket, h2);
     if (now != ERROR_IO_PENDING) {
         ticket->revoke();
         a.finish_later(g, now);

@@ -74,10 +74,12 @@ public:
                         net::Deadline deadline);
     // A connection slot of `key` under `limit`. Result: ERROR_SUCCESS when a slot is reserved,
     // kPoolChanged when a connection went idle or closed (look for an idle one, then wait
-    // again), ERROR_WINHTTP_TIMEOUT, ERROR_WINHTTP_OPERATION_CANCELLED.
+    // again), ERROR_WINHTTP_TIMEOUT, ERROR_WINHTTP_OPERATION_CANCELLED. `h2`: the connection
+    // will offer HTTP/2 (ConnectionPool::reserve: one opener per key at a time).
     static constexpr DWORD kPoolChanged = ConnectionPool::kLookAgain;
     struct RoomWait;
-    RoomWait room(ConnectionPool& pool, std::string key, DWORD limit, net::Deadline deadline);
+    RoomWait room(ConnectionPool& pool, std::string key, DWORD limit, net::Deadline deadline,
+                  bool h2 = false);
     // Blocking work: run on the caller's thread for a sync handle (a close from another thread
     // cancels the job), on the blocking-job pool (async/blocking_jobs.h) for an async one, never
     // on the event loop or its lookup pool. Result: the job's, or ERROR_WINHTTP_OPERATION_CANCELLED
@@ -98,7 +100,8 @@ private:
                          unsigned short port, std::vector<net::Address>* out,
                          const net::Deadline& deadline);
     void suspend_room(std::coroutine_handle<> h, DWORD* result, ConnectionPool& pool,
-                      const std::string& key, DWORD limit, const net::Deadline& deadline);
+                      const std::string& key, DWORD limit, const net::Deadline& deadline,
+                      bool h2);
     void suspend_offload(std::coroutine_handle<> h, DWORD* result,
                          const std::shared_ptr<OffloadJob>& job);
     // The job in progress, cancelled by cancel(); null when none.
@@ -163,10 +166,11 @@ struct RequestIo::RoomWait {
     std::string key;
     DWORD limit;
     net::Deadline deadline;
+    bool h2 = false;
     DWORD result = ERROR_SUCCESS;
     bool await_ready();
     void await_suspend(std::coroutine_handle<> h) {
-        io.suspend_room(h, &result, pool, key, limit, deadline);
+        io.suspend_room(h, &result, pool, key, limit, deadline, h2);
     }
     DWORD await_resume() const noexcept { return result; }
 };

@@ -263,6 +263,7 @@ Task<DWORD> RequestEngine::send(std::string extra_headers, const void* optional,
     redirects_ = 0;
     retries_used_ = 0;
     h2_resent_ = false;
+    http11_required_ = false;
     auth_.begin_send(origin());
     metrics_.reset();
     {
@@ -766,7 +767,34 @@ Task<DWORD> RequestEngine::open_connection() {
     co_return e;
 }
 
-Task<DWORD> RequestEngine::open_route(const proxy::ProxyServer* via) {
+namespace {
+
+// A request's turn as the opener of its key's h2 connection (ConnectionPool::reserve with h2):
+// handed back when the connection is shared, turned out HTTP/1.1 or failed, and when the
+// request is closed while it sets the connection up (the coroutine frame goes).
+class H2OpenerTurn {
+public:
+    H2OpenerTurn() = default;
+    H2OpenerTurn(const H2OpenerTurn&) = delete;
+    H2OpenerTurn& operator=(const H2OpenerTurn&) = delete;
+    ~H2OpenerTurn() { end(); }
+    void begin(ConnectionPool& pool, const std::string& key) {
+        pool_ = &pool;
+        key_ = key;
+    }
+    // `http11`: the connection is up and its server chose HTTP/1.1.
+    void end(bool http11 = false) {
+        if (pool_) std::exchange(pool_, nullptr)->h2_opened(key_, http11);
+    }
+
+private:
+    ConnectionPool* pool_ = nullptr;
+    std::string key_;
+};
+
+}  // namespace
+
+Task<DWORD> RequestEngine::open_route(const proxy::ProxyServer* via, bool resume_tunnel) {
     Session& session = owner_.session();
     const bool tunnel = via && tunnels();
     std::string key = !via     ? ConnectionPool::make_key(secure_, host_, port_, "")
@@ -788,21 +816,27 @@ Task<DWORD> RequestEngine::open_route(const proxy::ProxyServer* via) {
     const auto deadline = net::Deadline::after_ms(owner_.settings().timeouts.connect);
     conn_failed_before_proxy_answered_ = false;
     metrics_.mark(WinHttpConnectionAcquireStart);
+    // Requests that start before the key's first h2 connection exists wait for the one being
+    // set up instead of each opening its own (they join it once ALPN chose h2).
+    H2OpenerTurn opener;
+    const bool h2 = offers_h2();
     for (;;) {
         DWORD e = ERROR_SUCCESS;
-        const bool resumed = std::exchange(resume_tunnel_, false) && conn_ && tunnel;
+        const bool resumed = std::exchange(resume_tunnel, false) && conn_ && tunnel;
         if (resumed) {
             conn_reused_ = true;
         } else {
+            opener.end();  // a handshake retry competes again
             if (attach_h2(key)) co_return check_required_protocol();
             if (keep_alive && (conn_ = session.pool().take_idle(key))) {
                 conn_reused_ = true;
                 metrics_.mark(WinHttpConnectionAcquireWaitEnd);
                 break;
             }
-            e = co_await io_.room(session.pool(), key, session.max_conns_per_server, deadline);
+            e = co_await io_.room(session.pool(), key, session.max_conns_per_server, deadline, h2);
             if (e == RequestIo::kPoolChanged) continue;
             if (e) co_return e;
+            if (h2) opener.begin(session.pool(), key);
             metrics_.mark(WinHttpConnectionAcquireWaitEnd);
             conn_ = std::make_unique<Connection>();
             conn_->key = key;
@@ -844,6 +878,7 @@ Task<DWORD> RequestEngine::open_route(const proxy::ProxyServer* via) {
     metrics_.set_connection(conn_->requests, flags);
     if (trace::on()) trace::connection(owner_.handle(), conn_->key, conn_reused_, conn_->tls ? conn_->tls->protocol_flag() : 0, conn_->tls ? conn_->tls->cipher_name() : std::string());
     adopt_h2(key);
+    opener.end(!h2conn_);  // after adopt_h2: the waiters find the shared connection
     co_return check_required_protocol();
 }
 
@@ -1027,9 +1062,7 @@ Task<DWORD> RequestEngine::transmit_request() {
         DWORD e = ERROR_SUCCESS;
         if (held && held_proxy && secure_ && !conn_->tls) {
             // The 407 answered the CONNECT: the tunnel is asked for again on this connection.
-            resume_tunnel_ = true;
-            e = co_await open_route(&*held_proxy);
-            resume_tunnel_ = false;
+            e = co_await open_route(&*held_proxy, true);
             if (e == ERROR_SUCCESS) proxy_ = held_proxy;
         } else if (held) {
             conn_reused_ = true;

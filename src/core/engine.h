@@ -141,7 +141,10 @@ private:
     Task<DWORD> decide_route();
     Task<DWORD> run_auth_steps(bool& failed);
     Task<DWORD> open_connection();
-    Task<DWORD> open_route(const proxy::ProxyServer* via);
+    // `resume_tunnel`: go on with conn_ (a held proxy connection whose CONNECT got a 407)
+    // instead of taking or opening one: the handshake's next CONNECT, then TLS, on that
+    // connection.
+    Task<DWORD> open_route(const proxy::ProxyServer* via, bool resume_tunnel = false);
     Task<DWORD> connect_fresh(const std::string& host, unsigned short port);
     Task<DWORD> connect_one(const net::Address& addr);
     Task<DWORD> connect_race(const net::Address& v6, const net::Address& v4);
@@ -250,6 +253,9 @@ private:
     std::string resolution_host_;       // in force for this send; cleared by a redirect elsewhere
     DWORD retries_used_ = 0;            // WINHTTP_OPTION_FAILED_CONNECTION_RETRIES, per send
     bool h2_resent_ = false;            // an unprocessed h2 stream goes again once per send
+    // The server answered with HTTP_1_1_REQUIRED (RST_STREAM or GOAWAY, RFC 9113 7): the rest
+    // of this send goes over HTTP/1.1 (offers_h2() is false).
+    bool http11_required_ = false;
 
     bool ws_upgrade_ = false;  // WINHTTP_OPTION_UPGRADE_TO_WEB_SOCKET
     // Through a proxy the request goes inside a CONNECT tunnel: https, and a WebSocket upgrade
@@ -264,9 +270,6 @@ private:
     AuthFlow auth_;
     std::string open_origin_;
     bool hold_connection_ = false;
-    // open_route goes on with conn_ (a held proxy connection whose CONNECT got a 407) instead
-    // of taking or opening one: the handshake's next CONNECT, then TLS, on that connection.
-    bool resume_tunnel_ = false;
 
     bool decoding_ = false;
     std::string decoded_;
@@ -287,6 +290,8 @@ private:
     Task<DWORD> h2_read_head();
     Task<DWORD> h2_next_body_piece();
     void release_h2();
+    // HTTP_1_1_REQUIRED ended the stream: true when the request goes again over HTTP/1.1.
+    bool fall_back_to_http11(DWORD e);
     std::shared_ptr<h2::Connection> h2conn_;  // attached, no stream yet
     std::unique_ptr<h2::Exchange> h2_;        // the request's stream
     std::string h2_body_;                     // the body piece being delivered

@@ -3,6 +3,7 @@
 // stream instead (transmit, write, read_head, next_body_piece, drop_connection); redirects,
 // auth, cookies, decompression and notifications above those points are shared.
 #include <algorithm>
+#include <vector>
 
 #include "core/engine.h"
 #include "core/engine_codecs.h"
@@ -34,7 +35,7 @@ const net::TlsStream* RequestEngine::tls() const noexcept {
 // handshake then runs on an HTTP/1.1 connection of its own).
 bool RequestEngine::offers_h2() const {
     return secure_ && (owner_.settings().http_protocols & WINHTTP_PROTOCOL_FLAG_HTTP2) &&
-           !ws_upgrade_ && !app_chunked_ && !auth_.connection_based();
+           !ws_upgrade_ && !app_chunked_ && !auth_.connection_based() && !http11_required_;
 }
 
 // Option Flags page: HTTP_PROTOCOL_REQUIRED "prevents protocol versions other than those
@@ -87,6 +88,19 @@ void RequestEngine::release_h2() {
     h2conn_.reset();
 }
 
+// RFC 9113 7 (HTTP_1_1_REQUIRED) and 8.1.1 (RFC 7540 8.1.2: "a server can ... indicate that it
+// requires HTTP/1.1 ... the client should retry the request over HTTP/1.1"): the stream was
+// reset, or the connection ended, with HTTP_1_1_REQUIRED. The request goes again, once, on an
+// HTTP/1.1 connection (ALPN offers only http/1.1) unless its body was streamed with WriteData
+// (it cannot be sent again by us) or it was cancelled or timed out.
+bool RequestEngine::fall_back_to_http11(DWORD e) {
+    if (!h2_ || http11_required_ || body_streamed_ || e == ERROR_WINHTTP_OPERATION_CANCELLED ||
+        e == ERROR_WINHTTP_TIMEOUT || !h2_->http11_required())
+        return false;
+    http11_required_ = true;
+    return true;
+}
+
 Task<DWORD> RequestEngine::h2_transmit() {
     used_h2_ = true;
     h2_ = std::make_unique<h2::Exchange>(std::move(h2conn_));
@@ -105,7 +119,8 @@ Task<DWORD> RequestEngine::h2_transmit() {
     if (has_body) h2_->queue_body(optional_.data(), optional_.size(), optional_.size() >= total_len_);
     e = co_await h2_->wait(io_, h2::Want::Sent, send_deadline());
     if (e) {
-        const bool again = h2_->refused() && e != ERROR_WINHTTP_OPERATION_CANCELLED;
+        bool again = h2_->refused() && e != ERROR_WINHTTP_OPERATION_CANCELLED;
+        if (fall_back_to_http11(e)) again = true;
         release_h2();
         co_return again ? ERROR_WINHTTP_RESEND_REQUEST : e;
     }
@@ -131,9 +146,13 @@ Task<DWORD> RequestEngine::h2_read_head() {
     status(WINHTTP_CALLBACK_STATUS_RECEIVING_RESPONSE);
     const DWORD e = co_await h2_->wait(io_, h2::Want::Head, deadline);
     http1::ResponseHead head;
-    unsigned informational = 0;
+    std::vector<unsigned> interim;
     size_t bytes = 0;
-    if (e || !h2_->head(head, informational, bytes)) {
+    if (e || !h2_->head(head, interim, bytes)) {
+        if (fall_back_to_http11(e)) {
+            release_h2();
+            co_return ERROR_WINHTTP_RESEND_REQUEST;
+        }
         // A stream the server never processed (GOAWAY, REFUSED_STREAM) goes again, once: a
         // server refusing every stream on a live connection must not keep us resending forever.
         if (h2_->refused() && !body_streamed_ && !h2_resent_ &&
@@ -144,8 +163,14 @@ Task<DWORD> RequestEngine::h2_read_head() {
         }
         co_return e ? e : ERROR_WINHTTP_INVALID_SERVER_RESPONSE;
     }
-    if (informational > owner_.settings().max_status_continue)
+    if (interim.size() > owner_.settings().max_status_continue)
         co_return ERROR_WINHTTP_INVALID_SERVER_RESPONSE;
+    // 1xx blocks are skipped as over HTTP/1.1, each reported (WINHTTP_STATUS_CALLBACK page,
+    // INTERMEDIATE_RESPONSE); they are known once the final block is, so they come together.
+    for (const unsigned st : interim) {
+        DWORD code = st;
+        status(WINHTTP_CALLBACK_STATUS_INTERMEDIATE_RESPONSE, &code, sizeof(code), sizeof(code));
+    }
     DWORD got = static_cast<DWORD>(bytes);
     status(WINHTTP_CALLBACK_STATUS_RESPONSE_RECEIVED, &got, sizeof(got), sizeof(got));
     metrics_.set_stat(WinHttpResponseHeadersSize, bytes);

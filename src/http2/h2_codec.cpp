@@ -78,6 +78,9 @@ struct Callbacks {
         }
         if (frame->hd.type == NGHTTP2_GOAWAY) {
             c.goaway_ = true;
+            // HTTP_1_1_REQUIRED on the connection: every stream of it may go again over HTTP/1.1.
+            if (frame->goaway.error_code == NGHTTP2_HTTP_1_1_REQUIRED)
+                for (auto& [id, s] : c.streams_) s->http11_required = true;
             // Streams above last_stream_id were not processed: they may go again (RFC 9113 6.8).
             for (auto& [id, s] : c.streams_)
                 if (id > frame->goaway.last_stream_id && !s->closed) s->refused = true;
@@ -90,6 +93,7 @@ struct Callbacks {
                 s->head_done = true;
             } else {  // 1xx: informational, dropped; the final block follows
                 ++s->informational;
+                s->interim.push_back(s->head.status);
                 s->head.headers.clear();
                 s->head_bytes = 0;
             }
@@ -122,6 +126,7 @@ struct Callbacks {
         if (it == c.streams_.end()) return 0;
         std::shared_ptr<Stream> s = it->second;
         c.streams_.erase(it);
+        if (error_code == NGHTTP2_HTTP_1_1_REQUIRED) s->http11_required = true;
         if (error_code == NGHTTP2_NO_ERROR && s->ended) {
             c.finish(*s, ERROR_SUCCESS, false);
         } else {

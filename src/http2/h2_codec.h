@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http1/message.h"
 
@@ -28,11 +29,15 @@ struct Stream {
     size_t head_bytes = 0;        // name + value bytes of the final header block
     bool head_done = false;       // a final (non-1xx) header block arrived
     unsigned informational = 0;   // 1xx blocks seen
+    std::vector<unsigned> interim;  // their status codes, in order (INTERMEDIATE_RESPONSE)
     std::string data;             // body bytes not yet taken
     bool ended = false;           // END_STREAM seen
     bool closed = false;          // the stream is gone (ended, reset or connection lost)
     DWORD error = ERROR_SUCCESS;  // why it failed, when it did
     bool refused = false;         // never processed by the server: may be sent again
+    // RST_STREAM or GOAWAY with HTTP_1_1_REQUIRED (RFC 9113 7): the request may go again over
+    // HTTP/1.1.
+    bool http11_required = false;
     // Request body: bytes queued by the request, not yet framed; body_done once all are queued.
     std::string out;
     bool body_done = true;

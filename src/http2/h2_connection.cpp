@@ -46,6 +46,7 @@ Connection::Connection(std::unique_ptr<winhttp::Connection> conn, ConnectionPool
     : conn_(std::move(conn)), pool_(pool), codec_(settings), keepalive_ms_(settings.keepalive_ms) {
     last_io_ = std::chrono::steady_clock::now();
     if (!codec_.ok()) dead_ = true;
+    note_open_locked();
     codec_.take_output(out_);  // the preface and our SETTINGS go out with the first request
 }
 
@@ -111,6 +112,7 @@ void Connection::fail_locked(DWORD error) {
     if (dead_) return;
     dead_ = true;
     codec_.fail_all(error);
+    note_open_locked();
 }
 
 bool Connection::done_locked(const Stream& s, Want want, DWORD& result) const {
@@ -217,14 +219,14 @@ void Exchange::queue_body(const char* data, size_t len, bool last) {
     conn_->codec_.resume(*stream_);
 }
 
-bool Exchange::head(http1::ResponseHead& out, unsigned& informational, size_t& bytes) {
+bool Exchange::head(http1::ResponseHead& out, std::vector<unsigned>& interim, size_t& bytes) {
     std::lock_guard lock(conn_->mutex_);
     if (!stream_->head_done) return false;
     out = stream_->head;
     out.version_major = 2;
     out.version_minor = 0;
     out.trailers.clear();
-    informational = stream_->informational;
+    interim = stream_->interim;
     bytes = stream_->head_bytes;
     return true;
 }
@@ -251,6 +253,11 @@ void Exchange::take_trailers(http1::HeaderList& out) {
 bool Exchange::refused() {
     std::lock_guard lock(conn_->mutex_);
     return stream_->refused;
+}
+
+bool Exchange::http11_required() {
+    std::lock_guard lock(conn_->mutex_);
+    return stream_->http11_required;
 }
 
 Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {

@@ -13,11 +13,13 @@
 #pragma once
 #include <winhttp.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "async/request_io.h"
 #include "core/task.h"
@@ -51,11 +53,14 @@ public:
     Task<DWORD> wait(RequestIo& io, Want want, net::Deadline deadline);
 
     // Under the connection's lock, copies of the stream's state.
-    bool head(http1::ResponseHead& out, unsigned& informational, size_t& bytes);
+    // `interim`: the status codes of the 1xx blocks that came before it.
+    bool head(http1::ResponseHead& out, std::vector<unsigned>& interim, size_t& bytes);
     // Moves buffered body bytes into `out`; `ended` when nothing more will come.
     void take_body(std::string& out, bool& ended, DWORD& error);
     void take_trailers(http1::HeaderList& out);
     bool refused();
+    // The server answered the stream or the connection with HTTP_1_1_REQUIRED.
+    bool http11_required();
 
     Connection& connection() { return *conn_; }
     // The descriptor wait() watches besides the socket. The RequestIo that waited must forget
@@ -79,6 +84,7 @@ public:
     ~Connection() override;
 
     bool has_room() override;
+    bool maybe_room() const noexcept override { return open_.load(std::memory_order_acquire); }
     // WINHTTP_OPTION_HTTP2_KEEPALIVE: PINGs once the connection was quiet for the interval
     // (Settings::keepalive_ms), from a timer on the event loop. Call once it is shared.
     void start_keepalive();
@@ -90,6 +96,8 @@ private:
     // Under mutex_: writes pending output, reads what the socket has, feeds the codec.
     void pump_locked();
     void fail_locked(DWORD error);
+    // maybe_room()'s answer, refreshed under mutex_ after each pump.
+    void note_open_locked() { open_.store(!dead_ && codec_.accepting(), std::memory_order_release); }
     // Whether `want` holds (or never will: `result` says why).
     bool done_locked(const Stream& s, Want want, DWORD& result) const;
 
@@ -100,6 +108,7 @@ private:
     std::string out_;          // bytes for the server not yet written
     Exchange* reader_ = nullptr;   // the waiter on the socket, if any
     bool dead_ = false;        // the transport failed or closed
+    std::atomic<bool> open_{true};  // !dead_ && the codec accepts streams (read without mutex_)
     std::set<Exchange*> waiting_;  // exchanges waiting on their wake-up descriptor
     std::chrono::steady_clock::time_point last_io_;  // last byte read or written
     std::shared_ptr<struct KeepaliveTimer> keepalive_;

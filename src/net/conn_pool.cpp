@@ -1,5 +1,7 @@
 #include "net/conn_pool.h"
 
+#include <algorithm>
+
 #include "util/wide.h"
 
 namespace winhttp {
@@ -38,24 +40,64 @@ std::unique_ptr<Connection> ConnectionPool::take_idle(const std::string& key) {
 
 // Whether a new connection of `key` fits under `limit`. At the limit, an idle connection of the
 // key means "take that one" (it went idle after the caller looked): never close a good
-// connection only to open another.
-ConnectionPool::Room ConnectionPool::room(const std::string& key, DWORD limit) {
-    if (limit == 0xFFFFFFFFu || in_use_[key] < limit) return Room::Free;
-    auto it = idle_.find(key);
-    if (it != idle_.end() && !it->second.empty()) return Room::Idle;
-    // A shared (HTTP/2) connection that takes more streams serves the caller as well.
+// connection only to open another. A shared (HTTP/2) connection that takes more streams serves
+// the caller as well, and an h2 caller waits while another one sets up the key's connection.
+ConnectionPool::Room ConnectionPool::room(const std::string& key, DWORD limit, bool h2) {
     auto sh = shared_.find(key);
     if (sh != shared_.end())
         for (const auto& c : sh->second)
-            if (c->has_room()) return Room::Idle;
+            if (c->maybe_room()) return Room::Idle;
+    if (h2) {
+        auto op = h2_opening_.find(key);
+        if (op != h2_opening_.end() && op->second) return Room::Full;
+    }
+    if (limit == 0xFFFFFFFFu || in_use_[key] < limit) return Room::Free;
+    auto it = idle_.find(key);
+    if (it != idle_.end() && !it->second.empty()) return Room::Idle;
     return Room::Full;
 }
 
+ConnectionPool::Room ConnectionPool::reserve_locked(const std::string& key, DWORD limit, bool h2) {
+    const Room r = room(key, limit, h2);
+    if (r == Room::Free) {
+        ++in_use_[key];
+        if (h2) {
+            auto op = h2_opening_.find(key);
+            if (op == h2_opening_.end()) h2_opening_.emplace(key, true);
+        }
+    }
+    return r;
+}
+
+void ConnectionPool::h2_opened(const std::string& key, bool http11) {
+    {
+        std::lock_guard lock(mutex_);
+        if (http11)
+            h2_opening_[key] = false;
+        else
+            h2_opening_.erase(key);
+        freed_.notify_all();
+    }
+    wake_all(key);
+}
+
+void ConnectionPool::wake_all(const std::string& key) {
+    std::deque<std::shared_ptr<OneShot>> waiting;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = waiters_.find(key);
+        if (it == waiters_.end()) return;
+        waiting.swap(it->second);
+        waiters_.erase(it);
+    }
+    for (auto& w : waiting) w->fire();
+}
+
 DWORD ConnectionPool::try_reserve_or_wait(const std::string& key, DWORD limit,
-                                          std::shared_ptr<OneShot> wake) {
+                                          std::shared_ptr<OneShot> wake, bool h2) {
     std::lock_guard lock(mutex_);
-    switch (room(key, limit)) {
-        case Room::Free: ++in_use_[key]; return ERROR_SUCCESS;
+    switch (reserve_locked(key, limit, h2)) {
+        case Room::Free: return ERROR_SUCCESS;
         case Room::Idle: return kLookAgain;
         case Room::Full: break;
     }
@@ -77,21 +119,20 @@ void ConnectionPool::wake_one(const std::string& key) {
     }
 }
 
-DWORD ConnectionPool::reserve(const std::string& key, DWORD limit, const net::Deadline& deadline) {
+DWORD ConnectionPool::reserve(const std::string& key, DWORD limit, const net::Deadline& deadline,
+                              bool h2) {
     std::unique_lock lock(mutex_);
     for (;;) {
-        const Room r = room(key, limit);
+        const Room r = reserve_locked(key, limit, h2);
         if (r == Room::Idle) return kLookAgain;
-        if (r == Room::Free) break;
+        if (r == Room::Free) return ERROR_SUCCESS;
         if (deadline.infinite) {
             freed_.wait(lock);
         } else if (freed_.wait_until(lock, deadline.at) == std::cv_status::timeout &&
-                   room(key, limit) == Room::Full) {
+                   room(key, limit, h2) == Room::Full) {
             return ERROR_WINHTTP_TIMEOUT;
         }
     }
-    ++in_use_[key];
-    return ERROR_SUCCESS;
 }
 
 void ConnectionPool::unreserve(const std::string& key) {
@@ -129,22 +170,41 @@ ConnectionPool::~ConnectionPool() {
 }
 
 std::shared_ptr<SharedConnection> ConnectionPool::find_shared(const std::string& key) {
-    std::vector<std::shared_ptr<SharedConnection>> gone;  // released outside the lock
-    std::shared_ptr<SharedConnection> found;
+    // has_room() may read the socket (and takes the connection's lock): never under mutex_,
+    // which every request of the session takes. Look at a copy, then forget the dead ones.
+    std::vector<std::shared_ptr<SharedConnection>> list;
     {
         std::lock_guard lock(mutex_);
         auto it = shared_.find(key);
         if (it == shared_.end()) return nullptr;
-        auto& list = it->second;
-        for (auto c = list.begin(); c != list.end();) {
-            if ((*c)->has_room()) {
-                found = *c;
-                break;
-            }
-            gone.push_back(std::move(*c));
-            c = list.erase(c);
+        list = it->second;
+    }
+    std::shared_ptr<SharedConnection> found;
+    std::vector<SharedConnection*> gone;
+    for (const auto& c : list) {
+        if (c->has_room()) {
+            found = c;
+            break;
         }
-        if (list.empty()) shared_.erase(it);
+        gone.push_back(c.get());
+    }
+    if (gone.empty()) return found;
+    std::vector<std::shared_ptr<SharedConnection>> dropped;  // released outside the lock
+    {
+        std::lock_guard lock(mutex_);
+        auto it = shared_.find(key);
+        if (it != shared_.end()) {
+            auto& now = it->second;
+            for (auto c = now.begin(); c != now.end();) {
+                if (std::find(gone.begin(), gone.end(), c->get()) != gone.end()) {
+                    dropped.push_back(std::move(*c));
+                    c = now.erase(c);
+                } else {
+                    ++c;
+                }
+            }
+            if (now.empty()) shared_.erase(it);
+        }
     }
     return found;
 }
@@ -157,15 +217,7 @@ void ConnectionPool::add_shared(const std::string& key, std::shared_ptr<SharedCo
     }
     // Every request waiting for a slot of the key can use it now, not only the oldest. One pass:
     // a request that starts waiting after the push above saw this connection in room().
-    std::deque<std::shared_ptr<OneShot>> waiting;
-    {
-        std::lock_guard lock(mutex_);
-        auto it = waiters_.find(key);
-        if (it == waiters_.end()) return;
-        waiting.swap(it->second);
-        waiters_.erase(it);
-    }
-    for (auto& w : waiting) w->fire();
+    wake_all(key);
 }
 
 }  // namespace winhttp

@@ -45,8 +45,11 @@ struct Connection {
 class SharedConnection {
 public:
     virtual ~SharedConnection() = default;
-    // New requests may use it (alive, no GOAWAY).
+    // New requests may use it (alive, no GOAWAY). May read the socket: never called under the
+    // pool's lock.
     virtual bool has_room() = 0;
+    // What the last look found, without I/O (the pool's room check asks under its lock).
+    virtual bool maybe_room() const noexcept = 0;
 };
 
 class ConnectionPool {
@@ -78,10 +81,21 @@ public:
 
     // Reserves a connection slot for `key` under `limit` (INFINITE = no limit), waiting up to
     // `deadline`. Returns ERROR_SUCCESS, kLookAgain or ERROR_WINHTTP_TIMEOUT.
-    DWORD reserve(const std::string& key, DWORD limit, const net::Deadline& deadline);
+    //
+    // `h2`: the new connection will offer HTTP/2. Only one such connection of a key is set up at
+    // a time: the caller that gets the slot becomes the key's opener (it calls h2_opened() once
+    // the connection is shared, turned out HTTP/1.1, or failed); the others wait for it, then
+    // join the shared connection (kLookAgain) or, without one, open their own.
+    DWORD reserve(const std::string& key, DWORD limit, const net::Deadline& deadline,
+                  bool h2 = false);
     // Async form of reserve(): ERROR_SUCCESS (reserved), kLookAgain, or ERROR_IO_PENDING after
     // queueing `wake`, fired once when a connection of `key` closes or goes idle.
-    DWORD try_reserve_or_wait(const std::string& key, DWORD limit, std::shared_ptr<OneShot> wake);
+    DWORD try_reserve_or_wait(const std::string& key, DWORD limit, std::shared_ptr<OneShot> wake,
+                              bool h2 = false);
+    // The opener of `key` is done (see reserve): every waiter of the key looks again.
+    // `http11`: the server chose HTTP/1.1; h2 callers of the key no longer wait for each other
+    // (an HTTP/1.1 origin would otherwise get its connections one handshake at a time).
+    void h2_opened(const std::string& key, bool http11);
     // Fires the oldest still-armed waiter of `key`, if any.
     void wake_one(const std::string& key);
 
@@ -101,9 +115,14 @@ private:
     std::map<std::string, DWORD> in_use_;  // reserved slots per key (busy and idle)
     std::map<std::string, std::deque<std::shared_ptr<OneShot>>> waiters_;
     std::map<std::string, std::vector<std::shared_ptr<SharedConnection>>> shared_;
+    // true: an h2-offering connection of the key is being set up; false: the key's server chose
+    // HTTP/1.1 (nothing to wait for).
+    std::map<std::string, bool> h2_opening_;
 
     enum class Room { Free, Idle, Full };
-    Room room(const std::string& key, DWORD limit);  // mutex_ held
+    Room room(const std::string& key, DWORD limit, bool h2);  // mutex_ held
+    Room reserve_locked(const std::string& key, DWORD limit, bool h2);
+    void wake_all(const std::string& key);  // mutex_ not held
 };
 
 }  // namespace winhttp

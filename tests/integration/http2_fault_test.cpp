@@ -23,6 +23,7 @@
 #include "integration/async_util.h"
 #include "integration/http_test_util.h"
 #include "support/h2_server.h"
+#include "support/recorder.h"
 #include "support/tls_certs.h"
 
 namespace {
@@ -398,6 +399,234 @@ TEST_P(Http2Fault, SlotWaiterJoinsTheNewH2Connection) {
     EXPECT_EQ(first.body, "shared") << first;
     EXPECT_EQ(second.body, "shared") << second;
     EXPECT_EQ(srv->connections(), 1u);
+}
+
+}  // namespace
+
+namespace {
+
+// What an HTTP/1.1 connection of the scripted server saw: ALPN's choice and the request head.
+struct Http11Seen {
+    std::string alpn = "unset";
+    std::string head;
+};
+
+// Serves one HTTP/1.1 request with "ok" on a connection that did not choose h2.
+H2Server::Handler http11_ok(std::shared_ptr<Http11Seen> seen) {
+    return [seen](H2Peer& p) {
+        seen->alpn = p.alpn();
+        seen->head = p.read_until("\r\n\r\n");
+        p.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        p.read_until("\r\n\r\n");  // until the client closes
+    };
+}
+
+RequestSpec with_protocol_used(RequestSpec spec, DWORD& used) {
+    spec.inspect = [&used](HINTERNET r) {
+        DWORD len = sizeof(used);
+        EXPECT_TRUE(WinHttpQueryOption(r, WINHTTP_OPTION_HTTP_PROTOCOL_USED, &used, &len));
+    };
+    return spec;
+}
+
+// RFC 9113 7 (HTTP_1_1_REQUIRED, 0xd: "the endpoint requires that HTTP/1.1 be used instead of
+// HTTP/2") and 8.1.1 / RFC 7540 8.1.2.2... the client retries the request over HTTP/1.1: a
+// stream reset with HTTP_1_1_REQUIRED goes again on a new connection that offers only
+// http/1.1, and the application sees the HTTP/1.1 answer.
+TEST_P(Http2Fault, RstStreamHttp11RequiredRetriesOverHttp11) {
+    auto seen = std::make_shared<Http11Seen>();
+    auto srv = server({
+        [](H2Peer& p) {
+            if (!p.start()) return;
+            const uint32_t id = p.read_request();
+            p.rst_stream(id, f::ERR_HTTP_1_1_REQUIRED);
+            p.wait_closed();
+        },
+        http11_ok(seen),
+    });
+    Handle s = session();
+    Handle c = connect(s, *srv);
+    DWORD used = 0xFFFFFFFF;
+    const Response r = run(c, with_protocol_used(get(L"/x"), used));
+    EXPECT_EQ(r.error, ERROR_SUCCESS) << r;
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(r.body, "ok");
+    EXPECT_EQ(used, 0u);
+    EXPECT_EQ(srv->connections(), 2u);
+    EXPECT_EQ(seen->alpn, "");  // h2 not offered again
+    EXPECT_EQ(seen->head.rfind("GET /x HTTP/1.1\r\n", 0), 0u) << seen->head;
+}
+
+// The same with GOAWAY(HTTP_1_1_REQUIRED) on the connection, whether or not the stream was
+// within the GOAWAY's last-stream-id.
+TEST_P(Http2Fault, GoawayHttp11RequiredRetriesOverHttp11) {
+    for (const bool processed : {false, true}) {
+        SCOPED_TRACE(processed ? "last-stream-id covers the stream" : "last-stream-id 0");
+        auto seen = std::make_shared<Http11Seen>();
+        auto srv = server({
+            [processed](H2Peer& p) {
+                if (!p.start()) return;
+                const uint32_t id = p.read_request();
+                p.goaway(processed ? id : 0, f::ERR_HTTP_1_1_REQUIRED);
+            },
+            http11_ok(seen),
+        });
+        Handle s = session();
+        Handle c = connect(s, *srv);
+        DWORD used = 0xFFFFFFFF;
+        const Response r = run(c, with_protocol_used(get(L"/y"), used));
+        EXPECT_EQ(r.error, ERROR_SUCCESS) << r;
+        EXPECT_EQ(r.body, "ok");
+        EXPECT_EQ(used, 0u);
+        EXPECT_EQ(srv->connections(), 2u);
+        EXPECT_EQ(seen->alpn, "");
+        EXPECT_EQ(seen->head.rfind("GET /y HTTP/1.1\r\n", 0), 0u) << seen->head;
+    }
+}
+
+// A POST with its body in SendRequest's optional data goes again over HTTP/1.1 with that body.
+TEST_P(Http2Fault, Http11RequiredResendsTheRequestBody) {
+    auto head = std::make_shared<std::string>();
+    auto srv = server({
+        [](H2Peer& p) {
+            if (!p.start()) return;
+            const uint32_t id = p.read_request();
+            p.rst_stream(id, f::ERR_HTTP_1_1_REQUIRED);
+            p.wait_closed();
+        },
+        [head](H2Peer& p) {
+            *head = p.read_until("payload");
+            p.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            p.read_until("\r\n\r\n");
+        },
+    });
+    Handle s = session();
+    Handle c = connect(s, *srv);
+    RequestSpec spec = get(L"/post");
+    spec.verb = L"POST";
+    spec.optional = "payload";
+    const Response r = run(c, spec);
+    EXPECT_EQ(r.body, "ok") << r;
+    EXPECT_EQ(head->rfind("POST /post HTTP/1.1\r\n", 0), 0u) << *head;
+    EXPECT_NE(head->find("Content-Length: 7\r\n"), std::string::npos) << *head;
+}
+
+// 1xx over h2 (RFC 9113 8.1: informational HEADERS before the final ones) are skipped as over
+// HTTP/1.1 (Option Flags page, WINHTTP_OPTION_MAX_HTTP_STATUS_CONTINUE): the application sees
+// the final status, headers and body only.
+TEST_P(Http2Fault, InformationalResponsesAreSkipped) {
+    auto srv = server({[](H2Peer& p) {
+        if (!p.start()) return;
+        const uint32_t id = p.read_request();
+        p.headers(id, 103, {{"link", "</s.css>; rel=preload"}}, false);
+        p.headers(id, 100, {}, false);
+        p.headers(id, 200, {{"content-type", "text/final"}}, false);
+        p.data(id, "final", true);
+        p.wait_closed();
+    }});
+    Handle s = session();
+    Handle c = connect(s, *srv);
+    const Response r = run(c, get());
+    EXPECT_EQ(r.error, ERROR_SUCCESS) << r;
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(r.content_type, L"text/final");
+    EXPECT_EQ(r.body, "final");
+}
+
+// Requests that start together, before the origin's first h2 connection exists, wait for the
+// one being set up and share it once ALPN chose h2 (RFC 9113 9.1: clients SHOULD NOT open more
+// than one HTTP/2 connection to a given host and port), instead of each opening its own.
+TEST_P(Http2Fault, RequestsStartedTogetherShareTheFirstConnection) {
+    constexpr int kRequests = 6;
+    auto srv = server({[](H2Peer& p) {
+        if (!p.start()) return;
+        for (int i = 0; i < kRequests; ++i) {
+            const uint32_t id = p.read_request();
+            if (!id) return;
+            answer(p, id, "together");
+        }
+        p.wait_closed();
+    }});
+    srv->delay_handshake(300);  // every request has started while the first connection is set up
+    Handle s = session(10000);
+    Handle c = connect(s, *srv);
+    std::vector<Response> got(kRequests);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kRequests; ++i)
+        threads.emplace_back([&, i] { got[i] = run(c, get()); });
+    for (auto& t : threads) t.join();
+    for (const Response& r : got) EXPECT_EQ(r.body, "together") << r;
+    EXPECT_EQ(srv->connections(), 1u);
+}
+
+// When the connection the others waited for turns out HTTP/1.1, they open their own (an HTTP/1.1
+// connection carries one request at a time) and every request succeeds.
+TEST_P(Http2Fault, WaitersOpenTheirOwnWhenTheFirstIsHttp11) {
+    constexpr int kRequests = 3;
+    auto srv = server({[](H2Peer& p) {
+        while (!p.read_until("\r\n\r\n").empty())
+            p.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhttp1");
+    }});
+    srv->refuse_h2();
+    srv->delay_handshake(300);
+    Handle s = session(10000);
+    Handle c = connect(s, *srv);
+    std::vector<Response> got(kRequests);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kRequests; ++i)
+        threads.emplace_back([&, i] { got[i] = run(c, get()); });
+    for (auto& t : threads) t.join();
+    for (const Response& r : got) EXPECT_EQ(r.body, "http1") << r;
+    EXPECT_EQ(srv->connections(), static_cast<unsigned>(kRequests));
+}
+
+}  // namespace
+
+namespace {
+
+// WINHTTP_STATUS_CALLBACK page, WINHTTP_CALLBACK_STATUS_INTERMEDIATE_RESPONSE: "Received an
+// intermediate (100 level) status code message from the server"; the payload is that status.
+// Over h2 each 1xx header block is reported the same way, in order, before the final response.
+TEST(Http2Interim, EachInformationalBlockIsNotifiedWithItsStatus) {
+    ::setenv("SSL_CERT_FILE", certs().ca_file().c_str(), 1);
+    H2Server srv(certs().server(ServerCert::Valid), {[](H2Peer& p) {
+                     if (!p.start()) return;
+                     const uint32_t id = p.read_request();
+                     p.headers(id, 100, {}, false);
+                     p.headers(id, 103, {{"link", "</s.css>; rel=preload"}}, false);
+                     answer(p, id, "done");
+                     p.wait_closed();
+                 }});
+    ASSERT_TRUE(srv.ready());
+    Handle s = open_mode_session(Mode::Sync);
+    ASSERT_TRUE(set_dword_option(s, WINHTTP_OPTION_ENABLE_HTTP_PROTOCOL, WINHTTP_PROTOCOL_FLAG_HTTP2));
+    Handle c(WinHttpConnect(s, L"localhost", srv.port(), 0));
+    Handle r(WinHttpOpenRequest(c, L"GET", L"/", nullptr, WINHTTP_NO_REFERER,
+                                WINHTTP_DEFAULT_ACCEPT_TYPES, WINHTTP_FLAG_SECURE));
+    ASSERT_TRUE(r);
+    winhttp::test::CallbackRecorder rec;
+    ASSERT_NE(WinHttpSetStatusCallback(r, winhttp::test::CallbackRecorder::record,
+                                       WINHTTP_CALLBACK_FLAG_INTERMEDIATE_RESPONSE, 0),
+              WINHTTP_INVALID_STATUS_CALLBACK);
+    ASSERT_TRUE(WinHttpSendRequest(r, WINHTTP_NO_ADDITIONAL_HEADERS, 0, WINHTTP_NO_REQUEST_DATA,
+                                   0, 0, rec.context()))
+        << GetLastError();
+    ASSERT_TRUE(WinHttpReceiveResponse(r, nullptr)) << GetLastError();
+    const auto events = rec.events_for(r);
+    ASSERT_EQ(events.size(), 2u) << rec.dump();
+    EXPECT_EQ(events[0].status, static_cast<DWORD>(WINHTTP_CALLBACK_STATUS_INTERMEDIATE_RESPONSE));
+    EXPECT_EQ(events[0].length, sizeof(DWORD));
+    EXPECT_EQ(events[0].value, 100u);
+    EXPECT_EQ(events[1].value, 103u);
+    DWORD status = 0, len = sizeof(status);
+    EXPECT_TRUE(WinHttpQueryHeaders(r, WINHTTP_QUERY_STATUS_CODE | WINHTTP_QUERY_FLAG_NUMBER,
+                                    WINHTTP_HEADER_NAME_BY_INDEX, &status, &len,
+                                    WINHTTP_NO_HEADER_INDEX));
+    EXPECT_EQ(status, 200u);
+    r.reset();
+    c.reset();
+    s.reset();
+    ::unsetenv("SSL_CERT_FILE");
 }
 
 }  // namespace

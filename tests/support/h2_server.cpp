@@ -55,7 +55,8 @@ std::string be32(uint32_t v) {
 }
 
 int select_h2(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
-              unsigned inlen, void*) {
+              unsigned inlen, void* server) {
+    if (static_cast<const H2Server*>(server)->h2_refused()) return SSL_TLSEXT_ERR_NOACK;
     static const unsigned char kH2[] = {2, 'h', '2'};
     unsigned char* chosen = nullptr;
     if (SSL_select_next_proto(&chosen, outlen, kH2, sizeof(kH2), in, inlen) !=
@@ -275,7 +276,7 @@ H2Server::H2Server(const CertFiles& cert, std::vector<Handler> handlers)
         ctx_ = nullptr;
         return;
     }
-    SSL_CTX_set_alpn_select_cb(ctx_, select_h2, nullptr);
+    SSL_CTX_set_alpn_select_cb(ctx_, select_h2, this);
     listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;

@@ -39,7 +39,8 @@ namespace h2frame {
 constexpr uint8_t DATA = 0, HEADERS = 1, RST_STREAM = 3, SETTINGS = 4, PING = 6, GOAWAY = 7,
                   WINDOW_UPDATE = 8, CONTINUATION = 9;
 constexpr uint8_t END_STREAM = 1, ACK = 1, END_HEADERS = 4;
-constexpr uint32_t ERR_NONE = 0, ERR_INTERNAL = 2, ERR_REFUSED_STREAM = 7, ERR_CANCEL = 8;
+constexpr uint32_t ERR_NONE = 0, ERR_INTERNAL = 2, ERR_REFUSED_STREAM = 7, ERR_CANCEL = 8,
+                   ERR_HTTP_1_1_REQUIRED = 0xd;
 constexpr uint16_t INITIAL_WINDOW_SIZE = 4, MAX_CONCURRENT_STREAMS = 3;
 }  // namespace h2frame
 
@@ -118,6 +119,9 @@ public:
     // Every later connection waits `ms` before its TLS handshake (a client's connection is then
     // still being set up while other requests start).
     void delay_handshake(int ms) { handshake_delay_ms_ = ms; }
+    // ALPN chooses nothing from now on (the client then speaks HTTP/1.1): a server without h2.
+    void refuse_h2() { refuse_h2_ = true; }
+    bool h2_refused() const { return refuse_h2_.load(); }
     // Waits (bounded) until `n` handlers have returned.
     bool wait_finished(unsigned n, std::chrono::milliseconds limit = std::chrono::seconds(10));
 
@@ -133,6 +137,7 @@ private:
     std::atomic<unsigned> accepted_{0};
     std::atomic<unsigned> finished_{0};
     std::atomic<int> handshake_delay_ms_{0};
+    std::atomic<bool> refuse_h2_{false};
     std::mutex mutex_;
     std::vector<std::thread> workers_;
     std::thread acceptor_;
