@@ -972,6 +972,38 @@ TEST_P(WebSocketScripted, DataInTheSameWriteAsThe101) {
     EXPECT_EQ(got, "first");
 }
 
+TEST_P(WebSocketScripted, LargeFramesBackToBackKeepTheirBoundaries) {
+    // Large payloads are read straight into the caller's buffer (docs/design/websocket.md
+    // "Speed"): such a read must stop at the frame's end, so the next frame's header, a ping
+    // between messages and a text message (UTF-8 checked) that arrive in the same write are
+    // still parsed. A 2-byte UTF-8 character straddles the first and second halves of the text
+    // frame's payload.
+    std::string a(200000, '\0'), b(70000, '\0');
+    for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<char>(i * 31);
+    for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<char>(i * 17 + 3);
+    std::string text(9000, 'x');
+    text[4999] = '\xC3';
+    text[5000] = '\xA9';  // U+00E9
+    ScriptedServer server({{Step::read_request(),
+                            Step::send(k101 + frame(0x82, a) + frame(0x89, "p") + frame(0x02, b) +
+                                       frame(0x80, "tail") + frame(0x81, text)),
+                            Step::read_bytes(7), Step::expect_client_close()}});
+    Chain c = upgrade_request(server.port(), L"/", kKeyHeader);
+    Handle ws = open_websocket(c);
+    std::string got;
+    WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
+    ASSERT_EQ(receive_message(ws, got, type, 1 << 20), ERROR_SUCCESS);
+    EXPECT_EQ(type, WINHTTP_WEB_SOCKET_BINARY_MESSAGE_BUFFER_TYPE);
+    EXPECT_TRUE(got == a);
+    ASSERT_EQ(receive_message(ws, got, type, 65536), ERROR_SUCCESS);
+    EXPECT_EQ(type, WINHTTP_WEB_SOCKET_BINARY_MESSAGE_BUFFER_TYPE);
+    EXPECT_TRUE(got == b + "tail");
+    ASSERT_EQ(receive_message(ws, got, type, 8192), ERROR_SUCCESS);
+    EXPECT_EQ(type, WINHTTP_WEB_SOCKET_UTF8_MESSAGE_BUFFER_TYPE);
+    EXPECT_TRUE(got == text);
+    EXPECT_EQ(client_frame(server.request(1)), std::make_pair(0x8A, std::string("p")));
+}
+
 TEST_P(WebSocketScripted, PongEchoesThePingPayload) {
     // RFC 6455 5.5.3: the pong carries the ping's application data.
     const Misbehaviour m = run_misbehaving(*this, frame(0x89, "are you there") + frame(0x81, "ok"), 6 + 13);
