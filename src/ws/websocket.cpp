@@ -514,11 +514,12 @@ Task<DWORD> WebSocket::fill(RequestIo& io, net::Deadline deadline, uint8_t* dire
         in_off_ = 0;
     }
     // A synchronous handle on a plain socket whose reads keep finding nothing (request and
-    // answer: the reply is not there yet when Receive starts) waits first and reads once,
-    // instead of a read that fails with EAGAIN, the wait, and the read: one system call less
-    // per message. Every kProbeEvery-th fill, and after a read that filled its whole buffer
-    // (a stream: more is waiting), it reads first again. Only for plain sockets: over TLS,
-    // OpenSSL may hold decrypted bytes the socket's readiness does not show.
+    // answer: the reply is not there yet when Receive starts; kWaitFirstAfter fills in a row)
+    // waits first and reads once, instead of a read that fails with EAGAIN, the wait, and the
+    // read: one system call less per message. Every kProbeEvery-th fill, and after a read that
+    // filled its whole buffer (a stream: more is waiting), it reads first again, and the first
+    // read that finds bytes ends the streak. Only for plain sockets: over TLS, OpenSSL may hold
+    // decrypted bytes the socket's readiness does not show.
     const bool may_wait_first = !async_ && !serialize_io_;
     bool first = true;
     if (may_wait_first && wait_first_ && ++fills_since_probe_ % kProbeEvery != 0) {
@@ -542,8 +543,11 @@ Task<DWORD> WebSocket::fill(RequestIo& io, net::Deadline deadline, uint8_t* dire
             }
         }
         if (may_wait_first) {
-            if (first) wait_first_ = r.status == net::IoStatus::WantRead;
-            else if (r.status == net::IoStatus::Done && r.n == want) wait_first_ = false;
+            if (first)
+                empty_streak_ = r.status == net::IoStatus::WantRead ? empty_streak_ + 1 : 0;
+            else if (r.status == net::IoStatus::Done && r.n == want)
+                empty_streak_ = 0;
+            wait_first_ = empty_streak_ >= kWaitFirstAfter;
             first = false;
         }
         switch (r.status) {

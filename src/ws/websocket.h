@@ -193,7 +193,9 @@ private:
     // Receive side (under receiving_).
     ws::FrameParser parser_;
     bool wait_first_ = false;       // fill() waits before its first read (sync, plain socket)
+    unsigned empty_streak_ = 0;     // fills in a row whose first read found nothing
     unsigned fills_since_probe_ = 0;
+    static constexpr unsigned kWaitFirstAfter = 4;
     static constexpr unsigned kProbeEvery = 16;
     std::string in_;
     size_t in_off_ = 0;
