@@ -725,31 +725,38 @@ bool has_line(const std::vector<std::string>& lines, const std::string& want) {
     return false;
 }
 
-TEST_P(WebSocketPython, WsThroughAProxyUsesConnect) {
+// One body for ws:// (straight to the Python server) and wss:// (TLS ends at nginx, which
+// passes the upgrade on to the Python server), each sync and async (the fixture's modes): the
+// proxy sees a CONNECT to the origin, the echo and the close handshake work inside the tunnel.
+void expect_websocket_through_proxy(WebSocketTest& t, std::wstring& proxy_setting, bool secure) {
     auto& proxy = winhttp::test::Tinyproxy::shared();
-    proxy_ = proxy.address();
-    const unsigned short port = python_server().port();
-    Chain c = upgrade_request(port, L"/echo");
-    Handle ws = open_websocket(c);
+    proxy_setting = proxy.address();
+    const unsigned short py_port = python_server().port();
+    Chain c;
+    std::string connect;
+    if (secure) {
+        const unsigned short port =
+            winhttp::test::Nginx::shared().tls_port(winhttp::test::TlsPort::Valid);
+        const std::wstring headers = L"X-WS-Port: " + std::to_wstring(py_port);
+        c = t.upgrade_request(port, L"/ws-proxy/echo", headers.c_str(), true, WINHTTP_FLAG_SECURE,
+                              L"localhost");
+        connect = "CONNECT localhost:" + std::to_string(port) + " HTTP/1.1";
+    } else {
+        c = t.upgrade_request(py_port, L"/echo");
+        connect = "CONNECT 127.0.0.1:" + std::to_string(py_port) + " HTTP/1.1";
+    }
+    Handle ws = t.open_websocket(c);
     ASSERT_TRUE(ws.get());
-    expect_echo_and_close(*this, ws);
-    const std::string connect = "CONNECT 127.0.0.1:" + std::to_string(port) + " HTTP/1.1";
+    expect_echo_and_close(t, ws);
     EXPECT_TRUE(has_line(proxy.request_lines(), connect)) << proxy.log();
 }
 
+TEST_P(WebSocketPython, WsThroughAProxyUsesConnect) {
+    expect_websocket_through_proxy(*this, proxy_, false);
+}
+
 TEST_P(WebSocketPython, WssThroughAProxyAndNginx) {
-    auto& proxy = winhttp::test::Tinyproxy::shared();
-    auto& nginx = winhttp::test::Nginx::shared();
-    proxy_ = proxy.address();
-    const unsigned short port = nginx.tls_port(winhttp::test::TlsPort::Valid);
-    const std::wstring headers = L"X-WS-Port: " + std::to_wstring(python_server().port());
-    Chain c = upgrade_request(port, L"/ws-proxy/echo", headers.c_str(), true, WINHTTP_FLAG_SECURE,
-                              L"localhost");
-    Handle ws = open_websocket(c);
-    ASSERT_TRUE(ws.get());
-    expect_echo_and_close(*this, ws);
-    const std::string connect = "CONNECT localhost:" + std::to_string(port) + " HTTP/1.1";
-    EXPECT_TRUE(has_line(proxy.request_lines(), connect)) << proxy.log();
+    expect_websocket_through_proxy(*this, proxy_, true);
 }
 
 TEST_P(WebSocketPythonAsync, NotificationSequenceOfTheUpgradeAndAfter) {
