@@ -89,7 +89,7 @@ fuzz: deps
 bench: deps
 	@$(call install_missing,$(BENCH_DEPS),bench deps)
 	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DWINHTTP_BUILD_BENCH=ON -DWINHTTP_BUILD_TESTS=OFF
-	cmake --build $(BENCH_BUILD) -j $(JOBS) --target bench_winhttp bench_curl bench_micro
+	cmake --build $(BENCH_BUILD) -j $(JOBS) --target bench_winhttp bench_curl bench_micro bench_ws
 	python3 bench/run.py --build $(BENCH_BUILD)
 
 # Debian packages libwinhttp0, libwinhttp-dev and whttp (docs/design/packaging.md), built by

@@ -16,6 +16,10 @@ Environment (all optional):
     BENCH_W1_COUNT, BENCH_W1S_COUNT, BENCH_W2_MIB, BENCH_W3_ROUNDS, BENCH_W4_COUNT,
     BENCH_W5_COUNT, BENCH_W6_COUNT, BENCH_W7_ROUNDS   override the workload sizes
     BENCH_STRACE=0       skip the system call counts (strace -c -f)
+    BENCH_WS_RUNS=N      bench_ws wall-time runs in the WebSockets section (default 3; quick 1)
+
+`--only WS` runs only the WebSocket benchmarks (bench_ws, issue 13) and updates their section of
+results.md; `--only TRACE` likewise for the tracing cost.
 """
 
 import argparse
@@ -565,26 +569,267 @@ def trace_section(rows):
     return lines
 
 
-def splice_trace_section(path, section):
-    """--only TRACE: replaces (or appends) the tracing section of an existing results.md."""
+def splice_trace_section(path, section, title=TRACE_SECTION):
+    """--only TRACE (or WS): replaces (or appends) that section of an existing results.md."""
     try:
         with open(path) as f:
             text = f.read()
     except OSError:
         text = ""
     body = "\n".join(section).strip("\n") + "\n"
-    start = text.find(TRACE_SECTION)
+    start = text.find(title)
     if start < 0:
         anchor = text.find("\nReproduce:")
         text = (text[:anchor] + "\n" + body + text[anchor:]) if anchor >= 0 else text + "\n" + body
     else:
-        end = text.find("\n#", start + len(TRACE_SECTION))
+        end = text.find("\n#", start + len(title))
         reproduce = text.find("\nReproduce:", start)
         ends = [e for e in (end, reproduce) if e >= 0]
         end = min(ends) if ends else len(text)
         text = text[:start] + body + text[end:]
     with open(path, "w") as f:
         f.write(text)
+
+
+# ---- WebSockets (issue 13) -----------------------------------------------------------------------
+
+# bench_ws against its own echo servers (`bench_ws --server`, a separate process, so callgrind
+# and strace see only the client) and the Python websockets echo of the tests: round trips of
+# 100-byte messages and 1 MiB messages streamed both ways, each beside a raw TCP socket doing the
+# same in the same run. libcurl has no row: Debian 12's libcurl 7.88 is built without its
+# experimental WebSocket support (no ws/wss in `curl-config --protocols`).
+WS_SECTION = "### WebSockets (issue 13)"
+WS_RUNS = env_int("BENCH_WS_RUNS", 3, 1)
+WS_RTT = env_int("BENCH_WS_RTT", 20000, 2000)
+WS_MIB = env_int("BENCH_WS_MIB", 1024, 64)
+# (mode, large count, small count, units, unit) for callgrind and strace: difference / units.
+WS_COUNTED = [("rtt-raw", 2000, 200, 1800, "msg"), ("rtt-ws", 2000, 200, 1800, "msg"),
+              ("stream-raw", 64, 8, 56, "MiB"), ("stream-ws", 64, 8, 56, "MiB")]
+
+
+class WsServers:
+    """`bench_ws --server` (raw and WebSocket echo) and tests/support/ws_server.py."""
+
+    def __init__(self, binary, workdir):
+        self.binary, self.workdir = binary, workdir
+        self.procs = []
+        self.raw = self.ws = self.py = None
+
+    def start(self):
+        p = subprocess.Popen(pin(SERVER_CPU, [self.binary, "--server"]), stdout=subprocess.PIPE,
+                             text=True, preexec_fn=die_with_parent)
+        self.procs.append(p)
+        self.raw, self.ws = (int(x) for x in p.stdout.readline().split())
+        script = os.path.join(SOURCE, "tests", "support", "ws_server.py")
+        port_file = os.path.join(self.workdir, "ws_py.port")
+        # Debian's python3-websockets belongs to the system Python (another python3 may come
+        # first on PATH), as in tests/support/ws_server.cpp.
+        python = "/usr/bin/python3"
+        if subprocess.run([python, "-c", "import websockets"], capture_output=True).returncode:
+            return
+        q = subprocess.Popen(pin(SERVER_CPU, [python, script, port_file]),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             preexec_fn=die_with_parent)
+        self.procs.append(q)
+        for _ in range(100):
+            if os.path.exists(port_file):
+                with open(port_file) as f:
+                    self.py = int(f.read())
+                return
+            time.sleep(0.1)
+
+    def stop(self):
+        for p in self.procs:
+            p.terminate()
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+
+WS_PATTERNS = {
+    "raw_us": r"rtt raw-socket echo\s+([\d.]+) us.*client CPU ([\d.]+) us",
+    "ws_us": r"rtt winhttp ws, C echo\s+([\d.]+) us.*client CPU ([\d.]+) us",
+    "py_us": r"rtt winhttp ws, Python echo\s+([\d.]+) us",
+    "raw_mib": r"stream raw TCP echo\s+([\d.]+) MiB/s.*CPU ([\d.]+) ms/MiB",
+    "ws_mib": r"stream winhttp ws 1 MiB msgs\s+([\d.]+) MiB/s.*CPU ([\d.]+) ms/MiB",
+    "idle_kib": r"idle open WebSockets\s+([\d.]+) KiB",
+}
+
+
+def ws_run(servers, env, wrap=(), with_py=True):
+    cmd = list(wrap) + [servers.binary, "--ports", str(servers.raw), str(servers.ws)]
+    if with_py and servers.py:
+        cmd.append(str(servers.py))
+    out = subprocess.run(pin(CLIENT_CPU, cmd) if not wrap else cmd, capture_output=True, text=True,
+                         env=dict(os.environ, **env), timeout=CLIENT_TIMEOUT)
+    return out
+
+
+def ws_numbers(servers):
+    """Medians of WS_RUNS runs: {key: [values...]} per WS_PATTERNS (CPU second where given)."""
+    runs = []
+    for _ in range(WS_RUNS):
+        out = ws_run(servers, {"WS_BENCH_RTT": str(WS_RTT), "WS_BENCH_MIB": str(WS_MIB)})
+        if out.returncode != 0:
+            return None, out.stderr.strip()[-300:]
+        vals = {}
+        for key, pat in WS_PATTERNS.items():
+            m = re.search(pat, out.stdout)
+            if m:
+                vals[key] = [float(g) for g in m.groups()]
+        runs.append(vals)
+    med = {}
+    for key in WS_PATTERNS:
+        got = [r[key] for r in runs if key in r]
+        if got:
+            med[key] = [statistics.median(v[i] for v in got) for i in range(len(got[0]))]
+    return med, None
+
+
+# System calls counted with `perf stat` tracepoints where the kernel lets us (root, or
+# perf_event_paranoid allowing it): unlike strace, it does not slow every call down, which changes
+# how often a receive finds its answer already there. The calls named here are shown one by one,
+# the rest as "other".
+PERF_CALLS = ["sendto", "recvfrom", "poll", "ppoll", "futex", "read", "write", "sendmsg",
+              "epoll_wait", "eventfd2"]
+_PERF_OK = []
+
+
+def perf_syscalls_work():
+    if not _PERF_OK:
+        ok = shutil.which("perf") is not None and subprocess.run(
+            ["perf", "stat", "-x,", "-e", "raw_syscalls:sys_enter", "true"],
+            capture_output=True).returncode == 0
+        _PERF_OK.append(ok)
+    return _PERF_OK[0]
+
+
+def perf_counts(stderr):
+    """{syscall: calls} from `perf stat -x,` output; "other" = total minus the named ones."""
+    counts, total = {}, None
+    for line in stderr.splitlines():
+        fields = line.split(",")
+        if len(fields) < 3 or not fields[0].strip().isdigit():
+            continue
+        n, event = int(fields[0]), fields[2]
+        if event == "raw_syscalls:sys_enter":
+            total = n
+        elif event.startswith("syscalls:sys_enter_"):
+            counts[event[len("syscalls:sys_enter_"):]] = n
+    if total is None:
+        return None
+    counts["other"] = total - sum(counts.values())
+    return counts
+
+
+def ws_counted(servers):
+    """{mode: (instructions per unit or None, {syscall: per unit} or None)}."""
+    res = {}
+    for mode, big, small, units, _ in WS_COUNTED:
+        count_env = "WS_BENCH_RTT" if mode.startswith("rtt") else "WS_BENCH_MIB"
+        instr = sysc = None
+        if CALLGRIND:
+            counts = []
+            for n in (big, small):
+                out = ws_run(servers, {"WS_BENCH_ONLY": mode, count_env: str(n)},
+                             ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"], False)
+                counts.append(collected_instructions(out.stderr) if out.returncode == 0 else None)
+            if None not in counts:
+                instr = (counts[0] - counts[1]) / units
+        if STRACE and (perf_syscalls_work() or shutil.which("strace")):
+            totals = []
+            for n in (big, small):
+                env = {"WS_BENCH_ONLY": mode, count_env: str(n)}
+                if perf_syscalls_work():
+                    out = ws_run(servers, env, ["perf", "stat", "-x,", "-e", ",".join(
+                        ["raw_syscalls:sys_enter"] + [f"syscalls:sys_enter_{c}" for c in PERF_CALLS])],
+                                 False)
+                    totals.append(perf_counts(out.stderr) if out.returncode == 0 else None)
+                    continue
+                path = os.path.join(servers.workdir, "ws_strace.txt")
+                out = ws_run(servers, env, ["strace", "-c", "-f", "-o", path], False)
+                totals.append(strace_counts(path) if out.returncode == 0 else None)
+            if None not in totals:
+                names = set(totals[0]) | set(totals[1])
+                per = {k: (totals[0].get(k, 0) - totals[1].get(k, 0)) / units for k in names}
+                sysc = {k: v for k, v in per.items() if abs(v) >= 0.005}
+        res[mode] = (instr, sysc)
+    return res
+
+
+def ws_section(build, workdir):
+    binary = os.path.join(build, "bench", "bench_ws")
+    if not os.access(binary, os.X_OK):
+        return ["", WS_SECTION, "", f"bench_ws missing in `{os.path.relpath(build, SOURCE)}`: not run."]
+    servers = WsServers(binary, workdir)
+    try:
+        servers.start()
+        med, err = ws_numbers(servers)
+        counted = ws_counted(servers)
+    finally:
+        servers.stop()
+    lines = ["", WS_SECTION, ""]
+    if med is None:
+        return lines + [f"bench_ws failed: {err}"]
+
+    def fmt_sys(per):
+        if not per:
+            return "-"
+        by = ", ".join(f"{n} {v:.2f}" for n, v in sorted(per.items(), key=lambda kv: -kv[1]))
+        return f"{sum(per.values()):.2f} ({by})"
+
+    def instr(mode):
+        v = counted.get(mode, (None, None))[0]
+        return f"{v:,.0f}" if v is not None else "-"
+
+    def sysc(mode):
+        return fmt_sys(counted.get(mode, (None, None))[1])
+
+    raw_us, raw_cpu = med.get("raw_us", [0, 0])
+    ws_us, ws_cpu = med.get("ws_us", [0, 0])
+    raw_mib, raw_mcpu = med.get("raw_mib", [0, 0])
+    ws_mib, ws_mcpu = med.get("ws_mib", [0, 0])
+    ratio = lambda a, b: f"{a / b:.2f}" if b else "-"  # noqa: E731
+    lines += [
+        "Client side only (bench_ws; its echo servers run in a separate process: "
+        "`bench_ws --server`). Wall and client CPU (user + system, `getrusage`) are medians of "
+        f"{WS_RUNS} run{'s' if WS_RUNS != 1 else ''} of {WS_RTT:,} round trips and {WS_MIB:,} MiB each way; instructions "
+        f"(callgrind) and system calls ({'perf stat tracepoints' if perf_syscalls_work() else 'strace -c -f'}) per message or per MiB are the difference "
+        "of a large and a small run divided by the units (2,000 vs 200 round trips, 64 vs 8 MiB).",
+        "",
+        "| Workload | wall | client CPU | instr | system calls | goal |",
+        "|---|---|---|---|---|---|",
+        f"| 100 B round trip, raw TCP socket | {raw_us:.2f} µs | {raw_cpu:.2f} µs | {instr('rtt-raw')}/msg "
+        f"| {sysc('rtt-raw')} | |",
+        f"| 100 B round trip, WinHTTP WebSocket (sync) | {ws_us:.2f} µs ({ratio(ws_us, raw_us)} × raw) "
+        f"| {ws_cpu:.2f} µs ({ratio(ws_cpu, raw_cpu)} × raw) | {instr('rtt-ws')}/msg | {sysc('rtt-ws')} "
+        f"| ≤ 1.1 × raw: {'met' if raw_us and ws_us <= 1.1 * raw_us else 'not met'} (wall) |",
+    ]
+    if "py_us" in med:
+        lines.append(f"| 100 B round trip, WinHTTP WebSocket against Python websockets echo "
+                     f"| {med['py_us'][0]:.2f} µs | | | | the server's cost dominates |")
+    lines += [
+        f"| 1 MiB messages both ways, raw TCP socket | {raw_mib:.0f} MiB/s | {raw_mcpu:.3f} ms/MiB "
+        f"| {instr('stream-raw')}/MiB | {sysc('stream-raw')} | |",
+        f"| 1 MiB messages both ways, WinHTTP WebSocket (sync, 2 threads) | {ws_mib:.0f} MiB/s "
+        f"({100 * ws_mib / raw_mib if raw_mib else 0:.0f} % of raw) | {ws_mcpu:.3f} ms/MiB ({ratio(ws_mcpu, raw_mcpu)} × raw) "
+        f"| {instr('stream-ws')}/MiB | {sysc('stream-ws')} "
+        f"| ≥ 80 % of raw: {'met' if raw_mib and ws_mib >= 0.8 * raw_mib else 'not met'} (wall) |",
+    ]
+    if "idle_kib" in med:
+        lines.append(f"| Idle open WebSocket (VmRSS, 1,000 open) | | | | | {med['idle_kib'][0]:.1f} KiB "
+                     f"each, ≤ 16 kB: {'met' if med['idle_kib'][0] * 1024 <= 16000 else 'not met'} |")
+    lines += ["", "- libcurl: no row. Debian 12's libcurl "
+              f"({subprocess.run(['curl-config', '--version'], capture_output=True, text=True).stdout.strip() if shutil.which('curl-config') else '?'}) "
+              "is built without WebSocket support (experimental in 7.86-8.10, off by default; "
+              "`curl-config --protocols` lists no WS/WSS).",
+              "- Wall times swing with other load on the machine (2 cores shared here); the client "
+              "CPU, instruction and system call figures are the steadier evidence.",
+              load_note(),
+              "- Reproduce: `python3 bench/run.py --build <tree> --only WS` (updates only this section)."]
+    return lines
 
 
 # ---- system calls (strace -c -f) ------------------------------------------------------------------
@@ -945,7 +1190,7 @@ def micro_section(build, workdir):
     return lines
 
 
-def write_report(path, build, cases, results, micro, trace_rows=(), extra=()):
+def write_report(path, build, cases, results, micro, trace_rows=(), extra=(), ws=()):
     lines = ["## Benchmark results: OpenWinHTTP vs libcurl", ""]
     lines += environment_lines(build)
     lines += ["", TABLE_HEAD]
@@ -956,6 +1201,7 @@ def write_report(path, build, cases, results, micro, trace_rows=(), extra=()):
     lines += list(extra)
     lines += syscall_section(cases, results)
     lines += trace_section(trace_rows)
+    lines += list(ws)
     lines += micro
     lines += ["", "Reproduce: `make bench` (or `BENCH_QUICK=1 make bench` for a smoke run)."]
     with open(path, "w") as f:
@@ -995,6 +1241,16 @@ def main():
     if opts.serve:
         return serve()
     build = os.path.abspath(opts.build)
+    wanted = set(opts.only.split(",")) if opts.only else set()
+    if wanted == {"WS"}:
+        # The WebSocket benchmarks alone need neither nginx nor the HTTP clients.
+        exit_on_sigterm()
+        with tempfile.TemporaryDirectory(prefix="owh-bench-ws-") as workdir:
+            section = ws_section(build, workdir)
+        splice_trace_section(opts.out, section, WS_SECTION)
+        print("\n".join(section))
+        print(f"updated the WebSockets section of {opts.out}")
+        return
     binaries = [("ours", os.path.join(build, "bench", "bench_winhttp")),
                 ("curl", os.path.join(build, "bench", "bench_curl"))]
     for _, path in binaries:
@@ -1007,13 +1263,14 @@ def main():
 
     exit_on_sigterm()
     cases = make_cases()
-    wanted = set(opts.only.split(",")) if opts.only else set()
     if opts.only:
         cases = [c for c in cases if c["id"] in wanted or c["id"].split("-")[0] in wanted]
     # The tracing cost rows: in a full run, or alone with --only TRACE (which then updates
     # only that section of results.md).
     want_trace = CALLGRIND and (not opts.only or "TRACE" in wanted)
     trace_rows = []
+    want_ws = not opts.only or "WS" in wanted
+    ws_lines = []
     print(f"Pinning: {pinning_note()}")
     nginx = Nginx()
     proxy = Tinyproxy(nginx.dir)
@@ -1036,9 +1293,16 @@ def main():
             trace_rows = trace_cost(binaries[0][1], nginx, nginx.dir)
             for label, values in trace_rows:
                 print(f"TRACE      {label}: {[round(v) for v in values]} instr/req", flush=True)
+        if want_ws:
+            ws_lines = ws_section(build, nginx.dir)
+            print("\n".join(ws_lines), flush=True)
         if not cases:
-            splice_trace_section(opts.out, trace_section(trace_rows))
-            print(f"updated the tracing section of {opts.out}")
+            if want_trace:
+                splice_trace_section(opts.out, trace_section(trace_rows))
+                print(f"updated the tracing section of {opts.out}")
+            if want_ws:
+                splice_trace_section(opts.out, ws_lines, WS_SECTION)
+                print(f"updated the WebSockets section of {opts.out}")
             return
         h2load = []
         for case in cases:
@@ -1049,7 +1313,7 @@ def main():
     finally:
         proxy.stop()
         nginx.stop()
-    write_report(opts.out, build, cases, results, micro, trace_rows, h2load)
+    write_report(opts.out, build, cases, results, micro, trace_rows, h2load, ws_lines)
     print(f"wrote {opts.out}")
 
 

@@ -1,6 +1,8 @@
 // ws_bench - WebSocket benchmarks of issue 13, side by side in one run (bench/README.md, "WebSockets").
 //
-//   ws_bench [PYTHON_WS_PORT]
+//   ws_bench [PYTHON_WS_PORT]                     servers in-process
+//   ws_bench --server                             servers only: prints "RAW_PORT WS_PORT"
+//   ws_bench --ports RAW_PORT WS_PORT [PY_PORT]   client only, against a --server process
 //
 // An in-process server thread on 127.0.0.1 speaks raw TCP echo on one port and WebSocket echo
 // (RFC 6455, unmasked replies) on another, written with plain sockets; the client side is
@@ -19,14 +21,21 @@
 #include <netinet/tcp.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <climits>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <utility>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -109,41 +118,94 @@ void ws_echo(int fd) {
                                           "Connection: Upgrade\r\nSec-WebSocket-Accept: ") +
                               reinterpret_cast<char*>(accept) + "\r\n\r\n";
     write_all(fd, reply.data(), reply.size());
-    std::vector<unsigned char> payload;
+    // As cheap per message as raw_echo: one recv for whatever arrived, every frame in it
+    // unmasked in place, and one writev for all the echoed headers and payload pieces (a frame
+    // larger than a recv streams through: its header goes out with its first piece).
+    // Not zero-filled: an idle connection's buffer stays untouched (idle memory is measured in
+    // this process when the servers run in it).
+    const std::unique_ptr<unsigned char[]> buf(new unsigned char[1 << 20]);
+    const size_t buf_size = 1 << 20;
+    std::vector<std::array<unsigned char, 10>> heads;
+    std::vector<iovec> out;
+    unsigned char hdr[14];
+    size_t hdr_len = 0;
+    uint64_t remaining = 0, offset = 0;  // payload of the current frame
+    unsigned char mask[4]{};
+    bool in_payload = false, closing = false;
     for (;;) {
-        unsigned char h[2];
-        if (!read_exact(fd, h, 2)) break;
-        uint64_t len = h[1] & 0x7F;
-        if (len == 126) {
-            unsigned char e[2];
-            if (!read_exact(fd, e, 2)) break;
-            len = (uint64_t(e[0]) << 8) | e[1];
-        } else if (len == 127) {
-            unsigned char e[8];
-            if (!read_exact(fd, e, 8)) break;
-            len = 0;
-            for (unsigned char b : e) len = (len << 8) | b;
+        const ssize_t r = ::recv(fd, buf.get(), buf_size, 0);
+        if (r <= 0) break;
+        heads.clear();
+        heads.reserve(static_cast<size_t>(r) / 6 + 2);  // a header takes 6 bytes (one may have begun earlier): no reallocation under the iovecs
+        out.clear();
+        size_t i = 0;
+        const size_t n = static_cast<size_t>(r);
+        while (i < n) {
+            if (!in_payload) {
+                hdr[hdr_len++] = buf[i++];
+                if (hdr_len < 2) continue;
+                const unsigned len7 = hdr[1] & 0x7F;
+                const size_t need = 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) + 4;
+                if (hdr_len < need) continue;
+                uint64_t len = len7;
+                if (len7 == 126) len = (uint64_t(hdr[2]) << 8) | hdr[3];
+                if (len7 == 127) {
+                    len = 0;
+                    for (int k = 2; k < 10; ++k) len = (len << 8) | hdr[k];
+                }
+                std::memcpy(mask, hdr + need - 4, 4);
+                std::array<unsigned char, 10> h{};
+                size_t hn = 0;
+                h[hn++] = hdr[0];
+                if (len < 126) {
+                    h[hn++] = static_cast<unsigned char>(len);
+                } else if (len <= 0xFFFF) {
+                    h[hn++] = 126;
+                    h[hn++] = static_cast<unsigned char>(len >> 8);
+                    h[hn++] = static_cast<unsigned char>(len);
+                } else {
+                    h[hn++] = 127;
+                    for (int sh = 56; sh >= 0; sh -= 8) h[hn++] = static_cast<unsigned char>(len >> sh);
+                }
+                heads.push_back(h);
+                out.push_back({heads.back().data(), hn});
+                if ((hdr[0] & 0x0F) == 8) closing = true;
+                hdr_len = 0;
+                remaining = len;
+                offset = 0;
+                in_payload = len > 0;
+                continue;
+            }
+            const size_t take = static_cast<size_t>(std::min<uint64_t>(remaining, n - i));
+            for (size_t k = 0; k < take; ++k) buf[i + k] ^= mask[(offset + k) % 4];
+            out.push_back({buf.get() + i, take});
+            i += take;
+            offset += take;
+            remaining -= take;
+            in_payload = remaining > 0;
         }
-        unsigned char mask[4];
-        if (!read_exact(fd, mask, 4)) break;
-        payload.resize(len);
-        if (len && !read_exact(fd, payload.data(), len)) break;
-        for (uint64_t i = 0; i < len; ++i) payload[i] ^= mask[i % 4];
-        unsigned char out[10];
-        size_t n = 0;
-        out[n++] = h[0];
-        if (len < 126) {
-            out[n++] = static_cast<unsigned char>(len);
-        } else if (len <= 0xFFFF) {
-            out[n++] = 126;
-            out[n++] = static_cast<unsigned char>(len >> 8);
-            out[n++] = static_cast<unsigned char>(len);
-        } else {
-            out[n++] = 127;
-            for (int s = 56; s >= 0; s -= 8) out[n++] = static_cast<unsigned char>(len >> s);
+        // writev until everything went (the iovec list is at most IOV_MAX long per call).
+        size_t at = 0;
+        bool ok = true;
+        while (ok && at < out.size()) {
+            const int cnt = static_cast<int>(std::min<size_t>(out.size() - at, IOV_MAX));
+            msghdr m{};
+            m.msg_iov = out.data() + at;
+            m.msg_iovlen = static_cast<size_t>(cnt);
+            ssize_t w = ::sendmsg(fd, &m, MSG_NOSIGNAL);
+            if (w <= 0) {
+                ok = false;
+                break;
+            }
+            while (w > 0 && at < out.size()) {
+                const size_t step = std::min<size_t>(static_cast<size_t>(w), out[at].iov_len);
+                out[at].iov_base = static_cast<char*>(out[at].iov_base) + step;
+                out[at].iov_len -= step;
+                w -= static_cast<ssize_t>(step);
+                if (out[at].iov_len == 0) ++at;
+            }
         }
-        if (!write_all(fd, out, n) || (len && !write_all(fd, payload.data(), len))) break;
-        if ((h[0] & 0x0F) == 8) break;  // close echoed
+        if (!ok || (closing && !in_payload)) break;  // close echoed
     }
     ::close(fd);
 }
@@ -182,6 +244,13 @@ Ws open_ws(unsigned short port, const wchar_t* path, HINTERNET session = nullptr
     HINTERNET req = WinHttpOpenRequest(w.connect, L"GET", path, nullptr, WINHTTP_NO_REFERER,
                                        WINHTTP_DEFAULT_ACCEPT_TYPES, 0);
     WinHttpSetOption(req, WINHTTP_OPTION_UPGRADE_TO_WEB_SOCKET, nullptr, 0);
+    // WS_BENCH_SEND_BUFFER / WS_BENCH_RECEIVE_BUFFER: WEB_SOCKET_{SEND,RECEIVE}_BUFFER_SIZE
+    // (default 32 KiB each).
+    for (auto [env, option] : {std::pair{"WS_BENCH_SEND_BUFFER", WINHTTP_OPTION_WEB_SOCKET_SEND_BUFFER_SIZE},
+                               std::pair{"WS_BENCH_RECEIVE_BUFFER", WINHTTP_OPTION_WEB_SOCKET_RECEIVE_BUFFER_SIZE}}) {
+        DWORD size = static_cast<DWORD>(env_count(env, 0));
+        if (size) WinHttpSetOption(req, option, &size, sizeof size);
+    }
     if (!WinHttpSendRequest(req, nullptr, 0, nullptr, 0, 0, 0) || !WinHttpReceiveResponse(req, nullptr)) {
         std::fprintf(stderr, "upgrade request failed: %u\n", GetLastError());
         std::exit(1);
@@ -202,12 +271,23 @@ void close_ws(Ws& w) {
     WinHttpCloseHandle(w.session);
 }
 
+// CPU time (user + system) of the calling thread, in microseconds: less sensitive to other
+// load on the machine than wall time.
+double thread_cpu_us() {
+    rusage u{};
+    ::getrusage(RUSAGE_THREAD, &u);
+    return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e6 + u.ru_utime.tv_usec + u.ru_stime.tv_usec;
+}
+
+double g_cpu_us = 0;  // the last rtt run's client CPU per round trip
+
 double ws_rtt_us(unsigned short port, const wchar_t* path, size_t count) {
     Ws w = open_ws(port, path);
     char msg[100];
     std::memset(msg, 'm', sizeof msg);
     char buf[4096];
     const auto t0 = Clock::now();
+    const double c0 = thread_cpu_us();
     for (size_t i = 0; i < count; ++i) {
         DWORD read = 0;
         WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
@@ -218,6 +298,7 @@ double ws_rtt_us(unsigned short port, const wchar_t* path, size_t count) {
         }
     }
     const double us = std::chrono::duration<double, std::micro>(Clock::now() - t0).count() / count;
+    g_cpu_us = (thread_cpu_us() - c0) / static_cast<double>(count);
     close_ws(w);
     return us;
 }
@@ -227,18 +308,29 @@ double raw_rtt_us(unsigned short port, size_t count) {
     char msg[100], buf[100];
     std::memset(msg, 'm', sizeof msg);
     const auto t0 = Clock::now();
+    const double c0 = thread_cpu_us();
     for (size_t i = 0; i < count; ++i)
         if (!write_all(fd, msg, sizeof msg) || !read_exact(fd, buf, sizeof buf)) std::exit(1);
     const double us = std::chrono::duration<double, std::micro>(Clock::now() - t0).count() / count;
+    g_cpu_us = (thread_cpu_us() - c0) / static_cast<double>(count);
     ::close(fd);
     return us;
 }
+
+double process_cpu_s() {
+    rusage u{};
+    ::getrusage(RUSAGE_SELF, &u);
+    return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+double g_cpu_ms_per_mib = 0;  // the last stream run's process CPU per MiB (client alone with --ports)
 
 // MiB/s of `mib` MiB sent and the same received back, 1 MiB messages, on two threads.
 double ws_stream(unsigned short port, size_t mib) {
     Ws w = open_ws(port, L"/");
     std::vector<char> out(1 << 20, 'x');
     const auto t0 = Clock::now();
+    const double c0 = process_cpu_s();
     std::thread sender([&] {
         for (size_t i = 0; i < mib; ++i)
             if (WinHttpWebSocketSend(w.ws, WINHTTP_WEB_SOCKET_BINARY_MESSAGE_BUFFER_TYPE, out.data(),
@@ -256,6 +348,7 @@ double ws_stream(unsigned short port, size_t mib) {
     }
     sender.join();
     const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    g_cpu_ms_per_mib = (process_cpu_s() - c0) * 1e3 / static_cast<double>(mib);
     close_ws(w);
     return static_cast<double>(mib) / s;
 }
@@ -264,6 +357,7 @@ double raw_stream(unsigned short port, size_t mib) {
     const int fd = connect_to(port);
     std::vector<char> out(1 << 20, 'x');
     const auto t0 = Clock::now();
+    const double c0 = process_cpu_s();
     std::thread sender([&] {
         for (size_t i = 0; i < mib; ++i)
             if (!write_all(fd, out.data(), out.size())) std::exit(1);
@@ -277,6 +371,7 @@ double raw_stream(unsigned short port, size_t mib) {
     }
     sender.join();
     const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    g_cpu_ms_per_mib = (process_cpu_s() - c0) * 1e3 / static_cast<double>(mib);
     ::close(fd);
     return static_cast<double>(mib) / s;
 }
@@ -293,27 +388,71 @@ long rss_kib() {
 
 int main(int argc, char** argv) {
     unsigned short raw_port = 0, ws_port = 0;
-    const int raw_l = listen_any(raw_port), ws_l = listen_any(ws_port);
-    std::thread(serve, raw_l, raw_echo).detach();
-    std::thread(serve, ws_l, ws_echo).detach();
+    int py_arg = 1;  // argv index of the Python echo's port, if any
+    if (argc > 1 && std::strcmp(argv[1], "--server") == 0) {
+        // The servers alone, in their own process (bench/run.py: callgrind and strace then see
+        // only the client): prints the two ports, serves until killed.
+        const int raw_l = listen_any(raw_port), ws_l = listen_any(ws_port);
+        std::printf("%u %u\n", raw_port, ws_port);
+        std::fflush(stdout);
+        std::thread(serve, raw_l, raw_echo).detach();
+        serve(ws_l, ws_echo);
+        return 0;
+    }
+    if (argc > 3 && std::strcmp(argv[1], "--ports") == 0) {
+        raw_port = static_cast<unsigned short>(std::atoi(argv[2]));
+        ws_port = static_cast<unsigned short>(std::atoi(argv[3]));
+        py_arg = 4;
+    } else {
+        const int raw_l = listen_any(raw_port), ws_l = listen_any(ws_port);
+        std::thread(serve, raw_l, raw_echo).detach();
+        std::thread(serve, ws_l, ws_echo).detach();
+    }
     const size_t rtt = env_count("WS_BENCH_RTT", 20000), mib = env_count("WS_BENCH_MIB", 1024),
                  idle = env_count("WS_BENCH_IDLE", 1000);
 
-    ws_rtt_us(ws_port, L"/", rtt / 10);  // warm-up
-    const double raw_us = raw_rtt_us(raw_port, rtt);
-    const double ws_us = ws_rtt_us(ws_port, L"/", rtt);
-    std::printf("rtt raw-socket echo          %8.2f us per round trip (%zu)\n", raw_us, rtt);
-    std::printf("rtt winhttp ws, C echo       %8.2f us per round trip (%.2fx raw)\n", ws_us, ws_us / raw_us);
-    if (argc > 1) {
-        const unsigned short py = static_cast<unsigned short>(std::atoi(argv[1]));
+    // WS_BENCH_ONLY=rtt-raw|rtt-ws|stream-raw|stream-ws|idle runs one figure alone (for
+    // callgrind and strace, which count per message: bench/run.py).
+    const char* only_env = std::getenv("WS_BENCH_ONLY");
+    const std::string only = only_env ? only_env : "";
+    auto want = [&](const char* what) { return only.empty() || only == what; };
+    if (!only.empty() && only.rfind("rtt", 0) != 0 && only.rfind("stream", 0) != 0 && only != "idle") {
+        std::fprintf(stderr, "WS_BENCH_ONLY: rtt-raw, rtt-ws, stream-raw, stream-ws or idle\n");
+        return 2;
+    }
+    if (only.empty()) ws_rtt_us(ws_port, L"/", rtt / 10);  // warm-up
+    double raw_us = 0, ws_us = 0, raw_cpu = 0;
+    if (want("rtt-raw")) {
+        raw_us = raw_rtt_us(raw_port, rtt);
+        raw_cpu = g_cpu_us;
+        std::printf("rtt raw-socket echo          %8.2f us per round trip (%zu), client CPU %.2f us\n",
+                    raw_us, rtt, raw_cpu);
+    }
+    if (want("rtt-ws")) {
+        ws_us = ws_rtt_us(ws_port, L"/", rtt);
+        std::printf("rtt winhttp ws, C echo       %8.2f us per round trip (%.2fx raw), client CPU "
+                    "%.2f us (%.2fx raw)\n", ws_us, raw_us > 0 ? ws_us / raw_us : 0.0, g_cpu_us,
+                    raw_cpu > 0 ? g_cpu_us / raw_cpu : 0.0);
+    }
+    if (argc > py_arg && only.empty()) {
+        const unsigned short py = static_cast<unsigned short>(std::atoi(argv[py_arg]));
         const double py_us = ws_rtt_us(py, L"/echo", rtt / 4);
         std::printf("rtt winhttp ws, Python echo  %8.2f us per round trip (%zu)\n", py_us, rtt / 4);
     }
-    const double raw_rate = raw_stream(raw_port, mib);
-    const double ws_rate = ws_stream(ws_port, mib);
-    std::printf("stream raw TCP echo          %8.0f MiB/s each way (%zu MiB)\n", raw_rate, mib);
-    std::printf("stream winhttp ws 1 MiB msgs %8.0f MiB/s each way (%.0f%% of raw)\n", ws_rate,
-                100.0 * ws_rate / raw_rate);
+    double raw_rate = 0, raw_cpu_mib = 0;
+    if (want("stream-raw")) {
+        raw_rate = raw_stream(raw_port, mib);
+        raw_cpu_mib = g_cpu_ms_per_mib;
+        std::printf("stream raw TCP echo          %8.0f MiB/s each way (%zu MiB), CPU %.3f ms/MiB\n",
+                    raw_rate, mib, raw_cpu_mib);
+    }
+    if (want("stream-ws")) {
+        const double ws_rate = ws_stream(ws_port, mib);
+        std::printf("stream winhttp ws 1 MiB msgs %8.0f MiB/s each way (%.0f%% of raw), CPU %.3f ms/MiB "
+                    "(%.2fx raw)\n", ws_rate, raw_rate > 0 ? 100.0 * ws_rate / raw_rate : 0.0,
+                    g_cpu_ms_per_mib, raw_cpu_mib > 0 ? g_cpu_ms_per_mib / raw_cpu_mib : 0.0);
+    }
+    if (!want("idle")) return 0;
 
     std::vector<Ws> open;
     open.reserve(idle);

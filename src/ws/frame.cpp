@@ -27,17 +27,28 @@ size_t encode_header(bool fin, Opcode op, uint64_t payload_len, uint32_t mask_ke
     return i + 4;
 }
 
-void apply_mask(uint8_t* data, size_t n, uint32_t mask_key, uint64_t offset) {
+namespace {
+
+// The key rotated to start at payload position `offset`, repeated to 8 bytes.
+uint64_t wide_key(uint32_t mask_key, uint64_t offset, uint8_t rot[4]) {
     uint8_t key[4];
     std::memcpy(key, &mask_key, 4);
-    size_t i = 0;
-    // Align the key to the payload position, then XOR 8 bytes at a time.
-    uint8_t rot[4];
     for (int k = 0; k < 4; ++k) rot[k] = key[(offset + static_cast<uint64_t>(k)) % 4];
-    uint64_t wide;
     uint8_t w8[8];
     for (int k = 0; k < 8; ++k) w8[k] = rot[k % 4];
+    uint64_t wide;
     std::memcpy(&wide, w8, 8);
+    return wide;
+}
+
+}  // namespace
+
+// 8 bytes at a time through memcpy (unaligned-safe; compilers make it one load and store,
+// and vectorize the loop).
+void apply_mask(uint8_t* data, size_t n, uint32_t mask_key, uint64_t offset) {
+    uint8_t rot[4];
+    const uint64_t wide = wide_key(mask_key, offset, rot);
+    size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         uint64_t v;
         std::memcpy(&v, data + i, 8);
@@ -45,6 +56,20 @@ void apply_mask(uint8_t* data, size_t n, uint32_t mask_key, uint64_t offset) {
         std::memcpy(data + i, &v, 8);
     }
     for (; i < n; ++i) data[i] ^= rot[i % 4];
+}
+
+void copy_masked(uint8_t* __restrict dst, const uint8_t* __restrict src, size_t n,
+                 uint32_t mask_key, uint64_t offset) {
+    uint8_t rot[4];
+    const uint64_t wide = wide_key(mask_key, offset, rot);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v;
+        std::memcpy(&v, src + i, 8);
+        v ^= wide;
+        std::memcpy(dst + i, &v, 8);
+    }
+    for (; i < n; ++i) dst[i] = src[i] ^ rot[i % 4];
 }
 
 bool MaskKeys::next(uint32_t& key) {

@@ -46,6 +46,10 @@ size_t encode_header(bool fin, Opcode op, uint64_t payload_len, uint32_t mask_ke
 // XORs n bytes with the mask key, `offset` being the position of data[0] within the frame's
 // payload (so a payload can be masked in pieces).
 void apply_mask(uint8_t* data, size_t n, uint32_t mask_key, uint64_t offset = 0);
+// The same while copying: dst[i] = src[i] ^ key byte, in one pass (the send path masks the
+// caller's const payload into the frame buffer). dst and src must not overlap.
+void copy_masked(uint8_t* dst, const uint8_t* src, size_t n, uint32_t mask_key,
+                 uint64_t offset = 0);
 
 // Fresh 32-bit masking keys from OpenSSL's CSPRNG (RFC 6455 10.3: unpredictable), fetched in
 // batches so that small frames do not pay one RAND_bytes call each. Not thread-safe: one per
@@ -96,6 +100,14 @@ public:
     // and yields only empty Data events for empty frames). Errors are sticky. After a Close
     // frame the parser takes no more bytes (returns NeedMore with consumed 0).
     Event parse(const uint8_t* p, size_t n, size_t max_data, size_t& consumed);
+
+    // Payload bytes left in the current data frame when its header has been parsed (0 between
+    // frames, in a control frame, or after an error or close). The receive side reads up to
+    // this many bytes straight into the caller's buffer and hands them to parse(), which then
+    // yields one Data event pointing at them (no copy through the input buffer).
+    uint64_t data_payload_remaining() const {
+        return state_ == State::Payload && !is_control(opcode_) ? remaining_ : 0;
+    }
 
     bool in_message() const { return in_message_; }
     bool closed() const { return closed_; }

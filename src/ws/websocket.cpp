@@ -1,9 +1,12 @@
 #include "ws/websocket.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "core/session.h"
 #include "util/error_names.h"
@@ -42,6 +45,7 @@ WebSocket::WebSocket(Object& parent, Session& session, std::unique_ptr<Connectio
     write_chunk_ = std::max<DWORD>(settings.ws_send_buffer, 16);
     pool_key_ = conn_->key;
     fd_ = conn_->socket.fd();
+    serialize_io_ = conn_->tls != nullptr;
     // The event loop registers a descriptor once; the send side of an async handle waits on
     // its own descriptor of the same socket.
     send_fd_ = async_ ? ::dup(fd_) : fd_;
@@ -283,7 +287,8 @@ Task<DWORD> WebSocket::write_all(RequestIo& io, int fd, const uint8_t* p, size_t
     while (n > 0) {
         net::IoResult r;
         {
-            std::lock_guard lock(stream_mutex_);
+            std::unique_lock lock(stream_mutex_, std::defer_lock);
+            if (serialize_io_) lock.lock();
             r = conn_->stream().write_some(reinterpret_cast<const char*>(p), n);
         }
         switch (r.status) {
@@ -329,19 +334,27 @@ Task<DWORD> WebSocket::write_frame_locked(RequestIo& io, int fd, ws::Opcode op, 
     } else if (!keys_.next(key)) {
         e = ERROR_NOT_ENOUGH_MEMORY;
     } else {
-        // The frame's own buffer, never larger than the frame or WEB_SOCKET_SEND_BUFFER_SIZE:
-        // an idle WebSocket holds none (docs/design/websocket.md "Memory").
-        const size_t size = std::min(len, write_chunk_) + ws::kMaxHeaderSize;
-        const std::unique_ptr<uint8_t[]> owned(new (std::nothrow) uint8_t[size]);
-        if (!owned) co_return ERROR_NOT_ENOUGH_MEMORY;
-        uint8_t* buf = owned.get();
+        // The header and the masked payload leave in one write (one TCP segment for a small
+        // frame). A small frame is built in the coroutine's own frame (no heap allocation of
+        // its own); a larger one in a buffer of at most WEB_SOCKET_SEND_BUFFER_SIZE + 14 bytes
+        // that lives for this frame only: an idle WebSocket holds none (docs/design/websocket.md
+        // "Memory"). The payload is masked while it is copied, in one pass.
+        uint8_t small[kInlineFrame];
+        std::unique_ptr<uint8_t[]> owned;
+        uint8_t* buf = small;
+        size_t size = sizeof small;
+        if (len + ws::kMaxHeaderSize > sizeof small) {
+            size = std::min(len, write_chunk_) + ws::kMaxHeaderSize;
+            owned.reset(new (std::nothrow) uint8_t[size]);
+            if (!owned) co_return ERROR_NOT_ENOUGH_MEMORY;
+            buf = owned.get();
+        }
         size_t used = ws::encode_header(fin, op, len, key, buf);
         const auto* src = static_cast<const uint8_t*>(data);
         size_t done = 0;
         do {
             const size_t take = std::min(len - done, size - used);
-            if (take) std::memcpy(buf + used, src + done, take);
-            ws::apply_mask(buf + used, take, key, done);
+            if (take) ws::copy_masked(buf + used, src + done, take, key, done);
             e = co_await write_all(io, fd, buf, used + take);
             done += take;
             used = 0;
@@ -489,7 +502,8 @@ char* read_scratch(size_t n) {
 
 }  // namespace
 
-Task<DWORD> WebSocket::fill(RequestIo& io, net::Deadline deadline) {
+Task<DWORD> WebSocket::fill(RequestIo& io, net::Deadline deadline, uint8_t* direct,
+                            size_t direct_cap, size_t* direct_got) {
     if (in_off_ == in_.size()) {
         // All parsed: a large input buffer is let go, so an idle WebSocket holds little.
         if (in_.capacity() > kKeepInput) std::string().swap(in_);
@@ -499,13 +513,42 @@ Task<DWORD> WebSocket::fill(RequestIo& io, net::Deadline deadline) {
         in_.erase(0, in_off_);
         in_off_ = 0;
     }
+    // A synchronous handle on a plain socket whose reads keep finding nothing (request and
+    // answer: the reply is not there yet when Receive starts; kWaitFirstAfter fills in a row)
+    // waits first and reads once, instead of a read that fails with EAGAIN, the wait, and the
+    // read: one system call less per message. Every kProbeEvery-th fill, and after a read that
+    // filled its whole buffer (a stream: more is waiting), it reads first again, and the first
+    // read that finds bytes ends the streak. Only for plain sockets: over TLS, OpenSSL may hold
+    // decrypted bytes the socket's readiness does not show.
+    const bool may_wait_first = !async_ && !serialize_io_;
+    bool first = true;
+    if (may_wait_first && wait_first_ && ++fills_since_probe_ % kProbeEvery != 0) {
+        const DWORD e = co_await io.ready(fd_, POLLIN, deadline);
+        if (e) co_return e;
+        first = false;
+    }
     for (;;) {
         net::IoResult r;
+        const size_t want = direct ? direct_cap : read_chunk_;
         {
-            std::lock_guard lock(stream_mutex_);
-            char* scratch = read_scratch(read_chunk_);
-            r = conn_->stream().read_some(scratch, read_chunk_);
-            if (r.status == net::IoStatus::Done) in_.append(scratch, r.n);
+            std::unique_lock lock(stream_mutex_, std::defer_lock);
+            if (serialize_io_) lock.lock();
+            if (direct) {
+                r = conn_->stream().read_some(reinterpret_cast<char*>(direct), direct_cap);
+                if (r.status == net::IoStatus::Done) *direct_got = r.n;
+            } else {
+                char* scratch = read_scratch(read_chunk_);
+                r = conn_->stream().read_some(scratch, read_chunk_);
+                if (r.status == net::IoStatus::Done) in_.append(scratch, r.n);
+            }
+        }
+        if (may_wait_first) {
+            if (first)
+                empty_streak_ = r.status == net::IoStatus::WantRead ? empty_streak_ + 1 : 0;
+            else if (r.status == net::IoStatus::Done && r.n == want)
+                empty_streak_ = 0;
+            wait_first_ = empty_streak_ >= kWaitFirstAfter;
+            first = false;
         }
         switch (r.status) {
             case net::IoStatus::Done: co_return ERROR_SUCCESS;
@@ -525,16 +568,23 @@ Task<DWORD> WebSocket::fill(RequestIo& io, net::Deadline deadline) {
 
 Task<DWORD> WebSocket::receive_step(RequestIo& io, uint8_t* buffer, size_t cap, Received& out,
                                     bool keepalive, net::Deadline deadline) {
+    size_t direct_got = 0;  // payload bytes fill() read straight into `buffer`
     for (;;) {
         size_t used = 0;
-        const auto* base = reinterpret_cast<const uint8_t*>(in_.data());
-        ws::FrameParser::Event ev = parser_.parse(base + in_off_, in_.size() - in_off_, cap, used);
-        in_off_ += used;
+        ws::FrameParser::Event ev;
+        if (direct_got) {
+            // At most the frame's remaining payload and cap: one Data event over all of them.
+            ev = parser_.parse(buffer, std::exchange(direct_got, 0), cap, used);
+        } else {
+            const auto* base = reinterpret_cast<const uint8_t*>(in_.data());
+            ev = parser_.parse(base + in_off_, in_.size() - in_off_, cap, used);
+            in_off_ += used;
+        }
         switch (ev.kind) {
             case ws::FrameParser::Kind::Data:
                 OPENWINHTTP_TRACE_LINE("ws %p < %s data, %zu bytes%s", handle(), trace::ws_opcode_name(static_cast<unsigned>(ev.opcode)), ev.size, ev.message_end ? ", message end" : "");
                 if (ev.size == 0 && !ev.message_end) continue;  // empty non-final fragment
-                if (ev.size) std::memcpy(buffer, ev.data, ev.size);
+                if (ev.size && ev.data != buffer) std::memcpy(buffer, ev.data, ev.size);
                 out.got = ev.size;
                 out.end = ev.message_end;
                 out.op = ev.opcode;
@@ -571,7 +621,15 @@ Task<DWORD> WebSocket::receive_step(RequestIo& io, uint8_t* buffer, size_t cap, 
             case ws::FrameParser::Kind::NeedMore: {
                 const DWORD ka = keepalive_ms();
                 const net::Deadline wait = keepalive && ka ? net::Deadline::after_ms(ka) : deadline;
-                const DWORD e = co_await fill(io, wait);
+                // Nothing buffered, inside a data frame's payload, a large piece wanted: read it
+                // straight into the caller's buffer (never past the frame's end).
+                size_t direct = 0;
+                if (in_off_ == in_.size())
+                    direct = static_cast<size_t>(
+                        std::min<uint64_t>(cap, parser_.data_payload_remaining()));
+                if (direct < kDirectRead) direct = 0;
+                const DWORD e = co_await fill(io, wait, direct ? buffer : nullptr, direct,
+                                              &direct_got);
                 if (e == kPeerClosed) {
                     // The peer went away without a close frame: abnormal closure (RFC 6455
                     // 7.1.5, status 1006).

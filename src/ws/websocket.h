@@ -13,8 +13,8 @@
 // registers a descriptor once). Frames are written whole under the frame lock, which a
 // coroutine can wait for without blocking a thread, so an automatic pong or close reply from
 // the receive side never lands inside an application frame; every single non-blocking
-// read/write on the stream is made under stream_mutex_ (OpenSSL's SSL object is not safe for
-// concurrent calls).
+// read/write on a TLS stream is made under stream_mutex_ (OpenSSL's SSL object is not safe for
+// concurrent calls); a plain socket's reads and writes run concurrently.
 //
 // Close contract (DESIGN.md): WinHttpCloseHandle cancels every wait; pending operations end with
 // ERROR_WINHTTP_OPERATION_CANCELLED (async: REQUEST_ERROR); HANDLE_CLOSING comes from the object
@@ -123,8 +123,10 @@ private:
     // The receive side's pong or keep-alive ping: sent at once when the frame lock is free,
     // else queued for the holder, so the receive side never stops reading to wait for it.
     Task<DWORD> send_control(RequestIo& io, ws::Opcode op, std::string payload);
-    // Reads more bytes into in_; ERROR_SUCCESS, kPeerClosed, or an error.
-    Task<DWORD> fill(RequestIo& io, net::Deadline deadline);
+    // Reads more bytes into in_ (or, with `direct`, up to direct_cap bytes into it, their count
+    // in *direct_got); ERROR_SUCCESS, kPeerClosed, or an error.
+    Task<DWORD> fill(RequestIo& io, net::Deadline deadline, uint8_t* direct = nullptr,
+                     size_t direct_cap = 0, size_t* direct_got = nullptr);
     // One step of the receive side: parses buffered bytes (reading more when needed) until a data
     // piece (copied to buffer), the peer's close frame, or failure. Pings are answered here;
     // with `keepalive`, a wait of keepalive_ms() without bytes sends a ping and goes on.
@@ -141,6 +143,11 @@ private:
 
     static constexpr DWORD kPeerClosed = 0xE0F00011u;
     static constexpr size_t kKeepInput = 4096;  // in_'s capacity kept once all is parsed
+    // A frame of up to this size (header included) is built without a heap buffer.
+    static constexpr size_t kInlineFrame = 512;
+    // A data frame's payload is read straight into the caller's buffer when at least this many
+    // of its bytes are wanted and nothing is buffered (fill()).
+    static constexpr size_t kDirectRead = 4096;
 
     Session& session_;
     const bool async_;
@@ -159,7 +166,11 @@ private:
 
     std::atomic<bool> sending_{false};
     std::atomic<bool> receiving_{false};
-    std::mutex stream_mutex_;  // single stream calls
+    // Single stream calls over TLS (OpenSSL's SSL object is not safe for concurrent calls). A
+    // plain TCP socket is full duplex: a read and a write may run at the same time, and the
+    // two sides never contend (bench/ws: 86 futex calls per MiB streamed, before).
+    bool serialize_io_ = true;
+    std::mutex stream_mutex_;
 
     // The frame lock: held for a whole frame; at most one waiter per side.
     std::mutex frame_mutex_;
@@ -181,6 +192,11 @@ private:
 
     // Receive side (under receiving_).
     ws::FrameParser parser_;
+    bool wait_first_ = false;       // fill() waits before its first read (sync, plain socket)
+    unsigned empty_streak_ = 0;     // fills in a row whose first read found nothing
+    unsigned fills_since_probe_ = 0;
+    static constexpr unsigned kWaitFirstAfter = 4;
+    static constexpr unsigned kProbeEvery = 16;
     std::string in_;
     size_t in_off_ = 0;
     Received received_;  // an async Receive's result

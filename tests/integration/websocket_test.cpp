@@ -725,31 +725,38 @@ bool has_line(const std::vector<std::string>& lines, const std::string& want) {
     return false;
 }
 
-TEST_P(WebSocketPython, WsThroughAProxyUsesConnect) {
+// One body for ws:// (straight to the Python server) and wss:// (TLS ends at nginx, which
+// passes the upgrade on to the Python server), each sync and async (the fixture's modes): the
+// proxy sees a CONNECT to the origin, the echo and the close handshake work inside the tunnel.
+void expect_websocket_through_proxy(WebSocketTest& t, std::wstring& proxy_setting, bool secure) {
     auto& proxy = winhttp::test::Tinyproxy::shared();
-    proxy_ = proxy.address();
-    const unsigned short port = python_server().port();
-    Chain c = upgrade_request(port, L"/echo");
-    Handle ws = open_websocket(c);
+    proxy_setting = proxy.address();
+    const unsigned short py_port = python_server().port();
+    Chain c;
+    std::string connect;
+    if (secure) {
+        const unsigned short port =
+            winhttp::test::Nginx::shared().tls_port(winhttp::test::TlsPort::Valid);
+        const std::wstring headers = L"X-WS-Port: " + std::to_wstring(py_port);
+        c = t.upgrade_request(port, L"/ws-proxy/echo", headers.c_str(), true, WINHTTP_FLAG_SECURE,
+                              L"localhost");
+        connect = "CONNECT localhost:" + std::to_string(port) + " HTTP/1.1";
+    } else {
+        c = t.upgrade_request(py_port, L"/echo");
+        connect = "CONNECT 127.0.0.1:" + std::to_string(py_port) + " HTTP/1.1";
+    }
+    Handle ws = t.open_websocket(c);
     ASSERT_TRUE(ws.get());
-    expect_echo_and_close(*this, ws);
-    const std::string connect = "CONNECT 127.0.0.1:" + std::to_string(port) + " HTTP/1.1";
+    expect_echo_and_close(t, ws);
     EXPECT_TRUE(has_line(proxy.request_lines(), connect)) << proxy.log();
 }
 
+TEST_P(WebSocketPython, WsThroughAProxyUsesConnect) {
+    expect_websocket_through_proxy(*this, proxy_, false);
+}
+
 TEST_P(WebSocketPython, WssThroughAProxyAndNginx) {
-    auto& proxy = winhttp::test::Tinyproxy::shared();
-    auto& nginx = winhttp::test::Nginx::shared();
-    proxy_ = proxy.address();
-    const unsigned short port = nginx.tls_port(winhttp::test::TlsPort::Valid);
-    const std::wstring headers = L"X-WS-Port: " + std::to_wstring(python_server().port());
-    Chain c = upgrade_request(port, L"/ws-proxy/echo", headers.c_str(), true, WINHTTP_FLAG_SECURE,
-                              L"localhost");
-    Handle ws = open_websocket(c);
-    ASSERT_TRUE(ws.get());
-    expect_echo_and_close(*this, ws);
-    const std::string connect = "CONNECT localhost:" + std::to_string(port) + " HTTP/1.1";
-    EXPECT_TRUE(has_line(proxy.request_lines(), connect)) << proxy.log();
+    expect_websocket_through_proxy(*this, proxy_, true);
 }
 
 TEST_P(WebSocketPythonAsync, NotificationSequenceOfTheUpgradeAndAfter) {
@@ -970,6 +977,38 @@ TEST_P(WebSocketScripted, DataInTheSameWriteAsThe101) {
     WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
     ASSERT_EQ(receive_message(ws, got, type), ERROR_SUCCESS);
     EXPECT_EQ(got, "first");
+}
+
+TEST_P(WebSocketScripted, LargeFramesBackToBackKeepTheirBoundaries) {
+    // Large payloads are read straight into the caller's buffer (docs/design/websocket.md
+    // "Speed"): such a read must stop at the frame's end, so the next frame's header, a ping
+    // between messages and a text message (UTF-8 checked) that arrive in the same write are
+    // still parsed. A 2-byte UTF-8 character straddles the first and second halves of the text
+    // frame's payload.
+    std::string a(200000, '\0'), b(70000, '\0');
+    for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<char>(i * 31);
+    for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<char>(i * 17 + 3);
+    std::string text(9000, 'x');
+    text[4999] = '\xC3';
+    text[5000] = '\xA9';  // U+00E9
+    ScriptedServer server({{Step::read_request(),
+                            Step::send(k101 + frame(0x82, a) + frame(0x89, "p") + frame(0x02, b) +
+                                       frame(0x80, "tail") + frame(0x81, text)),
+                            Step::read_bytes(7), Step::expect_client_close()}});
+    Chain c = upgrade_request(server.port(), L"/", kKeyHeader);
+    Handle ws = open_websocket(c);
+    std::string got;
+    WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
+    ASSERT_EQ(receive_message(ws, got, type, 1 << 20), ERROR_SUCCESS);
+    EXPECT_EQ(type, WINHTTP_WEB_SOCKET_BINARY_MESSAGE_BUFFER_TYPE);
+    EXPECT_TRUE(got == a);
+    ASSERT_EQ(receive_message(ws, got, type, 65536), ERROR_SUCCESS);
+    EXPECT_EQ(type, WINHTTP_WEB_SOCKET_BINARY_MESSAGE_BUFFER_TYPE);
+    EXPECT_TRUE(got == b + "tail");
+    ASSERT_EQ(receive_message(ws, got, type, 8192), ERROR_SUCCESS);
+    EXPECT_EQ(type, WINHTTP_WEB_SOCKET_UTF8_MESSAGE_BUFFER_TYPE);
+    EXPECT_TRUE(got == text);
+    EXPECT_EQ(client_frame(server.request(1)), std::make_pair(0x8A, std::string("p")));
 }
 
 TEST_P(WebSocketScripted, PongEchoesThePingPayload) {

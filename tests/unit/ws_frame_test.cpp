@@ -150,6 +150,23 @@ TEST(WsEncode, MaskingInPiecesEqualsMaskingWhole) {
     EXPECT_EQ(whole, Bytes(text.begin(), text.end()));
 }
 
+TEST(WsEncode, CopyMaskedEqualsMaskingInPlaceAtAnyOffsetAndAlignment) {
+    Bytes src(1029);
+    for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<uint8_t>(i * 13 + 5);
+    const uint32_t key = 0x0BADF00D;
+    for (size_t off : {0, 1, 2, 3, 7}) {
+        for (size_t len : {0, 1, 7, 8, 9, 64, 1000}) {
+            Bytes expect(src.begin() + off, src.begin() + off + len);
+            winhttp::ws::apply_mask(expect.data(), expect.size(), key, off);
+            Bytes out(len + 3, 0xEE);
+            // Unaligned source and destination.
+            winhttp::ws::copy_masked(out.data() + 3, src.data() + off, len, key, off);
+            EXPECT_EQ(Bytes(out.begin() + 3, out.end()), expect) << off << " " << len;
+            EXPECT_EQ(out[0], 0xEE);
+        }
+    }
+}
+
 TEST(WsEncode, MaskKeysAreFreshAcrossBatches) {
     winhttp::ws::MaskKeys keys;
     std::set<uint32_t> seen;
