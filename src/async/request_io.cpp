@@ -90,17 +90,45 @@ RequestIo::RequestIo(Object& owner, bool async) : owner_(owner), async_(async) {
 RequestIo::~RequestIo() {
     if (a_ && a_->desc.is_open()) a_->desc.release();
     if (a_ && a_->desc2.is_open()) a_->desc2.release();
-    delete cancel_event_.load();
 }
 
-net::CancelEvent* RequestIo::cancel_event() {
-    net::CancelEvent* e = cancel_event_.load(std::memory_order_seq_cst);
-    if (e) return e;
-    auto* made = new net::CancelEvent();
-    if (cancel_event_.compare_exchange_strong(e, made, std::memory_order_seq_cst)) return made;
-    delete made;  // another thread of ours made it first
-    return e;
+namespace {
+
+// The calling thread's wake-up eventfd for sync waits, made at its first wait and closed when
+// the thread ends (no wait of the thread is registered anywhere then).
+net::CancelEvent& thread_wake_event() {
+    thread_local net::CancelEvent event;
+    return event;
 }
+
+}  // namespace
+
+// A sync wait's registration: while it lives, cancel() signals this thread's wake-up event.
+// cancelled() is checked after registering, so a close either sees the registration or is seen.
+class RequestIo::SyncWaitScope {
+public:
+    explicit SyncWaitScope(RequestIo& io) : io_(io), node_{&thread_wake_event(), nullptr} {
+        std::lock_guard lock(io_.offload_mutex_);
+        node_.next = io_.sync_waiters_;
+        io_.sync_waiters_ = &node_;
+    }
+    ~SyncWaitScope() {
+        std::lock_guard lock(io_.offload_mutex_);
+        for (SyncWaiter** p = &io_.sync_waiters_; *p; p = &(*p)->next) {
+            if (*p == &node_) {
+                *p = node_.next;
+                break;
+            }
+        }
+    }
+    SyncWaitScope(const SyncWaitScope&) = delete;
+    SyncWaitScope& operator=(const SyncWaitScope&) = delete;
+    const net::CancelEvent* event() const noexcept { return node_.event; }
+
+private:
+    RequestIo& io_;
+    SyncWaiter node_;
+};
 
 void RequestIo::cancel() noexcept {
     cancelled_.store(true, std::memory_order_seq_cst);
@@ -109,14 +137,12 @@ void RequestIo::cancel() noexcept {
         {
             std::lock_guard lock(offload_mutex_);
             job = offloaded_;
+            // A sync waiter that registers after this sees cancelled_ (SyncWaitScope).
+            for (SyncWaiter* w = sync_waiters_; w; w = w->next) w->event->signal();
         }
         if (job) job->cancel();
     }
-    if (!async_) {
-        // A waiter that has no event yet sees cancelled_ once it has made one (both seq_cst).
-        if (net::CancelEvent* e = cancel_event_.load(std::memory_order_seq_cst)) e->signal();
-        return;
-    }
+    if (!async_) return;
     Async* a = a_.get();
     asio::post(a->strand, [k = a->keep(), a] { a->finish(a->gen, ERROR_WINHTTP_OPERATION_CANCELLED); });
 }
@@ -148,9 +174,9 @@ bool RequestIo::ReadyWait::await_ready() {
         return true;
     }
     if (io.async_) return false;
-    net::CancelEvent* cancel = io.cancel_event();
+    SyncWaitScope scope(io);
     result = io.cancelled() ? ERROR_WINHTTP_OPERATION_CANCELLED
-                            : net::wait_ready(fd, events, deadline, cancel);
+                            : net::wait_ready(fd, events, deadline, scope.event(), &io.cancelled_);
     return true;
 }
 
@@ -193,9 +219,10 @@ bool RequestIo::EitherWait::await_ready() {
         return true;
     }
     if (io.async_) return false;
-    net::CancelEvent* cancel = io.cancel_event();
+    SyncWaitScope scope(io);
     result = io.cancelled() ? ERROR_WINHTTP_OPERATION_CANCELLED
-                            : net::wait_either(fds, events, deadline, cancel, *which);
+                            : net::wait_either(fds, events, deadline, scope.event(), &io.cancelled_,
+                                               *which);
     return true;
 }
 
@@ -275,9 +302,9 @@ DWORD RequestIo::resolve_bounded(const std::string& host, unsigned short port,
         }
         lookup->done.signal();
     });
-    net::CancelEvent* cancel = cancel_event();
+    SyncWaitScope scope(*this);
     if (cancelled()) return ERROR_WINHTTP_OPERATION_CANCELLED;
-    const DWORD e = net::wait_ready(lookup->done.fd(), POLLIN, deadline, cancel);
+    const DWORD e = net::wait_ready(lookup->done.fd(), POLLIN, deadline, scope.event(), &cancelled_);
     if (e) return e;
     std::lock_guard lock(lookup->m);
     out = std::move(lookup->found);

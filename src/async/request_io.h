@@ -110,13 +110,21 @@ private:
     Object& owner_;
     const bool async_;
     std::atomic<bool> cancelled_{false};
-    // Sync handles: made at the first wait (most requests that are opened and closed never
-    // wait, and an eventfd costs two system calls).
-    net::CancelEvent* cancel_event();
-    std::atomic<net::CancelEvent*> cancel_event_{nullptr};
+    // Sync handles: a blocked wait polls its socket together with its thread's wake-up eventfd
+    // (one per thread, made at the thread's first wait: no system calls per request), which
+    // it registers here for the length of the wait; cancel() signals every registered one.
+    // A signal that reaches a thread after its wait ended (cancel() raced the wait's end) is
+    // drained by that thread's next wait, which goes on waiting unless its own request is
+    // cancelled (net::wait_ready's `cancelled`).
+    struct SyncWaiter {
+        net::CancelEvent* event;
+        SyncWaiter* next;
+    };
+    class SyncWaitScope;
     std::unique_ptr<Async> a_;                  // async handles
-    std::mutex offload_mutex_;
+    std::mutex offload_mutex_;                  // guards offloaded_ and sync_waiters_
     std::shared_ptr<OffloadJob> offloaded_;     // under offload_mutex_
+    SyncWaiter* sync_waiters_ = nullptr;        // under offload_mutex_
 };
 
 struct RequestIo::ReadyWait {

@@ -4,6 +4,7 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <optional>
 #include <utility>
@@ -51,8 +52,20 @@ void remove_header(http1::HeaderList& list, std::string_view name) {
 }
 
 std::string host_for_header(const std::string& host, unsigned short port, bool secure) {
-    std::string out = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    if (port != (secure ? 443 : 80)) out += ":" + std::to_string(port);
+    // Built in place, one allocation at most (this runs for every request).
+    const bool v6 = host.find(':') != std::string::npos;
+    const bool with_port = port != (secure ? 443 : 80);
+    std::string out;
+    out.reserve(host.size() + (v6 ? 2 : 0) + (with_port ? 6 : 0));
+    if (v6) out += '[';
+    out += host;
+    if (v6) out += ']';
+    if (with_port) {
+        char digits[8];
+        const auto r = std::to_chars(digits, digits + sizeof(digits), port);
+        out += ':';
+        out.append(digits, r.ptr);
+    }
     return out;
 }
 

@@ -48,17 +48,26 @@ bool CancelEvent::signaled() const noexcept {
     pollfd p{fd_, POLLIN, 0};
     return ::poll(&p, 1, 0) > 0;
 }
+void CancelEvent::drain() const noexcept {
+    uint64_t count = 0;
+    [[maybe_unused]] auto r = ::read(fd_, &count, sizeof(count));  // non-blocking
+}
 
 namespace {
 
 // Waits for the first `n` entries of `fds`; the last entry is the cancel event's.
 DWORD wait_any(pollfd* fds, nfds_t n, const Deadline& deadline, const CancelEvent* cancel,
-               int& which) {
+               const std::atomic<bool>* cancelled, int& which) {
     fds[n] = {cancel ? cancel->fd() : -1, POLLIN, 0};  // poll skips a negative descriptor
     for (;;) {
         const int r = ::poll(fds, n + 1, deadline.poll_timeout_ms());
         if (r < 0 && errno == EINTR) continue;
-        if (fds[n].revents & POLLIN) return ERROR_WINHTTP_OPERATION_CANCELLED;
+        if (fds[n].revents & POLLIN) {
+            if (!cancelled) return ERROR_WINHTTP_OPERATION_CANCELLED;
+            cancel->drain();
+            if (cancelled->load(std::memory_order_seq_cst)) return ERROR_WINHTTP_OPERATION_CANCELLED;
+            // A late signal meant for an earlier wait of this thread: keep waiting.
+        }
         for (nfds_t i = 0; r > 0 && i < n; ++i) {
             if (fds[i].revents) {  // ready, or an error the next call will report
                 which = static_cast<int>(i);
@@ -71,16 +80,17 @@ DWORD wait_any(pollfd* fds, nfds_t n, const Deadline& deadline, const CancelEven
 
 }  // namespace
 
-DWORD wait_ready(int fd, short events, const Deadline& deadline, const CancelEvent* cancel) {
+DWORD wait_ready(int fd, short events, const Deadline& deadline, const CancelEvent* cancel,
+                 const std::atomic<bool>* cancelled) {
     pollfd fds[2] = {{fd, events, 0}, {}};
     int which = 0;
-    return wait_any(fds, 1, deadline, cancel, which);
+    return wait_any(fds, 1, deadline, cancel, cancelled, which);
 }
 
 DWORD wait_either(const int (&fd)[2], const short (&events)[2], const Deadline& deadline,
-                  const CancelEvent* cancel, int& which) {
+                  const CancelEvent* cancel, const std::atomic<bool>* cancelled, int& which) {
     pollfd fds[3] = {{fd[0], events[0], 0}, {fd[1], events[1], 0}, {}};
-    return wait_any(fds, 2, deadline, cancel, which);
+    return wait_any(fds, 2, deadline, cancel, cancelled, which);
 }
 
 std::wstring Address::text() const {

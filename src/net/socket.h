@@ -6,6 +6,7 @@
 
 #include <sys/socket.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstddef>
@@ -37,19 +38,25 @@ public:
     CancelEvent& operator=(const CancelEvent&) = delete;
     void signal() noexcept;
     bool signaled() const noexcept;
+    // Makes it unsignalled again (any thread; a no-op when it is not signalled).
+    void drain() const noexcept;
     int fd() const noexcept { return fd_; }
 
 private:
     int fd_;
 };
 
-// Waits until `fd` is ready for `events` (POLLIN/POLLOUT).
+// Waits until `fd` is ready for `events` (POLLIN/POLLOUT), or `cancel` is signalled.
+// Without `cancelled`, a signal ends the wait; with it, the wait drains the signal and ends only
+// when *cancelled is true, else it goes on (`cancel` is shared by the waits of one thread, and a
+// signal may be a late one meant for an earlier wait).
 // Returns ERROR_SUCCESS, ERROR_WINHTTP_TIMEOUT or ERROR_WINHTTP_OPERATION_CANCELLED.
-DWORD wait_ready(int fd, short events, const Deadline& deadline, const CancelEvent* cancel);
+DWORD wait_ready(int fd, short events, const Deadline& deadline, const CancelEvent* cancel,
+                 const std::atomic<bool>* cancelled = nullptr);
 // The same for whichever of two descriptors is ready first (each for its own events); on
 // ERROR_SUCCESS `which` is its index (the first one when both are).
 DWORD wait_either(const int (&fds)[2], const short (&events)[2], const Deadline& deadline,
-                  const CancelEvent* cancel, int& which);
+                  const CancelEvent* cancel, const std::atomic<bool>* cancelled, int& which);
 
 struct Address {
     sockaddr_storage storage{};

@@ -93,10 +93,16 @@ std::string to_utf8(std::wstring_view text) {
 }
 
 std::string to_utf8(std::wstring_view text, std::string_view replacement, bool& replaced) {
-    std::string out;
-    out.reserve(text.size());
     replaced = false;
-    for (size_t i = 0; i < text.size(); ++i) {
+    // Nearly every string (verbs, paths, header names and values) is ASCII: copy that prefix
+    // in one pass, then encode the rest character by character.
+    size_t ascii = 0;
+    while (ascii < text.size() && static_cast<uint32_t>(text[ascii]) < 0x80) ++ascii;
+    std::string out(ascii, '\0');
+    for (size_t i = 0; i < ascii; ++i) out[i] = static_cast<char>(text[i]);
+    if (ascii == text.size()) return out;
+    out.reserve(text.size() + 8);
+    for (size_t i = ascii; i < text.size(); ++i) {
         char32_t c = static_cast<char32_t>(static_cast<uint32_t>(text[i]));
         if (detail::is_high_surrogate(c) && i + 1 < text.size() &&
             detail::is_low_surrogate(static_cast<char32_t>(text[i + 1]))) {
@@ -127,9 +133,12 @@ bool valid_wide(std::wstring_view text) noexcept {
 }
 
 std::wstring from_utf8(std::string_view bytes) {
-    std::wstring out;
-    out.reserve(bytes.size());
     size_t i = 0;
+    while (i < bytes.size() && static_cast<unsigned char>(bytes[i]) < 0x80) ++i;
+    std::wstring out(i, L'\0');
+    for (size_t k = 0; k < i; ++k) out[k] = static_cast<wchar_t>(bytes[k]);
+    if (i == bytes.size()) return out;
+    out.reserve(bytes.size());
     while (i < bytes.size()) out.push_back(static_cast<wchar_t>(detail::decode_one(bytes, i)));
     return out;
 }
