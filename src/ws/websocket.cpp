@@ -636,6 +636,10 @@ Task<DWORD> WebSocket::fill(RequestIo& io, net::Deadline deadline, uint8_t* dire
             wait_first_ = empty_streak_ >= kWaitFirstAfter;
             first = false;
         }
+        // A closing handle shut the socket down (on_close): the read's end is the cancel.
+        if ((r.status == net::IoStatus::Closed || r.status == net::IoStatus::Failed) &&
+            io.cancelled())
+            co_return ERROR_WINHTTP_OPERATION_CANCELLED;
         switch (r.status) {
             case net::IoStatus::Done: co_return ERROR_SUCCESS;
             case net::IoStatus::Closed: co_return kPeerClosed;
