@@ -1068,7 +1068,8 @@ TEST_P(WebSocketScripted, CloseTimeoutWithAReceivePending) {
     // at most WEB_SOCKET_CLOSE_TIMEOUT (ERROR_WINHTTP_TIMEOUT, connection aborted: 1006). A
     // sync receive on a plain socket waits in recv() itself (docs/design/websocket.md "Speed"):
     // a peer that never answers must not keep it, or the Close, waiting.
-    if (async()) GTEST_SKIP() << "the async receive waits on the event loop; CloseCancelsAPendingReceive";
+    if (async())
+        GTEST_SKIP() << "the async receive waits on the event loop; CloseCancelsAPendingReceive";
     ScriptedServer server({{Step::read_request(), Step::send(k101), Step::read_bytes(6 + 2),
                             Step::stall(std::chrono::seconds(10))}});
     Chain c = upgrade_request(server.port(), L"/", kKeyHeader);
@@ -1089,7 +1090,8 @@ TEST_P(WebSocketScripted, CloseTimeoutWithAReceivePending) {
     EXPECT_EQ(ws_close(ws, 1000, nullptr, 0), static_cast<DWORD>(ERROR_WINHTTP_TIMEOUT));
     receiver.join();
     // Cancelled while it waited; or, when the thread came late, a close is pending (Receive page).
-    EXPECT_TRUE(received == ERROR_WINHTTP_OPERATION_CANCELLED || received == ERROR_INVALID_OPERATION)
+    EXPECT_TRUE(received == ERROR_WINHTTP_OPERATION_CANCELLED ||
+                received == ERROR_INVALID_OPERATION)
         << received;
     EXPECT_EQ(client_frame(server.request(1)), std::make_pair(0x88, std::string("\x03\xE8", 2)));
     USHORT status = 0;
@@ -1102,7 +1104,8 @@ TEST_P(WebSocketScripted, ClosingTheHandleCancelsABlockedReceiveAndClose) {
     // DESIGN.md close protocol: WinHttpCloseHandle cancels every wait; a sync receive blocked
     // in recv() (docs/design/websocket.md "Speed") and the Close waiting for the receive side
     // both end with ERROR_WINHTTP_OPERATION_CANCELLED.
-    if (async()) GTEST_SKIP() << "sync receive path; the async one: ClosingTheHandleCancelsAPendingReceive";
+    if (async())
+        GTEST_SKIP() << "sync receive path; the async one: ClosingTheHandleCancelsAPendingReceive";
     ScriptedServer server({{Step::read_request(), Step::send(k101), Step::read_bytes(6 + 2),
                             Step::stall(std::chrono::seconds(10))}});
     Chain c = upgrade_request(server.port(), L"/", kKeyHeader);
@@ -1125,7 +1128,8 @@ TEST_P(WebSocketScripted, ClosingTheHandleCancelsABlockedReceiveAndClose) {
     ASSERT_TRUE(WinHttpCloseHandle(ws.release()));
     receiver.join();
     closer.join();
-    EXPECT_TRUE(received == ERROR_WINHTTP_OPERATION_CANCELLED || received == ERROR_INVALID_OPERATION)
+    EXPECT_TRUE(received == ERROR_WINHTTP_OPERATION_CANCELLED ||
+                received == ERROR_INVALID_OPERATION)
         << received;  // the latter when the thread came late (Receive page: a close is pending)
     EXPECT_EQ(closed, static_cast<DWORD>(ERROR_WINHTTP_OPERATION_CANCELLED));
 }
