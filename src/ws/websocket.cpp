@@ -1,14 +1,19 @@
 #include "ws/websocket.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <cstring>
 #include <utility>
 
 #include "core/session.h"
+#include "net/sys_io.h"
 #include "util/error_names.h"
 #include "util/trace.h"
 
@@ -46,6 +51,11 @@ WebSocket::WebSocket(Object& parent, Session& session, std::unique_ptr<Connectio
     pool_key_ = conn_->key;
     fd_ = conn_->socket.fd();
     serialize_io_ = conn_->tls != nullptr;
+    if (!async_ && !serialize_io_) {
+        // Receive waits in recv() (docs/design/websocket.md "Speed"); all else is MSG_DONTWAIT.
+        const int flags = ::fcntl(fd_, F_GETFL);
+        blocking_recv_ = flags >= 0 && ::fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK) == 0;
+    }
     // The event loop registers a descriptor once; the send side of an async handle waits on
     // its own descriptor of the same socket.
     send_fd_ = async_ ? ::dup(fd_) : fd_;
@@ -68,6 +78,10 @@ void WebSocket::on_close() {
         std::lock_guard lock(io_mutex_);
         for (auto& io : recv_ios_) io->cancel();
     }
+    // A Receive blocked in recv() sees no cancel event: shutting the reading half down wakes
+    // it (recv returns 0), and it then finds its io cancelled. Both flags are seq_cst: either
+    // the receive sees the cancel before it blocks, or this sees it blocking.
+    if (recv_blocked_.load(std::memory_order_seq_cst)) ::shutdown(fd_, SHUT_RD);
     std::lock_guard lock(state_mutex_);
     state_cv_.notify_all();
 }
@@ -190,8 +204,18 @@ bool WebSocket::ReceiveSideWait::await_ready() {
     std::unique_lock lock(ws.state_mutex_);
     if (!ws.receiving_.exchange(true)) return true;
     if (ws.async_) return false;
-    // The pending receive was interrupted (or the handle closed): it ends promptly.
-    ws.state_cv_.wait(lock, [&] { return !ws.receiving_.load(); });
+    // The pending receive was interrupted (or the handle closed): it ends promptly, unless it
+    // waits in a blocking recv(), which ends when the peer answers our close frame. When
+    // WEB_SOCKET_CLOSE_TIMEOUT passes first, the connection is aborted, which wakes it.
+    const auto side_free = [&] { return !ws.receiving_.load(); };
+    if (ws.blocking_recv_ && !deadline.infinite &&
+        !ws.state_cv_.wait_until(lock, deadline.at, side_free)) {
+        lock.unlock();
+        ws.abort_connection();
+        lock.lock();
+        if (timed_out) *timed_out = true;
+    }
+    ws.state_cv_.wait(lock, side_free);
     ws.receiving_.store(true);
     return true;
 }
@@ -285,12 +309,7 @@ Task<DWORD> WebSocket::send_control(RequestIo& io, ws::Opcode op, std::string pa
 Task<DWORD> WebSocket::write_all(RequestIo& io, int fd, const uint8_t* p, size_t n) {
     const net::Deadline deadline = net::Deadline::after_ms(settings_.timeouts.send);
     while (n > 0) {
-        net::IoResult r;
-        {
-            std::unique_lock lock(stream_mutex_, std::defer_lock);
-            if (serialize_io_) lock.lock();
-            r = conn_->stream().write_some(reinterpret_cast<const char*>(p), n);
-        }
+        const net::IoResult r = write_nb(reinterpret_cast<const char*>(p), n);
         switch (r.status) {
             case net::IoStatus::Done:
                 p += r.n;
@@ -309,6 +328,38 @@ Task<DWORD> WebSocket::write_all(RequestIo& io, int fd, const uint8_t* p, size_t
         }
     }
     co_return ERROR_SUCCESS;
+}
+
+net::IoResult WebSocket::write_nb(const char* data, size_t len) {
+    if (!blocking_recv_) {
+        std::unique_lock lock(stream_mutex_, std::defer_lock);
+        if (serialize_io_) lock.lock();
+        return conn_->stream().write_some(data, len);
+    }
+    for (;;) {
+        const ssize_t n = net::sys_send(fd_, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) return {net::IoStatus::Done, static_cast<size_t>(n), 0};
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return {net::IoStatus::WantWrite, 0, 0};
+        return {net::IoStatus::Failed, 0, ERROR_WINHTTP_CONNECTION_ERROR};
+    }
+}
+
+net::IoResult WebSocket::read_nb(char* buf, size_t cap) {
+    if (!blocking_recv_) {
+        std::unique_lock lock(stream_mutex_, std::defer_lock);
+        if (serialize_io_) lock.lock();
+        return conn_->stream().read_some(buf, cap);
+    }
+    for (;;) {
+        const ssize_t n = net::sys_recv(fd_, buf, cap, MSG_DONTWAIT);
+        if (n > 0) return {net::IoStatus::Done, static_cast<size_t>(n), 0};
+        if (n == 0) return {net::IoStatus::Closed, 0, 0};
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return {net::IoStatus::WantRead, 0, 0};
+        return {net::IoStatus::Failed, 0, ERROR_WINHTTP_CONNECTION_ERROR};
+    }
 }
 
 // The header goes out with the first chunk of payload, so a small frame is one write.
@@ -441,7 +492,12 @@ Task<DWORD> WebSocket::close_task(std::string payload, bool already_sent) {
         }
     }
     const net::Deadline deadline = net::Deadline::after_ms(close_timeout_ms());
-    co_await ReceiveSideWait{*this};
+    bool timed_out = false;
+    co_await ReceiveSideWait{*this, deadline, &timed_out};
+    if (timed_out) {
+        release_receive_side();
+        co_return ERROR_WINHTTP_TIMEOUT;
+    }
     // The loop registers a descriptor once: earlier receive-side ios let the socket go (a
     // receive that ended just before close() interrupted it still holds it, and the fresh
     // io's first wait would fail with EEXIST).
@@ -503,7 +559,7 @@ char* read_scratch(size_t n) {
 }  // namespace
 
 Task<DWORD> WebSocket::fill(RequestIo& io, net::Deadline deadline, uint8_t* direct,
-                            size_t direct_cap, size_t* direct_got) {
+                            size_t direct_cap, size_t* direct_got, bool block, DWORD block_ms) {
     if (in_off_ == in_.size()) {
         // All parsed: a large input buffer is let go, so an idle WebSocket holds little.
         if (in_.capacity() > kKeepInput) std::string().swap(in_);
@@ -520,6 +576,40 @@ Task<DWORD> WebSocket::fill(RequestIo& io, net::Deadline deadline, uint8_t* dire
     // filled its whole buffer (a stream: more is waiting), it reads first again, and the first
     // read that finds bytes ends the streak. Only for plain sockets: over TLS, OpenSSL may hold
     // decrypted bytes the socket's readiness does not show.
+    if (block && blocking_recv_ && !direct) {
+        // A sync Receive on a plain socket waits in recv() itself: one system call per message
+        // (as a raw socket's client), instead of poll on the socket and the cancel event, then
+        // recv. SO_RCVTIMEO bounds it by the keep-alive interval; Close and CloseHandle wake
+        // it (on_close shuts the reading half down; Close's close frame makes the peer answer,
+        // or its timeout aborts the connection) and it then finds its io cancelled.
+        if (rcvtimeo_ms_ != block_ms) {
+            timeval tv{};
+            tv.tv_sec = static_cast<time_t>(block_ms / 1000);
+            tv.tv_usec = static_cast<suseconds_t>(block_ms % 1000) * 1000;
+            if (::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0)
+                rcvtimeo_ms_ = block_ms;
+        }
+        for (;;) {
+            char* scratch = read_scratch(read_chunk_);
+            recv_blocked_.store(true, std::memory_order_seq_cst);
+            ssize_t n = -1;
+            int err = 0;
+            if (!io.cancelled()) {
+                n = net::sys_recv(fd_, scratch, read_chunk_, 0);
+                err = errno;
+            }
+            recv_blocked_.store(false, std::memory_order_seq_cst);
+            if (n > 0) in_.append(scratch, static_cast<size_t>(n));
+            // Interrupted by Close (the bytes read stay in in_ for it) or CloseHandle.
+            if (io.cancelled()) co_return ERROR_WINHTTP_OPERATION_CANCELLED;
+            if (n > 0) co_return ERROR_SUCCESS;
+            if (n == 0) co_return kPeerClosed;
+            if (err == EINTR) continue;
+            if (err != EAGAIN && err != EWOULDBLOCK) co_return ERROR_WINHTTP_CONNECTION_ERROR;
+            if (deadline.expired()) co_return ERROR_WINHTTP_TIMEOUT;
+            break;  // woke before the deadline (timer rounding, short-I/O builds): poll below
+        }
+    }
     const bool may_wait_first = !async_ && !serialize_io_;
     bool first = true;
     if (may_wait_first && wait_first_ && ++fills_since_probe_ % kProbeEvery != 0) {
@@ -530,17 +620,13 @@ Task<DWORD> WebSocket::fill(RequestIo& io, net::Deadline deadline, uint8_t* dire
     for (;;) {
         net::IoResult r;
         const size_t want = direct ? direct_cap : read_chunk_;
-        {
-            std::unique_lock lock(stream_mutex_, std::defer_lock);
-            if (serialize_io_) lock.lock();
-            if (direct) {
-                r = conn_->stream().read_some(reinterpret_cast<char*>(direct), direct_cap);
-                if (r.status == net::IoStatus::Done) *direct_got = r.n;
-            } else {
-                char* scratch = read_scratch(read_chunk_);
-                r = conn_->stream().read_some(scratch, read_chunk_);
-                if (r.status == net::IoStatus::Done) in_.append(scratch, r.n);
-            }
+        if (direct) {
+            r = read_nb(reinterpret_cast<char*>(direct), direct_cap);
+            if (r.status == net::IoStatus::Done) *direct_got = r.n;
+        } else {
+            char* scratch = read_scratch(read_chunk_);
+            r = read_nb(scratch, read_chunk_);
+            if (r.status == net::IoStatus::Done) in_.append(scratch, r.n);
         }
         if (may_wait_first) {
             if (first)
@@ -550,6 +636,10 @@ Task<DWORD> WebSocket::fill(RequestIo& io, net::Deadline deadline, uint8_t* dire
             wait_first_ = empty_streak_ >= kWaitFirstAfter;
             first = false;
         }
+        // A closing handle shut the socket down (on_close): the read's end is the cancel.
+        if ((r.status == net::IoStatus::Closed || r.status == net::IoStatus::Failed) &&
+            io.cancelled())
+            co_return ERROR_WINHTTP_OPERATION_CANCELLED;
         switch (r.status) {
             case net::IoStatus::Done: co_return ERROR_SUCCESS;
             case net::IoStatus::Closed: co_return kPeerClosed;
@@ -628,8 +718,9 @@ Task<DWORD> WebSocket::receive_step(RequestIo& io, uint8_t* buffer, size_t cap, 
                     direct = static_cast<size_t>(
                         std::min<uint64_t>(cap, parser_.data_payload_remaining()));
                 if (direct < kDirectRead) direct = 0;
+                const bool block = keepalive && deadline.infinite;
                 const DWORD e = co_await fill(io, wait, direct ? buffer : nullptr, direct,
-                                              &direct_got);
+                                              &direct_got, block, keepalive ? ka : 0);
                 if (e == kPeerClosed) {
                     // The peer went away without a close frame: abnormal closure (RFC 6455
                     // 7.1.5, status 1006).

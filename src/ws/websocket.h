@@ -74,8 +74,12 @@ public:
         void await_resume() const noexcept {}
     };
     // Receive-side claim for Close, waiting until a pending receive has ended.
+    // A sync Close on a blocking-receive socket waits at most until `deadline` (an interrupted
+    // receive may still sit in recv(): the connection is then aborted to wake it, *timed_out).
     struct ReceiveSideWait {
         WebSocket& ws;
+        net::Deadline deadline{};
+        bool* timed_out = nullptr;
         bool await_ready();
         bool await_suspend(std::coroutine_handle<> h);
         void await_resume() const noexcept {}
@@ -125,8 +129,15 @@ private:
     Task<DWORD> send_control(RequestIo& io, ws::Opcode op, std::string payload);
     // Reads more bytes into in_ (or, with `direct`, up to direct_cap bytes into it, their count
     // in *direct_got); ERROR_SUCCESS, kPeerClosed, or an error.
+    // With `block` (a sync Receive on a plain socket: blocking_recv_), a read into in_ waits
+    // in recv() itself, bounded by SO_RCVTIMEO = block_ms (0: none), instead of poll + recv.
     Task<DWORD> fill(RequestIo& io, net::Deadline deadline, uint8_t* direct = nullptr,
-                     size_t direct_cap = 0, size_t* direct_got = nullptr);
+                     size_t direct_cap = 0, size_t* direct_got = nullptr, bool block = false,
+                     DWORD block_ms = 0);
+    // One non-blocking read or write on the connection (under stream_mutex_ over TLS; with
+    // MSG_DONTWAIT on a blocking-receive socket).
+    net::IoResult read_nb(char* buf, size_t cap);
+    net::IoResult write_nb(const char* data, size_t len);
     // One step of the receive side: parses buffered bytes (reading more when needed) until a data
     // piece (copied to buffer), the peer's close frame, or failure. Pings are answered here;
     // with `keepalive`, a wait of keepalive_ms() without bytes sends a ping and goes on.
@@ -171,6 +182,13 @@ private:
     // two sides never contend (bench/ws: 86 futex calls per MiB streamed, before).
     bool serialize_io_ = true;
     std::mutex stream_mutex_;
+    // A sync handle on a plain socket: the socket is in blocking mode and a Receive waits in
+    // recv() (one system call per message instead of poll + recv); every other read and write
+    // passes MSG_DONTWAIT. Close and CloseHandle wake a blocked recv (docs/design/websocket.md
+    // "Speed").
+    bool blocking_recv_ = false;
+    std::atomic<bool> recv_blocked_{false};  // a Receive is in (or entering) a blocking recv()
+    DWORD rcvtimeo_ms_ = 0;                  // SO_RCVTIMEO as set (receive side)
 
     // The frame lock: held for a whole frame; at most one waiter per side.
     std::mutex frame_mutex_;
