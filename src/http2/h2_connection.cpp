@@ -21,7 +21,9 @@ void drain(net::CancelEvent& e) {
     [[maybe_unused]] auto r = ::read(e.fd(), &v, sizeof(v));
 }
 
-void wake(void* ctx) { static_cast<Exchange*>(ctx)->wake_locked(); }
+void wake(void* ctx) {
+    static_cast<Exchange*>(ctx)->wake_locked();
+}
 
 bool readable_now(int fd) {
     pollfd p{fd, POLLIN, 0};
