@@ -21,7 +21,9 @@ void drain(net::CancelEvent& e) {
     [[maybe_unused]] auto r = ::read(e.fd(), &v, sizeof(v));
 }
 
-void wake(void* ctx) { static_cast<net::CancelEvent*>(ctx)->signal(); }
+void wake(void* ctx) {
+    static_cast<Exchange*>(ctx)->wake_locked();
+}
 
 bool readable_now(int fd) {
     pollfd p{fd, POLLIN, 0};
@@ -178,7 +180,31 @@ void Connection::pump_locked() {
     // Output the socket did not take: the reader waits on input only unless told, so tell it
     // (it waits for POLLOUT too from its next round). The reader itself never gets here
     // marked as reader: it gives the role up before it pumps.
-    if (!out_.empty() && reader_) reader_->wake_.signal();
+    if (!out_.empty() && reader_) reader_->wake_locked();
+}
+
+void Connection::flush_locked() {
+    if (dead_) return;
+    net::Stream& io = conn_->stream();
+    codec_.take_output(out_);
+    while (!out_.empty()) {
+        const net::IoResult r = io.write_some(out_.data(), out_.size());
+        if (r.status != net::IoStatus::Done) {
+            if (r.status == net::IoStatus::Failed || r.status == net::IoStatus::Closed)
+                return fail_locked(ERROR_WINHTTP_CONNECTION_ERROR);
+            break;
+        }
+        out_.erase(0, r.n);
+        last_io_ = std::chrono::steady_clock::now();
+    }
+    if (!out_.empty() && reader_) reader_->wake_locked();
+}
+
+void Connection::hand_off_locked() {
+    if (reader_ || waiting_.empty()) return;
+    for (Exchange* x : waiting_)
+        if (x->signalled_) return;  // it runs soon: it finishes (and hands off) or reads
+    (*waiting_.begin())->wake_locked();
 }
 
 // --- Exchange --------------------------------------------------------------------------------
@@ -186,16 +212,16 @@ void Connection::pump_locked() {
 Exchange::Exchange(std::shared_ptr<Connection> conn)
     : conn_(std::move(conn)), stream_(std::make_shared<Stream>()) {
     stream_->notify = wake;
-    stream_->notify_ctx = &wake_;
+    stream_->notify_ctx = this;
 }
 
 Exchange::~Exchange() {
     std::lock_guard lock(conn_->mutex_);
     conn_->waiting_.erase(this);
-    if (conn_->reader_ == this) {  // a wait that never resumed (its coroutine was destroyed)
-        conn_->reader_ = nullptr;
-        for (Exchange* x : conn_->waiting_) x->wake_.signal();
-    }
+    // A wait that never resumed (its coroutine was destroyed) leaves the socket to another; so
+    // does a waiter that held the hand-over's wake-up.
+    if (conn_->reader_ == this) conn_->reader_ = nullptr;
+    conn_->hand_off_locked();
     conn_->codec_.cancel(*stream_);
     conn_->pump_locked();  // sends the RST_STREAM now when the socket takes it
 }
@@ -238,7 +264,8 @@ void Exchange::take_body(std::string& out, bool& ended, DWORD& error) {
         out.swap(stream_->data);
     } else {
         conn_->codec_.take_body(*stream_, out);
-        conn_->pump_locked();  // the WINDOW_UPDATE goes out now
+        // The WINDOW_UPDATE goes out now; reading is the reader's (or the next wait's) job.
+        conn_->flush_locked();
     }
     ended = stream_->data.empty() && (stream_->ended || stream_->closed);
     error = stream_->ended && !stream_->error ? ERROR_SUCCESS : stream_->error;
@@ -268,8 +295,20 @@ Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
         short events = POLLIN;
         {
             std::lock_guard lock(c.mutex_);
-            drain(wake_);
+            // Every signal goes through wake_locked(): a descriptor not signalled needs no read.
+            if (signalled_) {
+                drain(wake_);
+                signalled_ = false;
+            }
             DWORD result;
+            // What a response brought may already be here: then this request needs no read
+            // (each read that finds nothing is a recvfrom returning EAGAIN). A Sent wait pumps
+            // first: its stream's frames go out that way.
+            if (want != Want::Sent && c.done_locked(*stream_, want, result)) {
+                c.waiting_.erase(this);
+                c.hand_off_locked();
+                co_return result;
+            }
             // On the event loop a round trip through the reactor costs far more than a look at
             // the socket: pump again while it has bytes (bounded, so one request does not hold
             // the loop thread; a TLS record arriving a few bytes per read otherwise took one
@@ -279,8 +318,7 @@ Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
                 if (c.done_locked(*stream_, want, result)) {
                     c.waiting_.erase(this);
                     // Nobody reads for the others now: one of them takes the socket over.
-                    if (!c.reader_)
-                        for (Exchange* x : c.waiting_) x->wake_.signal();
+                    c.hand_off_locked();
                     co_return result;
                 }
                 if (!io.async() || spin == 16 || c.reader_ || c.dead_ || !readable_now(fd)) break;
@@ -305,13 +343,13 @@ Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
             c.reader_ = nullptr;
             // Going on, this request pumps again and takes the socket back unless its stream is
             // done (then it wakes the waiters, above); leaving, it hands the socket over now.
-            if (e)
-                for (Exchange* x : c.waiting_) x->wake_.signal();
+            if (e) c.hand_off_locked();
         } else {
             e = co_await io.ready(wake_.fd(), POLLIN, deadline);
             if (e) {
                 std::lock_guard lock(c.mutex_);
                 c.waiting_.erase(this);
+                c.hand_off_locked();  // the wake-up it may have held was the hand-over
             }
         }
         if (e) co_return e;

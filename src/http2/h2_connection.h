@@ -68,12 +68,20 @@ public:
     // Exchange's eventfd, would silence that one on the event loop.
     int wake_fd() const { return wake_.fd(); }
     const std::shared_ptr<Connection>& shared() const { return conn_; }
+    // Under the connection's lock: signals wake_ unless it already is (one eventfd write per
+    // wait, not one per frame for the stream).
+    void wake_locked() {
+        if (signalled_) return;
+        signalled_ = true;
+        wake_.signal();
+    }
 
 private:
     friend class Connection;
     std::shared_ptr<Connection> conn_;
     std::shared_ptr<Stream> stream_;
     net::CancelEvent wake_;  // signalled when something arrives for the stream
+    bool signalled_ = false;  // wake_ holds a signal not drained yet (under the connection's lock)
 };
 
 class Connection final : public SharedConnection, public std::enable_shared_from_this<Connection> {
@@ -95,6 +103,12 @@ private:
     friend class Exchange;
     // Under mutex_: writes pending output, reads what the socket has, feeds the codec.
     void pump_locked();
+    // Under mutex_: writes pending output only (a WINDOW_UPDATE after a read), no read.
+    void flush_locked();
+    // Under mutex_: with no reader, makes sure one waiter will run and take the socket over:
+    // wakes one unless one already holds a wake-up (not all of them: with 256 streams waiting,
+    // waking every one per hand-over cost 255 eventfd writes and as many event-loop rounds).
+    void hand_off_locked();
     void fail_locked(DWORD error);
     // maybe_room()'s answer, refreshed under mutex_ after each pump.
     void note_open_locked() { open_.store(!dead_ && codec_.accepting(), std::memory_order_release); }
