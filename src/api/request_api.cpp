@@ -53,11 +53,18 @@ DWORD exclusive(Request& r, Fn fn) {
 // out-parameter. Asynchronous handle: the errors known at once (`check()`) fail the call;
 // otherwise it returns TRUE, leaves the caller's out-parameter alone (the API pages say to pass
 // NULL in async mode) and completes through the status callback.
-template <class Check, class Make>
-DWORD run_operation(Request& r, DWORD api, void* buffer, DWORD* count, Check check, Make make) {
+// `now(error)`, synchronous handles only: the call done without a coroutine when it can be
+// (RequestEngine::read_now); false leaves it to `make`.
+template <class Check, class Make, class Now>
+DWORD run_operation(Request& r, DWORD api, void* buffer, DWORD* count, Check check, Make make,
+                    Now now) {
     OperationGuard guard(r);
     if (!guard.owned()) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
-    if (!r.async()) return make(count).run_inline();
+    if (!r.async()) {
+        DWORD error;
+        if (now(error)) return error;
+        return make(count).run_inline();
+    }
     if (DWORD e = check()) return e;
     auto op = std::make_unique<AsyncOp>();
     op->api = api;
@@ -66,6 +73,11 @@ DWORD run_operation(Request& r, DWORD api, void* buffer, DWORD* count, Check che
     guard.hand_over();
     r.start_async(std::move(op), std::move(task));
     return ERROR_SUCCESS;
+}
+
+template <class Check, class Make>
+DWORD run_operation(Request& r, DWORD api, void* buffer, DWORD* count, Check check, Make make) {
+    return run_operation(r, api, buffer, count, check, make, [](DWORD&) { return false; });
 }
 
 DWORD no_check() { return ERROR_SUCCESS; }
@@ -149,7 +161,8 @@ BOOL WinHttpQueryDataAvailable(HINTERNET request, LPDWORD available) {
     };
     return finish_read(*r, run_operation(
         *r, API_QUERY_DATA_AVAILABLE, nullptr, available, check,
-        [&](DWORD* count) { return e.query_data_available(count); }));
+        [&](DWORD* count) { return e.query_data_available(count); },
+        [&](DWORD& error) { return e.query_data_available_now(available, error); }));
 }
 
 BOOL WinHttpReadData(HINTERNET request, LPVOID buffer, DWORD len, LPDWORD read) {
@@ -161,7 +174,8 @@ BOOL WinHttpReadData(HINTERNET request, LPVOID buffer, DWORD len, LPDWORD read) 
     RequestEngine& e = r->engine();
     return finish_read(*r, run_operation(
         *r, API_READ_DATA, buffer, read, [&] { return e.check_read(); },
-        [&](DWORD* count) { return e.read(buffer, len, count, false); }));
+        [&](DWORD* count) { return e.read(buffer, len, count, false); },
+        [&](DWORD& error) { return e.read_now(buffer, len, read, error); }));
 }
 
 DWORD WinHttpReadDataEx(HINTERNET request, LPVOID buffer, DWORD len, LPDWORD read,

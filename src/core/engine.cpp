@@ -1200,11 +1200,19 @@ Task<DWORD> RequestEngine::read_direct(char* dst, size_t cap, size_t& got) {
         co_return ERROR_SUCCESS;
     }
     if (e) co_return e;
+    co_return take_direct(dst, n, got);
+}
+
+// The n bytes just read into dst go through the parser, which counts them (and moves them down
+// over anything that was not body); `got` is the body bytes left at dst.
+DWORD RequestEngine::take_direct(char* dst, size_t n, size_t& got) {
+    got = 0;
+    http1::ResponseParser& p = codecs_->p();
     size_t off = 0;
     while (off < n && !message_done_) {
-        auto step = codecs_->p().feed(dst + off, n - off);
+        auto step = p.feed(dst + off, n - off);
         off += step.consumed;
-        if (step.event == http1::ParseEvent::Error) co_return step.error;
+        if (step.event == http1::ParseEvent::Error) return step.error;
         if (step.event == http1::ParseEvent::Body) {
             if (step.body != dst + got) std::memmove(dst + got, step.body, step.body_len);
             got += step.body_len;
@@ -1217,11 +1225,27 @@ Task<DWORD> RequestEngine::read_direct(char* dst, size_t cap, size_t& got) {
         std::memcpy(in_.prepare(n - off), dst + off, n - off);
         in_.len += n - off;
     }
-    // The end of a Content-Length body is known without another byte.
-    if (!message_done_ &&
-        codecs_->p().feed(in_.unread_data(), 0).event == http1::ParseEvent::MessageComplete)
-        finish_message();
-    co_return ERROR_SUCCESS;
+    // The end of a Content-Length body is known without another byte. While the parser still
+    // counts Content-Length bytes down (length_left() > 0) the body cannot be complete: no feed.
+    if (!message_done_) {
+        const auto left = p.length_left();
+        if ((!left || *left == 0) &&
+            p.feed(in_.unread_data(), 0).event == http1::ParseEvent::MessageComplete)
+            finish_message();
+    }
+    return ERROR_SUCCESS;
+}
+
+// A Content-Length body with bytes still to come, nothing buffered, not decoded, on an HTTP/1
+// connection: what QueryDataAvailable finds in the stream can be read straight to the caller.
+bool RequestEngine::direct_body_left() const {
+    if (state_ != State::HeadersAvailable || !conn_ || decoding_ || body_left_ != 0 ||
+        message_done_ || in_.unread() != 0 || !codecs_->parser)
+        return false;
+    const http1::ResponseParser& p = *codecs_->parser;
+    if (p.chunked()) return false;
+    const auto left = p.length_left();
+    return left && *left > 0;
 }
 
 Task<DWORD> RequestEngine::read_head() {
@@ -1681,6 +1705,59 @@ Task<DWORD> RequestEngine::peek_body(size_t& n, bool& peeked) {
         const DWORD e = co_await io_.ready(s.fd(), net::wait_events(r.status), receive_deadline());
         if (e) co_return e;
     }
+}
+
+// The sync fast path of query_data_available: the bytes the stream holds now, when it holds
+// some, bounded by the Content-Length left. Anything else (nothing there yet: a wait; the end
+// of the body; a failure) is left to the Task, which finds the stream as this one did.
+bool RequestEngine::query_data_available_now(DWORD* available, DWORD& error) {
+    if (!direct_body_left()) return false;
+    const net::IoResult r = conn_->stream().peek_readable();
+    if (r.status != net::IoStatus::Done || r.n == 0) return false;
+    const uint64_t n = std::min<uint64_t>(r.n, *codecs_->parser->length_left());
+    promised_ = n;
+    if (available) *available = static_cast<DWORD>(std::min<uint64_t>(n, 0xFFFFFFFFu));
+    error = ERROR_SUCCESS;
+    return true;
+}
+
+// The sync fast path of read (without FILL_BUFFER) after QueryDataAvailable promised bytes:
+// socket reads straight into the caller's buffer until the promised count is there, with the
+// notifications receive_into makes. A first read that finds nothing leaves everything to the
+// Task; a later one (the promise came in pieces: short I/O) hands the rest of the call to it.
+bool RequestEngine::read_now(void* buffer, DWORD len, DWORD* read, DWORD& error) {
+    if (promised_ == 0 || len == 0 || !direct_body_left()) return false;
+    auto* out = static_cast<char*>(buffer);
+    const size_t promised = std::min<size_t>(promised_, len);
+    net::Stream& s = conn_->stream();
+    size_t done = 0;
+    error = ERROR_SUCCESS;
+    while (done < promised) {
+        const net::IoResult r = s.read_some(out + done, len - done);
+        if (r.status != net::IoStatus::Done) {
+            if (done == 0) return false;
+            DWORD more = 0;
+            error = this->read(out + done, static_cast<DWORD>(len - done), &more, false).run_inline();
+            if (!error && read) *read = static_cast<DWORD>(done + more);
+            return true;
+        }
+        status(WINHTTP_CALLBACK_STATUS_RECEIVING_RESPONSE);
+        DWORD n = static_cast<DWORD>(r.n);
+        status(WINHTTP_CALLBACK_STATUS_RESPONSE_RECEIVED, &n, sizeof(n), sizeof(n));
+        size_t got = 0;
+        if (const DWORD e = take_direct(out + done, r.n, got)) {
+            state_ = State::Failed;
+            drop_connection();
+            error = e;
+            return true;
+        }
+        done += got;
+        promised_ -= std::min(promised_, got);
+        if (message_done_) break;
+    }
+    promised_ = 0;
+    if (read) *read = static_cast<DWORD>(done);
+    return true;
 }
 
 Task<DWORD> RequestEngine::query_data_available(DWORD* available) {

@@ -57,6 +57,12 @@ public:
     DWORD check_read() const;
     Task<DWORD> query_data_available(DWORD* available);
     Task<DWORD> read(void* buffer, DWORD len, DWORD* read, bool fill_buffer);
+    // Synchronous handles, WinHttpQueryDataAvailable then WinHttpReadData of a Content-Length
+    // body whose bytes are in the stream: answered without a coroutine frame or a wait
+    // (docs/design/read-path.md). false: not taken, nothing done, the Task above does the call;
+    // true: `error` is its result.
+    bool query_data_available_now(DWORD* available, DWORD& error);
+    bool read_now(void* buffer, DWORD len, DWORD* read, DWORD& error);
 
     DWORD add_headers(std::string_view headers, DWORD modifiers);
     DWORD add_headers_ex(DWORD modifiers, ULONGLONG flags, ULONGLONG reserved, DWORD count,
@@ -167,6 +173,8 @@ private:
     Task<DWORD> receive_into(char* dst, size_t cap, size_t& n, net::Deadline deadline);
     bool can_read_direct(size_t room) const;
     Task<DWORD> read_direct(char* dst, size_t cap, size_t& got);
+    DWORD take_direct(char* dst, size_t n, size_t& got);
+    bool direct_body_left() const;
     Task<DWORD> peek_body(size_t& n, bool& peeked);
     Task<DWORD> next_body_piece();
     Task<DWORD> follow_redirect(bool& followed);
