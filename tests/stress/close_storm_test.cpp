@@ -161,8 +161,10 @@ void Storm::close(Tracker& t) {
 
 void Storm::settle(Tracker& t) {
     if (t.settled.exchange(true)) return;
-    ++settled_;
+    // Counted under the lock: wait_settled() may return (and the test free this Storm) as soon
+    // as the count is reached, so nothing may touch the Storm after the lock is released.
     std::lock_guard lock(mutex_);
+    ++settled_;
     --in_flight_;
     changed_.notify_all();
 }
