@@ -141,17 +141,7 @@ void Connection::pump_locked() {
     if (dead_) return;
     net::Stream& io = conn_->stream();
     for (int round = 0; round < 64; ++round) {
-        codec_.take_output(out_);
-        while (!out_.empty()) {
-            const net::IoResult r = io.write_some(out_.data(), out_.size());
-            if (r.status != net::IoStatus::Done) {
-                if (r.status == net::IoStatus::Failed || r.status == net::IoStatus::Closed)
-                    return fail_locked(ERROR_WINHTTP_CONNECTION_ERROR);
-                break;  // the socket is full: the reader waits for POLLOUT
-            }
-            out_.erase(0, r.n);
-            last_io_ = std::chrono::steady_clock::now();
-        }
+        if (!send_queued_locked()) return;
         bool fed = false;
         char buf[kReadChunk];
         for (;;) {
@@ -183,20 +173,27 @@ void Connection::pump_locked() {
     if (!out_.empty() && reader_) reader_->wake_locked();
 }
 
-void Connection::flush_locked() {
-    if (dead_) return;
+bool Connection::send_queued_locked() {
     net::Stream& io = conn_->stream();
     codec_.take_output(out_);
     while (!out_.empty()) {
         const net::IoResult r = io.write_some(out_.data(), out_.size());
         if (r.status != net::IoStatus::Done) {
-            if (r.status == net::IoStatus::Failed || r.status == net::IoStatus::Closed)
-                return fail_locked(ERROR_WINHTTP_CONNECTION_ERROR);
-            break;
+            if (r.status == net::IoStatus::Failed || r.status == net::IoStatus::Closed) {
+                fail_locked(ERROR_WINHTTP_CONNECTION_ERROR);
+                return false;
+            }
+            break;  // the socket is full: the reader waits for POLLOUT
         }
         out_.erase(0, r.n);
         last_io_ = std::chrono::steady_clock::now();
     }
+    return true;
+}
+
+void Connection::flush_locked() {
+    if (dead_) return;
+    if (!send_queued_locked()) return;
     if (!out_.empty() && reader_) reader_->wake_locked();
 }
 

@@ -105,6 +105,9 @@ private:
     void pump_locked();
     // Under mutex_: writes pending output only (a WINDOW_UPDATE after a read), no read.
     void flush_locked();
+    // Under mutex_: takes the codec's output and writes it until the socket is full; false
+    // when the write failed (the connection is failed then).
+    bool send_queued_locked();
     // Under mutex_: with no reader, makes sure one waiter will run and take the socket over:
     // wakes one unless one already holds a wake-up (not all of them: with 256 streams waiting,
     // waking every one per hand-over cost 255 eventfd writes and as many event-loop rounds).
