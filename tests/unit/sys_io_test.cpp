@@ -13,23 +13,12 @@
 #include <string>
 #include <thread>
 
+#include "socket_pair.h"
+
 namespace winhttp::net {
 namespace {
 
-// A connected pair of non-blocking stream sockets, closed at scope exit.
-struct Pair {
-    int a = -1, b = -1;
-    Pair() {
-        int fds[2];
-        EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 0);
-        a = fds[0];
-        b = fds[1];
-    }
-    ~Pair() {
-        ::close(a);
-        ::close(b);
-    }
-};
+using test::Pair;
 
 // Waits (bounded) until `fd` is ready for `events`.
 bool ready(int fd, short events) {
