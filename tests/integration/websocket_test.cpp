@@ -63,6 +63,37 @@ int error_operation(const CallbackEvent& e) {
     return static_cast<int>(r.Operation);
 }
 
+// A peer that answers the upgrade, reads our close frame (6-byte masked header + 2-byte status)
+// and never answers it: a Close waits until its timeout or until the handle closes.
+winhttp::test::Script stalls_after_our_close() {
+    return {Step::read_request(), Step::send(k101), Step::read_bytes(6 + 2),
+            Step::stall(std::chrono::seconds(10))};
+}
+
+// QueryCloseStatus after a connection that ended without a close handshake: 1006.
+void expect_aborted(HINTERNET ws) {
+    USHORT status = 0;
+    DWORD consumed = 0;
+    ASSERT_EQ(WinHttpWebSocketQueryCloseStatus(ws, &status, nullptr, 0, &consumed), ERROR_SUCCESS);
+    EXPECT_EQ(status, WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS);
+}
+
+// A sync WinHttpWebSocketReceive on its own thread, its result stored in `result`; returns once
+// the thread is (usually) inside its wait.
+std::thread receive_on_a_thread(HINTERNET ws, std::atomic<DWORD>& result) {
+    std::atomic<bool> started{false};
+    std::thread t([ws, &result, &started] {
+        started = true;
+        char buf[16];
+        DWORD r = 0;
+        WINHTTP_WEB_SOCKET_BUFFER_TYPE type{};
+        result = WinHttpWebSocketReceive(ws, buf, sizeof(buf), &r, &type);
+    });
+    while (!started) std::this_thread::yield();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return t;
+}
+
 PythonWsServer& python_server() {
     try {
         return PythonWsServer::shared();
@@ -417,10 +448,7 @@ TEST_P(WebSocketPython, PeerVanishingIsAnAbort) {
     ASSERT_EQ(receive_message(ws, got, type), ERROR_SUCCESS);
     EXPECT_EQ(got, "bye");
     EXPECT_EQ(receive_message(ws, got, type), ERROR_WINHTTP_CONNECTION_ERROR);
-    USHORT status = 0;
-    DWORD consumed = 0;
-    ASSERT_EQ(WinHttpWebSocketQueryCloseStatus(ws, &status, nullptr, 0, &consumed), ERROR_SUCCESS);
-    EXPECT_EQ(status, WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS);
+    expect_aborted(ws);
     EXPECT_EQ(send_text(ws, "x"), ERROR_INVALID_OPERATION);
 }
 
@@ -1052,18 +1080,14 @@ TEST_P(WebSocketScripted, InvalidUtf8FailsWith1007) {
 
 TEST_P(WebSocketScripted, CloseTimeoutWhenThePeerNeverAnswers) {
     // libHttpClient #696 (PITFALLS 12): Close must respect WEB_SOCKET_CLOSE_TIMEOUT.
-    ScriptedServer server({{Step::read_request(), Step::send(k101), Step::read_bytes(6 + 2),
-                            Step::stall(std::chrono::seconds(10))}});
+    ScriptedServer server({stalls_after_our_close()});
     Chain c = upgrade_request(server.port(), L"/", kKeyHeader);
     Handle ws = open_websocket(c);
     DWORD ms = 200;
     ASSERT_TRUE(WinHttpSetOption(ws, WINHTTP_OPTION_WEB_SOCKET_CLOSE_TIMEOUT, &ms, sizeof(ms)));
     EXPECT_EQ(ws_close(ws, 1000, nullptr, 0), static_cast<DWORD>(ERROR_WINHTTP_TIMEOUT));
     EXPECT_EQ(client_frame(server.request(1)), std::make_pair(0x88, std::string("\x03\xE8", 2)));
-    USHORT status = 0;
-    DWORD consumed = 0;
-    ASSERT_EQ(WinHttpWebSocketQueryCloseStatus(ws, &status, nullptr, 0, &consumed), ERROR_SUCCESS);
-    EXPECT_EQ(status, WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS);
+    expect_aborted(ws);
 }
 
 TEST_P(WebSocketScripted, CloseTimeoutWithAReceivePending) {
@@ -1074,23 +1098,13 @@ TEST_P(WebSocketScripted, CloseTimeoutWithAReceivePending) {
     // a peer that never answers must not keep it, or the Close, waiting.
     if (async())
         GTEST_SKIP() << "the async receive waits on the event loop; CloseCancelsAPendingReceive";
-    ScriptedServer server({{Step::read_request(), Step::send(k101), Step::read_bytes(6 + 2),
-                            Step::stall(std::chrono::seconds(10))}});
+    ScriptedServer server({stalls_after_our_close()});
     Chain c = upgrade_request(server.port(), L"/", kKeyHeader);
     Handle ws = open_websocket(c);
     DWORD ms = 200;
     ASSERT_TRUE(WinHttpSetOption(ws, WINHTTP_OPTION_WEB_SOCKET_CLOSE_TIMEOUT, &ms, sizeof(ms)));
     std::atomic<DWORD> received{itest::kSentinel};
-    std::atomic<bool> started{false};
-    std::thread receiver([&] {
-        started = true;
-        char buf[16];
-        DWORD r = 0;
-        WINHTTP_WEB_SOCKET_BUFFER_TYPE t{};
-        received = WinHttpWebSocketReceive(ws.get(), buf, sizeof(buf), &r, &t);
-    });
-    while (!started) std::this_thread::yield();
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // usually inside its wait
+    std::thread receiver = receive_on_a_thread(ws.get(), received);
     EXPECT_EQ(ws_close(ws, 1000, nullptr, 0), static_cast<DWORD>(ERROR_WINHTTP_TIMEOUT));
     receiver.join();
     // Cancelled while it waited; or, when the thread came late, a close is pending (Receive page).
@@ -1098,10 +1112,7 @@ TEST_P(WebSocketScripted, CloseTimeoutWithAReceivePending) {
                 received == ERROR_INVALID_OPERATION)
         << received;
     EXPECT_EQ(client_frame(server.request(1)), std::make_pair(0x88, std::string("\x03\xE8", 2)));
-    USHORT status = 0;
-    DWORD consumed = 0;
-    ASSERT_EQ(WinHttpWebSocketQueryCloseStatus(ws, &status, nullptr, 0, &consumed), ERROR_SUCCESS);
-    EXPECT_EQ(status, WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS);
+    expect_aborted(ws);
 }
 
 TEST_P(WebSocketScripted, ClosingTheHandleCancelsABlockedReceiveAndClose) {
@@ -1110,23 +1121,13 @@ TEST_P(WebSocketScripted, ClosingTheHandleCancelsABlockedReceiveAndClose) {
     // both end with ERROR_WINHTTP_OPERATION_CANCELLED.
     if (async())
         GTEST_SKIP() << "sync receive path; the async one: ClosingTheHandleCancelsAPendingReceive";
-    ScriptedServer server({{Step::read_request(), Step::send(k101), Step::read_bytes(6 + 2),
-                            Step::stall(std::chrono::seconds(10))}});
+    ScriptedServer server({stalls_after_our_close()});
     Chain c = upgrade_request(server.port(), L"/", kKeyHeader);
     Handle ws = open_websocket(c);
     HINTERNET raw = ws.get();
     std::atomic<DWORD> received{itest::kSentinel};
     std::atomic<DWORD> closed{itest::kSentinel};
-    std::atomic<bool> started{false};
-    std::thread receiver([&] {
-        started = true;
-        char buf[16];
-        DWORD r = 0;
-        WINHTTP_WEB_SOCKET_BUFFER_TYPE t{};
-        received = WinHttpWebSocketReceive(raw, buf, sizeof(buf), &r, &t);
-    });
-    while (!started) std::this_thread::yield();
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // usually inside its wait
+    std::thread receiver = receive_on_a_thread(raw, received);
     std::thread closer([&] { closed = WinHttpWebSocketClose(raw, 1000, nullptr, 0); });
     server.request(1);  // our close frame arrived: the Close waits for the receive side
     ASSERT_TRUE(WinHttpCloseHandle(ws.release()));
@@ -1143,8 +1144,7 @@ TEST_P(WebSocketScripted, ClosingTheHandleCancelsAPendingClose) {
     // while WinHttpWebSocketClose waits for the peer's close frame ends that Close with
     // ERROR_WINHTTP_OPERATION_CANCELLED (REQUEST_ERROR {CLOSE_OPERATION}); the receive the Close
     // cancelled reported first; HANDLE_CLOSING is last (DESIGN.md close protocol).
-    ScriptedServer server({{Step::read_request(), Step::send(k101), Step::read_bytes(6 + 2),
-                            Step::stall(std::chrono::seconds(10))}});
+    ScriptedServer server({stalls_after_our_close()});
     Chain c = upgrade_request(server.port(), L"/", kKeyHeader);
     Handle ws = open_websocket(c);
     HINTERNET raw = ws.get();
