@@ -429,58 +429,44 @@ RequestSpec with_protocol_used(RequestSpec spec, DWORD& used) {
     return spec;
 }
 
-// RFC 9113 7 (HTTP_1_1_REQUIRED, 0xd: "the endpoint requires that HTTP/1.1 be used instead of
-// HTTP/2") and 8.1.1 / RFC 7540 8.1.2.2... the client retries the request over HTTP/1.1: a
-// stream reset with HTTP_1_1_REQUIRED goes again on a new connection that offers only
-// http/1.1, and the application sees the HTTP/1.1 answer.
-TEST_P(Http2Fault, RstStreamHttp11RequiredRetriesOverHttp11) {
-    auto seen = std::make_shared<Http11Seen>();
-    auto srv = server({
-        [](H2Peer& p) {
-            if (!p.start()) return;
-            const uint32_t id = p.read_request();
+// How the h2 peer of the HTTP_1_1_REQUIRED tests turns the request away.
+enum class Refusal { RstStream, GoawayLastStream0, GoawayCoveringTheStream };
+
+H2Server::Handler refuses_with_http11_required(Refusal how) {
+    return [how](H2Peer& p) {
+        if (!p.start()) return;
+        const uint32_t id = p.read_request();
+        if (how == Refusal::RstStream) {
             p.rst_stream(id, f::ERR_HTTP_1_1_REQUIRED);
             p.wait_closed();
-        },
-        http11_ok(seen),
-    });
-    Handle s = session();
-    Handle c = connect(s, *srv);
-    DWORD used = 0xFFFFFFFF;
-    const Response r = run(c, with_protocol_used(get(L"/x"), used));
-    EXPECT_EQ(r.error, ERROR_SUCCESS) << r;
-    EXPECT_EQ(r.status, 200u);
-    EXPECT_EQ(r.body, "ok");
-    EXPECT_EQ(used, 0u);
-    EXPECT_EQ(srv->connections(), 2u);
-    EXPECT_EQ(seen->alpn, "");  // h2 not offered again
-    EXPECT_EQ(seen->head.rfind("GET /x HTTP/1.1\r\n", 0), 0u) << seen->head;
+        } else {
+            p.goaway(how == Refusal::GoawayCoveringTheStream ? id : 0, f::ERR_HTTP_1_1_REQUIRED);
+        }
+    };
 }
 
-// The same with GOAWAY(HTTP_1_1_REQUIRED) on the connection, whether or not the stream was
-// within the GOAWAY's last-stream-id.
-TEST_P(Http2Fault, GoawayHttp11RequiredRetriesOverHttp11) {
-    for (const bool processed : {false, true}) {
-        SCOPED_TRACE(processed ? "last-stream-id covers the stream" : "last-stream-id 0");
+// RFC 9113 7 (HTTP_1_1_REQUIRED, 0xd: "the endpoint requires that HTTP/1.1 be used instead of
+// HTTP/2") and 8.1.1 / RFC 7540 8.1.2.2... the client retries the request over HTTP/1.1: a
+// stream reset with HTTP_1_1_REQUIRED, or a GOAWAY(HTTP_1_1_REQUIRED) whether or not its
+// last-stream-id covers the stream, sends the request again on a new connection that offers
+// only http/1.1, and the application sees the HTTP/1.1 answer.
+TEST_P(Http2Fault, Http11RequiredRetriesOverHttp11) {
+    for (const Refusal how : {Refusal::RstStream, Refusal::GoawayLastStream0,
+                              Refusal::GoawayCoveringTheStream}) {
+        SCOPED_TRACE(static_cast<int>(how));
         auto seen = std::make_shared<Http11Seen>();
-        auto srv = server({
-            [processed](H2Peer& p) {
-                if (!p.start()) return;
-                const uint32_t id = p.read_request();
-                p.goaway(processed ? id : 0, f::ERR_HTTP_1_1_REQUIRED);
-            },
-            http11_ok(seen),
-        });
+        auto srv = server({refuses_with_http11_required(how), http11_ok(seen)});
         Handle s = session();
         Handle c = connect(s, *srv);
         DWORD used = 0xFFFFFFFF;
-        const Response r = run(c, with_protocol_used(get(L"/y"), used));
+        const Response r = run(c, with_protocol_used(get(L"/x"), used));
         EXPECT_EQ(r.error, ERROR_SUCCESS) << r;
+        EXPECT_EQ(r.status, 200u);
         EXPECT_EQ(r.body, "ok");
         EXPECT_EQ(used, 0u);
         EXPECT_EQ(srv->connections(), 2u);
-        EXPECT_EQ(seen->alpn, "");
-        EXPECT_EQ(seen->head.rfind("GET /y HTTP/1.1\r\n", 0), 0u) << seen->head;
+        EXPECT_EQ(seen->alpn, "");  // h2 not offered again
+        EXPECT_EQ(seen->head.rfind("GET /x HTTP/1.1\r\n", 0), 0u) << seen->head;
     }
 }
 
@@ -488,12 +474,7 @@ TEST_P(Http2Fault, GoawayHttp11RequiredRetriesOverHttp11) {
 TEST_P(Http2Fault, Http11RequiredResendsTheRequestBody) {
     auto head = std::make_shared<std::string>();
     auto srv = server({
-        [](H2Peer& p) {
-            if (!p.start()) return;
-            const uint32_t id = p.read_request();
-            p.rst_stream(id, f::ERR_HTTP_1_1_REQUIRED);
-            p.wait_closed();
-        },
+        refuses_with_http11_required(Refusal::RstStream),
         [head](H2Peer& p) {
             *head = p.read_until("payload");
             p.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
