@@ -1190,7 +1190,20 @@ def micro_section(build, workdir):
     return lines
 
 
+def kept_history(path):
+    """The hand-written sections of an existing report (every '## ' heading after the generated
+    one: profiles and before/after notes per issue) survive a regeneration."""
+    try:
+        with open(path) as f:
+            old = f.read().rstrip("\n").split("\n")
+    except FileNotFoundError:
+        return []
+    heads = [i for i, line in enumerate(old) if line.startswith("## ")]
+    return [""] + old[heads[1]:] if len(heads) > 1 else []
+
+
 def write_report(path, build, cases, results, micro, trace_rows=(), extra=(), ws=()):
+    history = kept_history(path)
     lines = ["## Benchmark results: OpenWinHTTP vs libcurl", ""]
     lines += environment_lines(build)
     lines += ["", TABLE_HEAD]
@@ -1204,6 +1217,7 @@ def write_report(path, build, cases, results, micro, trace_rows=(), extra=(), ws
     lines += list(ws)
     lines += micro
     lines += ["", "Reproduce: `make bench` (or `BENCH_QUICK=1 make bench` for a smoke run)."]
+    lines += history
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
 
