@@ -14,7 +14,7 @@
 #include "auth/schemes.h"
 #include "core/cookies.h"
 #include "core/engine_codecs.h"
-#include "http2/h2_connection.h"
+#include "core/exchange.h"
 #include "core/request.h"
 #include "http1/header_store.h"
 #include "http1/request_writer.h"
@@ -179,6 +179,12 @@ ULONGLONG age_ms(const Connection& c) {
 }
 }  // namespace
 
+const net::TlsStream* RequestEngine::tls() const noexcept {
+    if (conn_) return conn_->tls.get();
+    if (exchange_) return exchange_->tls();
+    return nullptr;
+}
+
 bool RequestEngine::tcp_stats(net::TcpStats& out, ULONGLONG& age) const {
     if (conn_ && conn_->socket.tcp_stats(out)) {
         age = age_ms(*conn_);
@@ -267,7 +273,7 @@ Task<DWORD> RequestEngine::send(std::string extra_headers, const void* optional,
         if (e) co_return e;
     }
     // A new request on the same handle: whatever is left of the previous response goes.
-    if (state_ != State::Created && (conn_ || h2_)) drop_connection();
+    if (state_ != State::Created && (conn_ || exchange_)) drop_connection();
     optional_.assign(static_cast<const char*>(optional), optional ? optional_len : 0);
     total_len_ = std::max(total_len, optional_len);
     const std::string* te = find_header(app_headers_, "Transfer-Encoding");
@@ -891,7 +897,7 @@ Task<DWORD> RequestEngine::open_route(const proxy::ProxyServer* via, bool resume
     metrics_.set_connection(conn_->requests, flags);
     if (trace::on()) trace::connection(owner_.handle(), conn_->key, conn_reused_, conn_->tls ? conn_->tls->protocol_flag() : 0, conn_->tls ? conn_->tls->cipher_name() : std::string());
     adopt_h2(key);
-    opener.end(!h2conn_);  // after adopt_h2: the waiters find the shared connection
+    opener.end(!exchange_);  // after adopt_h2: the waiters find the shared connection
     co_return check_required_protocol();
 }
 
@@ -1052,7 +1058,7 @@ Task<DWORD> RequestEngine::transmit_request() {
     // still the absolute URL, and a CONNECT's handshake goes on through that proxy.
     const std::optional<proxy::ProxyServer> held_proxy = std::move(proxy_);
     proxy_.reset();
-    release_h2();
+    release_exchange();
     used_h2_ = false;
     codecs_->h2_head.reset();
     if (const DWORD e = co_await decide_route()) co_return e;
@@ -1085,10 +1091,11 @@ Task<DWORD> RequestEngine::transmit_request() {
         }
         if (e) co_return e;
         if (proxy_connect_response_) co_return ERROR_SUCCESS;  // the proxy refused the tunnel
-        if (h2conn_) {
-            e = co_await h2_transmit();
-            if (e == ERROR_WINHTTP_RESEND_REQUEST && attempt == 0) continue;  // GOAWAY raced us
-            co_return e == ERROR_WINHTTP_RESEND_REQUEST ? ERROR_WINHTTP_CONNECTION_ERROR : e;
+        if (exchange_) {
+            bool again = false;
+            e = co_await exchange_send(again);
+            if (again && attempt == 0) continue;  // GOAWAY raced us
+            co_return again ? ERROR_WINHTTP_CONNECTION_ERROR : e;
         }
         if (proxy_.has_value() != head_via_proxy) {
             // Failover between a proxy and DIRECT changed the request-target's form.
@@ -1123,7 +1130,7 @@ DWORD RequestEngine::check_write(DWORD len) const {
     // test_WinHttpSendRequest, verified on Windows 7 and later).
     if (state_ == State::Sent && total_len_ > 0 && !app_chunked_ && len > 0)
         return ERROR_INVALID_PARAMETER;
-    if (state_ != State::AwaitingWrite || (!conn_ && !h2_)) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
+    if (state_ != State::AwaitingWrite || (!conn_ && !exchange_)) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
     if (!app_chunked_ && len > body_left_to_write_) return ERROR_INVALID_PARAMETER;
     return ERROR_SUCCESS;
 }
@@ -1132,8 +1139,9 @@ Task<DWORD> RequestEngine::write(const void* data, DWORD len, DWORD* written) {
     if (const DWORD e = check_write(len)) co_return e;
     body_streamed_ = true;
     const DWORD e =
-        h2_ ? co_await h2_write(static_cast<const char*>(data), len,
-                                !app_chunked_ && body_left_to_write_ == len)
+        exchange_ ? co_await exchange_->write(static_cast<const char*>(data), len,
+                                              !app_chunked_ && body_left_to_write_ == len,
+                                              send_deadline())
             : co_await write_all(static_cast<const char*>(data), len, send_deadline());
     if (e) {
         state_ = State::Failed;
@@ -1250,7 +1258,7 @@ bool RequestEngine::direct_body_left() const {
 
 Task<DWORD> RequestEngine::read_head() {
     promised_ = 0;
-    if (h2_) co_return co_await h2_read_head();
+    if (exchange_) co_return co_await exchange_read_head();
     codecs_->parser.emplace(http1::ParseLimits{owner_.settings().max_response_header_size});
     codecs_->p().reset(method_ == "HEAD");
     unsigned informational = 0;
@@ -1550,7 +1558,7 @@ Task<DWORD> RequestEngine::drain_body() {
 // Makes the next piece of de-chunked body available in body_ptr_/body_left_, or marks the
 // message done. Fails when the connection or the framing fails.
 Task<DWORD> RequestEngine::next_body_piece() {
-    if (h2_) co_return co_await h2_next_body_piece();
+    if (exchange_) co_return co_await exchange_next_body_piece();
     while (body_left_ == 0 && !message_done_) {
         // Fed even with no bytes left: the end of a body is known without another byte.
         auto step = codecs_->p().feed(in_.unread_data(), in_.unread());
@@ -1623,7 +1631,7 @@ void RequestEngine::keep_tcp_stats() {
 }
 
 void RequestEngine::drop_connection(bool notify) {
-    release_h2();
+    release_exchange();
     if (!conn_) return;
     const std::string key = conn_->key;
     const bool open = notify && conn_->connected;

@@ -34,10 +34,7 @@ struct x509_st;
 namespace winhttp {
 
 class Request;
-namespace h2 {
-class Connection;
 class Exchange;
-}  // namespace h2
 
 class RequestEngine {
 public:
@@ -293,16 +290,17 @@ private:
     // whose TLS chose "h2" becomes one.
     bool attach_h2(const std::string& key);
     void adopt_h2(const std::string& key);
-    Task<DWORD> h2_transmit();
-    Task<DWORD> h2_write(const char* data, size_t len, bool last);
-    Task<DWORD> h2_read_head();
-    Task<DWORD> h2_next_body_piece();
-    void release_h2();
     // HTTP_1_1_REQUIRED ended the stream: true when the request goes again over HTTP/1.1.
     bool fall_back_to_http11(DWORD e);
-    std::shared_ptr<h2::Connection> h2conn_;  // attached, no stream yet
-    std::unique_ptr<h2::Exchange> h2_;        // the request's stream
-    std::string h2_body_;                     // the body piece being delivered
+    // The exchange of the request's last transmission over HTTP/2 (core/exchange.h), from
+    // open_route on; it lets go of its stream when the response ends, and goes with
+    // drop_connection and the next transmission.
+    std::unique_ptr<Exchange> exchange_;
+    // Over the exchange: send, read the head, the next piece of body.
+    Task<DWORD> exchange_send(bool& again);
+    Task<DWORD> exchange_read_head();
+    Task<DWORD> exchange_next_body_piece();
+    void release_exchange() noexcept;
     bool used_h2_ = false;
 };
 

@@ -1,0 +1,49 @@
+// The HTTP/2 implementation of core/exchange.h: one stream (h2::Exchange) of a shared
+// connection (src/http2/h2_connection.h). It holds a share of the connection from the moment
+// open_route attaches it (or adopts a fresh connection whose TLS chose "h2") and opens its
+// stream in send(). Every wait is h2::Exchange::wait: on the socket when no other stream
+// reads it, else on the stream's own wake-up descriptor (docs/design/http2.md).
+#pragma once
+#include <memory>
+#include <string>
+
+#include "core/exchange.h"
+
+namespace winhttp {
+
+class Request;
+class RequestIo;
+namespace h2 {
+class Connection;
+class Exchange;
+}  // namespace h2
+
+class H2Exchange final : public Exchange {
+public:
+    // `owner` receives the notifications, `io` runs the waits.
+    H2Exchange(std::shared_ptr<h2::Connection> conn, Request& owner, RequestIo& io);
+    ~H2Exchange() override;
+
+    DWORD protocol() const noexcept override { return WINHTTP_PROTOCOL_FLAG_HTTP2; }
+    const net::TlsStream* tls() const noexcept override;
+    Task<DWORD> send(const OutgoingRequest& req, net::Deadline deadline, DWORD& sent) override;
+    Task<DWORD> write(const char* data, size_t len, bool last, net::Deadline deadline) override;
+    Task<DWORD> read_head(http1::ResponseHead& out, size_t& bytes,
+                          net::Deadline deadline) override;
+    Task<DWORD> next_body(BodyPiece& piece) override;
+    void take_trailers(http1::HeaderList& out) override;
+    void release() noexcept override;
+    bool refused() override;
+    bool http11_required() override;
+
+private:
+    void status(DWORD code, const void* info = nullptr, DWORD len = 0, size_t bytes = 0);
+
+    Request& owner_;
+    RequestIo& io_;
+    std::shared_ptr<h2::Connection> conn_;  // attached, no stream yet
+    std::unique_ptr<h2::Exchange> stream_;  // the request's stream, from send() on
+    std::string body_;                      // the body piece being delivered
+};
+
+}  // namespace winhttp
