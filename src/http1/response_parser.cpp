@@ -31,12 +31,17 @@ bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
 // Strips spaces and tabs at both ends. llhttp already skips the blanks before a value but keeps
 // those after it, and an obs-fold continuation line arrives with its leading blanks.
-void trim(std::string& s) {
+void trim_slow(std::string& s) {
     size_t end = s.size();
     while (end > 0 && is_blank(s[end - 1])) --end;
     size_t begin = 0;
     while (begin < end && is_blank(s[begin])) ++begin;
     if (begin > 0 || end < s.size()) s.assign(s, begin, end - begin);
+}
+
+// Most names and values have nothing to strip: two byte tests, no call.
+inline void trim(std::string& s) {
+    if (!s.empty() && (is_blank(s.front()) || is_blank(s.back()))) trim_slow(s);
 }
 
 }  // namespace
