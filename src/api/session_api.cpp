@@ -95,12 +95,20 @@ HINTERNET WinHttpOpenRequest(HINTERNET connect, LPCWSTR verb, LPCWSTR object_nam
                             WINHTTP_FLAG_ESCAPE_DISABLE_QUERY | WINHTTP_FLAG_BYPASS_PROXY_CACHE |
                             WINHTTP_FLAG_AUTOMATIC_CHUNKING;
     if (flags & ~known) return fail_handle(ERROR_INVALID_PARAMETER);
-    const std::wstring v = verb && *verb ? verb : L"GET";
+    // Views of the caller's strings: a copy only when the object name needs its '/'.
+    const std::wstring_view v = verb && *verb ? std::wstring_view(verb) : std::wstring_view(L"GET");
     for (wchar_t c : v)
         if (c <= L' ' || c > 0x7E) return fail_handle(ERROR_INVALID_PARAMETER);
-    std::wstring object = object_name && *object_name ? object_name : L"/";
+    std::wstring_view object =
+        object_name && *object_name ? std::wstring_view(object_name) : std::wstring_view(L"/");
     // CR/LF in the object name are escaped or dropped (escape_object_name), as on Windows.
-    if (object[0] != L'/' && object != L"*") object.insert(object.begin(), L'/');
+    std::wstring prefixed;
+    if (object[0] != L'/' && object != L"*") {
+        prefixed.reserve(object.size() + 1);
+        prefixed += L'/';
+        prefixed += object;
+        object = prefixed;
+    }
     std::string ver = "HTTP/1.1";
     if (version && *version) {
         ver = to_utf8(version);

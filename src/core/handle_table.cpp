@@ -34,21 +34,25 @@ bool HandleTable::decode(HINTERNET h, uint32_t& slot, uint64_t& gen) const {
 }
 
 HINTERNET HandleTable::insert(Object* obj) {
-    std::lock_guard lock(mutex_);
-    uint32_t slot;
-    if (!free_.empty()) {
-        slot = free_.back();
-        free_.pop_back();
-    } else {
-        if (slots_.size() > kSlotMask) return nullptr;
-        slot = static_cast<uint32_t>(slots_.size());
-        slots_.push_back(Slot{});
+    HINTERNET h;
+    {
+        std::lock_guard lock(mutex_);
+        uint32_t slot;
+        if (!free_.empty()) {
+            slot = free_.back();
+            free_.pop_back();
+        } else {
+            if (slots_.size() > kSlotMask) return nullptr;
+            slot = static_cast<uint32_t>(slots_.size());
+            slots_.push_back(Slot{});
+        }
+        slots_[slot].obj = obj;
+        ++live_;
+        const auto value = (slots_[slot].generation << kSlotBits) | slot;
+        h = reinterpret_cast<HINTERNET>(static_cast<uintptr_t>(value));
+        obj->set_handle(h);
     }
-    slots_[slot].obj = obj;
-    ++live_;
-    const auto value = (slots_[slot].generation << kSlotBits) | slot;
-    auto h = reinterpret_cast<HINTERNET>(static_cast<uintptr_t>(value));
-    obj->set_handle(h);
+    // Outside the lock (the trace writes to a file); the caller still owns its reference.
     if (trace::on()) trace::handle("created", h, type_name(obj->type()));
     return h;
 }
@@ -62,15 +66,18 @@ Ref<Object> HandleTable::lookup(HINTERNET h) const {
 }
 
 Ref<Object> HandleTable::remove(HINTERNET h) {
-    std::lock_guard lock(mutex_);
-    uint32_t slot;
-    uint64_t gen;
-    if (!decode(h, slot, gen)) return {};
-    Object* obj = std::exchange(slots_[slot].obj, nullptr);
-    slots_[slot].generation = (slots_[slot].generation + 1) & (UINT64_MAX >> kSlotBits);
-    if (slots_[slot].generation == 0) slots_[slot].generation = 1;
-    free_.push_back(slot);
-    --live_;
+    Object* obj;
+    {
+        std::lock_guard lock(mutex_);
+        uint32_t slot;
+        uint64_t gen;
+        if (!decode(h, slot, gen)) return {};
+        obj = std::exchange(slots_[slot].obj, nullptr);
+        slots_[slot].generation = (slots_[slot].generation + 1) & (UINT64_MAX >> kSlotBits);
+        if (slots_[slot].generation == 0) slots_[slot].generation = 1;
+        free_.push_back(slot);
+        --live_;
+    }
     if (trace::on()) trace::handle("closed", h, nullptr);
     return Ref<Object>::adopt(obj);
 }

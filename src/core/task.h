@@ -14,6 +14,8 @@
 #include <exception>
 #include <utility>
 
+#include "core/frame_cache.h"
+
 namespace winhttp {
 
 template <class T>
@@ -24,6 +26,10 @@ public:
         std::coroutine_handle<> parent;
         // 0: running, 1: the parent suspended waiting for us, 2: finished.
         std::atomic<int> state{0};
+
+        // Frames come from the calling thread's frame cache (core/frame_cache.h).
+        static void* operator new(size_t n) { return frame_alloc(n); }
+        static void operator delete(void* p, size_t n) noexcept { frame_free(p, n); }
 
         Task get_return_object() noexcept {
             return Task(std::coroutine_handle<promise_type>::from_promise(*this));
@@ -77,6 +83,8 @@ private:
 // A fire-and-forget coroutine: starts at once and frees itself when it ends.
 struct Detached {
     struct promise_type {
+        static void* operator new(size_t n) { return frame_alloc(n); }
+        static void operator delete(void* p, size_t n) noexcept { frame_free(p, n); }
         Detached get_return_object() noexcept { return {}; }
         std::suspend_never initial_suspend() noexcept { return {}; }
         std::suspend_never final_suspend() noexcept { return {}; }

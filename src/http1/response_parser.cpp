@@ -16,6 +16,7 @@
 #include <llhttp.h>
 #include <winhttp.h>
 
+#include <new>
 #include <string>
 
 namespace winhttp::http1 {
@@ -30,12 +31,17 @@ bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
 // Strips spaces and tabs at both ends. llhttp already skips the blanks before a value but keeps
 // those after it, and an obs-fold continuation line arrives with its leading blanks.
-void trim(std::string& s) {
+void trim_slow(std::string& s) {
     size_t end = s.size();
     while (end > 0 && is_blank(s[end - 1])) --end;
     size_t begin = 0;
     while (begin < end && is_blank(s[begin])) ++begin;
     if (begin > 0 || end < s.size()) s.assign(s, begin, end - begin);
+}
+
+// Most names and values have nothing to strip: two byte tests, no call.
+inline void trim(std::string& s) {
+    if (!s.empty() && (is_blank(s.front()) || is_blank(s.back()))) trim_slow(s);
 }
 
 }  // namespace
@@ -157,12 +163,91 @@ struct ResponseParser::Engine {
     }
 };
 
-ResponseParser::ResponseParser(ParseLimits limits)
-    : limits_(limits), engine_(std::make_unique<Engine>()) {
+// ---- Recycling between responses ------------------------------------------------------------
+//
+// A keep-alive request builds one parser per response (the header-size limit in force then
+// applies), so each response used to allocate the llhttp state, the header vector as it grew
+// (1, 2, 4, 8 entries) and every name or value longer than the short-string buffer: 8 of the 43
+// allocations of a W1 request (issue 16). A parser that goes away now leaves those parts in its
+// thread's spare slot (one per thread); the next parser made on that thread takes them, and
+// next_field() reuses the strings with their capacity. Nothing of the old response is visible:
+// reset() empties everything before the first byte is parsed.
+//
+// The slot is reached through a trivially destructible thread_local pointer (no guard on the
+// hot path); a thread_local Teardown frees the spare parts at thread exit and points the slot
+// at a sentinel that refuses parts, for parsers destroyed later in the thread's exit.
+struct ResponseParser::Spare {
+    std::unique_ptr<Engine> engine;
+    ResponseHead head;
+};
+
+namespace {
+
+// Not inside the Spare type: it only tells "this thread's slot is gone".
+alignas(ResponseParser::Spare*) char g_dead_slot_tag;
+
+}  // namespace
+
+constinit thread_local ResponseParser::Spare* ResponseParser::t_spare = nullptr;
+
+namespace {
+
+struct SpareTeardown {
+    ~SpareTeardown();
+};
+thread_local SpareTeardown t_spare_teardown;
+
+}  // namespace
+
+ResponseParser::Spare* ResponseParser::dead_spare() {
+    return reinterpret_cast<Spare*>(&g_dead_slot_tag);
+}
+
+namespace {
+
+SpareTeardown::~SpareTeardown() { ResponseParser::drop_thread_spare(); }
+
+}  // namespace
+
+void ResponseParser::drop_thread_spare() {
+    Spare* s = t_spare;
+    t_spare = dead_spare();
+    if (s != nullptr && s != dead_spare()) delete s;
+}
+
+ResponseParser::ResponseParser(ParseLimits limits) : limits_(limits) {
+    Spare* s = t_spare;
+    if (s != nullptr && s != dead_spare() && s->engine) {
+        engine_ = std::move(s->engine);
+        head_ = std::move(s->head);  // moves the vector (and its strings), no copy
+    } else {
+        engine_ = std::make_unique<Engine>();
+    }
     reset(false);
 }
 
-ResponseParser::~ResponseParser() = default;
+ResponseParser::~ResponseParser() {
+    Spare* s = t_spare;
+    if (s == dead_spare() || !engine_) return;
+    if (s == nullptr) {
+        s = new (std::nothrow) Spare;
+        if (s == nullptr) return;
+        ResponseParser::SpareTeardownArm();
+        t_spare = s;
+    }
+    if (s->engine) return;  // the slot is taken: free ours normally
+    s->engine = std::move(engine_);
+    s->head.headers = std::move(head_.headers);
+    s->head.trailers = std::move(head_.trailers);
+    s->head.reason = std::move(head_.reason);
+}
+
+void ResponseParser::SpareTeardownArm() {
+    // The first odr-use of t_spare_teardown constructs it, registering its destructor for
+    // this thread's exit.
+    SpareTeardown* volatile arm = &t_spare_teardown;
+    (void)arm;
+}
 
 void ResponseParser::reset(bool head_request) {
     llhttp_t& ll = engine_->ll;

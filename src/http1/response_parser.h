@@ -90,7 +90,8 @@ public:
     ParseStep finish();
 
     // The head of the current response; complete once HeadComplete was reported (trailers once
-    // MessageComplete was). Before that it holds whatever has been parsed so far.
+    // MessageComplete was). Before that its header list may also hold entries recycled from an
+    // earlier response (see Spare in response_parser.cpp): read it only after HeadComplete.
     const ResponseHead& head() const { return head_; }
     ResponseHead& head() { return head_; }
 
@@ -111,8 +112,18 @@ public:
     // idle keep-alive connection; the caller may retry on a new one).
     bool idle() const { return phase_ == Phase::Idle; }
 
+    // Parts a destroyed parser left for the next one on its thread (response_parser.cpp).
+    struct Spare;
+    // Frees the calling thread's spare parts; later parsers on this thread keep none. Runs at
+    // thread exit by itself.
+    static void drop_thread_spare();
+
 private:
     enum class Phase { Idle, Head, Body, Done, Failed };
+
+    static Spare* dead_spare();
+    static void SpareTeardownArm();
+    static constinit thread_local Spare* t_spare;
 
     // llhttp state and the callbacks (response_parser.cpp); llhttp.h stays out of this header.
     struct Engine;

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
+#include <thread>
 #include <string_view>
 #include <vector>
 
@@ -772,6 +774,58 @@ TEST(ResponseParser, GarbageAfterBodyIsAnErrorOfTheNextResponse) {
     ASSERT_EQ(o.messages.size(), 1u);
     EXPECT_EQ(o.messages[0].body, "x");
     EXPECT_EQ(o.error, static_cast<DWORD>(ERROR_WINHTTP_INVALID_SERVER_RESPONSE));
+}
+
+// A parser hands its llhttp state and header strings to the next parser made on its thread
+// (issue 16: no allocation per keep-alive response). The next response must see its own head
+// only: fewer, shorter or longer headers, a different reason, no trailers of the old one.
+TEST(ResponseParser, RecycledPartsCarryNothingOver) {
+    ResponseParser::drop_thread_spare();  // tests share threads: start from a known slot
+    {
+        ResponseParser p;
+        const std::string a =
+            "HTTP/1.1 200 A reason longer than fifteen bytes\r\nDate: Thu, 03 Dec 2026 07:10:54 GMT\r\n"
+            "Content-Type: application/octet-stream\r\nX-A: 1\r\nX-B: 2\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n0\r\nTrailer-Name: trailer value\r\n\r\n";
+        ParseStep s = p.feed(a.data(), a.size());
+        ASSERT_EQ(s.event, ParseEvent::HeadComplete);
+        ASSERT_EQ(p.head().headers.size(), 5u);
+        s = p.feed(a.data() + s.consumed, a.size() - s.consumed);
+        ASSERT_EQ(s.event, ParseEvent::MessageComplete);
+        ASSERT_EQ(p.head().trailers.size(), 1u);
+    }
+    ResponseParser q;  // takes the parts the first one left
+    const std::string b = "HTTP/1.0 404 NF\r\nContent-Length: 2\r\nServer: s\r\n\r\nhi";
+    ParseStep s = q.feed(b.data(), b.size());
+    ASSERT_EQ(s.event, ParseEvent::HeadComplete);
+    EXPECT_EQ(q.head().status, 404u);
+    EXPECT_EQ(q.head().version_minor, 0u);
+    EXPECT_EQ(q.head().reason, "NF");
+    ASSERT_EQ(q.head().headers.size(), 2u);
+    EXPECT_EQ(q.head().headers[0].name, "Content-Length");
+    EXPECT_EQ(q.head().headers[0].value, "2");
+    EXPECT_EQ(q.head().headers[1].name, "Server");
+    EXPECT_EQ(q.head().headers[1].value, "s");
+    EXPECT_TRUE(q.head().trailers.empty());
+    EXPECT_FALSE(q.chunked());
+    EXPECT_EQ(q.content_length(), std::optional<uint64_t>(2));
+    s = q.feed(b.data() + s.consumed, b.size() - s.consumed);
+    ASSERT_EQ(s.event, ParseEvent::Body);
+    EXPECT_EQ(std::string(s.body, s.body_len), "hi");
+}
+
+// A parser destroyed on another thread leaves its parts there; this thread's parsers and the
+// other thread's exit (which frees them: the ASan tree's leak check) are unaffected.
+TEST(ResponseParser, DestroyedOnAnotherThread) {
+    auto p = std::make_unique<ResponseParser>();
+    const std::string a = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\r\n";
+    ASSERT_EQ(p->feed(a.data(), a.size()).event, ParseEvent::HeadComplete);
+    std::thread t([&] { p.reset(); });
+    t.join();
+    ResponseParser q;
+    const std::string b = "HTTP/1.1 204 No Content\r\n\r\n";
+    ASSERT_EQ(q.feed(b.data(), b.size()).event, ParseEvent::HeadComplete);
+    EXPECT_TRUE(q.head().headers.empty());
 }
 
 }  // namespace
