@@ -37,6 +37,7 @@
 #include "auth/challenge.h"
 #include "auth/ntlm.h"
 #include "http_test_util.h"
+#include "protocol_util.h"
 #include "support/apache.h"
 #include "support/build_paths.h"
 #include "support/http_text.h"
@@ -219,16 +220,66 @@ std::string mode_label(const ::testing::TestParamInfo<Mode>& i) {
     return i.param == Mode::Sync ? "Sync" : "Async";
 }
 
-// --- Apache httpd: Basic --------------------------------------------------------------------
+// --- Basic: Apache over HTTP/1.1, nginx over HTTP/1.1 on TLS and over HTTP/2 -----------------
+//
+// The same Basic checks against Apache (cleartext HTTP/1.1, as before) and against nginx's h2
+// listener (/basic/, same account and body) with HTTP/1.1 over TLS and with HTTP/2: issue 14
+// asks for Basic/Digest over h2. Digest stays Apache-only (HTTP/1.1): nginx has no Digest
+// module, and Debian's Apache serves h2 only with mod_http2 on TLS, which tests/support does
+// not configure.
+
+enum class BasicServer { Apache, NginxTls, NginxH2 };
+
+class BasicAuth : public ::testing::TestWithParam<std::tuple<Mode, BasicServer>> {
+  protected:
+    Mode mode() const { return std::get<0>(GetParam()); }
+    BasicServer server() const { return std::get<1>(GetParam()); }
+    // Opens session, connect and request for /basic/index.txt on the test's server.
+    void open_basic(AuthClient& c) {
+        if (server() == BasicServer::Apache) {
+            open(c, mode(), Apache::shared().port(), L"/basic/index.txt");
+            return;
+        }
+        if (!nginx_) nginx_.emplace(server() == BasicServer::NginxH2 ? Protocol::H2
+                                                                     : Protocol::Http11Tls);
+        c.session = open_auth_session(mode());
+        nginx_->enable(c.session);
+        c.connect = nginx_->connect(c.session);
+        ASSERT_TRUE(c.connect);
+        c.request = nginx_->request(c.connect, L"GET", L"/basic/index.txt");
+        ASSERT_TRUE(c.request);
+    }
+    // The exchanges of `request` used the server's protocol (no silent fallback from h2).
+    void expect_protocol(HINTERNET request) const {
+        if (nginx_) nginx_->expect_protocol(request);
+    }
+
+  private:
+    std::optional<ProtocolClient> nginx_;
+};
+
+std::string basic_label(const ::testing::TestParamInfo<std::tuple<Mode, BasicServer>>& i) {
+    const BasicServer server = std::get<1>(i.param);
+    return std::string(std::get<0>(i.param) == Mode::Sync ? "Sync" : "Async") +
+           (server == BasicServer::Apache     ? "_Apache"
+            : server == BasicServer::NginxTls ? "_NginxHttp11Tls"
+                                              : "_NginxH2");
+}
+
+INSTANTIATE_TEST_SUITE_P(Auth, BasicAuth,
+                         ::testing::Combine(::testing::Values(Mode::Sync, Mode::Async),
+                                            ::testing::Values(BasicServer::Apache,
+                                                              BasicServer::NginxTls,
+                                                              BasicServer::NginxH2)),
+                         basic_label);
 
 // Flow (a): the application sees the 401, asks for the schemes, sets credentials and sends the
 // same handle again. Wine winhttp.c test_basic_authentication (verified on Windows): supported
 // and first are BASIC, the target is SERVER, and the resend succeeds.
-TEST_P(AuthModes, ApacheBasicFlowA) {
-    auto& httpd = Apache::shared();
+TEST_P(BasicAuth, FlowA) {
     AuthClient c;
-    open(c, GetParam(), httpd.port(), L"/basic/index.txt");
-    Result r = c.exchange.run(c.request, GetParam());
+    open_basic(c);
+    Result r = c.exchange.run(c.request, mode());
     ASSERT_EQ(r.error, ERROR_SUCCESS);
     EXPECT_EQ(r.status, 401u);
     DWORD supported = 0, first = 0, target = 0xFF;
@@ -238,54 +289,54 @@ TEST_P(AuthModes, ApacheBasicFlowA) {
     EXPECT_EQ(target, static_cast<DWORD>(WINHTTP_AUTH_TARGET_SERVER));
     ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_SERVER,
                                       WINHTTP_AUTH_SCHEME_BASIC, kUser, kPass, nullptr));
-    r = c.exchange.run(c.request, GetParam());
+    r = c.exchange.run(c.request, mode());
     ASSERT_EQ(r.error, ERROR_SUCCESS);
     EXPECT_EQ(r.status, 200u);
     EXPECT_EQ(r.body, "/basic/index.txt");
+    expect_protocol(c.request);
 }
 
 // Flow (b): credentials given before SendRequest answer the challenge with no help.
-TEST_P(AuthModes, ApacheBasicFlowBWithOptions) {
-    auto& httpd = Apache::shared();
+TEST_P(BasicAuth, FlowBWithOptions) {
     AuthClient c;
-    open(c, GetParam(), httpd.port(), L"/basic/index.txt");
+    open_basic(c);
     set_user_options(c.request, kUser, kPass);
-    const Result r = c.exchange.run(c.request, GetParam());
+    const Result r = c.exchange.run(c.request, mode());
     ASSERT_EQ(r.error, ERROR_SUCCESS);
     EXPECT_EQ(r.status, 200u);
     EXPECT_EQ(r.body, "/basic/index.txt");
+    expect_protocol(c.request);
 }
 
-TEST_P(AuthModes, ApacheBasicWrongPasswordGivesThe401) {
-    auto& httpd = Apache::shared();
+TEST_P(BasicAuth, WrongPasswordGivesThe401) {
     AuthClient c;
-    open(c, GetParam(), httpd.port(), L"/basic/index.txt");
+    open_basic(c);
     set_user_options(c.request, kUser, L"wrong");
-    const Result r = c.exchange.run(c.request, GetParam());
+    const Result r = c.exchange.run(c.request, mode());
     ASSERT_EQ(r.error, ERROR_SUCCESS);
     ASSERT_FALSE(r.hung);
     EXPECT_EQ(r.status, 401u);
+    expect_protocol(c.request);
 }
 
 // Wine winhttp.c test_basic_authentication (verified on Windows): credentials from
 // WinHttpSetCredentials win over the USERNAME/PASSWORD options, whichever came first.
-TEST_P(AuthModes, ApacheSetCredentialsWinOverOptions) {
-    auto& httpd = Apache::shared();
+TEST_P(BasicAuth, SetCredentialsWinOverOptions) {
     {
         AuthClient c;
-        open(c, GetParam(), httpd.port(), L"/basic/index.txt");
+        open_basic(c);
         ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_SERVER,
                                           WINHTTP_AUTH_SCHEME_BASIC, kUser, kPass, nullptr));
         set_user_options(c.request, kUser, L"wrong");
-        EXPECT_EQ(c.exchange.run(c.request, GetParam()).status, 200u);
+        EXPECT_EQ(c.exchange.run(c.request, mode()).status, 200u);
     }
     {
         AuthClient c;
-        open(c, GetParam(), httpd.port(), L"/basic/index.txt");
+        open_basic(c);
         set_user_options(c.request, kUser, kPass);
         ASSERT_TRUE(WinHttpSetCredentials(c.request, WINHTTP_AUTH_TARGET_SERVER,
                                           WINHTTP_AUTH_SCHEME_BASIC, kUser, L"wrong", nullptr));
-        EXPECT_EQ(c.exchange.run(c.request, GetParam()).status, 401u);
+        EXPECT_EQ(c.exchange.run(c.request, mode()).status, 401u);
     }
 }
 
