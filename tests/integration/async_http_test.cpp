@@ -198,6 +198,27 @@ std::vector<Scenario> scenarios() {
              EXPECT_EQ(r.api, static_cast<DWORD>(API_RECEIVE_RESPONSE)) << r;
              EXPECT_EQ(r.error, static_cast<DWORD>(ERROR_WINHTTP_REDIRECT_FAILED)) << r;
          }},
+        // Request bodies to nginx's /post ("got <Content-Length>"): lpOptional, and WriteData
+        // pieces declared by dwTotalLength (100000 bytes: more than h2's initial 65535-byte
+        // stream window, so over h2 the upload waits for WINDOW_UPDATE).
+        {"PostOptionalBodyToNginx", true,
+         [](Mode m, Protocol p) {
+             RequestSpec s{.verb = L"POST", .path = L"/post"};
+             s.optional = "name=value&x=1";
+             return on_nginx(m, p, {s});
+         },
+         [](const Outcome& o) { expect_ok(o.responses.at(0), "got 14"); }},
+        {"WriteDataWithLengthToNginx", true,
+         [](Mode m, Protocol p) {
+             RequestSpec s{.verb = L"PUT", .path = L"/post"};
+             s.writes = {std::string(70000, 'a'), std::string(30000, 'b')};
+             return on_nginx(m, p, {s, get(L"/hello.txt")});
+         },
+         [](const Outcome& o) {
+             expect_ok(o.responses.at(0), "got 100000");
+             expect_ok(o.responses.at(1), "hello, world\n");
+             EXPECT_EQ(o.connections, 1u);
+         }},
         // WinHttpSendRequest page: lpOptional is sent right after the headers.
         {"PostOptionalBody", false,
          [](Mode m, Protocol) {
