@@ -52,7 +52,7 @@ std::ostream& operator<<(std::ostream& out, const Outcome& o) {
 
 struct Scenario {
     const char* name;
-    bool nginx;  // runs against nginx: again over HTTP/1.1 on TLS and HTTP/2 (AsyncHttpProtocols)
+    bool nginx;  // runs against nginx: again over HTTP/2 (AsyncHttpProtocols)
     std::function<Outcome(Mode, Protocol)> run;  // the protocol matters to nginx scenarios
     std::function<void(const Outcome&)> check;
 };
@@ -340,7 +340,7 @@ INSTANTIATE_TEST_SUITE_P(Scenarios, AsyncHttp, ::testing::ValuesIn(scenarios()),
                              return std::string(info.param.name);
                          });
 
-// The nginx scenarios again over HTTP/1.1 on TLS and over HTTP/2 (issue 14). The scripted ones
+// The nginx scenarios again over HTTP/2 (issue 14). The scripted ones
 // stay HTTP/1.1 only: they compare the exact request bytes the server saw.
 std::vector<Scenario> nginx_scenarios() {
     std::vector<Scenario> out;
@@ -358,7 +358,7 @@ TEST_P(AsyncHttpProtocols, SameOutcomeInSyncAndAsyncMode) {
 INSTANTIATE_TEST_SUITE_P(
     Scenarios, AsyncHttpProtocols,
     ::testing::Combine(::testing::ValuesIn(nginx_scenarios()),
-                       ::testing::Values(Protocol::Http11Tls, Protocol::H2)),
+                       ::testing::Values(Protocol::H2)),
     [](const ::testing::TestParamInfo<std::tuple<Scenario, Protocol>>& info) {
         return std::string(std::get<0>(info.param).name) + "_" +
                protocol_name(std::get<1>(info.param));

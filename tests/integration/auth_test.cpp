@@ -226,11 +226,13 @@ std::string mode_label(const ::testing::TestParamInfo<Mode>& i) {
 
 // --- Basic and Digest over HTTP/1.1 and HTTP/2 ----------------------------------------------
 //
-// The same Basic and Digest checks in every protocol (issue 14 asks for Basic/Digest over h2):
-// Basic against Apache (cleartext HTTP/1.1, as before) and nginx's h2 listener (/basic/, same
-// account and body) with HTTP/1.1 over TLS and with HTTP/2; Digest against Apache (nginx has no
-// Digest module), cleartext and on Apache::tls()'s HTTPS port with HTTP/1.1 and with HTTP/2
-// (mod_http2). Each TLS case checks WINHTTP_OPTION_HTTP_PROTOCOL_USED after its exchanges.
+// The same Basic and Digest checks over HTTP/1.1 and HTTP/2 (issue 14 asks for Basic/Digest
+// over h2): Basic against Apache (cleartext HTTP/1.1, as before) and over h2 against nginx's h2
+// listener (/basic/, same account and body); Digest against Apache (nginx has no Digest
+// module), cleartext and over h2 on Apache::tls()'s HTTPS port (mod_http2). Each TLS case checks
+// WINHTTP_OPTION_HTTP_PROTOCOL_USED after its exchanges. NginxTls and ApacheTls (HTTP/1.1 on
+// the same TLS ports) are not instantiated (each ctest entry starts its own servers); add them
+// to tell a TLS difference from an HTTP/2 one.
 
 enum class AuthServer { Apache, NginxTls, NginxH2, ApacheTls, ApacheH2 };
 
@@ -297,13 +299,11 @@ class DigestAuth : public AuthOverProtocols {};
 INSTANTIATE_TEST_SUITE_P(Auth, BasicAuth,
                          ::testing::Combine(::testing::Values(Mode::Sync, Mode::Async),
                                             ::testing::Values(AuthServer::Apache,
-                                                              AuthServer::NginxTls,
                                                               AuthServer::NginxH2)),
                          auth_label);
 INSTANTIATE_TEST_SUITE_P(Auth, DigestAuth,
                          ::testing::Combine(::testing::Values(Mode::Sync, Mode::Async),
                                             ::testing::Values(AuthServer::Apache,
-                                                              AuthServer::ApacheTls,
                                                               AuthServer::ApacheH2)),
                          auth_label);
 

@@ -4,8 +4,8 @@
 //
 // The scripted-server cases check the exact Cookie lines of the HTTP/1.1 request head and close
 // the connection after each response, so they stay HTTP/1.1 only. The same jar rules run again
-// against nginx (/cookie/plain, /cookie/two, /cookie/echo) in every protocol of
-// protocol_util.h, HTTP/2 included: there nginx sees the cookies HPACK-coded, possibly as
+// against nginx (/cookie/plain, /cookie/two, /cookie/echo) over HTTP/1.1 and HTTP/2
+// (protocol_util.h): over h2 nginx sees the cookies HPACK-coded, possibly as
 // separate cookie fields (RFC 9113 §8.2.3), and echoes them joined with "; ".
 #include <winhttp.h>
 
@@ -83,16 +83,16 @@ protected:
     ProtocolClient p_{GetParam()};
 };
 
-INSTANTIATE_TEST_SUITE_P(Protocols, CookieProtocols, kAllProtocols, ProtocolName());
+INSTANTIATE_TEST_SUITE_P(Protocols, CookieProtocols, kBothProtocols, ProtocolName());
 
-// The cases that need an HTTPS origin.
+// The cases that need an HTTPS origin: over h2 here (over HTTP/1.1 in https_test.cpp).
 class TlsCookieProtocols : public CookieProtocols {};
-INSTANTIATE_TEST_SUITE_P(Protocols, TlsCookieProtocols,
-                         ::testing::Values(Protocol::Http11Tls, Protocol::H2), ProtocolName());
+INSTANTIATE_TEST_SUITE_P(Protocols, TlsCookieProtocols, ::testing::Values(Protocol::H2),
+                         ProtocolName());
 
 }  // namespace
 
-// ===== nginx, in every protocol ===============================================================
+// ===== nginx, HTTP/1.1 and HTTP/2 =============================================================
 
 // Option Flags page, WINHTTP_DISABLE_COOKIES: cookies are kept per session by default.
 TEST_P(CookieProtocols, SetCookieComesBackOnTheNextRequestOfTheSameSession) {

@@ -4,8 +4,8 @@
 //
 // The scripted cases check exact HTTP/1.1 heads (reason phrases, header order and case, the
 // request bytes on the wire), which HTTP/2 does not have, so they stay HTTP/1.1 only. The same
-// query rules run again on nginx's /cookie/two in every protocol of protocol_util.h
-// (QueryHeadersProtocols), HTTP/2 included: there the status comes from :status and the
+// query rules run again on nginx's /cookie/two over HTTP/1.1 and HTTP/2 (protocol_util.h,
+// QueryHeadersProtocols): over h2 the status comes from :status and the
 // header names arrive lower-case (RFC 9113 §8.2.1).
 #include <winhttp.h>
 
@@ -78,11 +78,11 @@ protected:
     Client client_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Protocols, QueryHeadersProtocols, kAllProtocols, ProtocolName());
+INSTANTIATE_TEST_SUITE_P(Protocols, QueryHeadersProtocols, kBothProtocols, ProtocolName());
 
 }  // namespace
 
-// ===== nginx, in every protocol ===============================================================
+// ===== nginx, HTTP/1.1 and HTTP/2 =============================================================
 
 // WinHttpQueryHeaders page and Query Info Flags page: STATUS_CODE as text (length without the
 // NUL) and as a number; CONTENT_LENGTH as a number.
