@@ -1,11 +1,18 @@
 // The session cookie jar on synchronous requests: Set-Cookie from one response comes back as
 // Cookie on the next request of the same session, not with WINHTTP_DISABLE_COOKIES and never
 // across sessions.
+//
+// The scripted-server cases check the exact Cookie lines of the HTTP/1.1 request head and close
+// the connection after each response, so they stay HTTP/1.1 only. The same jar rules run again
+// against nginx (/cookie/plain, /cookie/two, /cookie/echo) over HTTP/1.1 and HTTP/2
+// (protocol_util.h): over h2 nginx sees the cookies HPACK-coded, possibly as
+// separate cookie fields (RFC 9113 §8.2.3), and echoes them joined with "; ".
 #include <winhttp.h>
 
 #include <gtest/gtest.h>
 
 #include "http_test_util.h"
+#include "protocol_util.h"
 #include "support/scripted_server.h"
 
 using namespace itest;
@@ -59,7 +66,85 @@ struct Session {
     }
 };
 
+class CookieProtocols : public ::testing::TestWithParam<Protocol> {
+protected:
+    // GET `path` on a new request of `connect` in the test's protocol; returns the body.
+    std::string get_body(HINTERNET connect, const wchar_t* path, DWORD disable = 0) {
+        Handle r = p_.request(connect, L"GET", path);
+        EXPECT_TRUE(r);
+        if (!r) return "<no request>";
+        if (disable) EXPECT_TRUE(set_dword_option(r, WINHTTP_OPTION_DISABLE_FEATURE, disable));
+        Outcome o = run_request(r);
+        EXPECT_EQ(o.error, ERROR_SUCCESS) << o.stage;
+        EXPECT_EQ(status_code(r), 200u);
+        p_.expect_protocol(r);
+        return o.body;
+    }
+    ProtocolClient p_{GetParam()};
+};
+
+INSTANTIATE_TEST_SUITE_P(Protocols, CookieProtocols, kBothProtocols, ProtocolName());
+
+// The cases that need an HTTPS origin: over h2 here (over HTTP/1.1 in https_test.cpp).
+class TlsCookieProtocols : public CookieProtocols {};
+INSTANTIATE_TEST_SUITE_P(Protocols, TlsCookieProtocols, ::testing::Values(Protocol::H2),
+                         ProtocolName());
+
 }  // namespace
+
+// ===== nginx, HTTP/1.1 and HTTP/2 =============================================================
+
+// Option Flags page, WINHTTP_DISABLE_COOKIES: cookies are kept per session by default.
+TEST_P(CookieProtocols, SetCookieComesBackOnTheNextRequestOfTheSameSession) {
+    Handle s = p_.session();
+    Handle c = p_.connect(s);
+    EXPECT_EQ(get_body(c, L"/cookie/echo"), "");
+    EXPECT_EQ(get_body(c, L"/cookie/plain"), "set");
+    EXPECT_EQ(get_body(c, L"/cookie/echo"), "s=from-http");
+}
+
+// RFC 6265 §5.4: every cookie of the jar that matches goes in the request (one Cookie line in
+// HTTP/1.1, RFC 6265 §5.4 step 4; HTTP/2 may carry them as separate fields).
+TEST_P(CookieProtocols, CookiesFromSeveralResponsesAreSentTogether) {
+    Handle s = p_.session();
+    Handle c = p_.connect(s);
+    EXPECT_EQ(get_body(c, L"/cookie/two"), "set");
+    EXPECT_EQ(get_body(c, L"/cookie/plain"), "set");
+    const std::string echoed = get_body(c, L"/cookie/echo");
+    for (const char* want : {"a=1", "b=2", "s=from-http"})
+        EXPECT_NE(echoed.find(want), std::string::npos) << want << " missing from " << echoed;
+    EXPECT_EQ(echoed.size(), std::string("a=1; b=2; s=from-http").size()) << echoed;
+}
+
+TEST_P(CookieProtocols, DisableCookiesOnTheNextRequestSendsNoCookie) {
+    Handle s = p_.session();
+    Handle c = p_.connect(s);
+    EXPECT_EQ(get_body(c, L"/cookie/plain"), "set");
+    EXPECT_EQ(get_body(c, L"/cookie/echo", WINHTTP_DISABLE_COOKIES), "");
+    EXPECT_EQ(get_body(c, L"/cookie/echo"), "s=from-http");
+}
+
+TEST_P(CookieProtocols, AreNotSharedAcrossSessions) {
+    {
+        Handle s = p_.session();
+        Handle c = p_.connect(s);
+        EXPECT_EQ(get_body(c, L"/cookie/plain"), "set");
+    }
+    Handle s = p_.session();
+    Handle c = p_.connect(s);
+    EXPECT_EQ(get_body(c, L"/cookie/echo"), "");
+}
+
+// RFC 6265 §5.3 step 12 / §8.6: a Secure cookie from an HTTPS response is stored and sent
+// over HTTPS (from cleartext HTTP it is refused: a scripted case below).
+TEST_P(TlsCookieProtocols, SecureCookieFromHttpsComesBackOverHttps) {
+    Handle s = p_.session();
+    Handle c = p_.connect(s);
+    EXPECT_EQ(get_body(c, L"/cookie/secure"), "set");
+    EXPECT_EQ(get_body(c, L"/cookie/echo"), "s=from-https");
+}
+
+// ===== Scripted server, HTTP/1.1 =============================================================
 
 // Option Flags page, WINHTTP_DISABLE_COOKIES exists because WinHTTP keeps cookies per session by
 // default: a cookie set by one response is sent with the next request.

@@ -1,5 +1,9 @@
 // How the synchronous HTTP/1.1 engine fails: unreachable servers, timeouts, broken connections,
 // malformed responses, calls out of order, bad arguments and header injection.
+//
+// HTTP/1.1 only: the faults are exact HTTP/1.1 bytes from the scripted server (status lines,
+// Content-Length and chunked framing, connections cut mid-message). Their HTTP/2 counterparts
+// (RST_STREAM, GOAWAY, stalls, oversized header blocks) are in http2_fault_test.cpp.
 #include <winhttp.h>
 
 #include <gtest/gtest.h>

@@ -1,5 +1,12 @@
 // A Windows-style client against a real server (nginx on 127.0.0.1): status and body, HEAD,
 // large bodies byte for byte, FILL_BUFFER reads, connection reuse and decompression.
+//
+// Every protocol-neutral case runs twice (protocol_util.h): cleartext HTTP/1.1 and HTTP/2
+// against nginx's h2 listener. HTTP/1.1 only, and why:
+//   KeepAlive.DisableKeepAliveOpensOneConnectionPerRequest  "Connection: close" per request
+//       has no HTTP/2 form (RFC 9113 §8.2.2 forbids connection-specific fields)
+//   WindowsStyleClient.Ipv6LoopbackLiteralReachesNginx      nginx's TLS listeners are on
+//       127.0.0.1 only; the check is about the address literal, not the protocol
 #include <winhttp.h>
 
 #include <gtest/gtest.h>
@@ -8,6 +15,7 @@
 #include <iterator>
 
 #include "http_test_util.h"
+#include "protocol_util.h"
 #include "support/nginx.h"
 
 using namespace itest;
@@ -20,14 +28,20 @@ std::string nginx_file(const std::string& name) {
     return std::string(std::istreambuf_iterator<char>(f), {});
 }
 
+class NginxProtocols : public ::testing::TestWithParam<Protocol> {
+protected:
+    ProtocolClient p_{GetParam()};
+};
+
+INSTANTIATE_TEST_SUITE_P(Protocols, NginxProtocols, kBothProtocols, ProtocolName());
+
 }  // namespace
 
 // ===== A Windows-style client against nginx ==================================================
 
 // WinHttpReceiveResponse page: when it succeeds "the status code and response headers have been
 // received"; WinHttpReadData page: TRUE with zero bytes read means the transfer is complete.
-TEST(WindowsStyleClient, GetHelloTxtGivesStatusHeadersAndBody) {
-    Nginx& nginx = Nginx::shared();
+TEST_P(NginxProtocols, GetHelloTxtGivesStatusHeadersAndBody) {
     const std::string expected = nginx_file("hello.txt");
     ASSERT_EQ(expected, "hello, world\n");
 
@@ -36,10 +50,11 @@ TEST(WindowsStyleClient, GetHelloTxtGivesStatusHeadersAndBody) {
                                WINHTTP_NO_PROXY_BYPASS, 0));
     ASSERT_NE(session.get(), nullptr) << GetLastError();
     set_timeouts(session);
-    Handle connect(WinHttpConnect(session, L"127.0.0.1", nginx.port(), 0));
+    p_.enable(session);
+    Handle connect(WinHttpConnect(session, p_.host(), p_.port(), 0));
     ASSERT_NE(connect.get(), nullptr) << GetLastError();
     Handle request(WinHttpOpenRequest(connect, L"GET", L"/hello.txt", nullptr, WINHTTP_NO_REFERER,
-                                      WINHTTP_DEFAULT_ACCEPT_TYPES, 0));
+                                      WINHTTP_DEFAULT_ACCEPT_TYPES, p_.open_flags()));
     ASSERT_NE(request.get(), nullptr) << GetLastError();
 
     SetLastError(kSentinel);
@@ -101,6 +116,7 @@ TEST(WindowsStyleClient, GetHelloTxtGivesStatusHeadersAndBody) {
     EXPECT_TRUE(WinHttpReadData(request, extra, sizeof(extra), &read));
     EXPECT_EQ(GetLastError(), ERROR_SUCCESS);
     EXPECT_EQ(read, 0u);
+    p_.expect_protocol(request);
 
     SetLastError(kSentinel);
     EXPECT_TRUE(WinHttpCloseHandle(request.release()));
@@ -108,9 +124,8 @@ TEST(WindowsStyleClient, GetHelloTxtGivesStatusHeadersAndBody) {
 }
 
 // RFC 9110 §9.3.2 (HEAD has no content); WinHttpReadData page: zero bytes read = complete.
-TEST(WindowsStyleClient, HeadHasHeadersButNoBody) {
-    Nginx& nginx = Nginx::shared();
-    Client c = open_client(nginx.port(), L"HEAD", L"/hello.txt");
+TEST_P(NginxProtocols, HeadHasHeadersButNoBody) {
+    Client c = p_.client(L"HEAD", L"/hello.txt");
     ASSERT_TRUE(c.request);
     ASSERT_TRUE(WinHttpSendRequest(c.request, WINHTTP_NO_ADDITIONAL_HEADERS, 0,
                                    WINHTTP_NO_REQUEST_DATA, 0, 0, 0))
@@ -129,14 +144,14 @@ TEST(WindowsStyleClient, HeadHasHeadersButNoBody) {
     DWORD read = 0xFFFFFFFF;
     EXPECT_TRUE(WinHttpReadData(c.request, buf, sizeof(buf), &read));
     EXPECT_EQ(read, 0u);
+    p_.expect_protocol(c.request);
 }
 
 // WinHttpReadData page: reads up to dwNumberOfBytesToRead; the body arrives in order, whole.
-TEST(ReadData, OneMebibyteWithOneKibibyteBufferIsByteExact) {
-    Nginx& nginx = Nginx::shared();
+TEST_P(NginxProtocols, OneMebibyteWithOneKibibyteBufferIsByteExact) {
     const std::string expected = Nginx::pattern(1u << 20);
     ASSERT_EQ(nginx_file("1m.bin"), expected);
-    Client c = open_client(nginx.port(), L"GET", L"/1m.bin");
+    Client c = p_.client(L"GET", L"/1m.bin");
     ASSERT_TRUE(c.request);
     std::string body;
     ASSERT_TRUE(WinHttpSendRequest(c.request, WINHTTP_NO_ADDITIONAL_HEADERS, 0,
@@ -145,12 +160,12 @@ TEST(ReadData, OneMebibyteWithOneKibibyteBufferIsByteExact) {
     EXPECT_EQ(read_body(c.request, body, 1024), ERROR_SUCCESS);
     ASSERT_EQ(body.size(), expected.size());
     EXPECT_TRUE(body == expected) << "1 MiB body differs";
+    p_.expect_protocol(c.request);
 }
 
-TEST(ReadData, OneMebibyteWithLargeBufferIsByteExact) {
-    Nginx& nginx = Nginx::shared();
+TEST_P(NginxProtocols, OneMebibyteWithLargeBufferIsByteExact) {
     const std::string expected = Nginx::pattern(1u << 20);
-    Client c = open_client(nginx.port(), L"GET", L"/1m.bin");
+    Client c = p_.client(L"GET", L"/1m.bin");
     ASSERT_TRUE(c.request);
     std::string body;
     ASSERT_TRUE(WinHttpSendRequest(c.request, WINHTTP_NO_ADDITIONAL_HEADERS, 0,
@@ -159,15 +174,15 @@ TEST(ReadData, OneMebibyteWithLargeBufferIsByteExact) {
     EXPECT_EQ(read_body(c.request, body, 4u << 20), ERROR_SUCCESS);
     ASSERT_EQ(body.size(), expected.size());
     EXPECT_TRUE(body == expected) << "1 MiB body differs";
+    p_.expect_protocol(c.request);
 }
 
 // WinHttpReadDataEx page: with WINHTTP_READ_DATA_EX_FLAG_FILL_BUFFER the call does not complete
 // until the buffer is full or the response is complete.
-TEST(ReadDataEx, FillBufferFillsTheWholeBufferFromNginx) {
-    Nginx& nginx = Nginx::shared();
+TEST_P(NginxProtocols, FillBufferFillsTheWholeBufferFromNginx) {
     const std::string expected = Nginx::pattern(16384);
     ASSERT_EQ(expected.size(), 16384u);
-    Client c = open_client(nginx.port(), L"GET", L"/16k.bin");
+    Client c = p_.client(L"GET", L"/16k.bin");
     ASSERT_TRUE(c.request);
     ASSERT_TRUE(WinHttpSendRequest(c.request, WINHTTP_NO_ADDITIONAL_HEADERS, 0,
                                    WINHTTP_NO_REQUEST_DATA, 0, 0, 0));
@@ -193,23 +208,25 @@ TEST(ReadDataEx, FillBufferFillsTheWholeBufferFromNginx) {
               static_cast<DWORD>(ERROR_SUCCESS));
     EXPECT_EQ(read, 0u);
     EXPECT_TRUE(got == expected);
+    p_.expect_protocol(c.request);
 }
 
 // WINHTTP_OPTION_DISABLE_FEATURE (Option Flags page) exists because keep-alive is the default:
-// sequential requests on one session share one pooled connection.
-TEST(KeepAlive, SequentialRequestsOnOneSessionReuseOneConnection) {
-    Nginx& nginx = Nginx::shared();
+// sequential requests on one session share one pooled connection (over h2: one connection
+// carries every stream, issue 14).
+TEST_P(NginxProtocols, SequentialRequestsOnOneSessionReuseOneConnection) {
+    Nginx& nginx = p_.nginx();
     const uint64_t before = nginx.connections_accepted();
     {
-        Handle session = open_session();
-        set_timeouts(session);
-        Handle connect(WinHttpConnect(session, L"127.0.0.1", nginx.port(), 0));
+        Handle session = p_.session();
+        Handle connect = p_.connect(session);
         ASSERT_TRUE(connect);
         for (int i = 0; i < 3; ++i) {
-            Handle r = open_request(connect, L"GET", L"/hello.txt");
+            Handle r = p_.request(connect, L"GET", L"/hello.txt");
             Outcome o = run_request(r);
             ASSERT_EQ(o.error, ERROR_SUCCESS) << o.stage << " of request " << i;
             EXPECT_EQ(o.body, nginx_file("hello.txt"));
+            p_.expect_protocol(r);
         }
     }
     EXPECT_EQ(nginx.connections_accepted() - before, 1u);
@@ -240,11 +257,10 @@ TEST(KeepAlive, DisableKeepAliveOpensOneConnectionPerRequest) {
 
 // Option Flags page, WINHTTP_OPTION_DECOMPRESSION: WinHTTP asks for and decodes gzip/deflate
 // content; the application reads the decoded body.
-TEST(Decompression, OptionGivesDecodedBodyFromNginx) {
-    Nginx& nginx = Nginx::shared();
+TEST_P(NginxProtocols, DecompressionOptionGivesDecodedBodyFromNginx) {
     const std::string expected = nginx_file("gz/text.txt");
     ASSERT_FALSE(expected.empty());
-    Client c = open_client(nginx.port(), L"GET", L"/gz/text.txt");
+    Client c = p_.client(L"GET", L"/gz/text.txt");
     ASSERT_TRUE(c.request);
     SetLastError(kSentinel);
     ASSERT_TRUE(set_dword_option(c.request, WINHTTP_OPTION_DECOMPRESSION,
@@ -258,14 +274,14 @@ TEST(Decompression, OptionGivesDecodedBodyFromNginx) {
     std::wstring ae = header(c.request, WINHTTP_QUERY_ACCEPT_ENCODING |
                                             WINHTTP_QUERY_FLAG_REQUEST_HEADERS);
     EXPECT_NE(ae.find(L"gzip"), std::wstring::npos) << narrow(ae);
+    p_.expect_protocol(c.request);
 }
 
 // Without the option nothing is decoded: an application that asks for gzip itself gets the
 // compressed bytes (and Content-Encoding) as the server sent them.
-TEST(Decompression, WithoutOptionBodyArrivesCompressed) {
-    Nginx& nginx = Nginx::shared();
+TEST_P(NginxProtocols, WithoutDecompressionOptionBodyArrivesCompressed) {
     const std::string expected = nginx_file("gz/text.txt");
-    Client c = open_client(nginx.port(), L"GET", L"/gz/text.txt");
+    Client c = p_.client(L"GET", L"/gz/text.txt");
     ASSERT_TRUE(c.request);
     ASSERT_TRUE(WinHttpAddRequestHeaders(c.request, L"Accept-Encoding: gzip",
                                          static_cast<DWORD>(-1), WINHTTP_ADDREQ_FLAG_ADD));
@@ -276,6 +292,7 @@ TEST(Decompression, WithoutOptionBodyArrivesCompressed) {
     EXPECT_EQ(static_cast<unsigned char>(o.body[0]), 0x1fu);
     EXPECT_EQ(static_cast<unsigned char>(o.body[1]), 0x8bu);
     EXPECT_EQ(gunzip(o.body), expected);
+    p_.expect_protocol(c.request);
 }
 
 // WinHttpConnect page: pswzServerName may be an IP address; a bracketed IPv6 literal reaches

@@ -1,6 +1,12 @@
 // WinHttpQueryHeaders on live responses from a scripted server: status line items, numbers,
 // raw blocks, custom names, index enumeration, the size probe, missing headers, the request
 // side, and calls made too early.
+//
+// The scripted cases check exact HTTP/1.1 heads (reason phrases, header order and case, the
+// request bytes on the wire), which HTTP/2 does not have, so they stay HTTP/1.1 only. The same
+// query rules run again on nginx's /cookie/two over HTTP/1.1 and HTTP/2 (protocol_util.h,
+// QueryHeadersProtocols): over h2 the status comes from :status and the
+// header names arrive lower-case (RFC 9113 §8.2.1).
 #include <winhttp.h>
 
 #include <gtest/gtest.h>
@@ -8,6 +14,7 @@
 #include <cstring>
 
 #include "http_test_util.h"
+#include "protocol_util.h"
 #include "support/scripted_server.h"
 
 using namespace itest;
@@ -49,7 +56,160 @@ protected:
     Client client_;
 };
 
+// A request that has received nginx's /cookie/two (Set-Cookie a=1 and b=2, body "set") in the
+// test's protocol, with the body left unread.
+class QueryHeadersProtocols : public ::testing::TestWithParam<Protocol> {
+protected:
+    void SetUp() override {
+        client_ = p_.client(L"GET", L"/cookie/two");
+        ASSERT_TRUE(client_.request);
+        ASSERT_TRUE(WinHttpAddRequestHeaders(client_.request, L"X-App: app value",
+                                             static_cast<DWORD>(-1), WINHTTP_ADDREQ_FLAG_ADD));
+        ASSERT_TRUE(WinHttpSendRequest(client_.request, WINHTTP_NO_ADDITIONAL_HEADERS, 0,
+                                       WINHTTP_NO_REQUEST_DATA, 0, 0, 0))
+            << GetLastError();
+        ASSERT_TRUE(WinHttpReceiveResponse(client_.request, nullptr)) << GetLastError();
+        p_.expect_protocol(client_.request);
+    }
+    HINTERNET request() const { return client_.request; }
+    bool h2() const { return p_.protocol() == Protocol::H2; }
+
+    ProtocolClient p_{GetParam()};
+    Client client_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Protocols, QueryHeadersProtocols, kBothProtocols, ProtocolName());
+
 }  // namespace
+
+// ===== nginx, HTTP/1.1 and HTTP/2 =============================================================
+
+// WinHttpQueryHeaders page and Query Info Flags page: STATUS_CODE as text (length without the
+// NUL) and as a number; CONTENT_LENGTH as a number.
+TEST_P(QueryHeadersProtocols, StatusCodeAndContentLength) {
+    WCHAR buf[16];
+    DWORD size = sizeof(buf);
+    ASSERT_TRUE(WinHttpQueryHeaders(request(), WINHTTP_QUERY_STATUS_CODE,
+                                    WINHTTP_HEADER_NAME_BY_INDEX, buf, &size,
+                                    WINHTTP_NO_HEADER_INDEX));
+    EXPECT_EQ(size, 3 * sizeof(WCHAR));
+    EXPECT_EQ(std::wstring(buf), L"200");
+    EXPECT_EQ(status_code(request()), 200u);
+    DWORD length = 0xFFFFFFFF;
+    size = sizeof(length);
+    ASSERT_TRUE(WinHttpQueryHeaders(request(),
+                                    WINHTTP_QUERY_CONTENT_LENGTH | WINHTTP_QUERY_FLAG_NUMBER,
+                                    WINHTTP_HEADER_NAME_BY_INDEX, &length, &size,
+                                    WINHTTP_NO_HEADER_INDEX));
+    EXPECT_EQ(length, 3u);
+    EXPECT_EQ(size, sizeof(DWORD));
+}
+
+// VERSION and STATUS_TEXT: HTTP/2 has no reason phrase and reports "HTTP/2.0" (the mapping of
+// docs/design/http2.md, as http2_test.cpp checks).
+TEST_P(QueryHeadersProtocols, StatusTextAndVersion) {
+    EXPECT_EQ(header(request(), WINHTTP_QUERY_VERSION), h2() ? L"HTTP/2.0" : L"HTTP/1.1");
+    EXPECT_EQ(header(request(), WINHTTP_QUERY_STATUS_TEXT), h2() ? L"" : L"OK");
+}
+
+// RAW_HEADERS_CRLF: the status line first, each header ended by CR/LF, a blank line last;
+// RAW_HEADERS: the same lines, each ended by a NUL, and one more NUL.
+TEST_P(QueryHeadersProtocols, RawHeadersInBothForms) {
+    std::wstring crlf;
+    DWORD error = 0;
+    ASSERT_TRUE(query_string(request(), WINHTTP_QUERY_RAW_HEADERS_CRLF, crlf,
+                             WINHTTP_HEADER_NAME_BY_INDEX, WINHTTP_NO_HEADER_INDEX, &error))
+        << error;
+    const std::wstring status_line = h2() ? L"HTTP/2.0 200\r\n" : L"HTTP/1.1 200 OK\r\n";
+    EXPECT_EQ(crlf.rfind(status_line, 0), 0u) << narrow(crlf);
+    ASSERT_GE(crlf.size(), 4u);
+    EXPECT_EQ(crlf.substr(crlf.size() - 4), L"\r\n\r\n") << narrow(crlf);
+
+    DWORD size = 0;
+    EXPECT_FALSE(WinHttpQueryHeaders(request(), WINHTTP_QUERY_RAW_HEADERS,
+                                     WINHTTP_HEADER_NAME_BY_INDEX, WINHTTP_NO_OUTPUT_BUFFER, &size,
+                                     WINHTTP_NO_HEADER_INDEX));
+    ASSERT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INSUFFICIENT_BUFFER));
+    std::vector<WCHAR> buf(size / sizeof(WCHAR) + 1, L'#');
+    ASSERT_TRUE(WinHttpQueryHeaders(request(), WINHTTP_QUERY_RAW_HEADERS,
+                                    WINHTTP_HEADER_NAME_BY_INDEX, buf.data(), &size,
+                                    WINHTTP_NO_HEADER_INDEX));
+    // The NUL form turned back into the CR/LF form is the same text.
+    std::wstring nul(buf.data(), size / sizeof(WCHAR));
+    std::wstring as_crlf;
+    for (size_t at = 0; at < nul.size() && nul[at] != L'\0'; at = nul.find(L'\0', at) + 1)
+        as_crlf += nul.substr(at, nul.find(L'\0', at) - at) + L"\r\n";
+    EXPECT_EQ(as_crlf + L"\r\n", crlf);
+}
+
+// WINHTTP_QUERY_CUSTOM by name in any case; lpdwIndex enumerates Set-Cookie (WinHttpQueryHeaders
+// page); past the last, ERROR_WINHTTP_HEADER_NOT_FOUND with the index unchanged.
+TEST_P(QueryHeadersProtocols, IndexEnumeratesEverySetCookie) {
+    EXPECT_EQ(header(request(), WINHTTP_QUERY_CUSTOM, L"SET-cookie"), L"a=1; Path=/");
+    EXPECT_EQ(header(request(), WINHTTP_QUERY_CUSTOM, L"Server").rfind(L"nginx", 0), 0u);
+    DWORD index = 0;
+    for (const wchar_t* expected : {L"a=1; Path=/", L"b=2; Path=/"}) {
+        const DWORD before = index;
+        std::wstring value;
+        DWORD error = 0;
+        ASSERT_TRUE(query_string(request(), WINHTTP_QUERY_SET_COOKIE, value,
+                                 WINHTTP_HEADER_NAME_BY_INDEX, &index, &error))
+            << error;
+        EXPECT_EQ(value, expected);
+        EXPECT_EQ(index, before + 1);
+    }
+    WCHAR buf[32];
+    DWORD size = sizeof(buf);
+    SetLastError(kSentinel);
+    EXPECT_FALSE(WinHttpQueryHeaders(request(), WINHTTP_QUERY_SET_COOKIE,
+                                     WINHTTP_HEADER_NAME_BY_INDEX, buf, &size, &index));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_HEADER_NOT_FOUND));
+    EXPECT_EQ(index, 2u);
+}
+
+// The size probe (WINHTTP_NO_OUTPUT_BUFFER): ERROR_INSUFFICIENT_BUFFER and the bytes needed,
+// NUL included; a missing header is ERROR_WINHTTP_HEADER_NOT_FOUND.
+TEST_P(QueryHeadersProtocols, SizeProbeAndMissingHeader) {
+    DWORD size = 0;
+    SetLastError(kSentinel);
+    EXPECT_FALSE(WinHttpQueryHeaders(request(), WINHTTP_QUERY_SET_COOKIE,
+                                     WINHTTP_HEADER_NAME_BY_INDEX, WINHTTP_NO_OUTPUT_BUFFER, &size,
+                                     WINHTTP_NO_HEADER_INDEX));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INSUFFICIENT_BUFFER));
+    EXPECT_EQ(size, (11 + 1) * sizeof(WCHAR));  // "a=1; Path=/" + NUL
+    WCHAR buf[32];
+    size = sizeof(buf);
+    SetLastError(kSentinel);
+    EXPECT_FALSE(WinHttpQueryHeaders(request(), WINHTTP_QUERY_CUSTOM, L"X-Missing", buf, &size,
+                                     WINHTTP_NO_HEADER_INDEX));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_HEADER_NOT_FOUND));
+    size = sizeof(buf);
+    SetLastError(kSentinel);
+    EXPECT_FALSE(WinHttpQueryHeaders(request(), WINHTTP_QUERY_LOCATION,
+                                     WINHTTP_HEADER_NAME_BY_INDEX, buf, &size,
+                                     WINHTTP_NO_HEADER_INDEX));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_HEADER_NOT_FOUND));
+}
+
+// WINHTTP_QUERY_FLAG_REQUEST_HEADERS after sending: what the application and WinHTTP sent.
+TEST_P(QueryHeadersProtocols, RequestHeadersFlagQueriesWhatWasSent) {
+    EXPECT_EQ(header(request(), WINHTTP_QUERY_USER_AGENT | WINHTTP_QUERY_FLAG_REQUEST_HEADERS),
+              kAgent);
+    EXPECT_EQ(header(request(), WINHTTP_QUERY_CUSTOM | WINHTTP_QUERY_FLAG_REQUEST_HEADERS,
+                     L"X-App"),
+              L"app value");
+}
+
+// Headers stay queryable while and after the body is read.
+TEST_P(QueryHeadersProtocols, HeadersRemainAfterTheBodyIsRead) {
+    std::string body;
+    ASSERT_EQ(read_body(request(), body), ERROR_SUCCESS);
+    EXPECT_EQ(body, "set");
+    EXPECT_EQ(status_code(request()), 200u);
+    EXPECT_EQ(header(request(), WINHTTP_QUERY_CUSTOM, L"Set-Cookie"), L"a=1; Path=/");
+}
+
+// ===== Scripted server, HTTP/1.1 =============================================================
 
 // WinHttpQueryHeaders page: on success lpdwBufferLength is the string length in bytes, without
 // the terminating null; Query Info Flags page: WINHTTP_QUERY_STATUS_CODE.

@@ -1,5 +1,9 @@
 // Automatic redirects on synchronous requests: following, turning them off, limits, the method
 // and body after 301/302/303/307/308, relative and absolute Location, and which headers follow.
+//
+// The nginx cases run over cleartext HTTP/1.1 and over HTTP/2 (protocol_util.h). The scripted-server cases stay HTTP/1.1 only: they compare the exact request
+// bytes on the wire and close the connection after each hop ("Connection: close"), neither of
+// which has an HTTP/2 form (HPACK-coded frames; RFC 9113 §8.2.2).
 #include <winhttp.h>
 
 #include <gtest/gtest.h>
@@ -8,6 +12,7 @@
 #include <iterator>
 
 #include "http_test_util.h"
+#include "protocol_util.h"
 #include "support/nginx.h"
 #include "support/recorder.h"
 #include "support/scripted_server.h"
@@ -54,6 +59,13 @@ std::string head(const std::string& verb, const std::string& target, INTERNET_PO
            "User-Agent: " + kAgentA + "\r\nHost: " + host + ":" + std::to_string(port) + "\r\n\r\n";
 }
 
+class RedirectProtocols : public ::testing::TestWithParam<Protocol> {
+protected:
+    ProtocolClient p_{GetParam()};
+};
+
+INSTANTIATE_TEST_SUITE_P(Protocols, RedirectProtocols, kBothProtocols, ProtocolName());
+
 }  // namespace
 
 // ===== nginx ==================================================================================
@@ -61,24 +73,22 @@ std::string head(const std::string& verb, const std::string& target, INTERNET_PO
 // Option Flags page: automatic redirection is on unless WINHTTP_DISABLE_REDIRECTS or
 // REDIRECT_POLICY_NEVER turns it off; WINHTTP_OPTION_URL "if the call was redirected, the URL
 // returned differs from the original".
-TEST(Redirect, FollowedByDefaultToTheFinalBodyAndUrl) {
-    Nginx& nginx = Nginx::shared();
-    Client c = open_client(nginx.port(), L"GET", L"/redirect/");
+TEST_P(RedirectProtocols, FollowedByDefaultToTheFinalBodyAndUrl) {
+    Client c = p_.client(L"GET", L"/redirect/");
     ASSERT_TRUE(c.request);
     Outcome o = run_request(c.request);
     ASSERT_EQ(o.error, ERROR_SUCCESS) << o.stage;
     EXPECT_EQ(status_code(c.request), 200u);
     EXPECT_EQ(o.body, nginx_file("hello.txt"));
     SetLastError(kSentinel);
-    EXPECT_EQ(query_url(c.request),
-              L"http://127.0.0.1:" + std::to_wstring(nginx.port()) + L"/hello.txt");
+    EXPECT_EQ(query_url(c.request), p_.base_url() + L"/hello.txt");
+    p_.expect_protocol(c.request);
 }
 
 // Option Flags page, WINHTTP_DISABLE_REDIRECTS: "Automatic redirection is disabled" — the 3xx
 // itself reaches the application, Location and body included.
-TEST(Redirect, DisableRedirectsReturnsThe302Itself) {
-    Nginx& nginx = Nginx::shared();
-    Client c = open_client(nginx.port(), L"GET", L"/redirect/");
+TEST_P(RedirectProtocols, DisableRedirectsReturnsThe302Itself) {
+    Client c = p_.client(L"GET", L"/redirect/");
     ASSERT_TRUE(c.request);
     SetLastError(kSentinel);
     ASSERT_TRUE(set_dword_option(c.request, WINHTTP_OPTION_DISABLE_FEATURE,
@@ -90,14 +100,13 @@ TEST(Redirect, DisableRedirectsReturnsThe302Itself) {
     EXPECT_EQ(status_code(c.request), 302u);
     const std::wstring location = header(c.request, WINHTTP_QUERY_LOCATION);
     EXPECT_NE(location.find(L"/hello.txt"), std::wstring::npos) << narrow(location);
-    EXPECT_EQ(query_url(c.request),
-              L"http://127.0.0.1:" + std::to_wstring(nginx.port()) + L"/redirect/");
+    EXPECT_EQ(query_url(c.request), p_.base_url() + L"/redirect/");
+    p_.expect_protocol(c.request);
 }
 
 // Option Flags page, WINHTTP_OPTION_REDIRECT_POLICY_NEVER: redirects are never followed.
-TEST(Redirect, PolicyNeverReturnsThe302Itself) {
-    Nginx& nginx = Nginx::shared();
-    Client c = open_client(nginx.port(), L"GET", L"/redirect/");
+TEST_P(RedirectProtocols, PolicyNeverReturnsThe302Itself) {
+    Client c = p_.client(L"GET", L"/redirect/");
     ASSERT_TRUE(c.request);
     SetLastError(kSentinel);
     ASSERT_TRUE(set_dword_option(c.request, WINHTTP_OPTION_REDIRECT_POLICY,
@@ -106,19 +115,46 @@ TEST(Redirect, PolicyNeverReturnsThe302Itself) {
     Outcome o = run_request(c.request);
     ASSERT_EQ(o.error, ERROR_SUCCESS) << o.stage;
     EXPECT_EQ(status_code(c.request), 302u);
+    p_.expect_protocol(c.request);
 }
 
 // WinHttpReceiveResponse page: ERROR_WINHTTP_REDIRECT_FAILED when "all attempts made to redirect
 // failed"; Option Flags page: MAX_HTTP_AUTOMATIC_REDIRECTS bounds them (default 10).
-TEST(Redirect, EndlessLoopFailsWithRedirectFailed) {
-    Nginx& nginx = Nginx::shared();
-    Client c = open_client(nginx.port(), L"GET", L"/redirect-loop");
+TEST_P(RedirectProtocols, EndlessLoopFailsWithRedirectFailed) {
+    Client c = p_.client(L"GET", L"/redirect-loop");
     ASSERT_TRUE(c.request);
     Stopwatch sw;
     Outcome o = run_request(c.request);
     EXPECT_EQ(o.stage, "receive");
     EXPECT_EQ(o.error, static_cast<DWORD>(ERROR_WINHTTP_REDIRECT_FAILED));
     EXPECT_LT(sw.ms(), 5000);
+}
+
+// The method and body rules below with nginx, whose /post answers "got <Content-Length>":
+// RFC 9110 §15.4.3, a POST redirected by 302 is re-issued as GET without a body ...
+TEST_P(RedirectProtocols, PostAfter302ArrivesAsGetWithoutBody) {
+    Client c = p_.client(L"POST", L"/redirect302-post");
+    ASSERT_TRUE(c.request);
+    char payload[] = "payload";
+    Outcome o = run_request(c.request, payload, 7, 7);
+    ASSERT_EQ(o.error, ERROR_SUCCESS) << o.stage;
+    EXPECT_EQ(status_code(c.request), 200u);
+    EXPECT_EQ(o.body, "got ");
+    EXPECT_EQ(query_url(c.request), p_.base_url() + L"/post");
+    p_.expect_protocol(c.request);
+}
+
+// ... and §15.4.8, 307 keeps the method and sends the body again.
+TEST_P(RedirectProtocols, PostAfter307KeepsMethodAndBody) {
+    Client c = p_.client(L"POST", L"/redirect307-post");
+    ASSERT_TRUE(c.request);
+    char payload[] = "payload";
+    Outcome o = run_request(c.request, payload, 7, 7);
+    ASSERT_EQ(o.error, ERROR_SUCCESS) << o.stage;
+    EXPECT_EQ(status_code(c.request), 200u);
+    EXPECT_EQ(o.body, "got 7");
+    EXPECT_EQ(query_url(c.request), p_.base_url() + L"/post");
+    p_.expect_protocol(c.request);
 }
 
 // ===== Counting hops ==========================================================================

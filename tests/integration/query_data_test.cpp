@@ -3,6 +3,10 @@
 // (docs/design/read-path.md), so these check that the count stays inside the message framing,
 // that the ReadData that follows returns exactly that many bytes, and that the count is never 0
 // before the end, over plain TCP, TLS, chunked and decoded bodies, sync and async.
+//
+// The nginx cases run over HTTP/1.1 and HTTP/2 (protocol_util.h) (there the count
+// comes from DATA frames, not the connection). The scripted cases stay HTTP/1.1 only: they
+// send exact HTTP/1.1 bytes (bytes past Content-Length, chunked framing, a stalled body).
 #include <winhttp.h>
 
 #include <gtest/gtest.h>
@@ -16,6 +20,7 @@
 
 #include "async_util.h"
 #include "http_test_util.h"
+#include "protocol_util.h"
 #include "support/nginx.h"
 #include "support/scripted_server.h"
 
@@ -163,20 +168,24 @@ TEST(QueryDataAvailableCount, WaitEndsAtTheReceiveTimeout) {
     EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_TIMEOUT));
 }
 
-// The same loop over TLS (counts from OpenSSL's decrypted record), byte-exact, and the TLS
-// connection is kept alive for the next request.
-TEST(QueryDataAvailableCount, OverTlsReadsWhatItReportsAndKeepsTheConnection) {
-    Nginx& nginx = Nginx::shared();
-    ::setenv("SSL_CERT_FILE", nginx.certificates().ca_file().c_str(), 1);
+// The same loop over TLS (counts from OpenSSL's decrypted record; over h2 from DATA frames),
+// byte-exact, and the TLS connection is kept alive for the next request.
+class QueryDataTls : public ::testing::TestWithParam<Protocol> {};
+INSTANTIATE_TEST_SUITE_P(Protocols, QueryDataTls,
+                         ::testing::Values(Protocol::Http11Tls, Protocol::H2), ProtocolName());
+
+TEST_P(QueryDataTls, ReadsWhatItReportsAndKeepsTheConnection) {
+    ProtocolClient p(GetParam());
+    Nginx& nginx = p.nginx();
     const auto before = nginx.connections_accepted();
     {
-        Client c = open_client(nginx.tls_port(winhttp::test::TlsPort::Valid), L"GET", L"/1m.bin",
-                               L"localhost", WINHTTP_FLAG_SECURE);
-        ASSERT_TRUE(c.request);
+        Handle session = p.session();
+        Handle connect = p.connect(session);
+        ASSERT_TRUE(connect);
         const std::pair<const wchar_t*, size_t> files[] = {{L"/1m.bin", 1u << 20},
                                                            {L"/16k.bin", 16u << 10}};
         for (const auto& [path, size] : files) {
-            Handle r = open_request(c.connect, L"GET", path, WINHTTP_FLAG_SECURE);
+            Handle r = p.request(connect, L"GET", path);
             ASSERT_TRUE(WinHttpSendRequest(r, WINHTTP_NO_ADDITIONAL_HEADERS, 0,
                                            WINHTTP_NO_REQUEST_DATA, 0, 0, 0))
                 << GetLastError();
@@ -185,9 +194,9 @@ TEST(QueryDataAvailableCount, OverTlsReadsWhatItReportsAndKeepsTheConnection) {
             size_t queries = 0;
             ASSERT_EQ(read_reported(r, got, queries), ERROR_SUCCESS);
             EXPECT_TRUE(got == Nginx::pattern(size)) << narrow(path) << ": " << got.size() << " bytes";
+            p.expect_protocol(r);
         }
     }
-    ::unsetenv("SSL_CERT_FILE");
     EXPECT_EQ(nginx.connections_accepted() - before, 1u);
 }
 
@@ -202,6 +211,7 @@ struct AsyncReader {
     std::vector<char> buf;
     std::string body;
     DWORD error = 0;
+    DWORD protocol_used = 0xFFFFFFFF;  // WINHTTP_OPTION_HTTP_PROTOCOL_USED at HEADERS_AVAILABLE
     bool done = false, closed = false;
 
     void end(HINTERNET h, DWORD e) {
@@ -222,6 +232,8 @@ struct AsyncReader {
                 break;
             case WINHTTP_CALLBACK_STATUS_HEADERS_AVAILABLE:
             case WINHTTP_CALLBACK_STATUS_READ_COMPLETE:
+                if (status == WINHTTP_CALLBACK_STATUS_HEADERS_AVAILABLE)
+                    self->protocol_used = ProtocolClient::used(h);
                 if (status == WINHTTP_CALLBACK_STATUS_READ_COMPLETE) {
                     self->reads.push_back(len);
                     self->body.append(self->buf.data(), len);
@@ -254,16 +266,19 @@ struct AsyncReader {
 
 // WinHttpQueryDataAvailable page (async): DATA_AVAILABLE carries the count, 0 only at the end;
 // ReadData of that count completes with all of it.
-TEST(QueryDataAvailableCount, AsyncCountsAreReadWholeAndZeroOnlyAtTheEnd) {
-    Nginx& nginx = Nginx::shared();
-    Handle session = open_mode_session(Mode::Async);
-    Handle connect(WinHttpConnect(session, L"127.0.0.1", nginx.port(), 0));
+class QueryDataAsync : public ::testing::TestWithParam<Protocol> {};
+INSTANTIATE_TEST_SUITE_P(Protocols, QueryDataAsync, kBothProtocols, ProtocolName());
+
+TEST_P(QueryDataAsync, CountsAreReadWholeAndZeroOnlyAtTheEnd) {
+    ProtocolClient p(GetParam());
+    Handle session = p.session(WINHTTP_FLAG_ASYNC);
+    Handle connect = p.connect(session);
     ASSERT_TRUE(connect);
     // A short-I/O build moves 1-7 bytes per call: 1 MiB would take minutes there.
     const bool small = winhttp::net::short_io_enabled();
     HINTERNET h = WinHttpOpenRequest(connect, L"GET", small ? L"/16k.bin" : L"/1m.bin", nullptr,
                                      WINHTTP_NO_REFERER,
-                                     WINHTTP_DEFAULT_ACCEPT_TYPES, 0);
+                                     WINHTTP_DEFAULT_ACCEPT_TYPES, p.open_flags());
     ASSERT_TRUE(h);
     auto* reader = new AsyncReader;
     WinHttpSetStatusCallback(h, &AsyncReader::callback, WINHTTP_CALLBACK_FLAG_ALL_NOTIFICATIONS, 0);
@@ -272,6 +287,7 @@ TEST(QueryDataAvailableCount, AsyncCountsAreReadWholeAndZeroOnlyAtTheEnd) {
     std::unique_lock lock(reader->mutex);
     ASSERT_TRUE(reader->changed.wait_for(lock, 20s, [&] { return reader->closed; }));
     EXPECT_EQ(reader->error, ERROR_SUCCESS);
+    EXPECT_EQ(reader->protocol_used, p.expected_used());
     EXPECT_TRUE(reader->body == Nginx::pattern(small ? 16u << 10 : 1u << 20))
         << reader->body.size() << " bytes";
     ASSERT_FALSE(reader->counts.empty());

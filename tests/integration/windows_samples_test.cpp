@@ -1,6 +1,10 @@
 // The programs of tests/header/samples/ (written in the style of Microsoft's WinHTTP samples,
 // <windows.h> first) run as separate processes against nginx: what a Windows program built
 // unchanged against the library sees.
+//
+// HTTP/1.1 only: the samples are Microsoft's code unchanged, cleartext http:// with no
+// ENABLE_HTTP_PROTOCOL (and h2 needs TLS); the same calls run over h2 in the protocol suites
+// (protocol_util.h, docs/design/http2.md "Tests in both protocols").
 #include <gtest/gtest.h>
 
 #include <array>

@@ -86,7 +86,7 @@ struct Shared {
 
 }  // namespace
 
-Apache::Apache(std::string gssapi_keytab) : gssapi_keytab_(std::move(gssapi_keytab)) {
+Apache::Apache(std::string gssapi_keytab, bool tls) : gssapi_keytab_(std::move(gssapi_keytab)) {
     if (::access(binary().c_str(), X_OK) != 0)
         throw std::runtime_error("Apache: " + binary() +
                                  " not found. Install Debian's apache2-bin (make deps), or set "
@@ -133,6 +133,11 @@ Apache::Apache(std::string gssapi_keytab) : gssapi_keytab_(std::move(gssapi_keyt
             write_file(d / "htdocs" / sub / "index.txt", "/" + std::string(sub) + "/index.txt");
         }
     }
+    if (tls) {
+        fs::create_directories(d / "certs");
+        ::chmod((d / "certs").c_str(), 0755);
+        certs_ = std::make_unique<TestCertificates>((d / "certs").string());
+    }
     write_file(d / "htpasswd", std::string(kUser) + ":" + sha_password(kPassword) + "\n");
     const std::string ha1 =
         digest_hex(EVP_md5(), std::string(kUser) + ":digest realm:" + kPassword);
@@ -176,6 +181,19 @@ bool Apache::reload_keytab(const std::string& keytab) {
     return !e;
 }
 
+Apache& Apache::tls() {
+    static Shared shared;
+    std::call_once(shared.once, [] {
+        try {
+            shared.instance = std::make_unique<Apache>(std::string(), true);
+        } catch (const std::exception& e) {
+            shared.failure = e.what();
+        }
+    });
+    if (!shared.instance) throw std::runtime_error(shared.failure);
+    return *shared.instance;
+}
+
 Apache& Apache::negotiate(const std::string& keytab) {
     static Shared shared;
     std::call_once(shared.once, [&] {
@@ -198,6 +216,10 @@ std::string Apache::access_log() const {
 
 bool Apache::start_on(unsigned short port) {
     if (port == 0) return false;
+    if (certs_) {
+        tls_port_ = pick_free_port();
+        if (tls_port_ == 0 || tls_port_ == port) return false;
+    }
     if (!gssapi_keytab_.empty()) {
         proxy_ports_[0] = pick_free_port();
         proxy_ports_[1] = pick_free_port();
@@ -231,6 +253,17 @@ bool Apache::start_on(unsigned short port) {
       << "<Location /digest>\n  AuthType Digest\n  AuthName \"digest realm\"\n"
       << "  AuthDigestDomain /digest/\n  AuthDigestProvider file\n"
       << "  AuthUserFile \"" << dir_ << "/htdigest\"\n  Require valid-user\n</Location>\n";
+    if (certs_) {
+        // The same locations (they are server-wide) over HTTPS, h2 offered first by ALPN.
+        const CertFiles files = certs_->server(ServerCert::Valid);
+        for (const char* m : {"socache_shmcb", "ssl", "http2"})
+            c << "LoadModule " << m << "_module " << kModules << "/mod_" << m << ".so\n";
+        c << "Listen 127.0.0.1:" << tls_port_ << "\n"
+          << "<VirtualHost 127.0.0.1:" << tls_port_ << ">\n"
+          << "  SSLEngine on\n  SSLCertificateFile \"" << files.cert_file << "\"\n"
+          << "  SSLCertificateKeyFile \"" << files.key_file << "\"\n"
+          << "  Protocols h2 http/1.1\n</VirtualHost>\n";
+    }
     if (!gssapi_keytab_.empty())
         c << "LoadModule auth_gssapi_module " << kModules << "/mod_auth_gssapi.so\n"
           << "<Location /negotiate/>\n  AuthType GSSAPI\n  AuthName \"OpenWinHTTP Negotiate\"\n"

@@ -19,14 +19,21 @@
 //     proxy_port(ProxyAuth::Ntlm)       407 until NTLM user/secret (ntlmssp only)
 //     proxy_port(ProxyAuth::Negotiate)  407 until Negotiate (Kerberos, key HTTP/<proxy host>)
 // Both proxies forward plain http requests and CONNECT to any port.
+// Apache::tls() is a third instance with one more port, HTTPS (mod_ssl, the test CA's
+// certificate for CN=localhost) offering "h2" and "http/1.1" by ALPN (mod_http2), serving the
+// same locations: Basic and Digest over HTTP/2 (issue 14).
+//     tls_port()  HTTPS, h2 and http/1.1; certificates().ca_file() verifies it
 // Start it after the KerberosRealm fixture: Apache inherits its KRB5_* environment.
 // Each file's body is its own path. Startup failures throw std::runtime_error with the log.
 #pragma once
 
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "support/tls_certs.h"
 
 namespace winhttp::test {
 
@@ -37,8 +44,9 @@ class Apache {
     static constexpr const char* kNtlmDomain = "TESTDOM";
     enum class ProxyAuth { Ntlm, Negotiate };
 
-    // `gssapi_keytab` non-empty: also the /negotiate/ location (see above).
-    explicit Apache(std::string gssapi_keytab = {});  // throws std::runtime_error
+    // `gssapi_keytab` non-empty: also the /negotiate/ location (see above). `tls`: also the
+    // HTTPS port with h2 (see above).
+    explicit Apache(std::string gssapi_keytab = {}, bool tls = false);  // throws std::runtime_error
     ~Apache();  // SIGTERM, SIGKILL after 5 s; deletes the temp dir
     Apache(const Apache&) = delete;
     Apache& operator=(const Apache&) = delete;
@@ -46,8 +54,13 @@ class Apache {
     static Apache& shared();
     // Started once per test binary with the keytab of the first call.
     static Apache& negotiate(const std::string& keytab);
+    // Started once per test binary, with the HTTPS port.
+    static Apache& tls();
 
     unsigned short port() const { return port_; }
+    // Only for the tls() instance.
+    unsigned short tls_port() const { return tls_port_; }
+    const TestCertificates& certificates() const { return *certs_; }
     // Only with a keytab (the negotiate() instance).
     unsigned short proxy_port(ProxyAuth which) const {
         return proxy_ports_[which == ProxyAuth::Ntlm ? 0 : 1];
@@ -71,6 +84,8 @@ class Apache {
     std::vector<std::string> gssapi_env_;  // "KRB5_CONFIG=<readable copy>", ...
     unsigned short port_ = 0;
     unsigned short proxy_ports_[2] = {0, 0};
+    unsigned short tls_port_ = 0;
+    std::unique_ptr<TestCertificates> certs_;  // tls() only
     pid_t pid_ = -1;
 };
 

@@ -172,6 +172,11 @@ constexpr std::string_view kLocations = R"(    root @ROOT@;
     location = /cookie/secure { add_header Set-Cookie "s=from-https; Secure; Path=/"; return 200 "set"; }
     location = /cookie/plain { add_header Set-Cookie "s=from-http; Path=/"; return 200 "set"; }
     location = /cookie/echo { return 200 "$http_cookie"; }
+    location = /cookie/two { add_header Set-Cookie "a=1; Path=/"; add_header Set-Cookie "b=2; Path=/"; return 200 "set"; }
+    location = /post { return 200 "got $content_length"; }
+    location = /redirect302-post { return 302 /post; }
+    location = /redirect307-post { return 307 /post; }
+    location /basic/ { auth_basic "itest"; auth_basic_user_file @DIR@/htpasswd; }
     location /ws-proxy/ {
       rewrite ^/ws-proxy(/.*)$ $1 break;
       proxy_pass http://127.0.0.1:$http_x_ws_port;
@@ -242,8 +247,7 @@ std::string Nginx::tls_servers() const {
             extra = "    ssl_verify_client on;\n    ssl_client_certificate " + certs_->ca_file() + ";";
         } else if (which == TlsPort::H2) {
             extra = "    http2_max_concurrent_streams 64;\n"
-                    "    location /trailer/ { alias " + root_ + "/; add_trailer X-Trailer done; }\n"
-                    "    location = /post { return 200 \"got $content_length\"; }";
+                    "    location /trailer/ { alias " + root_ + "/; add_trailer X-Trailer done; }";
         } else if (which >= TlsPort::OcspGood) {
             // The response comes from the file as it is: nginx neither fetches nor checks it.
             const auto staple = static_cast<OcspStaple>(static_cast<size_t>(which) -
@@ -358,6 +362,8 @@ void Nginx::create_default_files() const {
     }
     text.resize(100 * 1024);
     write_file("gz/text.txt", text);
+    write_file("basic/index.txt", "/basic/index.txt");
+    write_text(fs::path(dir_) / "htpasswd", std::string(kBasicUser) + ":{PLAIN}" + kBasicPassword + "\n");
 }
 
 void Nginx::write_file(std::string_view relpath, std::string_view contents) const {

@@ -14,6 +14,11 @@
 //   /cookie/secure    Set-Cookie: s=from-https; Secure; Path=/   (body "set")
 //   /cookie/plain     Set-Cookie: s=from-http; Path=/            (body "set")
 //   /cookie/echo      the request's Cookie header as the body
+//   /cookie/two       Set-Cookie: a=1; Path=/ and Set-Cookie: b=2; Path=/   (body "set")
+//   /post             200 "got <Content-Length>" for any method ("got " without a length)
+//   /redirect302-post 302 to /post                 /redirect307-post          307 to /post
+//   /basic/...        Basic auth (realm "itest", user kBasicUser, password kBasicPassword,
+//                     as Apache's /basic/); /basic/index.txt is "/basic/index.txt" (as Apache's)
 //   /ws-proxy/<path>  reverse proxy with the WebSocket upgrade headers to
 //                     http://127.0.0.1:<X-WS-Port request header>/<path> (a ws_server.h server)
 // Keep-alive: 100000 requests per connection, 60 s idle timeout.
@@ -32,7 +37,6 @@
 //     nginx.tls_port(TlsPort::H2)           valid certificate, "h2" and "http/1.1" by ALPN,
 //                                           http2_max_concurrent_streams 64, plus
 //                                           /trailer/<file>: the file with trailer "X-Trailer: done"
-//                                           /post: 200 "got <Content-Length>" for any method
 //
 // Startup failures (nginx missing, no free port, bad config) throw std::runtime_error with
 // nginx's error log, so the test using it fails with the reason instead of skipping.
@@ -52,6 +56,10 @@
 #include <string_view>
 
 namespace winhttp::test {
+
+// The account of the /basic/ locations.
+inline constexpr const char* kBasicUser = "user";
+inline constexpr const char* kBasicPassword = "secret";
 
 // The HTTPS listeners; the first ServerCert::Count match ServerCert one to one.
 enum class TlsPort {
