@@ -210,6 +210,14 @@ Exchange::Exchange(std::shared_ptr<Connection> conn)
     : conn_(std::move(conn)), stream_(std::make_shared<Stream>()) {
     stream_->notify = wake;
     stream_->notify_ctx = this;
+    {
+        std::lock_guard lock(conn_->mutex_);
+        if (!conn_->spare_wakes_.empty()) {
+            wake_ = std::move(conn_->spare_wakes_.back());
+            conn_->spare_wakes_.pop_back();
+        }
+    }
+    if (!wake_) wake_ = std::make_unique<net::CancelEvent>();
 }
 
 Exchange::~Exchange() {
@@ -221,6 +229,12 @@ Exchange::~Exchange() {
     conn_->hand_off_locked();
     conn_->codec_.cancel(*stream_);
     conn_->pump_locked();  // sends the RST_STREAM now when the socket takes it
+    // The descriptor goes back unsignalled (every signal is under this lock, through
+    // wake_locked). The RequestIo that waited on it has forgotten it (wake_fd()).
+    if (signalled_) drain(*wake_);
+    constexpr size_t kSpareWakes = 512;
+    if (wake_->fd() >= 0 && conn_->spare_wakes_.size() < kSpareWakes)
+        conn_->spare_wakes_.push_back(std::move(wake_));
 }
 
 DWORD Exchange::submit(const std::string& method, const std::string& authority,
@@ -294,7 +308,7 @@ Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
             std::lock_guard lock(c.mutex_);
             // Every signal goes through wake_locked(): a descriptor not signalled needs no read.
             if (signalled_) {
-                drain(wake_);
+                drain(*wake_);
                 signalled_ = false;
             }
             DWORD result;
@@ -334,7 +348,7 @@ Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
         DWORD e;
         if (reader) {
             int which = 0;
-            e = co_await io.ready_either(fd, events, wake_.fd(), POLLIN, deadline, which);
+            e = co_await io.ready_either(fd, events, wake_->fd(), POLLIN, deadline, which);
             io.forget_fd(fd);  // the next reader may be another request on the event loop
             std::lock_guard lock(c.mutex_);
             c.reader_ = nullptr;
@@ -342,7 +356,7 @@ Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
             // done (then it wakes the waiters, above); leaving, it hands the socket over now.
             if (e) c.hand_off_locked();
         } else {
-            e = co_await io.ready(wake_.fd(), POLLIN, deadline);
+            e = co_await io.ready(wake_->fd(), POLLIN, deadline);
             if (e) {
                 std::lock_guard lock(c.mutex_);
                 c.waiting_.erase(this);

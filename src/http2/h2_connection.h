@@ -66,21 +66,23 @@ public:
     // The descriptor wait() watches besides the socket. The RequestIo that waited must forget
     // it before the Exchange goes: a stale deregistration of its number, once reused by another
     // Exchange's eventfd, would silence that one on the event loop.
-    int wake_fd() const { return wake_.fd(); }
+    int wake_fd() const { return wake_->fd(); }
     const std::shared_ptr<Connection>& shared() const { return conn_; }
     // Under the connection's lock: signals wake_ unless it already is (one eventfd write per
     // wait, not one per frame for the stream).
     void wake_locked() {
         if (signalled_) return;
         signalled_ = true;
-        wake_.signal();
+        wake_->signal();
     }
 
 private:
     friend class Connection;
     std::shared_ptr<Connection> conn_;
     std::shared_ptr<Stream> stream_;
-    net::CancelEvent wake_;  // signalled when something arrives for the stream
+    // Signalled when something arrives for the stream. Borrowed from the connection's spares
+    // and given back unsignalled (an eventfd2 and a close per request cost two system calls).
+    std::unique_ptr<net::CancelEvent> wake_;
     bool signalled_ = false;  // wake_ holds a signal not drained yet (under the connection's lock)
 };
 
@@ -127,6 +129,9 @@ private:
     bool dead_ = false;        // the transport failed or closed
     std::atomic<bool> open_{true};  // !dead_ && the codec accepts streams (read without mutex_)
     std::set<Exchange*> waiting_;  // exchanges waiting on their wake-up descriptor
+    // Wake-up descriptors of finished exchanges, unsignalled, for the next ones (a few hundred
+    // at most: as many as streams were open at once).
+    std::vector<std::unique_ptr<net::CancelEvent>> spare_wakes_;
     std::chrono::steady_clock::time_point last_io_;  // last byte read or written
     std::shared_ptr<struct KeepaliveTimer> keepalive_;
     unsigned keepalive_ms_ = 0;
