@@ -15,6 +15,9 @@ namespace winhttp::h2 {
 namespace {
 
 constexpr size_t kReadChunk = 32 * 1024;
+// The unlocked pump's buffer: several TLS records (16 KiB of plaintext each at most) per
+// round under mutex_.
+constexpr size_t kInBuf = 128 * 1024;
 
 void drain(net::CancelEvent& e) {
     uint64_t v;
@@ -137,32 +140,60 @@ bool Connection::done_locked(const Stream& s, Want want, DWORD& result) const {
     return false;
 }
 
-void Connection::pump_locked() {
+void Connection::pump_locked(std::unique_lock<std::mutex>* lock) {
     if (dead_) return;
+    if (io_busy_) {
+        io_deferred_ = true;  // the pump under way sends what was queued and hands off
+        return;
+    }
     net::Stream& io = conn_->stream();
     for (int round = 0; round < 64; ++round) {
         if (!send_queued_locked()) return;
         bool fed = false;
-        char buf[kReadChunk];
-        for (;;) {
-            const net::IoResult r = io.read_some(buf, sizeof(buf));
-            if (r.status == net::IoStatus::Done) {
+        net::IoResult r;
+        if (lock) {
+            // Decryption (AES-GCM, most of a pump's cost) without mutex_: the other requests
+            // take their bytes, queue their frames and close their streams meanwhile.
+            if (!in_buf_) in_buf_.reset(new char[kInBuf]);
+            io_busy_ = true;
+            lock->unlock();
+            size_t got = 0;
+            for (;;) {
+                r = io.read_some(in_buf_.get() + got, kInBuf - got);
+                if (r.status != net::IoStatus::Done) break;
+                got += r.n;
+                if (kInBuf - got < kReadChunk) break;  // full: feed it, then read on
+            }
+            lock->lock();
+            io_busy_ = false;
+            if (got) {
                 fed = true;
                 last_io_ = std::chrono::steady_clock::now();
-                if (!codec_.feed(buf, r.n)) {
-                    fail_locked(ERROR_WINHTTP_INVALID_SERVER_RESPONSE);
-                    codec_.take_output(out_);  // GOAWAY, best effort
-                    if (!out_.empty()) io.write_some(out_.data(), out_.size());
-                    out_.clear();
-                    return;
-                }
-                continue;
+                if (!codec_.feed(in_buf_.get(), got)) return fail_codec_locked();
             }
-            if (r.status == net::IoStatus::Closed) return fail_locked(ERROR_WINHTTP_CONNECTION_ERROR);
-            if (r.status == net::IoStatus::Failed) return fail_locked(r.error);
-            break;  // would block
+            if (io_deferred_) {
+                io_deferred_ = false;
+                hand_off_locked();
+            }
+            if (r.status == net::IoStatus::Done) continue;  // the buffer filled up: read on
+        } else {
+            char buf[kReadChunk];
+            for (;;) {
+                r = io.read_some(buf, sizeof(buf));
+                if (r.status != net::IoStatus::Done) break;
+                fed = true;
+                last_io_ = std::chrono::steady_clock::now();
+                if (!codec_.feed(buf, r.n)) return fail_codec_locked();
+            }
         }
-        if (!fed) break;  // nothing new: what the codec wants to send went out above
+        if (r.status == net::IoStatus::Closed) return fail_locked(ERROR_WINHTTP_CONNECTION_ERROR);
+        if (r.status == net::IoStatus::Failed) return fail_locked(r.error);
+        // Would block. Nothing new: what the codec wants to send goes out (frames others
+        // queued while this pump read unlocked too), and the pump ends.
+        if (!fed) {
+            if (lock && !send_queued_locked()) return;
+            break;
+        }
     }
     // nghttp2 ended the session itself (a COMPRESSION_ERROR, say: it sends GOAWAY and reads no
     // more), or a GOAWAY left it with no stream: nothing more will come on this connection.
@@ -173,7 +204,15 @@ void Connection::pump_locked() {
     if (!out_.empty() && reader_) reader_->wake_locked();
 }
 
+void Connection::fail_codec_locked() {
+    fail_locked(ERROR_WINHTTP_INVALID_SERVER_RESPONSE);
+    codec_.take_output(out_);  // GOAWAY, best effort
+    if (!out_.empty()) conn_->stream().write_some(out_.data(), out_.size());
+    out_.clear();
+}
+
 bool Connection::send_queued_locked() {
+    if (io_busy_) return true;  // the pump reading unlocked sends it when it is done
     net::Stream& io = conn_->stream();
     codec_.take_output(out_);
     while (!out_.empty()) {
@@ -192,7 +231,7 @@ bool Connection::send_queued_locked() {
 }
 
 void Connection::flush_locked() {
-    if (dead_) return;
+    if (dead_ || io_busy_) return;
     if (!send_queued_locked()) return;
     if (!out_.empty() && reader_) reader_->wake_locked();
 }
@@ -210,6 +249,14 @@ Exchange::Exchange(std::shared_ptr<Connection> conn)
     : conn_(std::move(conn)), stream_(std::make_shared<Stream>()) {
     stream_->notify = wake;
     stream_->notify_ctx = this;
+    {
+        std::lock_guard lock(conn_->mutex_);
+        if (!conn_->spare_wakes_.empty()) {
+            wake_ = std::move(conn_->spare_wakes_.back());
+            conn_->spare_wakes_.pop_back();
+        }
+    }
+    if (!wake_) wake_ = std::make_unique<net::CancelEvent>();
 }
 
 Exchange::~Exchange() {
@@ -221,6 +268,12 @@ Exchange::~Exchange() {
     conn_->hand_off_locked();
     conn_->codec_.cancel(*stream_);
     conn_->pump_locked();  // sends the RST_STREAM now when the socket takes it
+    // The descriptor goes back unsignalled (every signal is under this lock, through
+    // wake_locked). The RequestIo that waited on it has forgotten it (wake_fd()).
+    if (signalled_) drain(*wake_);
+    constexpr size_t kSpareWakes = 512;
+    if (wake_->fd() >= 0 && conn_->spare_wakes_.size() < kSpareWakes)
+        conn_->spare_wakes_.push_back(std::move(wake_));
 }
 
 DWORD Exchange::submit(const std::string& method, const std::string& authority,
@@ -291,10 +344,10 @@ Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
         bool reader = false;
         short events = POLLIN;
         {
-            std::lock_guard lock(c.mutex_);
+            std::unique_lock lock(c.mutex_);
             // Every signal goes through wake_locked(): a descriptor not signalled needs no read.
             if (signalled_) {
-                drain(wake_);
+                drain(*wake_);
                 signalled_ = false;
             }
             DWORD result;
@@ -311,16 +364,20 @@ Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
             // the loop thread; a TLS record arriving a few bytes per read otherwise took one
             // round trip per read).
             for (int spin = 0;; ++spin) {
-                c.pump_locked();
+                c.pump_locked(&lock);
                 if (c.done_locked(*stream_, want, result)) {
                     c.waiting_.erase(this);
                     // Nobody reads for the others now: one of them takes the socket over.
                     c.hand_off_locked();
                     co_return result;
                 }
-                if (!io.async() || spin == 16 || c.reader_ || c.dead_ || !readable_now(fd)) break;
+                if (!io.async() || spin == 16 || c.reader_ || c.dead_ || c.io_busy_ ||
+                    !readable_now(fd))
+                    break;
             }
-            if (!c.reader_) {
+            // While another pump reads the socket unlocked, this request waits on its own
+            // descriptor: that pump hands the socket over (io_deferred_) when it is done.
+            if (!c.reader_ && !c.io_busy_) {
                 c.reader_ = this;
                 reader = true;
                 c.waiting_.erase(this);
@@ -329,12 +386,13 @@ Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
                 if (!c.out_.empty()) events |= POLLOUT;
             } else {
                 c.waiting_.insert(this);
+                if (c.io_busy_) c.io_deferred_ = true;
             }
         }
         DWORD e;
         if (reader) {
             int which = 0;
-            e = co_await io.ready_either(fd, events, wake_.fd(), POLLIN, deadline, which);
+            e = co_await io.ready_either(fd, events, wake_->fd(), POLLIN, deadline, which);
             io.forget_fd(fd);  // the next reader may be another request on the event loop
             std::lock_guard lock(c.mutex_);
             c.reader_ = nullptr;
@@ -342,7 +400,7 @@ Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
             // done (then it wakes the waiters, above); leaving, it hands the socket over now.
             if (e) c.hand_off_locked();
         } else {
-            e = co_await io.ready(wake_.fd(), POLLIN, deadline);
+            e = co_await io.ready(wake_->fd(), POLLIN, deadline);
             if (e) {
                 std::lock_guard lock(c.mutex_);
                 c.waiting_.erase(this);

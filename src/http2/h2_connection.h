@@ -66,21 +66,23 @@ public:
     // The descriptor wait() watches besides the socket. The RequestIo that waited must forget
     // it before the Exchange goes: a stale deregistration of its number, once reused by another
     // Exchange's eventfd, would silence that one on the event loop.
-    int wake_fd() const { return wake_.fd(); }
+    int wake_fd() const { return wake_->fd(); }
     const std::shared_ptr<Connection>& shared() const { return conn_; }
     // Under the connection's lock: signals wake_ unless it already is (one eventfd write per
     // wait, not one per frame for the stream).
     void wake_locked() {
         if (signalled_) return;
         signalled_ = true;
-        wake_.signal();
+        wake_->signal();
     }
 
 private:
     friend class Connection;
     std::shared_ptr<Connection> conn_;
     std::shared_ptr<Stream> stream_;
-    net::CancelEvent wake_;  // signalled when something arrives for the stream
+    // Signalled when something arrives for the stream. Borrowed from the connection's spares
+    // and given back unsignalled (an eventfd2 and a close per request cost two system calls).
+    std::unique_ptr<net::CancelEvent> wake_;
     bool signalled_ = false;  // wake_ holds a signal not drained yet (under the connection's lock)
 };
 
@@ -101,8 +103,13 @@ public:
 
 private:
     friend class Exchange;
-    // Under mutex_: writes pending output, reads what the socket has, feeds the codec.
-    void pump_locked();
+    // Under mutex_: writes pending output, reads what the socket has, feeds the codec. With
+    // `lock` (holding mutex_) the reads and their decryption run with mutex_ released: this
+    // caller owns the transport meanwhile (io_busy_), and everyone else leaves the socket
+    // alone and their output queued until it is done. Without, everything runs under mutex_.
+    // Either way a pump that did I/O ends on a read that returned WantRead (or a failure), so
+    // nothing is left in OpenSSL's buffer for a poll to miss.
+    void pump_locked(std::unique_lock<std::mutex>* lock = nullptr);
     // Under mutex_: writes pending output only (a WINDOW_UPDATE after a read), no read.
     void flush_locked();
     // Under mutex_: takes the codec's output and writes it until the socket is full; false
@@ -113,6 +120,8 @@ private:
     // waking every one per hand-over cost 255 eventfd writes and as many event-loop rounds).
     void hand_off_locked();
     void fail_locked(DWORD error);
+    // Under mutex_: the codec refused the input; fails the connection, GOAWAY best effort.
+    void fail_codec_locked();
     // maybe_room()'s answer, refreshed under mutex_ after each pump.
     void note_open_locked() { open_.store(!dead_ && codec_.accepting(), std::memory_order_release); }
     // Whether `want` holds (or never will: `result` says why).
@@ -126,7 +135,19 @@ private:
     Exchange* reader_ = nullptr;   // the waiter on the socket, if any
     bool dead_ = false;        // the transport failed or closed
     std::atomic<bool> open_{true};  // !dead_ && the codec accepts streams (read without mutex_)
+    // A pump reads the socket outside mutex_: nobody else reads or writes the transport (the
+    // SSL object is not for two threads at once) until it clears this, under mutex_.
+    bool io_busy_ = false;
+    // Someone found io_busy_ and went to wait on its wake-up descriptor instead of the socket:
+    // the pump hands the socket over when it is done.
+    bool io_deferred_ = false;
+    // The unlocked pump's input (only the io_busy_ holder touches it): raw reads land here,
+    // decrypted, then the codec takes them under mutex_.
+    std::unique_ptr<char[]> in_buf_;
     std::set<Exchange*> waiting_;  // exchanges waiting on their wake-up descriptor
+    // Wake-up descriptors of finished exchanges, unsignalled, for the next ones (a few hundred
+    // at most: as many as streams were open at once).
+    std::vector<std::unique_ptr<net::CancelEvent>> spare_wakes_;
     std::chrono::steady_clock::time_point last_io_;  // last byte read or written
     std::shared_ptr<struct KeepaliveTimer> keepalive_;
     unsigned keepalive_ms_ = 0;

@@ -6,6 +6,22 @@
 
 namespace winhttp {
 
+namespace {
+
+// Whether OpenSSL holds bytes of an idle connection that no request asked for. With read-ahead
+// a record the server sent after the response (or its close_notify) may already be in OpenSSL's
+// buffer. A one-byte peek decrypts what is there: handshake messages (a TLS 1.3 session ticket
+// after the response) are consumed by it and leave nothing; application data, an alert, or a
+// partial record is the server's and makes the connection unusable.
+bool tls_holds_unasked_bytes(net::TlsStream& tls) {
+    if (!tls.buffered()) return false;
+    const net::IoResult r = tls.peek_readable();
+    if (r.status == net::IoStatus::WantRead) return tls.buffered();
+    return true;
+}
+
+}  // namespace
+
 std::string ConnectionPool::make_key(bool secure, const std::string& host, unsigned short port,
                                      const std::string& via) {
     std::string key = secure ? "https://" : "http://";
@@ -30,8 +46,11 @@ std::unique_ptr<Connection> ConnectionPool::take_idle(const std::string& key) {
     while (it != idle_.end() && !it->second.empty()) {
         auto conn = std::move(it->second.back());
         it->second.pop_back();
-        // Pending bytes mean the server sent something unasked: not reusable either.
-        if (conn->pending.empty() && !conn->socket.idle_peer_activity()) return conn;
+        // Pending bytes mean the server sent something unasked: not reusable either. Over TLS
+        // they may sit in OpenSSL's read-ahead buffer, where poll cannot see them.
+        if (conn->pending.empty() && !conn->socket.idle_peer_activity() &&
+            !(conn->tls && tls_holds_unasked_bytes(*conn->tls)))
+            return conn;
         --in_use_[key];
         freed_.notify_all();
     }

@@ -38,6 +38,10 @@ public:
     // n > 0, WantRead/WantWrite to wait first. Anything else (Closed, Failed, or a stream that
     // cannot tell) says nothing: the caller reads with read_some, which reports what happened.
     virtual IoResult peek_readable() { return {IoStatus::Failed, 0, 0}; }
+    // Bytes this stream already took off the socket and holds (TLS: decrypted, or raw records
+    // read ahead), which the socket's readiness does not show. Whoever polls the socket before
+    // a read that returned WantRead must read first while this is true.
+    virtual bool buffered() const { return false; }
 };
 
 }  // namespace winhttp::net

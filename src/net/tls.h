@@ -13,10 +13,12 @@
 // Nothing here blocks, touches the last error or throws. The socket stays owned by the caller;
 // TlsStream never closes it.
 //
-// Reads: read_some returns data already decrypted inside OpenSSL before it asks for more from
-// the socket, so a caller that keeps calling read_some until WantRead never waits on a socket
-// while data sits in OpenSSL's buffer. A caller that stops after a Done and later polls must
-// first check pending().
+// Reads: OpenSSL reads ahead (one recvfrom takes as many records as its buffer holds, instead of
+// a 5-byte record header and then the record), and read_some returns data already buffered
+// inside OpenSSL before it asks for more from the socket, so a caller that keeps calling
+// read_some until WantRead never waits on a socket while data sits in OpenSSL's buffer. A caller
+// that stops after a Done and later polls must first check buffered() (SSL_has_pending: records
+// read ahead but not yet decrypted count too; pending() counts only decrypted bytes).
 //
 // Writes: after WantWrite the caller must call write_some again with the same bytes (the
 // pointer may change; OpenSSL has already encrypted them into a record). Partial writes are
@@ -237,6 +239,9 @@ class TlsStream : public Stream {
 
     // Decrypted bytes buffered inside OpenSSL (poll() cannot see them).
     size_t pending() const;
+    // Anything buffered inside OpenSSL: decrypted bytes, or raw bytes read ahead (a whole or
+    // partial record) that poll() cannot see either.
+    bool buffered() const override;
 
     // WINHTTP_CALLBACK_STATUS_FLAG_* bits for the certificate problems not covered by the
     // ignore flags — what WINHTTP_CALLBACK_STATUS_SECURE_FAILURE reports. 0 when none.

@@ -561,6 +561,104 @@ TEST_P(Http2Fault, WaitersOpenTheirOwnWhenTheFirstIsHttp11) {
     EXPECT_EQ(srv->connections(), static_cast<unsigned>(kRequests));
 }
 
+// OpenSSL reads ahead (src/net/tls.h): one read from the socket takes many records, and what
+// it took but the caller has not read yet is invisible to poll. Many streams' answers, each
+// frame its own small TLS record, arriving in one segment must all be delivered, without a
+// wait on the socket for bytes already taken off it (that wait would end in the receive
+// timeout).
+TEST_P(Http2Fault, ManySmallRecordsInOneSegmentAreAllRead) {
+    constexpr int kRequests = 8;
+    auto srv = server({[](H2Peer& p) {
+        if (!p.start()) return;
+        std::vector<uint32_t> ids;
+        for (int i = 0; i < kRequests; ++i) {
+            const uint32_t id = p.read_request();
+            if (!id) return;
+            ids.push_back(id);
+        }
+        p.cork(true);
+        for (const uint32_t id : ids) {
+            p.headers(id, 200, {{"content-type", "text/plain"}}, false);
+            for (int piece = 0; piece < 10; ++piece)
+                p.send_frame(f::DATA, piece == 9 ? f::END_STREAM : 0, id, "abc");
+        }
+        p.cork(false);
+        p.wait_closed();
+    }});
+    Handle s = session();
+    Handle c = connect(s, *srv);
+    std::vector<Response> got(kRequests);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kRequests; ++i)
+        threads.emplace_back([&, i] { got[i] = run(c, get()); });
+    for (auto& t : threads) t.join();
+    std::string want;
+    for (int piece = 0; piece < 10; ++piece) want += "abc";
+    for (const Response& r : got) {
+        EXPECT_EQ(r.error, ERROR_SUCCESS) << r;
+        EXPECT_EQ(r.body, want);
+    }
+    EXPECT_EQ(srv->connections(), 1u);
+}
+
+// The same over HTTPS with HTTP/1.1: responses written as 5-byte TLS records, all in one
+// segment, twice on one keep-alive connection.
+TEST_P(Http2Fault, Http11ResponseInManySmallRecordsIsRead) {
+    auto srv = server({[](H2Peer& p) {
+        for (const std::string body : {"first body", "second body"}) {
+            if (p.read_until("\r\n\r\n").empty()) return;
+            const std::string response = "HTTP/1.1 200 OK\r\nContent-Length: " +
+                                         std::to_string(body.size()) + "\r\n\r\n" + body;
+            p.cork(true);
+            for (size_t at = 0; at < response.size(); at += 5) p.write(response.substr(at, 5));
+            p.cork(false);
+        }
+        p.read_until("\r\n\r\n");  // until the client closes
+    }});
+    srv->refuse_h2();
+    Handle s = session();
+    Handle c = connect(s, *srv);
+    const Response one = run(c, get());
+    EXPECT_EQ(one.error, ERROR_SUCCESS) << one;
+    EXPECT_EQ(one.body, "first body");
+    const Response two = run(c, get());
+    EXPECT_EQ(two.error, ERROR_SUCCESS) << two;
+    EXPECT_EQ(two.body, "second body");
+    EXPECT_EQ(srv->connections(), 1u);
+}
+
+// Bytes a server sent after a response, unasked, make the connection unusable (the next
+// response would start with them). Over TLS, read ahead in the same segment as the response,
+// they sit in OpenSSL's buffer where poll cannot see them; the next request still goes on a
+// new connection and gets its own answer.
+TEST_P(Http2Fault, UnaskedBytesReadAheadAfterAResponseRetireTheConnection) {
+    auto srv = server({
+        [](H2Peer& p) {
+            if (p.read_until("\r\n\r\n").empty()) return;
+            p.cork(true);
+            p.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            p.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale");
+            p.cork(false);
+            p.read_until("\r\n\r\n");  // until the client closes
+        },
+        [](H2Peer& p) {
+            if (p.read_until("\r\n\r\n").empty()) return;
+            p.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh");
+            p.read_until("\r\n\r\n");
+        },
+    });
+    srv->refuse_h2();
+    Handle s = session();
+    Handle c = connect(s, *srv);
+    const Response one = run(c, get());
+    EXPECT_EQ(one.error, ERROR_SUCCESS) << one;
+    EXPECT_EQ(one.body, "ok");
+    const Response two = run(c, get());
+    EXPECT_EQ(two.error, ERROR_SUCCESS) << two;
+    EXPECT_EQ(two.body, "fresh");
+    EXPECT_EQ(srv->connections(), 2u);
+}
+
 }  // namespace
 
 namespace {

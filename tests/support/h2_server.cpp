@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
@@ -119,6 +120,11 @@ bool H2Peer::write_all(const std::string& bytes) {
         }
     }
     return true;
+}
+
+void H2Peer::cork(bool on) {
+    const int v = on ? 1 : 0;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_CORK, &v, sizeof(v));
 }
 
 std::string H2Peer::read_until(const std::string& delim) {

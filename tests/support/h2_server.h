@@ -89,6 +89,9 @@ public:
     // first `delim` (empty when the client closed or 10 s passed), and raw bytes out.
     std::string read_until(const std::string& delim);
     bool write(const std::string& bytes) { return write_all(bytes); }
+    // Holds back (TCP_CORK) what is written until cork(false): records written in between
+    // (each write and each frame is one TLS record) reach the client in one segment.
+    void cork(bool on);
     // The protocol ALPN chose ("h2"), or empty.
     std::string alpn() const;
 
