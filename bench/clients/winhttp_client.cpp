@@ -243,6 +243,7 @@ void finish(RequestContext* ctx) {
 
 void on_handle_closing(RequestContext* ctx) {
     AsyncRun& run = *ctx->run;
+    bool done;
     {
         std::lock_guard lock(run.mutex);
         if (ctx->complete) {
@@ -252,8 +253,10 @@ void on_handle_closing(RequestContext* ctx) {
             fail(run.outcome, "request ended without a complete body", 1);
         }
         --run.open_requests;
+        // Wake the waiter only when it can be done (W4: not once per request).
+        done = run.open_requests == 0 && (run.to_start == 0 || run.outcome.error != 0);
     }
-    run.all_closed.notify_all();
+    if (done) run.all_closed.notify_all();
     delete ctx;
 }
 
