@@ -18,7 +18,9 @@
 //   host, port, path, secure (0/1), count, buf, max_conns, rounds,
 //   proxy (host:port of a forward proxy for the sync workloads; empty: direct),
 //   h2 (0/1: HTTP/2 over TLS, multiplexed: WINHTTP_OPTION_ENABLE_HTTP_PROTOCOL / curl's
-//   CURL_HTTP_VERSION_2TLS with CURLPIPE_MULTIPLEX and CURLOPT_PIPEWAIT)
+//   CURL_HTTP_VERSION_2TLS with CURLPIPE_MULTIPLEX and CURLOPT_PIPEWAIT),
+//   workers (async, WinHTTP only: WINHTTP_OPTION_WORKER_THREAD_COUNT set before the session;
+//   for profiles, bench/run.py leaves it unset)
 //
 // The result is one line on stdout, easy to parse from Python:
 //   RESULT ok=1 wall=<seconds> requests=<n> bytes=<n> rss_kib=<peak resident KiB>
@@ -58,6 +60,7 @@ struct Args {
     long rounds = 1;
     std::string proxy;  // "host:port": sync requests go through this forward proxy
     bool h2 = false;    // HTTP/2 (https only)
+    long workers = 0;   // async: WINHTTP_OPTION_WORKER_THREAD_COUNT (0: the library's default)
 };
 
 inline bool parse_args(int argc, char** argv, Args& a) {
@@ -83,6 +86,7 @@ inline bool parse_args(int argc, char** argv, Args& a) {
     a.buf = num("buf", a.buf);
     a.max_conns = num("max_conns", a.max_conns);
     a.rounds = num("rounds", a.rounds);
+    a.workers = num("workers", 0);
     return (a.buf > 0 || (a.buf == 0 && a.workload == "download_qda")) && a.count >= 0 &&
            a.rounds >= 1;
 }

@@ -376,6 +376,12 @@ bool start_request(AsyncRun& run) {
 }
 
 bool open_async(AsyncRun& run) {
+    // The event loop's threads, set (globally, NULL handle) before the first async session.
+    DWORD workers = static_cast<DWORD>(run.args.workers);
+    if (workers && !WinHttpSetOption(nullptr, WINHTTP_OPTION_WORKER_THREAD_COUNT, &workers,
+                                     sizeof(workers))) {
+        return record_error(run, "WinHttpSetOption(WORKER_THREAD_COUNT)", GetLastError()), false;
+    }
     run.session = WinHttpOpen(L"openwinhttp-bench/1.0", WINHTTP_ACCESS_TYPE_NO_PROXY,
                               WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, WINHTTP_FLAG_ASYNC);
     if (!run.session) return record_error(run, "WinHttpOpen", GetLastError()), false;

@@ -214,6 +214,11 @@ bool RequestIo::ReadyWait::await_ready() {
 bool RequestIo::suspend_ready(std::coroutine_handle<> h, DWORD* result, int fd, short events,
                               const net::Deadline& deadline) {
     Async& a = *a_;
+    pollfd now{fd, events, 0};
+    if (::poll(&now, 1, 0) > 0) {
+        *result = ERROR_SUCCESS;
+        return false;
+    }
     const unsigned g = a.begin(h, result, deadline);
     if (!a.watch(a.desc, fd)) {
         a.finish_later(g, ERROR_WINHTTP_CONNECTION_ERROR);
@@ -232,7 +237,6 @@ bool RequestIo::suspend_ready(std::coroutine_handle<> h, DWORD* result, int fd, 
     // gives the wait up and the coroutine goes on at once, on this thread (a second completion
     // of the same wait is ignored: finish checks the generation). The caller has just seen
     // EAGAIN, so no look before queuing (issue 16: one poll per wait, not two).
-    pollfd now{fd, events, 0};
     if (::poll(&now, 1, 0) > 0) {
         a.abandon(g);
         *result = ERROR_SUCCESS;
