@@ -37,6 +37,13 @@ void queue_on(Strand& strand, F&& f) {
 
 }  // namespace
 
+// The I/O objects of a request use its strand as their executor (not any_io_executor: smaller,
+// and memory held per in-flight request counts, issue 16).
+using Strand = asio::strand<asio::io_context::executor_type>;
+using Descriptor = asio::posix::basic_stream_descriptor<Strand>;
+using Timer = asio::basic_waitable_timer<std::chrono::steady_clock,
+                                         asio::wait_traits<std::chrono::steady_clock>, Strand>;
+
 // State of an async request's waits; touched only on the strand.
 struct RequestIo::Async {
     explicit Async(RequestIo& owner_io)
@@ -91,10 +98,10 @@ struct RequestIo::Async {
 
     // Registers `fd` with the loop through `d`. A descriptor is registered once: the other
     // watcher lets it go first (a race's winner is waited on through `desc` afterwards).
-    bool watch(asio::posix::stream_descriptor& d, int fd) {
+    bool watch(Descriptor& d, int fd) {
         if (d.is_open() && d.native_handle() == fd) return true;
         if (d.is_open()) d.release();
-        asio::posix::stream_descriptor& other = &d == &desc ? desc2 : desc;
+        Descriptor& other = &d == &desc ? desc2 : desc;
         if (other.is_open() && other.native_handle() == fd) other.release();
         asio::error_code ec;
         d.assign(fd, ec);
@@ -102,10 +109,10 @@ struct RequestIo::Async {
     }
 
     RequestIo& io;
-    asio::strand<asio::io_context::executor_type> strand;
-    asio::posix::stream_descriptor desc;
-    asio::posix::stream_descriptor desc2;  // the second socket of ready_either()
-    asio::steady_timer timer;
+    Strand strand;
+    Descriptor desc;
+    Descriptor desc2;  // the second socket of ready_either()
+    Timer timer;
     std::coroutine_handle<> waiter;
     DWORD* result_slot = nullptr;
     unsigned gen = 0;
@@ -285,7 +292,7 @@ bool RequestIo::suspend_either(std::coroutine_handle<> h, DWORD* result, const i
         };
     };
     // A descriptor may be watched for reading and writing at once (one wait of each type).
-    asio::posix::stream_descriptor* descs[2] = {&a.desc, &a.desc2};
+    Descriptor* descs[2] = {&a.desc, &a.desc2};
     for (int i = 0; i < 2; ++i) {
         if (events[i] & POLLIN) descs[i]->async_wait(asio::posix::descriptor_base::wait_read, on_ready(i));
         if (events[i] & POLLOUT) descs[i]->async_wait(asio::posix::descriptor_base::wait_write, on_ready(i));
