@@ -19,7 +19,9 @@ Environment (all optional):
     BENCH_WS_RUNS=N      bench_ws wall-time runs in the WebSockets section (default 3; quick 1)
 
 `--only WS` runs only the WebSocket benchmarks (bench_ws, issue 13) and updates their section of
-results.md; `--only TRACE` likewise for the tracing cost.
+results.md; `--only TRACE` likewise for the tracing cost; `--only W8` likewise for the memory per
+in-flight async request (W8, issue 16; BENCH_W8_COUNT requests in flight, default 10,000,
+BENCH_W8_RUNS alternating runs, default 3).
 """
 
 import argparse
@@ -589,6 +591,80 @@ def splice_trace_section(path, section, title=TRACE_SECTION):
         text = text[:start] + body + text[end:]
     with open(path, "w") as f:
         f.write(text)
+
+
+# ---- W8: memory per in-flight async request (issue 16) ------------------------------------------
+
+# BENCH_W8_COUNT async requests in flight at once, held by bench/stall_server.py (nginx cannot hold
+# a response) until every one is waiting for its response; each client reports its resident set
+# then and with none in flight (after one warm-up request), and malloc's bytes in use likewise.
+# No connection limit on either side (WinHTTP's MAX_CONNS_PER_SERVER left at its default,
+# INFINITE, as a Windows program leaves it; curl's CURLMOPT_MAX_HOST_CONNECTIONS 0): one
+# connection per request, so the figures include each side's per-connection state (the kernel's
+# socket buffers are not in the resident set).
+W8_SECTION = "### Memory per in-flight async request (W8, issue 16)"
+W8_COUNT = env_int("BENCH_W8_COUNT", 10000, 2000)
+W8_RUNS = env_int("BENCH_W8_RUNS", 3, 1)
+
+
+def w8_fields(stdout):
+    m = re.search(r"^RESULT (.*)$", stdout, re.M)
+    if not m:
+        return None
+    fields = dict(kv.split("=", 1) for kv in m.group(1).split())
+    return fields if fields.get("ok") == "1" else None
+
+
+def w8_section(build, workdir):
+    server = subprocess.Popen(pin(SERVER_CPU, [sys.executable, os.path.join(HERE, "stall_server.py")]),
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                              preexec_fn=die_with_parent)
+    try:
+        port = int(server.stdout.readline().split()[1])
+        runs = {"ours": [], "curl": []}
+        failures = {}
+        order = ["ours", "curl"]
+        for i in range(W8_RUNS):
+            for side in (order if i % 2 == 0 else order[::-1]):
+                binary = os.path.join(build, "bench", "bench_winhttp" if side == "ours" else "bench_curl")
+                cmd = pin(CLIENT_CPU, [binary, "inflight", f"port={port}", "path=/hold",
+                                       f"count={W8_COUNT}", "buf=16384", "max_conns=0"])
+                rc, _, stdout, _ = spawn_and_wait(cmd, f"{workdir}/w8out.txt", f"{workdir}/w8err.txt")
+                fields = w8_fields(stdout)
+                if fields:
+                    runs[side].append(fields)
+                else:
+                    failures[side] = stdout.strip() or f"exit status {rc}"
+    finally:
+        server.kill()
+        server.wait()
+
+    def med(side, key):
+        values = [float(r[key]) for r in runs[side]]
+        return statistics.median(values) if values else None
+
+    lines = [W8_SECTION, "",
+             f"{W8_COUNT:,} async GETs in flight at once against bench/stall_server.py on 127.0.0.1, "
+             "which answers none until all are waiting; resident set (VmRSS) with all in flight minus "
+             "with none (after one warm-up request), divided by the requests; malloc's bytes in use "
+             f"likewise; medians of {W8_RUNS} alternating runs. No connection limit on either side "
+             "(MAX_CONNS_PER_SERVER left at INFINITE as a Windows program leaves it; curl's default): "
+             "one connection each.", "",
+             "| Client | memory per in-flight request (RSS) | malloc in use per request | RSS none in flight | RSS all in flight | sockets open | goal |",
+             "|---|---|---|---|---|---|---|"]
+    for side, label in (("ours", "OpenWinHTTP async (callbacks)"), ("curl", "libcurl multi")):
+        if not runs[side]:
+            lines.append(f"| {label} | failed: {failures.get(side, '?')} | | | | | |")
+            continue
+        per = med(side, "per_req_bytes")
+        goal = ""
+        if side == "ours":
+            goal = ("✅" if per <= 6000 else "❌") + " ≤ 6 kB"
+        lines.append(f"| {label} | {per / 1000:.2f} kB | {med(side, 'heap_per_req') / 1000:.2f} kB | "
+                     f"{med(side, 'idle_kib') / 1024:.1f} MiB | {med(side, 'inflight_kib') / 1024:.1f} MiB | "
+                     f"{med(side, 'conns'):,.0f} | {goal} |")
+    lines += ["", "- Reproduce: `python3 bench/run.py --build <tree> --only W8` (updates only this section)."]
+    return lines
 
 
 # ---- WebSockets (issue 13) -----------------------------------------------------------------------
@@ -1265,6 +1341,15 @@ def main():
         print("\n".join(section))
         print(f"updated the WebSockets section of {opts.out}")
         return
+    if wanted == {"W8"}:
+        # Needs only the stall server and the two clients.
+        exit_on_sigterm()
+        with tempfile.TemporaryDirectory(prefix="owh-bench-w8-") as workdir:
+            section = w8_section(build, workdir)
+        splice_trace_section(opts.out, section, W8_SECTION)
+        print("\n".join(section))
+        print(f"updated the W8 section of {opts.out}")
+        return
     binaries = [("ours", os.path.join(build, "bench", "bench_winhttp")),
                 ("curl", os.path.join(build, "bench", "bench_curl"))]
     for _, path in binaries:
@@ -1285,6 +1370,8 @@ def main():
     trace_rows = []
     want_ws = not opts.only or "WS" in wanted
     ws_lines = []
+    want_w8 = not opts.only or "W8" in wanted
+    w8_lines = []
     print(f"Pinning: {pinning_note()}")
     nginx = Nginx()
     proxy = Tinyproxy(nginx.dir)
@@ -1310,6 +1397,9 @@ def main():
         if want_ws:
             ws_lines = ws_section(build, nginx.dir)
             print("\n".join(ws_lines), flush=True)
+        if want_w8:
+            w8_lines = w8_section(build, nginx.dir)
+            print("\n".join(w8_lines), flush=True)
         if not cases:
             if want_trace:
                 splice_trace_section(opts.out, trace_section(trace_rows))
@@ -1317,6 +1407,9 @@ def main():
             if want_ws:
                 splice_trace_section(opts.out, ws_lines, WS_SECTION)
                 print(f"updated the WebSockets section of {opts.out}")
+            if want_w8:
+                splice_trace_section(opts.out, w8_lines, W8_SECTION)
+                print(f"updated the W8 section of {opts.out}")
             return
         h2load = []
         for case in cases:
@@ -1327,7 +1420,7 @@ def main():
     finally:
         proxy.stop()
         nginx.stop()
-    write_report(opts.out, build, cases, results, micro, trace_rows, h2load, ws_lines)
+    write_report(opts.out, build, cases, results, micro, trace_rows, h2load, ws_lines + w8_lines)
     print(f"wrote {opts.out}")
 
 

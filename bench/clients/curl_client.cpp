@@ -151,6 +151,68 @@ Outcome run_async_seq(const Args& a) {
     return o;
 }
 
+// W8: `count` transfers held in flight by bench/stall_server.py; resident set with all of them
+// waiting for their response minus the resident set after one warm-up transfer, / count.
+// No connection limit (CURLMOPT_MAX_HOST_CONNECTIONS 0, curl's default), as on our side.
+Outcome run_inflight(const Args& a) {
+    bench::raise_fd_limit();
+    Outcome o;
+    Args warm = a;
+    warm.path = "/now";
+    const std::string warm_url = url_of(warm);
+    const std::string url = url_of(a);
+    CURLM* m = make_multi(a);
+    if (!m) return fail(o, "curl_multi_init", 1), o;
+    CURL* first = make_easy(a, warm_url, &o.bytes);
+    curl_multi_add_handle(m, first);
+    drive(m, o);
+    curl_easy_cleanup(first);
+    const long warm_requests = o.requests;
+    const long idle = bench::current_rss_kib();
+    const long idle_heap = bench::heap_in_use_kib();
+    auto start = bench::Clock::now();
+    std::vector<CURL*> easies;
+    for (long i = 0; i < a.count; ++i) {
+        easies.push_back(make_easy(a, url, &o.bytes));
+        curl_multi_add_handle(m, easies.back());
+    }
+    // Drive until the server holds every request.
+    long in_flight = 0;
+    auto checked = bench::Clock::now();
+    for (;;) {
+        int running = 0;
+        if (curl_multi_perform(m, &running) != CURLM_OK) {
+            fail(o, "curl_multi_perform", 1);
+            break;
+        }
+        if (bench::seconds_since(checked) >= 0.05) {
+            in_flight = bench::stall_control(a.host, a.port, "/count");
+            checked = bench::Clock::now();
+            if (in_flight >= a.count) break;
+        }
+        if (bench::seconds_since(start) > 120) break;
+        curl_multi_poll(m, nullptr, 0, 50, nullptr);
+    }
+    const long busy = bench::current_rss_kib();
+    const long busy_heap = bench::heap_in_use_kib();
+    const long sockets = bench::open_sockets();
+    bench::stall_control(a.host, a.port, "/release");
+    drive(m, o);
+    o.wall = bench::seconds_since(start);
+    if (o.error == 0 && in_flight < a.count)
+        fail(o, "stall server holds fewer requests than sent", 1);
+    char extra[200];
+    std::snprintf(extra, sizeof extra,
+                  " idle_kib=%ld inflight_kib=%ld per_req_bytes=%.0f heap_per_req=%.0f conns=%ld",
+                  idle, busy, (busy - idle) * 1024.0 / static_cast<double>(a.count),
+                  (busy_heap - idle_heap) * 1024.0 / static_cast<double>(a.count), sockets);
+    o.extra = extra;
+    o.requests -= warm_requests;
+    for (CURL* e : easies) curl_easy_cleanup(e);
+    curl_multi_cleanup(m);
+    return o;
+}
+
 // W5's nearest curl equivalent (reference only): create, configure and free an easy handle.
 Outcome run_handles(const Args& a) {
     Outcome o;
@@ -184,6 +246,8 @@ int main(int argc, char** argv) {
         o = run_async_seq(a);
     } else if (a.workload == "handles") {
         o = run_handles(a);
+    } else if (a.workload == "inflight") {
+        o = run_inflight(a);
     } else {
         return bench::usage(argv[0]);
     }

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "bench_common.h"
 
 namespace {
@@ -191,6 +193,8 @@ struct AsyncRun {
     HINTERNET session = nullptr;
     HINTERNET connect = nullptr;
     bool chain = false;  // async_seq: the end of one request starts the next
+    bool count_waiting = false;  // W8: count the requests waiting for their headers
+    long waiting = 0;            // ReceiveResponse called (W8)
 
     std::mutex mutex;
     std::condition_variable all_closed;
@@ -239,6 +243,7 @@ void finish(RequestContext* ctx) {
 
 void on_handle_closing(RequestContext* ctx) {
     AsyncRun& run = *ctx->run;
+    bool done;
     {
         std::lock_guard lock(run.mutex);
         if (ctx->complete) {
@@ -248,8 +253,10 @@ void on_handle_closing(RequestContext* ctx) {
             fail(run.outcome, "request ended without a complete body", 1);
         }
         --run.open_requests;
+        // Wake the waiter only when it can be done (W4: not once per request).
+        done = run.open_requests == 0 && (run.to_start == 0 || run.outcome.error != 0);
     }
-    run.all_closed.notify_all();
+    if (done) run.all_closed.notify_all();
     delete ctx;
 }
 
@@ -281,6 +288,8 @@ void on_data_available(RequestContext* ctx, DWORD available) {
         ctx->complete = true;
         return finish(ctx);
     }
+    // The buffer is made when there is something to read (W8: not while requests wait).
+    if (!ctx->buf) ctx->buf = std::make_unique_for_overwrite<char[]>(ctx->buf_size);
     DWORD want = available < ctx->buf_size ? available : ctx->buf_size;
     if (!WinHttpReadData(ctx->request, ctx->buf.get(), want, nullptr)) {
         record_error(*ctx->run, "WinHttpReadData", GetLastError());
@@ -306,6 +315,12 @@ void CALLBACK on_status(HINTERNET, DWORD_PTR context, DWORD status, LPVOID info,
         if (!WinHttpReceiveResponse(ctx->request, nullptr)) {
             record_error(*ctx->run, "WinHttpReceiveResponse", GetLastError());
             finish(ctx);
+        } else if (ctx->run->count_waiting) {
+            {
+                std::lock_guard lock(ctx->run->mutex);
+                ++ctx->run->waiting;
+            }
+            ctx->run->all_closed.notify_all();
         }
         break;
     case WINHTTP_CALLBACK_STATUS_HEADERS_AVAILABLE:
@@ -345,7 +360,6 @@ bool start_request(AsyncRun& run) {
     ctx->run = &run;
     ctx->request = req;
     ctx->buf_size = static_cast<DWORD>(run.args.buf);
-    ctx->buf = std::make_unique_for_overwrite<char[]>(ctx->buf_size);
     DWORD_PTR value = reinterpret_cast<DWORD_PTR>(ctx);
     if (!WinHttpSetOption(req, WINHTTP_OPTION_CONTEXT_VALUE, &value, sizeof(value))) {
         record_error(run, "WinHttpSetOption(CONTEXT_VALUE)", GetLastError());
@@ -362,11 +376,18 @@ bool start_request(AsyncRun& run) {
 }
 
 bool open_async(AsyncRun& run) {
+    // The event loop's threads, set (globally, NULL handle) before the first async session.
+    DWORD workers = static_cast<DWORD>(run.args.workers);
+    if (workers && !WinHttpSetOption(nullptr, WINHTTP_OPTION_WORKER_THREAD_COUNT, &workers,
+                                     sizeof(workers))) {
+        return record_error(run, "WinHttpSetOption(WORKER_THREAD_COUNT)", GetLastError()), false;
+    }
     run.session = WinHttpOpen(L"openwinhttp-bench/1.0", WINHTTP_ACCESS_TYPE_NO_PROXY,
                               WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, WINHTTP_FLAG_ASYNC);
     if (!run.session) return record_error(run, "WinHttpOpen", GetLastError()), false;
+    // max_conns=0 (W8): left as a Windows program leaves it (INFINITE).
     DWORD conns = static_cast<DWORD>(run.args.max_conns);
-    if (!WinHttpSetOption(run.session, WINHTTP_OPTION_MAX_CONNS_PER_SERVER, &conns,
+    if (conns && !WinHttpSetOption(run.session, WINHTTP_OPTION_MAX_CONNS_PER_SERVER, &conns,
                           sizeof(conns))) {
         return record_error(run, "WinHttpSetOption(MAX_CONNS_PER_SERVER)", GetLastError()), false;
     }
@@ -445,6 +466,61 @@ Outcome run_async_seq(const Args& a) {
     return run.outcome;
 }
 
+// W8: `count` requests in flight at once, held by bench/stall_server.py until all of them are
+// waiting for their response; the resident set then, minus the resident set with none in flight
+// (after one warm-up request: the event loop's threads and the first connection exist),
+// divided by `count`, is the memory per in-flight request.
+Outcome run_inflight(const Args& a) {
+    bench::raise_fd_limit();
+    AsyncRun run;
+    run.args = a;
+    run.count_waiting = true;
+    if (!open_async(run)) {
+        close_async(run);
+        return run.outcome;
+    }
+    run.args.path = "/now";  // answered at once
+    if (reserve(run, false)) start_request(run);
+    wait_all_closed(run);
+    run.args.path = a.path;
+    const long idle = bench::current_rss_kib();
+    const long idle_heap = bench::heap_in_use_kib();
+    auto start = bench::Clock::now();
+    long in_flight = 0;
+    for (long i = 0; i < a.count && run.outcome.error == 0; ++i) {
+        if (!reserve(run, false) || !start_request(run)) break;
+    }
+    {
+        std::unique_lock lock(run.mutex);
+        run.all_closed.wait_for(lock, kCloseTimeout, [&] {
+            return run.waiting >= a.count + 1 || run.outcome.error != 0;  // + the warm-up
+        });
+    }
+    // Every request has called ReceiveResponse; the server confirms it holds them all.
+    for (int i = 0; i < 2400 && run.outcome.error == 0; ++i) {
+        in_flight = bench::stall_control(a.host, a.port, "/count");
+        if (in_flight >= a.count) break;
+        usleep(50 * 1000);
+    }
+    const long busy = bench::current_rss_kib();
+    const long busy_heap = bench::heap_in_use_kib();
+    const long sockets = bench::open_sockets();
+    bench::stall_control(a.host, a.port, "/release");
+    wait_all_closed(run);
+    run.outcome.wall = bench::seconds_since(start);
+    if (run.outcome.error == 0 && in_flight < a.count)
+        fail(run.outcome, "stall server holds fewer requests than sent", 1);
+    char extra[200];
+    std::snprintf(extra, sizeof extra,
+                  " idle_kib=%ld inflight_kib=%ld per_req_bytes=%.0f heap_per_req=%.0f conns=%ld",
+                  idle, busy, (busy - idle) * 1024.0 / static_cast<double>(a.count),
+                  (busy_heap - idle_heap) * 1024.0 / static_cast<double>(a.count), sockets);
+    run.outcome.extra = extra;
+    --run.outcome.requests;  // the warm-up
+    close_async(run);
+    return run.outcome;
+}
+
 // ---- W5: handle trees ------------------------------------------------------------------------
 
 Outcome run_handles(const Args& a) {
@@ -478,6 +554,8 @@ int main(int argc, char** argv) {
         o = run_async_seq(a);
     } else if (a.workload == "handles") {
         o = run_handles(a);
+    } else if (a.workload == "inflight") {
+        o = run_inflight(a);
     } else {
         return bench::usage(argv[0]);
     }

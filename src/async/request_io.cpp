@@ -3,6 +3,7 @@
 #include <poll.h>
 
 #include <asio/bind_executor.hpp>
+#include <asio/defer.hpp>
 #include <asio/post.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
@@ -17,6 +18,31 @@
 #include "util/one_shot.h"
 
 namespace winhttp {
+
+namespace {
+
+// Queues `f` on `strand`. From a handler already running on that strand, f could not run before
+// this handler returns anyway: it goes to this thread's own queue (asio::defer) and runs here
+// next, with no wake-up of another loop thread (futex, or an epoll_ctl on the loop's eventfd)
+// and no hand-off of the request to that thread (issue 16: one request in flight stays on one
+// thread). From anywhere else, posted as before (another thread may have to take it: the
+// caller may be the application's thread, or a callback that blocks).
+template <class Strand, class F>
+void queue_on(Strand& strand, F&& f) {
+    if (strand.running_in_this_thread())
+        asio::defer(strand, std::forward<F>(f));
+    else
+        asio::post(strand, std::forward<F>(f));
+}
+
+}  // namespace
+
+// The I/O objects of a request use its strand as their executor (not any_io_executor: smaller,
+// and memory held per in-flight request counts, issue 16).
+using Strand = asio::strand<asio::io_context::executor_type>;
+using Descriptor = asio::posix::basic_stream_descriptor<Strand>;
+using Timer = asio::basic_waitable_timer<std::chrono::steady_clock,
+                                         asio::wait_traits<std::chrono::steady_clock>, Strand>;
 
 // State of an async request's waits; touched only on the strand.
 struct RequestIo::Async {
@@ -56,15 +82,26 @@ struct RequestIo::Async {
 
     // finish() from outside the current call stack (never resume inside await_suspend).
     void finish_later(unsigned g, DWORD r) {
-        asio::post(strand, [k = keep(), this, g, r] { finish(g, r); });
+        queue_on(strand, [k = keep(), this, g, r] { finish(g, r); });
+    }
+
+    // Gives up the wait `g` begun by begin() without resuming anybody: the caller's
+    // await_suspend returns false and the coroutine goes on at once (the socket is ready).
+    void abandon(unsigned g) {
+        if (g != gen) return;
+        ++gen;
+        waiter = nullptr;
+        timer.cancel();
+        if (desc.is_open()) desc.cancel();
+        if (desc2.is_open()) desc2.cancel();
     }
 
     // Registers `fd` with the loop through `d`. A descriptor is registered once: the other
     // watcher lets it go first (a race's winner is waited on through `desc` afterwards).
-    bool watch(asio::posix::stream_descriptor& d, int fd) {
+    bool watch(Descriptor& d, int fd) {
         if (d.is_open() && d.native_handle() == fd) return true;
         if (d.is_open()) d.release();
-        asio::posix::stream_descriptor& other = &d == &desc ? desc2 : desc;
+        Descriptor& other = &d == &desc ? desc2 : desc;
         if (other.is_open() && other.native_handle() == fd) other.release();
         asio::error_code ec;
         d.assign(fd, ec);
@@ -72,10 +109,10 @@ struct RequestIo::Async {
     }
 
     RequestIo& io;
-    asio::strand<asio::io_context::executor_type> strand;
-    asio::posix::stream_descriptor desc;
-    asio::posix::stream_descriptor desc2;  // the second socket of ready_either()
-    asio::steady_timer timer;
+    Strand strand;
+    Descriptor desc;
+    Descriptor desc2;  // the second socket of ready_either()
+    Timer timer;
     std::coroutine_handle<> waiter;
     DWORD* result_slot = nullptr;
     unsigned gen = 0;
@@ -144,7 +181,8 @@ void RequestIo::cancel() noexcept {
     }
     if (!async_) return;
     Async* a = a_.get();
-    asio::post(a->strand, [k = a->keep(), a] { a->finish(a->gen, ERROR_WINHTTP_OPERATION_CANCELLED); });
+    // A close from the request's own callback (its strand runs here) is deferred, not posted.
+    queue_on(a->strand, [k = a->keep(), a] { a->finish(a->gen, ERROR_WINHTTP_OPERATION_CANCELLED); });
 }
 
 bool RequestIo::StrandEntry::await_ready() const noexcept {
@@ -180,27 +218,38 @@ bool RequestIo::ReadyWait::await_ready() {
     return true;
 }
 
-void RequestIo::suspend_ready(std::coroutine_handle<> h, DWORD* result, int fd, short events,
+bool RequestIo::suspend_ready(std::coroutine_handle<> h, DWORD* result, int fd, short events,
                               const net::Deadline& deadline) {
     Async& a = *a_;
-    const unsigned g = a.begin(h, result, deadline);
-    if (!a.watch(a.desc, fd)) return a.finish_later(g, ERROR_WINHTTP_CONNECTION_ERROR);
-    // The loop watches sockets edge-triggered: a socket that is ready already (a short-I/O
-    // build's simulated EAGAIN, or bytes that arrived since the call that said EAGAIN) may
-    // never signal again, so look once before waiting.
     pollfd now{fd, events, 0};
-    if (::poll(&now, 1, 0) > 0) return a.finish_later(g, ERROR_SUCCESS);
+    if (::poll(&now, 1, 0) > 0) {
+        *result = ERROR_SUCCESS;
+        return false;
+    }
+    const unsigned g = a.begin(h, result, deadline);
+    if (!a.watch(a.desc, fd)) {
+        a.finish_later(g, ERROR_WINHTTP_CONNECTION_ERROR);
+        return true;
+    }
     const auto type = (events & POLLOUT) ? asio::posix::descriptor_base::wait_write
                                          : asio::posix::descriptor_base::wait_read;
     a.desc.async_wait(type, [k = a.keep(), &a, g](const asio::error_code& ec) {
         if (ec == asio::error::operation_aborted) return;
         a.finish(g, ec ? ERROR_WINHTTP_CONNECTION_ERROR : ERROR_SUCCESS);
     });
-    // An edge between the look above and the queued wait is lost to the wait (Asio does not
-    // keep readiness for wait operations): look again now that the wait is queued. Likely when
-    // another thread makes the descriptor ready (an h2 stream's wake-up eventfd); a second
-    // completion of the same wait is ignored (finish checks the generation).
-    if (::poll(&now, 1, 0) > 0) a.finish_later(g, ERROR_SUCCESS);
+    // The loop watches sockets edge-triggered and Asio keeps no readiness for wait operations:
+    // an edge before the wait was queued (bytes that arrived since the call that said EAGAIN,
+    // a short-I/O build's simulated EAGAIN, another thread making an h2 stream's wake-up
+    // eventfd ready) would be lost. So look once, now that the wait is queued; a ready socket
+    // gives the wait up and the coroutine goes on at once, on this thread (a second completion
+    // of the same wait is ignored: finish checks the generation). The caller has just seen
+    // EAGAIN, so no look before queuing (issue 16: one poll per wait, not two).
+    if (::poll(&now, 1, 0) > 0) {
+        a.abandon(g);
+        *result = ERROR_SUCCESS;
+        return false;
+    }
+    return true;
 }
 
 RequestIo::EitherWait RequestIo::ready_either(int fd0, int fd1, short events,
@@ -226,18 +275,14 @@ bool RequestIo::EitherWait::await_ready() {
     return true;
 }
 
-void RequestIo::suspend_either(std::coroutine_handle<> h, DWORD* result, const int (&fds)[2],
+bool RequestIo::suspend_either(std::coroutine_handle<> h, DWORD* result, const int (&fds)[2],
                                const short (&events)[2], const net::Deadline& deadline,
                                int* which) {
     Async& a = *a_;
     const unsigned g = a.begin(h, result, deadline);
-    if (!a.watch(a.desc, fds[0]) || !a.watch(a.desc2, fds[1]))
-        return a.finish_later(g, ERROR_WINHTTP_CONNECTION_ERROR);
-    // Edge-triggered: look once before waiting (see suspend_ready).
-    pollfd now[2] = {{fds[0], events[0], 0}, {fds[1], events[1], 0}};
-    if (::poll(now, 2, 0) > 0) {
-        *which = now[0].revents ? 0 : 1;
-        return a.finish_later(g, ERROR_SUCCESS);
+    if (!a.watch(a.desc, fds[0]) || !a.watch(a.desc2, fds[1])) {
+        a.finish_later(g, ERROR_WINHTTP_CONNECTION_ERROR);
+        return true;
     }
     auto on_ready = [k = a.keep(), &a, g, which](int index) {
         return [k, &a, g, which, index](const asio::error_code& ec) {
@@ -247,16 +292,20 @@ void RequestIo::suspend_either(std::coroutine_handle<> h, DWORD* result, const i
         };
     };
     // A descriptor may be watched for reading and writing at once (one wait of each type).
-    asio::posix::stream_descriptor* descs[2] = {&a.desc, &a.desc2};
+    Descriptor* descs[2] = {&a.desc, &a.desc2};
     for (int i = 0; i < 2; ++i) {
         if (events[i] & POLLIN) descs[i]->async_wait(asio::posix::descriptor_base::wait_read, on_ready(i));
         if (events[i] & POLLOUT) descs[i]->async_wait(asio::posix::descriptor_base::wait_write, on_ready(i));
     }
-    // Look again once queued (see suspend_ready).
+    // Look once the waits are queued (see suspend_ready).
+    pollfd now[2] = {{fds[0], events[0], 0}, {fds[1], events[1], 0}};
     if (::poll(now, 2, 0) > 0) {
+        a.abandon(g);
         *which = now[0].revents ? 0 : 1;
-        a.finish_later(g, ERROR_SUCCESS);
+        *result = ERROR_SUCCESS;
+        return false;
     }
+    return true;
 }
 
 // --- name lookup -----------------------------------------------------------------------------

@@ -92,9 +92,10 @@ private:
     friend struct Async;
     DWORD resolve_bounded(const std::string& host, unsigned short port,
                           std::vector<net::Address>& out, const net::Deadline& deadline);
-    void suspend_ready(std::coroutine_handle<> h, DWORD* result, int fd, short events,
+    // false: the socket is ready already, the coroutine goes on without suspending.
+    bool suspend_ready(std::coroutine_handle<> h, DWORD* result, int fd, short events,
                        const net::Deadline& deadline);
-    void suspend_either(std::coroutine_handle<> h, DWORD* result, const int (&fds)[2],
+    bool suspend_either(std::coroutine_handle<> h, DWORD* result, const int (&fds)[2],
                         const short (&events)[2], const net::Deadline& deadline, int* which);
     void suspend_resolve(std::coroutine_handle<> h, DWORD* result, const std::string& host,
                          unsigned short port, std::vector<net::Address>* out,
@@ -134,8 +135,8 @@ struct RequestIo::ReadyWait {
     net::Deadline deadline;
     DWORD result = ERROR_SUCCESS;
     bool await_ready();
-    void await_suspend(std::coroutine_handle<> h) {
-        io.suspend_ready(h, &result, fd, events, deadline);
+    bool await_suspend(std::coroutine_handle<> h) {
+        return io.suspend_ready(h, &result, fd, events, deadline);
     }
     DWORD await_resume() const noexcept { return result; }
 };
@@ -148,8 +149,8 @@ struct RequestIo::EitherWait {
     int* which;
     DWORD result = ERROR_SUCCESS;
     bool await_ready();
-    void await_suspend(std::coroutine_handle<> h) {
-        io.suspend_either(h, &result, fds, events, deadline, which);
+    bool await_suspend(std::coroutine_handle<> h) {
+        return io.suspend_either(h, &result, fds, events, deadline, which);
     }
     DWORD await_resume() const noexcept { return result; }
 };

@@ -45,12 +45,18 @@ bool autologon_allows(DWORD policy, bool intranet) {
 }
 
 AuthFlow::~AuthFlow() {
-    for (auto& t : t_) t.explicit_creds.wipe();
+    if (t_)
+        for (int i = 0; i < 2; ++i) t_[i].explicit_creds.wipe();
+}
+
+const AuthFlow::Target& AuthFlow::get(int target) const {
+    static const Target empty;
+    return t_ ? t_[target] : empty;
 }
 
 void AuthFlow::set_credentials(int target, uint32_t scheme, auth::Credentials creds,
                                std::string origin) {
-    Target& t = t_[target];
+    Target& t = at(target);
     t.explicit_creds.wipe();
     t.explicit_creds = std::move(creds);
     t.explicit_scheme = scheme;
@@ -71,6 +77,7 @@ void AuthFlow::start(Target& t, uint32_t scheme, auth::Credentials creds) {
 }
 
 void AuthFlow::begin_send(const std::string& origin) {
+    if (!t_) return;  // nothing set, nothing under way
     for (int i = 0; i < 2; ++i) {
         Target& t = t_[i];
         t.tried = false;
@@ -84,8 +91,8 @@ void AuthFlow::begin_send(const std::string& origin) {
 }
 
 std::string AuthFlow::header_for(int target, const auth::RequestFacts& facts) {
+    if (!t_ || !t_[target].mech) return {};
     Target& t = t_[target];
-    if (!t.mech) return {};
     if (t.ready) {
         t.ready = false;
         t.need_token = false;
@@ -114,6 +121,7 @@ std::string AuthFlow::header_for(int target, const auth::RequestFacts& facts) {
 }
 
 void AuthFlow::server_not_reached() {
+    if (!t_) return;
     Target& t = t_[kServer];
     if (!t.tried || !t.mech) return;
     t.tried = false;
@@ -125,13 +133,13 @@ void AuthFlow::server_not_reached() {
 }
 
 AuthFlow::BlockingStep AuthFlow::blocking_step(int target) const {
-    const Target& t = t_[target];
+    const Target& t = get(target);
     if (!t.mech || t.scheme != WINHTTP_AUTH_SCHEME_NEGOTIATE || !t.need_token || t.ready) return {};
     return {t.mech, t.challenge};
 }
 
 void AuthFlow::step_done(int target, uint32_t error, std::string value) {
-    Target& t = t_[target];
+    Target& t = at(target);
     if (error) {
         // Wrong password, no ticket, KDC unreachable: nothing goes out, and the round is spent,
         // so the application gets the 401/407 (docs/design/negotiate.md: errors).
@@ -148,7 +156,7 @@ AuthFlow::Decision AuthFlow::on_challenge(int target, std::vector<auth::Challeng
                                           const auth::Credentials* option_creds,
                                           const std::string& option_origin,
                                           const std::string& origin, bool autologon) {
-    Target& t = t_[target];
+    Target& t = at(target);
     t.challenges = std::move(challenges);
     uint32_t offered = 0;
     for (const auto& c : t.challenges) offered |= auth::scheme_flag(c.scheme);
@@ -206,6 +214,7 @@ AuthFlow::Decision AuthFlow::on_challenge(int target, std::vector<auth::Challeng
 
 uint32_t AuthFlow::on_other_response(int target, const std::vector<auth::Challenge>& challenges,
                                      bool token_optional) {
+    if (!t_) return 0;
     Target& t = t_[target];
     if (!t.mech || !t.tried || !t.mech->connection_based()) return 0;
     const auth::Challenge* c = auth::find_challenge(challenges, t.scheme);
@@ -219,13 +228,16 @@ uint32_t AuthFlow::on_other_response(int target, const std::vector<auth::Challen
 }
 
 bool AuthFlow::wants_same_connection() const {
-    for (const auto& t : t_)
-        if (t.mech && t.need_token && t.mech->connection_based()) return true;
+    if (!t_) return false;
+    for (int i = 0; i < 2; ++i)
+        if (t_[i].mech && t_[i].need_token && t_[i].mech->connection_based()) return true;
     return false;
 }
 
 bool AuthFlow::connection_based() const {
-    for (const auto& t : t_) {
+    if (!t_) return false;
+    for (int i = 0; i < 2; ++i) {
+        const Target& t = t_[i];
         if (t.mech && t.mech->connection_based()) return true;
         if (t.has_explicit &&
             (t.explicit_scheme & (WINHTTP_AUTH_SCHEME_NTLM | WINHTTP_AUTH_SCHEME_NEGOTIATE)))
@@ -235,6 +247,7 @@ bool AuthFlow::connection_based() const {
 }
 
 void AuthFlow::forget_server() {
+    if (!t_) return;
     t_[kServer].mech.reset();
     t_[kServer].need_token = false;
     t_[kServer].ready = false;

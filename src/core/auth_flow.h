@@ -76,7 +76,7 @@ class AuthFlow {
     void server_not_reached();
 
     // A conversation with `target` is under way (a header may go out with this transmission).
-    bool active(int target) const { return t_[target].mech != nullptr; }
+    bool active(int target) const { return t_ && t_[target].mech != nullptr; }
 
     // A connection-based scheme's next token is waiting: the resend must use the same connection.
     bool wants_same_connection() const;
@@ -86,7 +86,7 @@ class AuthFlow {
 
     // WINHTTP_OPTION_SERVER_SPN_USED / PROXY_SPN_USED: the SPN the last NTLM or Negotiate
     // token for `target` was made for; empty before any.
-    const std::string& spn_used(int target) const { return t_[target].spn_used; }
+    const std::string& spn_used(int target) const { return get(target).spn_used; }
 
     // A redirect to another origin: the server conversation ends.
     void forget_server();
@@ -112,7 +112,14 @@ class AuthFlow {
         std::string spn_used;
     };
     void start(Target& t, uint32_t scheme, auth::Credentials creds);
-    Target t_[2];
+    // Made at the first credentials or challenge: most requests never authenticate, and a
+    // request's state is memory held per in-flight request (issue 16: 720 bytes of 2 Targets).
+    Target& at(int target) {
+        if (!t_) t_ = std::make_unique<Target[]>(2);
+        return t_[target];
+    }
+    const Target& get(int target) const;  // an empty Target before at()
+    std::unique_ptr<Target[]> t_;
 };
 
 }  // namespace winhttp

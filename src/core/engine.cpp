@@ -1165,13 +1165,17 @@ Task<DWORD> RequestEngine::write(const void* data, DWORD len, DWORD* written) {
 // Reads what the socket has (at least one byte) into in_. kPeerClosed on an orderly close.
 Task<DWORD> RequestEngine::fill_input(net::Deadline deadline) {
     size_t n = 0;
-    const DWORD e = co_await receive_into(in_.prepare(kReadChunk), kReadChunk, n, deadline);
+    const DWORD e = co_await receive_into(in_.prepare(kReadChunk), kReadChunk, n, deadline, true);
     in_.len += n;
     co_return e;
 }
 
-// One socket read (at least one byte) into dst. kPeerClosed on an orderly close.
-Task<DWORD> RequestEngine::receive_into(char* dst, size_t cap, size_t& n, net::Deadline deadline) {
+// One socket read (at least one byte) into dst. kPeerClosed on an orderly close. `into_in`: dst
+// is in_.prepare(cap); an async request then holds no read buffer while it waits for the socket
+// (an empty in_ is freed before the wait and made again after it: 64 KiB per waiting request
+// otherwise, issue 16's memory per in-flight request).
+Task<DWORD> RequestEngine::receive_into(char* dst, size_t cap, size_t& n, net::Deadline deadline,
+                                        bool into_in) {
     net::Stream& s = conn_->stream();
     n = 0;
     status(WINHTTP_CALLBACK_STATUS_RECEIVING_RESPONSE);
@@ -1185,8 +1189,11 @@ Task<DWORD> RequestEngine::receive_into(char* dst, size_t cap, size_t& n, net::D
         }
         if (r.status == net::IoStatus::Closed) co_return kPeerClosed;
         if (r.status == net::IoStatus::Failed) co_return r.error;
+        const bool release = into_in && io_.async() && in_.unread() == 0 && body_left_ == 0;
+        if (release) in_.release();
         const DWORD e = co_await io_.ready(s.fd(), net::wait_events(r.status), deadline);
         if (e) co_return e;
+        if (release) dst = in_.prepare(cap);
     }
 }
 

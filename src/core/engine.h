@@ -138,6 +138,10 @@ private:
         size_t unread() const { return len - off; }
         char* prepare(size_t n);  // room for n more bytes at the end
         void clear() { off = len = 0; }
+        void release() {  // nothing unread: give the memory back
+            mem.reset();
+            cap = off = len = 0;
+        }
     };
 
     // --- sending ---
@@ -167,7 +171,8 @@ private:
     // --- receiving ---
     Task<DWORD> read_head();
     Task<DWORD> fill_input(net::Deadline deadline);
-    Task<DWORD> receive_into(char* dst, size_t cap, size_t& n, net::Deadline deadline);
+    Task<DWORD> receive_into(char* dst, size_t cap, size_t& n, net::Deadline deadline,
+                             bool into_in = false);
     bool can_read_direct(size_t room) const;
     Task<DWORD> read_direct(char* dst, size_t cap, size_t& got);
     DWORD take_direct(char* dst, size_t n, size_t& got);
