@@ -209,9 +209,10 @@ bool RequestEngine::may_retry(DWORD condition) {
 }
 
 bool RequestEngine::connection_info(WINHTTP_CONNECTION_INFO& info) const {
-    if (!have_addresses_) return false;
-    info.LocalAddress = local_;
-    info.RemoteAddress = remote_;
+    std::shared_ptr<const ConnectionAddresses> a = addresses_.load(std::memory_order_acquire);
+    if (!a) return false;
+    info.LocalAddress = a->local;
+    info.RemoteAddress = a->remote;
     return true;
 }
 
@@ -887,12 +888,8 @@ Task<DWORD> RequestEngine::open_route(const proxy::ProxyServer* via, bool resume
         }
         break;
     }
-    if (!conn_->have_addresses)
-        conn_->have_addresses = conn_->socket.local_address(conn_->local) &&
-                                conn_->socket.remote_address(conn_->remote);
-    have_addresses_ = conn_->have_addresses;
-    local_ = conn_->local;
-    remote_ = conn_->remote;
+    if (!conn_->addresses) conn_->addresses = ConnectionAddresses::of(conn_->socket);
+    addresses_.store(conn_->addresses, std::memory_order_release);
     metrics_.mark(WinHttpConnectionAcquireEnd);
     ULONGLONG flags = conn_->requests == 0 ? WINHTTP_REQUEST_STAT_FLAG_FIRST_REQUEST : 0;
     if (conn_->tls && conn_->tls->session_reused())

@@ -237,8 +237,10 @@ private:
 
     std::unique_ptr<Connection> conn_;
     bool conn_reused_ = false;
-    bool have_addresses_ = false;
-    sockaddr_storage local_{}, remote_{};
+    // The addresses of the connection the request was sent on last (CONNECTION_INFO): the
+    // connection's own, shared, not copied. Written by the engine, read by option queries from
+    // any thread.
+    std::atomic<std::shared_ptr<const ConnectionAddresses>> addresses_;
 
     // The codecs live behind a pointer so this header stays light for the API layer.
     struct Codecs;

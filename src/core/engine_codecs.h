@@ -12,11 +12,12 @@ struct RequestEngine::Codecs {
     // Built per response so the header-size limit in force at receive time applies.
     std::optional<http1::ResponseParser> parser;
     http1::ContentDecoder decoder;
-    http1::ResponseHead no_response;
-    // The response of an HTTP/2 exchange (its trailers join when the stream ends).
-    std::optional<http1::ResponseHead> h2_head;
+    // The response of an HTTP/2 exchange (its trailers join when the stream ends); allocated
+    // when its head arrives, so a request waiting for one holds no empty head.
+    std::unique_ptr<http1::ResponseHead> h2_head;
     http1::ResponseParser& p() { return *parser; }
     const http1::ResponseHead& head() const {
+        static const http1::ResponseHead no_response;  // before any response
         return h2_head ? *h2_head : parser ? parser->head() : no_response;
     }
 };

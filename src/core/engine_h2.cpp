@@ -52,7 +52,10 @@ bool RequestEngine::attach_h2(const std::string& key) {
     auto h2conn = std::static_pointer_cast<h2::Connection>(std::move(shared));
     conn_reused_ = true;
     winhttp::Connection& t = h2conn->transport();
-    have_addresses_ = t.socket.local_address(local_) && t.socket.remote_address(remote_);
+    // Taken when the connection was opened (open_route), before it was shared: no system
+    // call per request.
+    addresses_.store(t.addresses ? t.addresses : ConnectionAddresses::of(t.socket),
+                     std::memory_order_release);
     metrics_.mark(WinHttpConnectionAcquireWaitEnd);
     metrics_.mark(WinHttpConnectionAcquireEnd);
     metrics_.set_connection(1, 0);
@@ -138,7 +141,7 @@ Task<DWORD> RequestEngine::exchange_read_head() {
         co_return e;
     }
     metrics_.set_stat(WinHttpResponseHeadersSize, bytes);
-    codecs_->h2_head = std::move(head);
+    codecs_->h2_head = std::make_unique<http1::ResponseHead>(std::move(head));
     body_left_ = 0;
     message_done_ = false;
     co_return ERROR_SUCCESS;

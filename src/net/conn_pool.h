@@ -14,6 +14,17 @@
 
 namespace winhttp {
 
+// The local and peer addresses of a connection (WINHTTP_OPTION_CONNECTION_INFO).
+struct ConnectionAddresses {
+    sockaddr_storage local{}, remote{};
+    // getsockname + getpeername of `socket`; null when either fails.
+    static std::shared_ptr<const ConnectionAddresses> of(const net::Socket& socket) {
+        auto a = std::make_shared<ConnectionAddresses>();
+        if (!socket.local_address(a->local) || !socket.remote_address(a->remote)) return nullptr;
+        return a;
+    }
+};
+
 // One TCP connection (with its TLS layer for https) and the bytes already read from it but not
 // yet parsed.
 struct Connection {
@@ -26,9 +37,9 @@ struct Connection {
     unsigned requests = 0;  // responses completed on this connection
     net::Clock::time_point opened = net::Clock::now();  // WINHTTP_OPTION_CONNECTION_STATS_*
     // Taken once, not per request (CONNECTION_INFO): getsockname/getpeername cost two system
-    // calls and never change.
-    bool have_addresses = false;
-    sockaddr_storage local{}, remote{};
+    // calls and never change. Set before the connection is shared (HTTP/2) and never changed
+    // after; the requests it serves hold a reference instead of a copy.
+    std::shared_ptr<const ConnectionAddresses> addresses;
     // CONNECTION_STATS_* of the requests it served, read lazily (net::TcpStatsCell).
     std::shared_ptr<net::TcpStatsCell> stats;
 

@@ -7,8 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include <netinet/in.h>
+
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
@@ -246,6 +249,42 @@ TEST_P(Http2, RequestsShareOneConnection) {
         EXPECT_EQ(r.body, "hello, h2\n") << r;
     }
     EXPECT_EQ(nginx_->connections_accepted() - before, 0u);
+}
+
+// WINHTTP_OPTION_CONNECTION_INFO (Option Flags page: "the source and destination IP address
+// and port of the request") over HTTP/2: every request on the shared connection reports that
+// connection's two ends, the same for the request that opened it and the ones that joined it.
+TEST_P(Http2, ConnectionInfoOfTheSharedConnection) {
+    Handle s = session();
+    Handle c = connect(s);
+    std::vector<WINHTTP_CONNECTION_INFO> infos;
+    for (int i = 0; i < 3; ++i) {
+        RequestSpec spec = get(L"/h2/hello.txt");
+        spec.inspect = [&infos](HINTERNET r) {
+            WINHTTP_CONNECTION_INFO info{};
+            info.cbSize = sizeof(info);
+            DWORD len = sizeof(info);
+            EXPECT_TRUE(WinHttpQueryOption(r, WINHTTP_OPTION_CONNECTION_INFO, &info, &len))
+                << GetLastError();
+            EXPECT_EQ(len, sizeof(info));
+            EXPECT_EQ(protocol_used(r), DWORD(WINHTTP_PROTOCOL_FLAG_HTTP2));
+            infos.push_back(info);
+        };
+        ASSERT_EQ(run_request_in(GetParam(), c, spec).status, 200u);
+    }
+    ASSERT_EQ(infos.size(), 3u);
+    const auto* remote = reinterpret_cast<const sockaddr_in*>(&infos[0].RemoteAddress);
+    const auto* local = reinterpret_cast<const sockaddr_in*>(&infos[0].LocalAddress);
+    ASSERT_EQ(remote->sin_family, AF_INET);
+    EXPECT_EQ(ntohs(remote->sin_port), nginx_->tls_port(TlsPort::H2));
+    EXPECT_EQ(ntohl(remote->sin_addr.s_addr), INADDR_LOOPBACK);
+    EXPECT_NE(local->sin_port, 0);
+    for (int i = 1; i < 3; ++i) {
+        EXPECT_EQ(std::memcmp(&infos[i].LocalAddress, &infos[0].LocalAddress,
+                              sizeof(infos[0].LocalAddress)), 0) << i;
+        EXPECT_EQ(std::memcmp(&infos[i].RemoteAddress, &infos[0].RemoteAddress,
+                              sizeof(infos[0].RemoteAddress)), 0) << i;
+    }
 }
 
 // Requests running at the same time on several threads share the one connection: for a sync
