@@ -1332,23 +1332,18 @@ def main():
         return serve()
     build = os.path.abspath(opts.build)
     wanted = set(opts.only.split(",")) if opts.only else set()
-    if wanted == {"WS"}:
-        # The WebSocket benchmarks alone need neither nginx nor the HTTP clients.
+    # Workloads that update only their own section of results.md: WS needs neither nginx nor
+    # the HTTP clients, W8 only the stall server and the two clients.
+    sections = {"WS": (ws_section, WS_SECTION, "WebSockets"), "W8": (w8_section, W8_SECTION, "W8")}
+    if len(wanted) == 1 and next(iter(wanted)) in sections:
+        key = next(iter(wanted))
+        make_section, marker, name = sections[key]
         exit_on_sigterm()
-        with tempfile.TemporaryDirectory(prefix="owh-bench-ws-") as workdir:
-            section = ws_section(build, workdir)
-        splice_trace_section(opts.out, section, WS_SECTION)
+        with tempfile.TemporaryDirectory(prefix=f"owh-bench-{key.lower()}-") as workdir:
+            section = make_section(build, workdir)
+        splice_trace_section(opts.out, section, marker)
         print("\n".join(section))
-        print(f"updated the WebSockets section of {opts.out}")
-        return
-    if wanted == {"W8"}:
-        # Needs only the stall server and the two clients.
-        exit_on_sigterm()
-        with tempfile.TemporaryDirectory(prefix="owh-bench-w8-") as workdir:
-            section = w8_section(build, workdir)
-        splice_trace_section(opts.out, section, W8_SECTION)
-        print("\n".join(section))
-        print(f"updated the W8 section of {opts.out}")
+        print(f"updated the {name} section of {opts.out}")
         return
     binaries = [("ours", os.path.join(build, "bench", "bench_winhttp")),
                 ("curl", os.path.join(build, "bench", "bench_curl"))]

@@ -80,6 +80,29 @@ protected:
 
 INSTANTIATE_TEST_SUITE_P(Protocols, QueryHeadersProtocols, kBothProtocols, ProtocolName());
 
+// Every Set-Cookie value by lpdwIndex, in order, each call moving the index on by one; past the
+// last, ERROR_WINHTTP_HEADER_NOT_FOUND with the index unchanged (WinHttpQueryHeaders page).
+void expect_set_cookies_by_index(HINTERNET request, std::initializer_list<const wchar_t*> values) {
+    DWORD index = 0;
+    for (const wchar_t* expected : values) {
+        const DWORD before = index;
+        std::wstring value;
+        DWORD error = 0;
+        ASSERT_TRUE(query_string(request, WINHTTP_QUERY_SET_COOKIE, value,
+                                 WINHTTP_HEADER_NAME_BY_INDEX, &index, &error))
+            << error;
+        EXPECT_EQ(value, expected);
+        EXPECT_EQ(index, before + 1);
+    }
+    WCHAR buf[32];
+    DWORD size = sizeof(buf);
+    SetLastError(kSentinel);
+    EXPECT_FALSE(WinHttpQueryHeaders(request, WINHTTP_QUERY_SET_COOKIE,
+                                     WINHTTP_HEADER_NAME_BY_INDEX, buf, &size, &index));
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_HEADER_NOT_FOUND));
+    EXPECT_EQ(index, values.size());
+}
+
 }  // namespace
 
 // ===== nginx, HTTP/1.1 and HTTP/2 =============================================================
@@ -147,24 +170,7 @@ TEST_P(QueryHeadersProtocols, RawHeadersInBothForms) {
 TEST_P(QueryHeadersProtocols, IndexEnumeratesEverySetCookie) {
     EXPECT_EQ(header(request(), WINHTTP_QUERY_CUSTOM, L"SET-cookie"), L"a=1; Path=/");
     EXPECT_EQ(header(request(), WINHTTP_QUERY_CUSTOM, L"Server").rfind(L"nginx", 0), 0u);
-    DWORD index = 0;
-    for (const wchar_t* expected : {L"a=1; Path=/", L"b=2; Path=/"}) {
-        const DWORD before = index;
-        std::wstring value;
-        DWORD error = 0;
-        ASSERT_TRUE(query_string(request(), WINHTTP_QUERY_SET_COOKIE, value,
-                                 WINHTTP_HEADER_NAME_BY_INDEX, &index, &error))
-            << error;
-        EXPECT_EQ(value, expected);
-        EXPECT_EQ(index, before + 1);
-    }
-    WCHAR buf[32];
-    DWORD size = sizeof(buf);
-    SetLastError(kSentinel);
-    EXPECT_FALSE(WinHttpQueryHeaders(request(), WINHTTP_QUERY_SET_COOKIE,
-                                     WINHTTP_HEADER_NAME_BY_INDEX, buf, &size, &index));
-    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_HEADER_NOT_FOUND));
-    EXPECT_EQ(index, 2u);
+    expect_set_cookies_by_index(request(), {L"a=1; Path=/", L"b=2; Path=/"});
 }
 
 // The size probe (WINHTTP_NO_OUTPUT_BUFFER): ERROR_INSUFFICIENT_BUFFER and the bytes needed,
@@ -302,26 +308,9 @@ TEST_F(QueryHeadersTest, CustomHeaderByName) {
 // WinHttpQueryHeaders page, lpdwIndex: enumerates headers of the same name; on return it is the
 // index of the next one; past the last, ERROR_WINHTTP_HEADER_NOT_FOUND.
 TEST_F(QueryHeadersTest, IndexEnumeratesEverySetCookie) {
-    DWORD index = 0;
-    for (const wchar_t* expected : {L"a=1", L"b=2", L"c=3"}) {
-        const DWORD before = index;
-        std::wstring value;
-        DWORD error = 0;
-        ASSERT_TRUE(query_string(request(), WINHTTP_QUERY_SET_COOKIE, value,
-                                 WINHTTP_HEADER_NAME_BY_INDEX, &index, &error))
-            << error;
-        EXPECT_EQ(value, expected);
-        EXPECT_EQ(index, before + 1);
-    }
-    WCHAR buf[32];
-    DWORD size = sizeof(buf);
-    SetLastError(kSentinel);
-    EXPECT_FALSE(WinHttpQueryHeaders(request(), WINHTTP_QUERY_SET_COOKIE,
-                                     WINHTTP_HEADER_NAME_BY_INDEX, buf, &size, &index));
-    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_WINHTTP_HEADER_NOT_FOUND));
-    EXPECT_EQ(index, 3u);
+    expect_set_cookies_by_index(request(), {L"a=1", L"b=2", L"c=3"});
     // The same through WINHTTP_QUERY_CUSTOM.
-    index = 1;
+    DWORD index = 1;
     std::wstring value;
     ASSERT_TRUE(query_string(request(), WINHTTP_QUERY_CUSTOM, value, L"Set-Cookie", &index));
     EXPECT_EQ(value, L"b=2");
