@@ -15,6 +15,7 @@
 #include "core/cookies.h"
 #include "core/engine_codecs.h"
 #include "core/exchange.h"
+#include "core/http1_exchange.h"
 #include "core/request.h"
 #include "http1/header_store.h"
 #include "http1/request_writer.h"
@@ -34,8 +35,6 @@ namespace winhttp {
 namespace {
 
 constexpr size_t kReadChunk = 64 * 1024;
-// Internal result of fill_input: the peer closed the connection (never leaves the engine).
-constexpr DWORD kPeerClosed = 0xE0F00001u;
 
 bool is_redirect(unsigned status) {
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
@@ -103,47 +102,19 @@ RequestEngine::~RequestEngine() { drop_connection(false); }
 // buffered are parsed: closing never waits on the network, and a response still arriving
 // closes the connection as before.
 void RequestEngine::keep_finished_connection() noexcept {
-    if (!conn_ || !codecs_ || message_done_) return;
+    Http1Exchange* h1 = http1();
+    if (!h1 || !h1->holds_connection() || message_done_) return;
     if (state_ != State::HeadersAvailable && state_ != State::BodyDone) return;
     try {
         body_left_ = 0;  // undelivered body bytes are dropped
-        while (!message_done_) {
-            auto step = codecs_->p().feed(in_.unread_data(), in_.unread());
-            in_.off += step.consumed;
-            switch (step.event) {
-                case http1::ParseEvent::Body: continue;
-                case http1::ParseEvent::MessageComplete:
-                    message_done_ = true;
-                    // Silent: the handle is closed. A connection not fit for reuse is closed
-                    // by the destructor without notifications.
-                    if (reusable()) give_back();
-                    return;
-                case http1::ParseEvent::NeedMore:
-                    if (in_.unread() > 0 && step.consumed > 0) continue;
-                    return;
-                default: return;
-            }
-        }
+        if (!h1->ends_in_buffer()) return;
+        message_done_ = true;
+        // Silent: the handle is closed. A connection not fit for reuse is closed by the
+        // destructor without notifications.
+        if (reusable()) give_back();
     } catch (...) {
         // Out of memory while parsing: the destructor closes the connection.
     }
-}
-
-char* RequestEngine::InputBuffer::prepare(size_t n) {
-    if (off == len) off = len = 0;
-    if (cap - len >= n) return mem.get() + len;
-    if (off > 0) {  // slide the unread tail to the front first
-        std::memmove(mem.get(), mem.get() + off, len - off);
-        len -= off;
-        off = 0;
-        if (cap - len >= n) return mem.get() + len;
-    }
-    const size_t new_cap = std::max(cap * 2, len + n);
-    std::unique_ptr<char[]> bigger(new char[new_cap]);
-    if (len) std::memcpy(bigger.get(), mem.get(), len);
-    mem = std::move(bigger);
-    cap = new_cap;
-    return mem.get() + len;
 }
 
 void RequestEngine::status(DWORD code, const void* info, DWORD len, size_t bytes) {
@@ -180,17 +151,32 @@ ULONGLONG age_ms(const Connection& c) {
 }  // namespace
 
 const net::TlsStream* RequestEngine::tls() const noexcept {
-    if (conn_) return conn_->tls.get();
+    if (setup_) return setup_->tls.get();
     if (exchange_) return exchange_->tls();
     return nullptr;
 }
 
 bool RequestEngine::tcp_stats(net::TcpStats& out, ULONGLONG& age) const {
-    if (conn_ && conn_->socket.tcp_stats(out)) {
-        age = age_ms(*conn_);
+    const Http1Exchange* h1 = http1();
+    const Connection* c = setup_ ? setup_.get() : h1 ? h1->connection() : nullptr;
+    if (c && c->socket.tcp_stats(out)) {
+        age = age_ms(*c);
         return true;
     }
     return metrics_.kept_tcp_stats(out, age);
+}
+
+Http1Exchange* RequestEngine::http1() const noexcept {
+    return exchange_ ? exchange_->http1() : nullptr;
+}
+
+bool RequestEngine::holds_connection() const noexcept {
+    return setup_ || (exchange_ && exchange_->holds_connection());
+}
+
+const http1::ResponseHead& RequestEngine::response_head() const noexcept {
+    static const http1::ResponseHead no_response;  // before any response
+    return exchange_ ? exchange_->head() : no_response;
 }
 
 void RequestEngine::set_resolution_host(std::string host) {
@@ -248,7 +234,7 @@ DWORD RequestEngine::query_headers(DWORD level, const WCHAR* name, void* buffer,
     if (!want_request && state_ != State::HeadersAvailable && state_ != State::BodyDone)
         return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
     http1::RequestHead pending;
-    http1::QuerySource src{&codecs_->head(), &head_for_query(pending)};
+    http1::QuerySource src{&response_head(), &head_for_query(pending)};
     return http1::query_headers(src, level, name, buffer, len, index);
 }
 
@@ -259,7 +245,7 @@ DWORD RequestEngine::query_headers_ex(DWORD level, ULONGLONG flags, UINT codepag
     if (!want_request && state_ != State::HeadersAvailable && state_ != State::BodyDone)
         return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
     http1::RequestHead pending;
-    http1::QuerySource src{&codecs_->head(), &head_for_query(pending)};
+    http1::QuerySource src{&response_head(), &head_for_query(pending)};
     return http1::query_headers_ex(src, level, flags, codepage, index, name, buffer, len, headers,
                                    count);
 }
@@ -274,7 +260,7 @@ Task<DWORD> RequestEngine::send(std::string extra_headers, const void* optional,
         if (e) co_return e;
     }
     // A new request on the same handle: whatever is left of the previous response goes.
-    if (state_ != State::Created && (conn_ || exchange_)) drop_connection();
+    if (state_ != State::Created && holds_connection()) drop_connection();
     optional_.assign(static_cast<const char*>(optional), optional ? optional_len : 0);
     total_len_ = std::max(total_len, optional_len);
     const std::string* te = find_header(app_headers_, "Transfer-Encoding");
@@ -320,17 +306,13 @@ DWORD RequestEngine::request_websocket_upgrade() {
 
 DWORD RequestEngine::take_upgraded_connection(std::unique_ptr<Connection>& conn,
                                               std::string& leftover) {
-    if (!ws_upgrade_ || state_ != State::HeadersAvailable || !conn_ || !codecs_ ||
-        codecs_->p().head().status != 101)
+    Http1Exchange* h1 = http1();
+    if (!ws_upgrade_ || state_ != State::HeadersAvailable || !h1 || !h1->holds_connection() ||
+        h1->head().status != 101)
         return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
     if (ws_key_.empty()) return ERROR_WINHTTP_INVALID_SERVER_RESPONSE;
-    if (const DWORD e = ws::check_upgrade_response(codecs_->p().head().headers, ws_key_)) return e;
-    leftover.assign(in_.unread_data(), in_.unread());
-    leftover += conn_->pending;
-    conn_->pending.clear();
-    in_.clear();
-    io_.forget_fd(conn_->socket.fd());
-    conn = std::move(conn_);
+    if (const DWORD e = ws::check_upgrade_response(h1->head().headers, ws_key_)) return e;
+    conn = h1->take_upgraded(leftover);
     message_done_ = true;
     state_ = State::Failed;  // the request has no connection any more
     return ERROR_SUCCESS;
@@ -450,7 +432,7 @@ std::string RequestEngine::origin() const {
     return (secure_ ? "https://" : "http://") + host_for_header(host_, port_, secure_);
 }
 
-// Resolves host (the origin, or the proxy) and connects conn_->socket, trying each address in
+// Resolves host (the origin, or the proxy) and connects setup_->socket, trying each address in
 // turn, each with the whole connect timeout. With WINHTTP_OPTION_IPV6_FAST_FALLBACK and both
 // families resolved, the first IPv6 and the first IPv4 address race first (connect_race),
 // then the others are tried in turn. The notifications name what is connected to: the proxy
@@ -506,18 +488,18 @@ DWORD RequestEngine::start_attempt(net::Socket& socket, const net::Address& addr
 
 void RequestEngine::note_connected(const std::wstring& ip) {
     metrics_.mark(WinHttpConnectionEstablishmentEnd);
-    conn_->connected = true;
+    setup_->connected = true;
     status_text(WINHTTP_CALLBACK_STATUS_CONNECTED_TO_SERVER, ip);
 }
 
 // One address, with the whole connect timeout.
 Task<DWORD> RequestEngine::connect_one(const net::Address& addr) {
     std::wstring ip;
-    DWORD e = start_attempt(conn_->socket, addr, ip);
+    DWORD e = start_attempt(setup_->socket, addr, ip);
     if (e == ERROR_IO_PENDING) {
-        e = co_await io_.ready(conn_->socket.fd(), POLLOUT,
+        e = co_await io_.ready(setup_->socket.fd(), POLLOUT,
                                net::Deadline::after_ms(owner_.settings().timeouts.connect));
-        if (e == ERROR_SUCCESS) e = conn_->socket.finish_connect();
+        if (e == ERROR_SUCCESS) e = setup_->socket.finish_connect();
     }
     if (e == ERROR_SUCCESS) {
         note_connected(ip);
@@ -622,8 +604,8 @@ Task<DWORD> RequestEngine::connect_race(const net::Address& v6, const net::Addre
     if (winner < 0) co_return last;
     at.close(1 - winner);
     io_.forget_fd(at.socket[winner].fd());
-    io_.forget_fd(conn_->socket.fd());
-    conn_->socket = std::move(at.socket[winner]);
+    io_.forget_fd(setup_->socket.fd());
+    setup_->socket = std::move(at.socket[winner]);
     note_connected(at.ip[winner]);
     co_return ERROR_SUCCESS;
 }
@@ -634,7 +616,7 @@ Task<DWORD> RequestEngine::connect_race(const net::Address& v6, const net::Addre
 // ERROR_WINHTTP_CANNOT_CONNECT, except that a 407 (proxy authentication, handed to the app as
 // Windows does) or any answer with WINHTTP_OPTION_RECEIVE_PROXY_CONNECT_RESPONSE set becomes
 // the request's response (IS_PROXY_CONNECT_RESPONSE reads TRUE).
-Task<DWORD> RequestEngine::establish_tunnel() {
+Task<DWORD> RequestEngine::establish_tunnel(std::string& refused) {
     const std::string authority = proxy::ProxyServer{host_, port_}.text();  // always with the port
     std::string req = "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n";
     const std::wstring& agent = owner_.session().agent();
@@ -648,7 +630,7 @@ Task<DWORD> RequestEngine::establish_tunnel() {
         if (!v.empty()) req += "Proxy-Authorization: " + v + "\r\n";
     }
     req += "Proxy-Connection: Keep-Alive\r\n\r\n";
-    DWORD e = co_await write_all(req.data(), req.size(), send_deadline());
+    DWORD e = co_await write_all(io_, setup_->stream(), req.data(), req.size(), send_deadline());
     if (e) co_return e;
     http1::ResponseParser parser(http1::ParseLimits{owner_.settings().max_response_header_size});
     parser.reset(true);  // a 2xx answer to CONNECT has no body
@@ -676,9 +658,7 @@ Task<DWORD> RequestEngine::establish_tunnel() {
                         AuthFlow::kProxy, challenges_in(parser.head(), "Proxy-Authenticate"), true);
                 }
                 if (st == 407 || owner_.settings().receive_proxy_connect_response) {
-                    in_.clear();  // read_head parses the answer again, as the response
-                    std::memcpy(in_.prepare(raw.size()), raw.data(), raw.size());
-                    in_.len += raw.size();
+                    refused = std::move(raw);  // read_head parses it again, as the response
                     proxy_connect_response_ = true;
                     co_return ERROR_SUCCESS;
                 }
@@ -686,12 +666,14 @@ Task<DWORD> RequestEngine::establish_tunnel() {
             }
             if (step.event == http1::ParseEvent::NeedMore) break;
         }
-        in_.clear();
-        e = co_await fill_input(deadline);
+        const size_t had = raw.size();
+        raw.resize(had + kReadChunk);
+        size_t n = 0;
+        e = co_await receive_some(owner_, io_, setup_->stream(), raw.data() + had, kReadChunk, n,
+                                  deadline);
+        raw.resize(had + n);
         if (e == kPeerClosed) co_return ERROR_WINHTTP_CONNECTION_ERROR;
         if (e) co_return e;
-        raw.append(in_.unread_data(), in_.unread());
-        in_.clear();
     }
 }
 
@@ -702,22 +684,22 @@ Task<DWORD> RequestEngine::establish_tunnel() {
 Task<DWORD> RequestEngine::start_tls() {
     std::shared_ptr<net::TlsContext> context;
     if (const DWORD e = owner_.session().tls_context(context)) co_return e;
-    conn_->tls = std::make_unique<net::TlsStream>(context, conn_->socket.fd(), host_, port_,
+    setup_->tls = std::make_unique<net::TlsStream>(context, setup_->socket.fd(), host_, port_,
                                                   owner_.settings().security_flags,
                                                   owner_.client_cert());
-    if (offers_h2()) conn_->tls->offer_h2();
+    if (offers_h2()) setup_->tls->offer_h2();
     // WINHTTP_ENABLE_SSL_REVOCATION: the stapled OCSP response is checked in the handshake.
     if (checks_revocation())
-        conn_->tls->check_revocation(owner_.settings().ignore_cert_revocation_offline);
+        setup_->tls->check_revocation(owner_.settings().ignore_cert_revocation_offline);
     // WINHTTP_OPTION_SECURE_PROTOCOLS set on the request itself narrows or widens the session's.
     const DWORD protocols = owner_.settings().secure_protocols;
     if (protocols != context->protocols())
-        if (const DWORD e = conn_->tls->restrict_protocols(protocols)) co_return e;
+        if (const DWORD e = setup_->tls->restrict_protocols(protocols)) co_return e;
     const net::Deadline deadline = receive_deadline();
     bool in_leg = true;  // the client is writing a flight (REQUEST_TIMES' TLS legs)
     metrics_.tls_leg_start();
     for (;;) {
-        const net::IoResult r = conn_->tls->handshake();
+        const net::IoResult r = setup_->tls->handshake();
         const bool waits_for_server = r.status == net::IoStatus::WantRead;
         if (in_leg && (r.status == net::IoStatus::Done || waits_for_server)) {
             metrics_.tls_leg_end();
@@ -725,13 +707,13 @@ Task<DWORD> RequestEngine::start_tls() {
         }
         if (r.status == net::IoStatus::Done) break;
         if (r.status == net::IoStatus::Failed || r.status == net::IoStatus::Closed) {
-            DWORD flags = conn_->tls->failure_flags();
+            DWORD flags = setup_->tls->failure_flags();
             if (r.error == ERROR_WINHTTP_SECURE_FAILURE)
                 status(WINHTTP_CALLBACK_STATUS_SECURE_FAILURE, &flags, sizeof(flags), sizeof(flags));
             co_return r.status == net::IoStatus::Closed ? ERROR_WINHTTP_CONNECTION_ERROR : r.error;
         }
         const DWORD e =
-            co_await io_.ready(conn_->socket.fd(), net::wait_events(r.status), deadline);
+            co_await io_.ready(setup_->socket.fd(), net::wait_events(r.status), deadline);
         if (e) co_return e;
         if (waits_for_server) {
             metrics_.tls_leg_start();
@@ -748,7 +730,7 @@ Task<DWORD> RequestEngine::start_tls() {
 // outcome is reported as any certificate problem: SECURE_FAILURE, then
 // ERROR_WINHTTP_SECURE_FAILURE.
 Task<DWORD> RequestEngine::fetch_revocation() {
-    net::TlsStream& tls = *conn_->tls;
+    net::TlsStream& tls = *setup_->tls;
     std::shared_ptr<RevocationJob> job;
     if (const DWORD e = revocation_job_for(tls, owner_.session().revocation_cache(),
                                            owner_.settings().timeouts, job))
@@ -772,6 +754,7 @@ bool RequestEngine::checks_revocation() const {
 // MAX_CONNS_PER_SERVER. With a proxy list, a proxy that cannot be reached (name not resolved,
 // connection refused or timed out) passes the request to the next one.
 Task<DWORD> RequestEngine::open_connection() {
+    exchange_.reset();  // a failed attempt's
     conn_reused_ = false;
     proxy_.reset();
     if (route_.empty()) co_return co_await open_route(nullptr);
@@ -843,15 +826,16 @@ Task<DWORD> RequestEngine::open_route(const proxy::ProxyServer* via, bool resume
     // set up instead of each opening its own (they join it once ALPN chose h2).
     H2OpenerTurn opener;
     const bool h2 = offers_h2();
+    std::string refused;  // the proxy's answer to CONNECT, as the response
     for (;;) {
         DWORD e = ERROR_SUCCESS;
-        const bool resumed = std::exchange(resume_tunnel, false) && conn_ && tunnel;
+        const bool resumed = std::exchange(resume_tunnel, false) && setup_ && tunnel;
         if (resumed) {
             conn_reused_ = true;
         } else {
             opener.end();  // a handshake retry competes again
             if (attach_h2(key)) co_return check_required_protocol();
-            if (keep_alive && (conn_ = session.pool().take_idle(key))) {
+            if (keep_alive && (setup_ = session.pool().take_idle(key))) {
                 conn_reused_ = true;
                 metrics_.mark(WinHttpConnectionAcquireWaitEnd);
                 break;
@@ -861,8 +845,8 @@ Task<DWORD> RequestEngine::open_route(const proxy::ProxyServer* via, bool resume
             if (e) co_return e;
             if (h2) opener.begin(session.pool(), key);
             metrics_.mark(WinHttpConnectionAcquireWaitEnd);
-            conn_ = std::make_unique<Connection>();
-            conn_->key = key;
+            setup_ = std::make_unique<Connection>();
+            setup_->key = key;
             // RESOLUTION_HOSTNAME names where a direct connection goes; through a proxy the
             // proxy resolves the origin.
             e = via ? co_await connect_fresh(via->host, via->port)
@@ -870,13 +854,13 @@ Task<DWORD> RequestEngine::open_route(const proxy::ProxyServer* via, bool resume
                                              port_);
             conn_failed_before_proxy_answered_ = e != ERROR_SUCCESS;
         }
-        if (e == ERROR_SUCCESS && tunnel) e = co_await establish_tunnel();
+        if (e == ERROR_SUCCESS && tunnel) e = co_await establish_tunnel(refused);
         if (e == ERROR_SUCCESS && proxy_connect_response_) break;  // no TLS: the proxy answered
         bool handshake_failed = false;
         if (e == ERROR_SUCCESS && secure_) {
             e = co_await start_tls();
             // A certificate problem is not retried: the next handshake would find it again.
-            handshake_failed = e && !(conn_->tls->failure_flags() &
+            handshake_failed = e && !(setup_->tls->failure_flags() &
                                       ~WINHTTP_CALLBACK_STATUS_FLAG_SECURITY_CHANNEL_ERROR);
         }
         if (e) {
@@ -888,34 +872,23 @@ Task<DWORD> RequestEngine::open_route(const proxy::ProxyServer* via, bool resume
         }
         break;
     }
-    if (!conn_->addresses) conn_->addresses = ConnectionAddresses::of(conn_->socket);
-    addresses_.store(conn_->addresses, std::memory_order_release);
+    Connection& c = *setup_;
+    if (!c.addresses) c.addresses = ConnectionAddresses::of(c.socket);
+    addresses_.store(c.addresses, std::memory_order_release);
     metrics_.mark(WinHttpConnectionAcquireEnd);
-    ULONGLONG flags = conn_->requests == 0 ? WINHTTP_REQUEST_STAT_FLAG_FIRST_REQUEST : 0;
-    if (conn_->tls && conn_->tls->session_reused())
-        flags |= WINHTTP_REQUEST_STAT_FLAG_TLS_SESSION_RESUMPTION;
-    metrics_.set_connection(conn_->requests, flags);
-    if (trace::on()) trace::connection(owner_.handle(), conn_->key, conn_reused_, conn_->tls ? conn_->tls->protocol_flag() : 0, conn_->tls ? conn_->tls->cipher_name() : std::string());
+    ULONGLONG flags = c.requests == 0 ? WINHTTP_REQUEST_STAT_FLAG_FIRST_REQUEST : 0;
+    if (c.tls && c.tls->session_reused()) flags |= WINHTTP_REQUEST_STAT_FLAG_TLS_SESSION_RESUMPTION;
+    metrics_.set_connection(c.requests, flags);
+    if (trace::on()) trace::connection(owner_.handle(), c.key, conn_reused_, c.tls ? c.tls->protocol_flag() : 0, c.tls ? c.tls->cipher_name() : std::string());
     adopt_h2(key);
     opener.end(!exchange_);  // after adopt_h2: the waiters find the shared connection
-    co_return check_required_protocol();
-}
-
-Task<DWORD> RequestEngine::write_all(const char* data, size_t len, net::Deadline deadline) {
-    net::Stream& s = conn_->stream();
-    while (len > 0) {
-        const net::IoResult r = s.write_some(data, len);
-        if (r.status == net::IoStatus::Done) {
-            data += r.n;
-            len -= r.n;
-            continue;
-        }
-        if (r.status == net::IoStatus::Failed) co_return r.error;
-        if (r.status == net::IoStatus::Closed) co_return ERROR_WINHTTP_CONNECTION_ERROR;
-        const DWORD e = co_await io_.ready(s.fd(), net::wait_events(r.status), deadline);
-        if (e) co_return e;
+    if (!exchange_) {
+        auto h1 = std::make_unique<Http1Exchange>(std::move(setup_), conn_reused_, owner_, io_,
+                                                  metrics_);
+        if (proxy_connect_response_) h1->take_answer(refused, method_ == "HEAD");
+        exchange_ = std::move(h1);
     }
-    co_return ERROR_SUCCESS;
+    co_return check_required_protocol();
 }
 
 namespace {
@@ -1047,7 +1020,6 @@ Task<DWORD> RequestEngine::run_auth_steps(bool& failed) {
 // Sends head + optional body on a pooled or new connection; a pooled connection the server
 // closed meanwhile is replaced once.
 Task<DWORD> RequestEngine::transmit_request() {
-    in_.clear();
     body_left_ = 0;
     message_done_ = false;
     decoding_ = false;
@@ -1058,9 +1030,12 @@ Task<DWORD> RequestEngine::transmit_request() {
     // still the absolute URL, and a CONNECT's handshake goes on through that proxy.
     const std::optional<proxy::ProxyServer> held_proxy = std::move(proxy_);
     proxy_.reset();
-    release_exchange();
+    // The next round of a connection-based handshake goes on the connection of the last, which
+    // its exchange kept (finish_message); any other exchange goes, with the last response.
+    const bool held = hold_connection_ && http1() && http1()->holds_connection();
+    hold_connection_ = false;
+    if (!held) exchange_.reset();
     used_h2_ = false;
-    codecs_->h2_head.reset();
     if (const DWORD e = co_await decide_route()) co_return e;
     bool auth_failed = false;
     if (const DWORD e = co_await run_auth_steps(auth_failed)) co_return e;
@@ -1075,15 +1050,14 @@ Task<DWORD> RequestEngine::transmit_request() {
     metrics_.set_stat(WinHttpResponseBodyCompressedSize, 0);
     wire += optional_;
     for (int attempt = 0; attempt < 2; ++attempt) {
-        // The next round of a connection-based handshake goes on the connection of the last.
-        const bool held = attempt == 0 && hold_connection_ && conn_;
-        hold_connection_ = false;
         DWORD e = ERROR_SUCCESS;
-        if (held && held_proxy && secure_ && !conn_->tls) {
+        if (attempt == 0 && held && held_proxy && secure_ && !http1()->tls()) {
             // The 407 answered the CONNECT: the tunnel is asked for again on this connection.
+            setup_ = http1()->take_connection();
+            exchange_.reset();
             e = co_await open_route(&*held_proxy, true);
             if (e == ERROR_SUCCESS) proxy_ = held_proxy;
-        } else if (held) {
+        } else if (attempt == 0 && held) {
             conn_reused_ = true;
             proxy_ = held_proxy;
         } else {
@@ -1091,12 +1065,6 @@ Task<DWORD> RequestEngine::transmit_request() {
         }
         if (e) co_return e;
         if (proxy_connect_response_) co_return ERROR_SUCCESS;  // the proxy refused the tunnel
-        if (exchange_) {
-            bool again = false;
-            e = co_await exchange_send(again);
-            if (again && attempt == 0) continue;  // GOAWAY raced us
-            co_return again ? ERROR_WINHTTP_CONNECTION_ERROR : e;
-        }
         if (proxy_.has_value() != head_via_proxy) {
             // Failover between a proxy and DIRECT changed the request-target's form.
             head_via_proxy = proxy_.has_value();
@@ -1105,23 +1073,40 @@ Task<DWORD> RequestEngine::transmit_request() {
             http1::serialize_request(sent_head_, wire);
             wire += optional_;
         }
-        metrics_.mark(WinHttpSendRequestStart);
-        note_server_certificate();
-        status(WINHTTP_CALLBACK_STATUS_SENDING_REQUEST);
-        e = co_await write_all(wire.data(), wire.size(), send_deadline());
-        if (e == ERROR_SUCCESS) {
-            metrics_.mark(WinHttpSendRequestHeadersEnd);
-            if (trace::on(2)) trace::head(owner_.handle(), '>', std::string_view(wire).substr(0, wire.size() - optional_.size()));
-            metrics_.mark(WinHttpSendRequestEnd);
-            DWORD sent = static_cast<DWORD>(wire.size());
-            status(WINHTTP_CALLBACK_STATUS_REQUEST_SENT, &sent, sizeof(sent), sizeof(sent));
-            co_return ERROR_SUCCESS;
-        }
-        const bool retry = conn_reused_ && e == ERROR_WINHTTP_CONNECTION_ERROR;
-        drop_connection();
-        if (!retry) co_return e;
+        bool again = false;
+        e = co_await exchange_send(wire, again);
+        if (e == ERROR_SUCCESS) co_return e;
+        // A stale pooled connection, a GOAWAY that raced us, HTTP_1_1_REQUIRED: once more.
+        if (again && attempt == 0) continue;
+        co_return again ? ERROR_WINHTTP_CONNECTION_ERROR : e;
     }
     co_return ERROR_WINHTTP_CONNECTION_ERROR;
+}
+
+// The request goes out on exchange_. `again`: it did not reach the server (a stale pooled
+// connection, a GOAWAY or REFUSED_STREAM raced it, or HTTP_1_1_REQUIRED sends it over
+// HTTP/1.1): transmit it again.
+Task<DWORD> RequestEngine::exchange_send(std::string_view wire, bool& again) {
+    again = false;
+    used_h2_ = exchange_->protocol() == WINHTTP_PROTOCOL_FLAG_HTTP2;
+    const std::string* host = find_header(sent_head_.headers, "Host");
+    metrics_.mark(WinHttpSendRequestStart);
+    note_server_certificate();
+    status(WINHTTP_CALLBACK_STATUS_SENDING_REQUEST);
+    DWORD sent = 0;
+    const OutgoingRequest req{sent_head_, host ? *host : host_, optional_, total_len_, wire};
+    const DWORD e = co_await exchange_->send(req, send_deadline(), sent);
+    if (e) {
+        again = e == ERROR_WINHTTP_RESEND_REQUEST ||
+                (exchange_->refused() && e != ERROR_WINHTTP_OPERATION_CANCELLED);
+        if (e != ERROR_WINHTTP_RESEND_REQUEST && fall_back_to_http11(e)) again = true;
+        drop_connection();
+        co_return e;
+    }
+    metrics_.mark(WinHttpSendRequestHeadersEnd);
+    metrics_.mark(WinHttpSendRequestEnd);
+    status(WINHTTP_CALLBACK_STATUS_REQUEST_SENT, &sent, sizeof(sent), sizeof(sent));
+    co_return ERROR_SUCCESS;
 }
 
 DWORD RequestEngine::check_write(DWORD len) const {
@@ -1130,7 +1115,7 @@ DWORD RequestEngine::check_write(DWORD len) const {
     // test_WinHttpSendRequest, verified on Windows 7 and later).
     if (state_ == State::Sent && total_len_ > 0 && !app_chunked_ && len > 0)
         return ERROR_INVALID_PARAMETER;
-    if (state_ != State::AwaitingWrite || (!conn_ && !exchange_)) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
+    if (state_ != State::AwaitingWrite || !holds_connection()) return ERROR_WINHTTP_INCORRECT_HANDLE_STATE;
     if (!app_chunked_ && len > body_left_to_write_) return ERROR_INVALID_PARAMETER;
     return ERROR_SUCCESS;
 }
@@ -1138,11 +1123,9 @@ DWORD RequestEngine::check_write(DWORD len) const {
 Task<DWORD> RequestEngine::write(const void* data, DWORD len, DWORD* written) {
     if (const DWORD e = check_write(len)) co_return e;
     body_streamed_ = true;
-    const DWORD e =
-        exchange_ ? co_await exchange_->write(static_cast<const char*>(data), len,
+    const DWORD e = co_await exchange_->write(static_cast<const char*>(data), len,
                                               !app_chunked_ && body_left_to_write_ == len,
-                                              send_deadline())
-            : co_await write_all(static_cast<const char*>(data), len, send_deadline());
+                                              send_deadline());
     if (e) {
         state_ = State::Failed;
         drop_connection();
@@ -1159,157 +1142,44 @@ Task<DWORD> RequestEngine::write(const void* data, DWORD len, DWORD* written) {
 
 // --- receiving -------------------------------------------------------------------------------
 
-// Reads what the socket has (at least one byte) into in_. kPeerClosed on an orderly close.
-Task<DWORD> RequestEngine::fill_input(net::Deadline deadline) {
-    size_t n = 0;
-    const DWORD e = co_await receive_into(in_.prepare(kReadChunk), kReadChunk, n, deadline, true);
-    in_.len += n;
-    co_return e;
-}
-
-// One socket read (at least one byte) into dst. kPeerClosed on an orderly close. `into_in`: dst
-// is in_.prepare(cap); an async request then holds no read buffer while it waits for the socket
-// (an empty in_ is freed before the wait and made again after it: 64 KiB per waiting request
-// otherwise, issue 16's memory per in-flight request).
-Task<DWORD> RequestEngine::receive_into(char* dst, size_t cap, size_t& n, net::Deadline deadline,
-                                        bool into_in) {
-    net::Stream& s = conn_->stream();
-    n = 0;
-    status(WINHTTP_CALLBACK_STATUS_RECEIVING_RESPONSE);
-    for (;;) {
-        const net::IoResult r = s.read_some(dst, cap);
-        if (r.status == net::IoStatus::Done) {
-            n = r.n;
-            DWORD got = static_cast<DWORD>(r.n);
-            status(WINHTTP_CALLBACK_STATUS_RESPONSE_RECEIVED, &got, sizeof(got), sizeof(got));
-            co_return ERROR_SUCCESS;
-        }
-        if (r.status == net::IoStatus::Closed) co_return kPeerClosed;
-        if (r.status == net::IoStatus::Failed) co_return r.error;
-        const bool release = into_in && io_.async() && in_.unread() == 0 && body_left_ == 0;
-        if (release) in_.release();
-        const DWORD e = co_await io_.ready(s.fd(), net::wait_events(r.status), deadline);
-        if (e) co_return e;
-        if (release) dst = in_.prepare(cap);
-    }
-}
-
-// A body with identity framing (Content-Length or until close) needs no de-framing: when
-// nothing is buffered, the socket reads straight into the caller's buffer and the parser only
-// counts the bytes there. Saves a copy of every body byte on large downloads.
-bool RequestEngine::can_read_direct(size_t room) const {
-    if (!conn_) return false;  // HTTP/2 bodies come from the stream's buffer
-    const http1::ResponseParser& p = *codecs_->parser;
-    return (room >= 4096 || promised_ > 0) && !decoding_ && body_left_ == 0 && in_.unread() == 0 && !message_done_ &&
-           conn_ && !p.chunked() && (p.content_length().has_value() || p.body_until_close());
-}
-
-Task<DWORD> RequestEngine::read_direct(char* dst, size_t cap, size_t& got) {
-    got = 0;
-    size_t n = 0;
-    const DWORD e = co_await receive_into(dst, cap, n, receive_deadline());
-    if (e == kPeerClosed) {
-        auto end = codecs_->p().finish();
-        if (end.event == http1::ParseEvent::Error) co_return end.error;
-        finish_message();
-        co_return ERROR_SUCCESS;
-    }
-    if (e) co_return e;
-    co_return take_direct(dst, n, got);
-}
-
-// The n bytes just read into dst go through the parser, which counts them (and moves them down
-// over anything that was not body); `got` is the body bytes left at dst.
-DWORD RequestEngine::take_direct(char* dst, size_t n, size_t& got) {
-    got = 0;
-    http1::ResponseParser& p = codecs_->p();
-    size_t off = 0;
-    while (off < n && !message_done_) {
-        auto step = p.feed(dst + off, n - off);
-        off += step.consumed;
-        if (step.event == http1::ParseEvent::Error) return step.error;
-        if (step.event == http1::ParseEvent::Body) {
-            if (step.body != dst + got) std::memmove(dst + got, step.body, step.body_len);
-            got += step.body_len;
-            note_body_bytes(step.body_len);
-        } else if (step.event == http1::ParseEvent::MessageComplete) {
-            break;
-        }
-    }
-    if (off < n) {  // bytes beyond the body: keep them as input, so the connection is not reused
-        std::memcpy(in_.prepare(n - off), dst + off, n - off);
-        in_.len += n - off;
-    }
-    // The end of a Content-Length body is known without another byte. While the parser still
-    // counts Content-Length bytes down (length_left() > 0) the body cannot be complete: no feed.
-    if (!message_done_) {
-        const auto left = p.length_left();
-        if ((!left || *left == 0) &&
-            p.feed(in_.unread_data(), 0).event == http1::ParseEvent::MessageComplete)
-            finish_message();
-    }
-    return ERROR_SUCCESS;
-}
-
-// A Content-Length body with bytes still to come, nothing buffered, not decoded, on an HTTP/1
-// connection: what QueryDataAvailable finds in the stream can be read straight to the caller.
-bool RequestEngine::direct_body_left() const {
-    if (state_ != State::HeadersAvailable || !conn_ || decoding_ || body_left_ != 0 ||
-        message_done_ || in_.unread() != 0 || !codecs_->parser)
-        return false;
-    const http1::ResponseParser& p = *codecs_->parser;
-    if (p.chunked()) return false;
-    const auto left = p.length_left();
-    return left && *left > 0;
-}
-
 Task<DWORD> RequestEngine::read_head() {
     promised_ = 0;
-    if (exchange_) co_return co_await exchange_read_head();
-    codecs_->parser.emplace(http1::ParseLimits{owner_.settings().max_response_header_size});
-    codecs_->p().reset(method_ == "HEAD");
-    unsigned informational = 0;
-    bool got_bytes = in_.unread() > 0;
-    size_t head_bytes = 0;
-    for (;;) {
-        if (in_.unread() > 0) {
-            auto step = codecs_->p().feed(in_.unread_data(), in_.unread());
-            in_.off += step.consumed;
-            head_bytes += step.consumed;
-            if (step.event == http1::ParseEvent::Error) co_return step.error;
-            if (step.event == http1::ParseEvent::HeadComplete) {
-                const unsigned st = codecs_->p().head().status;
-                if (st >= 100 && st < 200 && st != 101) {
-                    if (++informational > owner_.settings().max_status_continue)
-                        co_return ERROR_WINHTTP_INVALID_SERVER_RESPONSE;
-                    DWORD code = st;
-                    status(WINHTTP_CALLBACK_STATUS_INTERMEDIATE_RESPONSE, &code, sizeof(code),
-                           sizeof(code));
-                    continue;  // MessageComplete follows at once
-                }
-                metrics_.set_stat(WinHttpResponseHeadersSize, head_bytes);
-                co_return ERROR_SUCCESS;
-            }
-            if (step.event == http1::ParseEvent::MessageComplete)  // end of a 1xx
-                codecs_->p().reset(method_ == "HEAD");
-            if (step.event != http1::ParseEvent::NeedMore) continue;
+    auto deadline = receive_deadline();
+    if (!head_deadline_.infinite && (deadline.infinite || head_deadline_.at < deadline.at))
+        deadline = head_deadline_;
+    size_t bytes = 0;
+    const DWORD e = co_await exchange_->read_head(bytes, deadline);
+    if (e) {
+        if (fall_back_to_http11(e)) co_return ERROR_WINHTTP_RESEND_REQUEST;
+        // A request the server never processed goes again: on a pooled HTTP/1.1 connection the
+        // server closed before answering; on HTTP/2 (GOAWAY, REFUSED_STREAM) once per send, so
+        // that a server refusing every stream on a live connection is not asked forever.
+        const bool h2 = exchange_->protocol() == WINHTTP_PROTOCOL_FLAG_HTTP2;
+        if (exchange_->refused() && !body_streamed_ && (!h2 || !h2_resent_) &&
+            e != ERROR_WINHTTP_OPERATION_CANCELLED && e != ERROR_WINHTTP_TIMEOUT) {
+            h2_resent_ = h2_resent_ || h2;
+            co_return ERROR_WINHTTP_RESEND_REQUEST;
         }
-        auto deadline = receive_deadline();
-        if (!head_deadline_.infinite && (deadline.infinite || head_deadline_.at < deadline.at))
-            deadline = head_deadline_;
-        const DWORD e = co_await fill_input(deadline);
-        // A pooled connection the server closed before answering: the caller retries once.
-        const bool stale = !got_bytes && conn_reused_ && !body_streamed_;
-        if (e == kPeerClosed) {
-            if (stale) co_return ERROR_WINHTTP_RESEND_REQUEST;
-            auto step = codecs_->p().finish();
-            co_return step.event == http1::ParseEvent::Error ? step.error
-                                                             : ERROR_WINHTTP_INVALID_SERVER_RESPONSE;
-        }
-        if (e == ERROR_WINHTTP_CONNECTION_ERROR && stale) co_return ERROR_WINHTTP_RESEND_REQUEST;
-        if (e) co_return e;
-        got_bytes = true;
+        co_return e;
     }
+    metrics_.set_stat(WinHttpResponseHeadersSize, bytes);
+    body_left_ = 0;
+    message_done_ = false;
+    co_return ERROR_SUCCESS;
+}
+
+Http1Exchange* RequestEngine::direct_reader(size_t room) const {
+    if ((room < 4096 && promised_ == 0) || decoding_ || body_left_ != 0 || message_done_)
+        return nullptr;
+    Http1Exchange* h1 = http1();
+    return h1 && h1->reads_direct() ? h1 : nullptr;
+}
+
+Http1Exchange* RequestEngine::direct_body_left() const {
+    if (state_ != State::HeadersAvailable || decoding_ || body_left_ != 0 || message_done_)
+        return nullptr;
+    Http1Exchange* h1 = http1();
+    return h1 && h1->length_left_direct() ? h1 : nullptr;
 }
 
 DWORD RequestEngine::check_receive() const {
@@ -1337,14 +1207,14 @@ Task<DWORD> RequestEngine::receive_response() {
             drop_connection();
             co_return e;
         }
-        if (codecs_->head().status == 408 && !body_streamed_ &&
+        if (response_head().status == 408 && !body_streamed_ &&
             may_retry(WINHTTP_CONNECTION_RETRY_CONDITION_408)) {
             drop_connection();
             e = co_await transmit_request();
             if (e) co_return e;
             continue;
         }
-        if (trace::on(2)) trace::response_head(owner_.handle(), codecs_->p().head());
+        if (trace::on(2)) trace::response_head(owner_.handle(), response_head());
         store_cookies();
         bool again = false;
         e = co_await answer_challenge(again);
@@ -1372,7 +1242,7 @@ Task<DWORD> RequestEngine::receive_response() {
 bool RequestEngine::start_decoding(DWORD& error) {
     const Settings& s = owner_.settings();
     if (!s.decompression) return true;
-    const std::string* ce = find_header(codecs_->head().headers, "Content-Encoding");
+    const std::string* ce = find_header(response_head().headers, "Content-Encoding");
     using Coding = http1::ContentDecoder::Coding;
     const Coding coding = ce ? http1::ContentDecoder::from_header(*ce) : Coding::Identity;
     const bool wanted =
@@ -1386,7 +1256,7 @@ bool RequestEngine::start_decoding(DWORD& error) {
 
 void RequestEngine::store_cookies() {
     if (owner_.settings().disabled_features & WINHTTP_DISABLE_COOKIES) return;
-    for (const auto& h : codecs_->head().headers)
+    for (const auto& h : response_head().headers)
         if (iequals(h.name, "Set-Cookie"))
             owner_.session().cookies().store(h.value, host_, target_, secure_);
 }
@@ -1394,11 +1264,11 @@ void RequestEngine::store_cookies() {
 Task<DWORD> RequestEngine::follow_redirect(bool& followed) {
     followed = false;
     const Settings& s = owner_.settings();
-    const unsigned code = codecs_->head().status;
+    const unsigned code = response_head().status;
     if (!is_redirect(code) || proxy_connect_response_ || (s.disabled_features & WINHTTP_DISABLE_REDIRECTS) ||
         s.redirect_policy == WINHTTP_OPTION_REDIRECT_POLICY_NEVER)
         co_return ERROR_SUCCESS;
-    const std::string* location = find_header(codecs_->head().headers, "Location");
+    const std::string* location = find_header(response_head().headers, "Location");
     if (!location) co_return ERROR_SUCCESS;  // handed to the app as is
     const bool keep_method = code == 307 || code == 308;
     if (keep_method && body_streamed_) co_return ERROR_SUCCESS;  // body cannot be sent again
@@ -1457,7 +1327,7 @@ std::vector<auth::Challenge> RequestEngine::challenges_in(const http1::ResponseH
 }
 
 std::vector<auth::Challenge> RequestEngine::challenges_in(std::string_view header) const {
-    return challenges_in(codecs_->head(), header);
+    return challenges_in(response_head(), header);
 }
 
 // A 401 from the server or a 407 from the proxy in use: answered with the credentials the
@@ -1471,7 +1341,7 @@ Task<DWORD> RequestEngine::answer_challenge(bool& again) {
     again = false;
     const Settings& s = owner_.settings();
     if (s.disabled_features & WINHTTP_DISABLE_AUTHENTICATION) co_return ERROR_SUCCESS;
-    const unsigned st = codecs_->head().status;
+    const unsigned st = response_head().status;
     const bool server = st == 401;
     const bool proxy = st == 407 && proxy_.has_value();
     if (!server && !proxy) {
@@ -1525,7 +1395,7 @@ bool RequestEngine::is_intranet(const std::string& host, uint16_t port) const {
 DWORD RequestEngine::query_auth_schemes(DWORD& supported, DWORD& first, DWORD& target) const {
     if (state_ != State::HeadersAvailable && state_ != State::BodyDone)
         return ERROR_INVALID_OPERATION;
-    const unsigned st = codecs_->head().status;
+    const unsigned st = response_head().status;
     if (st != 401 && st != 407) return ERROR_INVALID_OPERATION;
     DWORD all = 0, head = 0;
     for (const auto& c : challenges_in(st == 401 ? "WWW-Authenticate" : "Proxy-Authenticate")) {
@@ -1546,10 +1416,13 @@ void RequestEngine::set_credentials(DWORD target, DWORD scheme, auth::Credential
 }
 
 // Reads the rest of a body we won't deliver, keeping the connection when it is small enough.
+// (An HTTP/2 stream is not drained: the next transmission resets it.)
 Task<DWORD> RequestEngine::drain_body() {
     uint64_t drained = 0;
     const uint64_t limit = owner_.settings().max_response_drain_size;
-    while (conn_ && !message_done_) {
+    for (;;) {
+        const Http1Exchange* h1 = http1();
+        if (!h1 || !h1->holds_connection() || message_done_) break;
         const DWORD e = co_await next_body_piece();
         if (e) {
             drop_connection();
@@ -1563,42 +1436,35 @@ Task<DWORD> RequestEngine::drain_body() {
 }
 
 // Makes the next piece of de-chunked body available in body_ptr_/body_left_, or marks the
-// message done. Fails when the connection or the framing fails.
+// message done. Fails when the connection or the framing fails; a piece that came with the
+// failure is still delivered.
 Task<DWORD> RequestEngine::next_body_piece() {
-    if (exchange_) co_return co_await exchange_next_body_piece();
     while (body_left_ == 0 && !message_done_) {
-        // Fed even with no bytes left: the end of a body is known without another byte.
-        auto step = codecs_->p().feed(in_.unread_data(), in_.unread());
-        in_.off += step.consumed;
-        switch (step.event) {
-            case http1::ParseEvent::Error: co_return step.error;
-            case http1::ParseEvent::Body:
-                body_ptr_ = step.body;
-                body_left_ = step.body_len;
-                note_body_bytes(step.body_len);
-                continue;
-            case http1::ParseEvent::MessageComplete: finish_message(); continue;
-            default: break;
-        }
-        if (in_.unread() > 0) continue;
-        const DWORD e = co_await fill_input(receive_deadline());
-        if (e == kPeerClosed) {
-            auto end = codecs_->p().finish();
-            if (end.event == http1::ParseEvent::Error) co_return end.error;
-            finish_message();
-            continue;
+        BodyPiece piece;
+        const DWORD e = co_await exchange_->next_body(piece);
+        if (piece.len > 0) {
+            body_ptr_ = piece.data;
+            body_left_ = piece.len;
+            note_body_bytes(piece.len);
         }
         if (e) co_return e;
+        if (piece.ended) finish_message();
     }
     co_return ERROR_SUCCESS;
 }
 
-// The response ended: hand a clean keep-alive connection back to the pool.
+// The response ended: an HTTP/2 stream is over; a clean keep-alive HTTP/1.1 connection goes
+// back to the pool (or stays for the handshake's next round), any other closes.
 void RequestEngine::finish_message() {
     message_done_ = true;
     metrics_.mark(WinHttpReceiveResponseEnd);
-    if (!conn_) return;
-    keep_tcp_stats();
+    Http1Exchange* h1 = http1();
+    if (!h1) {
+        if (exchange_) exchange_->release();  // the piece stays valid: the exchange keeps it
+        return;
+    }
+    if (!h1->holds_connection()) return;
+    h1->keep_tcp_stats();
     // The handshake's next round goes on this connection; also after a 407 to a CONNECT,
     // whose connection is no tunnel and so never goes to the pool.
     if (hold_connection_ && keeps_alive()) return;
@@ -1610,7 +1476,8 @@ void RequestEngine::finish_message() {
 }
 
 bool RequestEngine::keeps_alive() const {
-    return codecs_->p().keep_alive() && in_.unread() == 0 &&
+    const Http1Exchange* h1 = http1();
+    return h1 && h1->keeps_alive() &&
            !(owner_.settings().disabled_features & WINHTTP_DISABLE_KEEP_ALIVE) &&
            !expire_connection_.load(std::memory_order_relaxed);
 }
@@ -1618,9 +1485,9 @@ bool RequestEngine::keeps_alive() const {
 bool RequestEngine::reusable() const { return keeps_alive() && !proxy_connect_response_; }
 
 void RequestEngine::give_back() {
-    ++conn_->requests;
-    io_.forget_fd(conn_->socket.fd());
-    owner_.session().pool().give_back(std::move(conn_));
+    std::unique_ptr<Connection> c = http1()->take_connection();
+    ++c->requests;
+    owner_.session().pool().give_back(std::move(c));
 }
 
 // Decoded bytes are counted as they are produced (decode_more); without decoding the wire
@@ -1629,26 +1496,9 @@ void RequestEngine::note_body_bytes(size_t n) {
     metrics_.add_stat(decoding_ ? WinHttpResponseBodyCompressedSize : WinHttpResponseBodySize, n);
 }
 
-// No getsockopt here: the figures are read when an application asks, or when the connection
-// closes (net::TcpStatsCell).
-void RequestEngine::keep_tcp_stats() {
-    if (!conn_->stats)
-        conn_->stats = std::make_shared<net::TcpStatsCell>(conn_->socket.fd(), conn_->opened);
-    metrics_.keep_tcp_stats(conn_->stats);
-}
-
 void RequestEngine::drop_connection(bool notify) {
-    release_exchange();
-    if (!conn_) return;
-    const std::string key = conn_->key;
-    const bool open = notify && conn_->connected;
-    if (open) keep_tcp_stats();
-    io_.forget_fd(conn_->socket.fd());
-    if (open && trace::on()) trace::line("conn %p closed %s", owner_.handle(), key.c_str());
-    if (open) status(WINHTTP_CALLBACK_STATUS_CLOSING_CONNECTION);
-    conn_.reset();
-    if (open) status(WINHTTP_CALLBACK_STATUS_CONNECTION_CLOSED);
-    owner_.session().pool().unreserve(key);
+    close_connection(std::move(setup_), owner_, io_, metrics_, notify);
+    if (exchange_) exchange_->release(notify);
 }
 
 Task<DWORD> RequestEngine::decode_more() {
@@ -1699,37 +1549,27 @@ Task<DWORD> RequestEngine::peek_body(size_t& n, bool& peeked) {
     n = 0;
     peeked = false;
     promised_ = 0;
-    if (!can_read_direct(SIZE_MAX)) co_return ERROR_SUCCESS;
-    // The end of a Content-Length body is known without another byte.
-    if (codecs_->p().feed(in_.unread_data(), 0).event == http1::ParseEvent::MessageComplete) {
+    Http1Exchange* h1 = direct_reader(SIZE_MAX);
+    if (!h1) co_return ERROR_SUCCESS;
+    bool ended = false;
+    const DWORD e = co_await h1->peek_body(n, ended);
+    if (e) co_return e;
+    if (ended) {
         finish_message();
         co_return ERROR_SUCCESS;
     }
-    net::Stream& s = conn_->stream();
-    for (;;) {
-        const net::IoResult r = s.peek_readable();
-        if (r.status == net::IoStatus::Done) {
-            n = r.n;
-            if (const auto left = codecs_->p().length_left()) n = std::min<uint64_t>(n, *left);
-            peeked = n > 0;
-            promised_ = n;
-            co_return ERROR_SUCCESS;
-        }
-        if (r.status != net::IoStatus::WantRead && r.status != net::IoStatus::WantWrite)
-            co_return ERROR_SUCCESS;
-        const DWORD e = co_await io_.ready(s.fd(), net::wait_events(r.status), receive_deadline());
-        if (e) co_return e;
-    }
+    peeked = n > 0;
+    promised_ = n;
+    co_return ERROR_SUCCESS;
 }
 
 // The sync fast path of query_data_available: the bytes the stream holds now, when it holds
 // some, bounded by the Content-Length left. Anything else (nothing there yet: a wait; the end
 // of the body; a failure) is left to the Task, which finds the stream as this one did.
 bool RequestEngine::query_data_available_now(DWORD* available, DWORD& error) {
-    if (!direct_body_left()) return false;
-    const net::IoResult r = conn_->stream().peek_readable();
-    if (r.status != net::IoStatus::Done || r.n == 0) return false;
-    const uint64_t n = std::min<uint64_t>(r.n, *codecs_->parser->length_left());
+    Http1Exchange* h1 = direct_body_left();
+    uint64_t n = 0;
+    if (!h1 || !h1->peek_now(n)) return false;
     promised_ = n;
     if (available) *available = static_cast<DWORD>(std::min<uint64_t>(n, 0xFFFFFFFFu));
     error = ERROR_SUCCESS;
@@ -1737,38 +1577,40 @@ bool RequestEngine::query_data_available_now(DWORD* available, DWORD& error) {
 }
 
 // The sync fast path of read (without FILL_BUFFER) after QueryDataAvailable promised bytes:
-// socket reads straight into the caller's buffer until the promised count is there, with the
-// notifications receive_into makes. A first read that finds nothing leaves everything to the
-// Task; a later one (the promise came in pieces: short I/O) hands the rest of the call to it.
+// socket reads straight into the caller's buffer until the promised count is there. A first
+// read that finds nothing leaves everything to the Task; a later one (the promise came in
+// pieces: short I/O) hands the rest of the call to it.
 bool RequestEngine::read_now(void* buffer, DWORD len, DWORD* read, DWORD& error) {
-    if (promised_ == 0 || len == 0 || !direct_body_left()) return false;
+    Http1Exchange* h1 = promised_ > 0 && len > 0 ? direct_body_left() : nullptr;
+    if (!h1) return false;
     auto* out = static_cast<char*>(buffer);
     const size_t promised = std::min<size_t>(promised_, len);
-    net::Stream& s = conn_->stream();
     size_t done = 0;
     error = ERROR_SUCCESS;
     while (done < promised) {
-        const net::IoResult r = s.read_some(out + done, len - done);
-        if (r.status != net::IoStatus::Done) {
+        size_t got = 0;
+        bool ended = false;
+        DWORD e = ERROR_SUCCESS;
+        if (!h1->read_now(out + done, len - done, got, ended, e)) {
             if (done == 0) return false;
             DWORD more = 0;
             error = this->read(out + done, static_cast<DWORD>(len - done), &more, false).run_inline();
             if (!error && read) *read = static_cast<DWORD>(done + more);
             return true;
         }
-        status(WINHTTP_CALLBACK_STATUS_RECEIVING_RESPONSE);
-        DWORD n = static_cast<DWORD>(r.n);
-        status(WINHTTP_CALLBACK_STATUS_RESPONSE_RECEIVED, &n, sizeof(n), sizeof(n));
-        size_t got = 0;
-        if (const DWORD e = take_direct(out + done, r.n, got)) {
+        if (e) {
             state_ = State::Failed;
             drop_connection();
             error = e;
             return true;
         }
+        note_body_bytes(got);
         done += got;
         promised_ -= std::min(promised_, got);
-        if (message_done_) break;
+        if (ended) {
+            finish_message();
+            break;
+        }
     }
     promised_ = 0;
     if (read) *read = static_cast<DWORD>(done);
@@ -1808,19 +1650,22 @@ Task<DWORD> RequestEngine::read(void* buffer, DWORD len, DWORD* read, bool fill_
     // What QueryDataAvailable reported is returned whole, even by short socket reads.
     const size_t promised = std::min<size_t>(promised_, len);
     while (done < len) {
-        if (can_read_direct(len - done)) {
+        if (Http1Exchange* h1 = direct_reader(len - done)) {
             // The end of a Content-Length body is known without another byte: never wait then.
-            if (codecs_->p().feed(in_.unread_data(), 0).event == http1::ParseEvent::MessageComplete) {
+            if (h1->body_ends_here()) {
                 finish_message();
                 continue;
             }
             size_t got = 0;
-            const DWORD e = co_await read_direct(out + done, len - done, got);
+            bool ended = false;
+            const DWORD e = co_await h1->read_direct(out + done, len - done, got, ended);
             if (e) {
                 state_ = State::Failed;
                 drop_connection();
                 co_return e;
             }
+            note_body_bytes(got);
+            if (ended) finish_message();
             done += got;
             promised_ -= std::min(promised_, got);
             if (got > 0 && !fill_buffer && done >= promised) break;
@@ -1857,7 +1702,7 @@ Task<DWORD> RequestEngine::read(void* buffer, DWORD len, DWORD* read, bool fill_
             body_left_ -= n;
         }
         // Without FILL_BUFFER a read returns what is at hand rather than wait for more.
-        if (!fill_buffer && in_.unread() == 0 && body_left_ == 0 &&
+        if (!fill_buffer && exchange_->buffered() == 0 && body_left_ == 0 &&
             (!decoding_ || decoded_off_ == decoded_.size()))
             break;
     }

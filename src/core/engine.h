@@ -35,6 +35,7 @@ namespace winhttp {
 
 class Request;
 class Exchange;
+class Http1Exchange;
 
 class RequestEngine {
 public:
@@ -130,34 +131,22 @@ public:
     }
 
 private:
-    // Bytes read from the socket; [off, len) not parsed yet. Not zero-filled on growth.
-    struct InputBuffer {
-        std::unique_ptr<char[]> mem;
-        size_t cap = 0, off = 0, len = 0;
-        const char* unread_data() const { return mem.get() + off; }
-        size_t unread() const { return len - off; }
-        char* prepare(size_t n);  // room for n more bytes at the end
-        void clear() { off = len = 0; }
-        void release() {  // nothing unread: give the memory back
-            mem.reset();
-            cap = off = len = 0;
-        }
-    };
-
     // --- sending ---
     Task<DWORD> decide_route();
     Task<DWORD> run_auth_steps(bool& failed);
     Task<DWORD> open_connection();
-    // `resume_tunnel`: go on with conn_ (a held proxy connection whose CONNECT got a 407)
-    // instead of taking or opening one: the handshake's next CONNECT, then TLS, on that
-    // connection.
+    // Sets up the connection of the route on setup_ (taken from the pool, or connected, tunnelled
+    // and TLS'd) and makes it the request's exchange. `resume_tunnel`: go on with setup_ (a held
+    // proxy connection whose CONNECT got a 407) instead of taking or opening one: the
+    // handshake's next CONNECT, then TLS, on that connection.
     Task<DWORD> open_route(const proxy::ProxyServer* via, bool resume_tunnel = false);
     Task<DWORD> connect_fresh(const std::string& host, unsigned short port);
     Task<DWORD> connect_one(const net::Address& addr);
     Task<DWORD> connect_race(const net::Address& v6, const net::Address& v4);
     DWORD start_attempt(net::Socket& socket, const net::Address& addr, std::wstring& ip);
     void note_connected(const std::wstring& ip);
-    Task<DWORD> establish_tunnel();
+    // `refused`: the proxy's answer when it refused the tunnel and the answer is the response.
+    Task<DWORD> establish_tunnel(std::string& refused);
     Task<DWORD> start_tls();
     Task<DWORD> fetch_revocation();
     // WINHTTP_ENABLE_SSL_REVOCATION is set on the request.
@@ -167,16 +156,13 @@ private:
     void build_head(http1::RequestHead& head, DWORD content_length, bool has_length, bool via_proxy);
     void add_websocket_headers(http1::RequestHead& head);
     Task<DWORD> transmit_request();
-    Task<DWORD> write_all(const char* data, size_t len, net::Deadline deadline);
     // --- receiving ---
     Task<DWORD> read_head();
-    Task<DWORD> fill_input(net::Deadline deadline);
-    Task<DWORD> receive_into(char* dst, size_t cap, size_t& n, net::Deadline deadline,
-                             bool into_in = false);
-    bool can_read_direct(size_t room) const;
-    Task<DWORD> read_direct(char* dst, size_t cap, size_t& got);
-    DWORD take_direct(char* dst, size_t n, size_t& got);
-    bool direct_body_left() const;
+    // The HTTP/1.1 exchange when the next body bytes can go from its socket straight into a
+    // caller's buffer with `room` bytes (docs/design/read-path.md), else null.
+    Http1Exchange* direct_reader(size_t room) const;
+    // ... and (sync fast paths) a Content-Length body has bytes still to come.
+    Http1Exchange* direct_body_left() const;
     Task<DWORD> peek_body(size_t& n, bool& peeked);
     Task<DWORD> next_body_piece();
     Task<DWORD> follow_redirect(bool& followed);
@@ -197,10 +183,14 @@ private:
     bool keeps_alive() const;  // the response lets the connection carry another request
     bool reusable() const;     // ... and it may go to the pool
     void give_back();
+    // Closes the connection being set up and lets the exchange's go (the exchange stays, for
+    // the response head).
     void drop_connection(bool notify = true);
+    bool holds_connection() const noexcept;
+    Http1Exchange* http1() const noexcept;
+    const http1::ResponseHead& response_head() const noexcept;
     void store_cookies();
     void note_body_bytes(size_t n);
-    void keep_tcp_stats();
     const http1::RequestHead& head_for_query(http1::RequestHead& pending) const;
 
     // Informational notifications; `bytes` is the payload size to copy if delivery is deferred.
@@ -235,17 +225,18 @@ private:
     bool app_chunked_ = false;
     bool body_streamed_ = false;      // WriteData was used: cannot resend
 
-    std::unique_ptr<Connection> conn_;
+    // The connection while open_route sets it up (or resumes a held one's tunnel); then it
+    // belongs to the exchange.
+    std::unique_ptr<Connection> setup_;
     bool conn_reused_ = false;
     // The addresses of the connection the request was sent on last (CONNECTION_INFO): the
     // connection's own, shared, not copied. Written by the engine, read by option queries from
     // any thread.
     std::atomic<std::shared_ptr<const ConnectionAddresses>> addresses_;
 
-    // The codecs live behind a pointer so this header stays light for the API layer.
+    // The decoder lives behind a pointer so this header stays light for the API layer.
     struct Codecs;
     std::unique_ptr<Codecs> codecs_;
-    InputBuffer in_;
     const char* body_ptr_ = nullptr;  // undelivered part of the current body piece
     size_t body_left_ = 0;
     size_t promised_ = 0;  // bytes QueryDataAvailable found in the stream, not read yet
@@ -299,15 +290,12 @@ private:
     void adopt_h2(const std::string& key);
     // HTTP_1_1_REQUIRED ended the stream: true when the request goes again over HTTP/1.1.
     bool fall_back_to_http11(DWORD e);
-    // The exchange of the request's last transmission over HTTP/2 (core/exchange.h), from
-    // open_route on; it lets go of its stream when the response ends, and goes with
-    // drop_connection and the next transmission.
+    // The exchange of the request's last transmission (core/exchange.h: Http1Exchange or
+    // H2Exchange), from open_route on. It lets go of its connection when the response ends
+    // or the request gives up, and stays for the response head until the next transmission.
     std::unique_ptr<Exchange> exchange_;
-    // Over the exchange: send, read the head, the next piece of body.
-    Task<DWORD> exchange_send(bool& again);
-    Task<DWORD> exchange_read_head();
-    Task<DWORD> exchange_next_body_piece();
-    void release_exchange() noexcept;
+    // Sends the request on exchange_; `again`: it did not reach the server.
+    Task<DWORD> exchange_send(std::string_view wire, bool& again);
     bool used_h2_ = false;
 };
 

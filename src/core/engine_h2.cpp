@@ -1,12 +1,10 @@
 // The request state machine's side of HTTP/2 (docs/design/http2.md): whether a request offers
 // h2, attaching a shared h2 connection (or adopting a fresh one whose TLS chose "h2") as the
-// request's exchange (core/h2_exchange.h), the fall-back to HTTP/1.1, and the state machine's
-// steps over an exchange (send, read the head, the next piece of body).
+// request's exchange (core/h2_exchange.h), and the fall-back to HTTP/1.1.
 #include <algorithm>
 #include <vector>
 
 #include "core/engine.h"
-#include "core/engine_codecs.h"
 #include "core/request.h"
 #include "core/session.h"
 #include "core/h2_exchange.h"
@@ -14,16 +12,6 @@
 #include "util/wide.h"
 
 namespace winhttp {
-
-namespace {
-
-const std::string* header_value(const http1::HeaderList& list, std::string_view name) {
-    for (const auto& h : list)
-        if (iequals(h.name, name)) return &h.value;
-    return nullptr;
-}
-
-}  // namespace
 
 // Connection-based authentication (NTLM, Negotiate) authenticates a connection, not a request:
 // Windows answers such a challenge over HTTP/1.1, and so do we (the 401 may come over h2; the
@@ -66,19 +54,17 @@ bool RequestEngine::attach_h2(const std::string& key) {
 // A fresh connection whose TLS handshake chose "h2" becomes the session's shared connection
 // of the route; it keeps the slot open_route reserved for it.
 void RequestEngine::adopt_h2(const std::string& key) {
-    if (!offers_h2() || !conn_ || !conn_->tls || conn_->tls->alpn() != "h2") return;
+    if (!offers_h2() || !setup_ || !setup_->tls || setup_->tls->alpn() != "h2") return;
     h2::Settings settings;
     settings.max_header_bytes = owner_.settings().max_response_header_size;
     settings.keepalive_ms = owner_.session().h2_keepalive_ms;
-    io_.forget_fd(conn_->socket.fd());
-    auto shared = std::make_shared<h2::Connection>(std::move(conn_), owner_.session().pool(),
+    io_.forget_fd(setup_->socket.fd());
+    auto shared = std::make_shared<h2::Connection>(std::move(setup_), owner_.session().pool(),
                                                    settings);
     exchange_ = std::make_unique<H2Exchange>(shared, owner_, io_);
     shared->start_keepalive();
     owner_.session().pool().add_shared(key, std::move(shared));
 }
-
-void RequestEngine::release_exchange() noexcept { exchange_.reset(); }
 
 // RFC 9113 7 (HTTP_1_1_REQUIRED) and 8.1.1 (RFC 7540 8.1.2: "a server can ... indicate that it
 // requires HTTP/1.1 ... the client should retry the request over HTTP/1.1"): the stream was
@@ -91,80 +77,6 @@ bool RequestEngine::fall_back_to_http11(DWORD e) {
         return false;
     http11_required_ = true;
     return true;
-}
-
-// The request goes out on exchange_. `again`: it did not reach the server (a GOAWAY or
-// REFUSED_STREAM raced it, or HTTP_1_1_REQUIRED sends it over HTTP/1.1): transmit it again.
-Task<DWORD> RequestEngine::exchange_send(bool& again) {
-    again = false;
-    used_h2_ = exchange_->protocol() == WINHTTP_PROTOCOL_FLAG_HTTP2;
-    const std::string* host = header_value(sent_head_.headers, "Host");
-    metrics_.mark(WinHttpSendRequestStart);
-    note_server_certificate();
-    status(WINHTTP_CALLBACK_STATUS_SENDING_REQUEST);
-    DWORD sent = 0;
-    const OutgoingRequest req{sent_head_, host ? *host : host_, optional_, total_len_};
-    const DWORD e = co_await exchange_->send(req, send_deadline(), sent);
-    if (e) {
-        again = e == ERROR_WINHTTP_RESEND_REQUEST ||
-                (exchange_->refused() && e != ERROR_WINHTTP_OPERATION_CANCELLED);
-        if (e != ERROR_WINHTTP_RESEND_REQUEST && fall_back_to_http11(e)) again = true;
-        release_exchange();
-        co_return e;
-    }
-    metrics_.mark(WinHttpSendRequestHeadersEnd);
-    metrics_.mark(WinHttpSendRequestEnd);
-    status(WINHTTP_CALLBACK_STATUS_REQUEST_SENT, &sent, sizeof(sent), sizeof(sent));
-    co_return ERROR_SUCCESS;
-}
-
-Task<DWORD> RequestEngine::exchange_read_head() {
-    auto deadline = receive_deadline();
-    if (!head_deadline_.infinite && (deadline.infinite || head_deadline_.at < deadline.at))
-        deadline = head_deadline_;
-    http1::ResponseHead head;
-    size_t bytes = 0;
-    const DWORD e = co_await exchange_->read_head(head, bytes, deadline);
-    if (e) {
-        if (fall_back_to_http11(e)) {
-            release_exchange();
-            co_return ERROR_WINHTTP_RESEND_REQUEST;
-        }
-        // A stream the server never processed (GOAWAY, REFUSED_STREAM) goes again, once: a
-        // server refusing every stream on a live connection must not keep us resending forever.
-        if (exchange_->refused() && !body_streamed_ && !h2_resent_ &&
-            e != ERROR_WINHTTP_OPERATION_CANCELLED && e != ERROR_WINHTTP_TIMEOUT) {
-            h2_resent_ = true;
-            release_exchange();
-            co_return ERROR_WINHTTP_RESEND_REQUEST;
-        }
-        co_return e;
-    }
-    metrics_.set_stat(WinHttpResponseHeadersSize, bytes);
-    codecs_->h2_head = std::make_unique<http1::ResponseHead>(std::move(head));
-    body_left_ = 0;
-    message_done_ = false;
-    co_return ERROR_SUCCESS;
-}
-
-Task<DWORD> RequestEngine::exchange_next_body_piece() {
-    while (body_left_ == 0 && !message_done_) {
-        BodyPiece piece;
-        const DWORD e = co_await exchange_->next_body(piece);
-        if (piece.len > 0) {
-            body_ptr_ = piece.data;
-            body_left_ = piece.len;
-            note_body_bytes(piece.len);
-        }
-        if (e) co_return e;
-        if (piece.ended) {
-            if (codecs_->h2_head) exchange_->take_trailers(codecs_->h2_head->trailers);
-            message_done_ = true;
-            metrics_.mark(WinHttpReceiveResponseEnd);
-            exchange_->release();  // the piece stays valid: the exchange keeps it
-        }
-    }
-    co_return ERROR_SUCCESS;
 }
 
 }  // namespace winhttp

@@ -21,12 +21,15 @@ namespace net {
 class TlsStream;
 }
 
+class Http1Exchange;
+
 // What goes out with WinHttpSendRequest.
 struct OutgoingRequest {
     const http1::RequestHead& head;  // as built (QueryHeaders reads the engine's copy)
     const std::string& authority;    // the Host header's value, else the URL's host
     std::string_view body;           // the SendRequest body
     uint64_t total_len;              // the declared body length (WriteData sends the rest)
+    std::string_view wire;           // head and body as HTTP/1.1 bytes (what HTTP/1.1 writes)
 };
 
 // A piece of response body: `len` bytes at `data`, valid until the next call; `ended`: the body
@@ -48,26 +51,37 @@ public:
     virtual DWORD protocol() const noexcept = 0;
     // The TLS layer the exchange's request went on, while the exchange holds its connection.
     virtual const net::TlsStream* tls() const noexcept = 0;
+    // The exchange still holds its connection (or its stream of one).
+    virtual bool holds_connection() const noexcept = 0;
     // Sends the request (head and the SendRequest body). `sent`: the count REQUEST_SENT
     // reports. ERROR_WINHTTP_RESEND_REQUEST: nothing reached the server; send it again.
     virtual Task<DWORD> send(const OutgoingRequest& req, net::Deadline deadline, DWORD& sent) = 0;
     // WriteData's bytes; `last`: the declared length is complete.
     virtual Task<DWORD> write(const char* data, size_t len, bool last, net::Deadline deadline) = 0;
-    // The final response head into `out`, `bytes` its size on the wire.
-    virtual Task<DWORD> read_head(http1::ResponseHead& out, size_t& bytes,
-                                  net::Deadline deadline) = 0;
+    // Waits for the final response head; `bytes`: its size on the wire.
+    virtual Task<DWORD> read_head(size_t& bytes, net::Deadline deadline) = 0;
+    // The final response head once read_head succeeded (with its trailers once the body
+    // ended); kept after release(), until the exchange goes with the next transmission.
+    virtual const http1::ResponseHead& head() const noexcept = 0;
     // The next piece of body; waits while none is there, each wait with the receive timeout
     // in force then. On an error the piece may still hold bytes that came with it.
     virtual Task<DWORD> next_body(BodyPiece& piece) = 0;
-    // After the body ended: the trailer fields.
-    virtual void take_trailers(http1::HeaderList& out) = 0;
-    // Lets go of the connection (the response ended or the request gave up); the exchange stays
-    // for the body piece it last gave and for protocol().
-    virtual void release() noexcept = 0;
+    // Bytes received and not yet taken by next_body (a read without FILL_BUFFER goes on while
+    // there are some).
+    virtual size_t buffered() const noexcept { return 0; }
+    // Lets go of the connection without keeping it for another request (the response ended over
+    // HTTP/2, or the request gave up): HTTP/2 ends the stream, HTTP/1.1 closes the connection,
+    // with CLOSING_CONNECTION and CONNECTION_CLOSED when `notify`. The exchange stays for the
+    // body piece it last gave, head() and protocol(). The engine pools a reusable HTTP/1.1
+    // connection itself (Http1Exchange::take_connection).
+    virtual void release(bool notify = true) noexcept = 0;
     // After a failure: the server never processed the request (it may go again)...
     virtual bool refused() = 0;
     // ... or it asked for HTTP/1.1 (RFC 9113 HTTP_1_1_REQUIRED).
     virtual bool http11_required() = 0;
+    // The HTTP/1.1 exchange's own calls (connection policy, reads straight into the caller's
+    // buffer), asked once per operation; null for HTTP/2.
+    virtual Http1Exchange* http1() noexcept { return nullptr; }
 };
 
 }  // namespace winhttp

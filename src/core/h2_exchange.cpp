@@ -12,7 +12,7 @@ namespace winhttp {
 H2Exchange::H2Exchange(std::shared_ptr<h2::Connection> conn, Request& owner, RequestIo& io)
     : owner_(owner), io_(io), conn_(std::move(conn)) {}
 
-H2Exchange::~H2Exchange() { release(); }
+H2Exchange::~H2Exchange() { release(false); }
 
 void H2Exchange::status(DWORD code, const void* info, DWORD len, size_t bytes) {
     if (owner_.wants(code)) owner_.status(code, info, len, bytes);
@@ -24,7 +24,12 @@ const net::TlsStream* H2Exchange::tls() const noexcept {
     return nullptr;
 }
 
-void H2Exchange::release() noexcept {
+const http1::ResponseHead& H2Exchange::head() const noexcept {
+    static const http1::ResponseHead no_response;
+    return head_ ? *head_ : no_response;
+}
+
+void H2Exchange::release(bool) noexcept {
     if (stream_) {
         io_.forget_fd(stream_->connection().transport().socket.fd());
         io_.forget_fd(stream_->wake_fd());
@@ -62,13 +67,15 @@ Task<DWORD> H2Exchange::write(const char* data, size_t len, bool last, net::Dead
     co_return co_await stream_->wait(io_, h2::Want::Sent, deadline);
 }
 
-Task<DWORD> H2Exchange::read_head(http1::ResponseHead& out, size_t& bytes,
-                                  net::Deadline deadline) {
+Task<DWORD> H2Exchange::read_head(size_t& bytes, net::Deadline deadline) {
     status(WINHTTP_CALLBACK_STATUS_RECEIVING_RESPONSE);
     const DWORD e = co_await stream_->wait(io_, h2::Want::Head, deadline);
     std::vector<unsigned> interim;
     bytes = 0;
-    if (e || !stream_->head(out, interim, bytes)) co_return e ? e : ERROR_WINHTTP_INVALID_SERVER_RESPONSE;
+    if (e) co_return e;
+    auto head = std::make_unique<http1::ResponseHead>();
+    if (!stream_->head(*head, interim, bytes)) co_return ERROR_WINHTTP_INVALID_SERVER_RESPONSE;
+    head_ = std::move(head);
     if (interim.size() > owner_.settings().max_status_continue) {
         release();  // answered: neither refused nor sent back to HTTP/1.1
         co_return ERROR_WINHTTP_INVALID_SERVER_RESPONSE;
@@ -90,16 +97,15 @@ Task<DWORD> H2Exchange::next_body(BodyPiece& piece) {
         stream_->take_body(body_, piece.ended, error);
         piece.data = body_.data();
         piece.len = body_.size();
-        if (piece.ended) co_return error;
+        if (piece.ended) {
+            if (!error && head_) stream_->take_trailers(head_->trailers);
+            co_return error;
+        }
         if (piece.len > 0) co_return ERROR_SUCCESS;
         const DWORD e = co_await stream_->wait(
             io_, h2::Want::Body, net::Deadline::after_ms(owner_.settings().timeouts.receive));
         if (e) co_return e;
     }
-}
-
-void H2Exchange::take_trailers(http1::HeaderList& out) {
-    if (stream_) stream_->take_trailers(out);
 }
 
 }  // namespace winhttp

@@ -28,11 +28,11 @@ public:
     const net::TlsStream* tls() const noexcept override;
     Task<DWORD> send(const OutgoingRequest& req, net::Deadline deadline, DWORD& sent) override;
     Task<DWORD> write(const char* data, size_t len, bool last, net::Deadline deadline) override;
-    Task<DWORD> read_head(http1::ResponseHead& out, size_t& bytes,
-                          net::Deadline deadline) override;
+    bool holds_connection() const noexcept override { return stream_ || conn_; }
+    Task<DWORD> read_head(size_t& bytes, net::Deadline deadline) override;
+    const http1::ResponseHead& head() const noexcept override;
     Task<DWORD> next_body(BodyPiece& piece) override;
-    void take_trailers(http1::HeaderList& out) override;
-    void release() noexcept override;
+    void release(bool notify = true) noexcept override;
     bool refused() override;
     bool http11_required() override;
 
@@ -44,6 +44,8 @@ private:
     std::shared_ptr<h2::Connection> conn_;  // attached, no stream yet
     std::unique_ptr<h2::Exchange> stream_;  // the request's stream, from send() on
     std::string body_;                      // the body piece being delivered
+    // Allocated when it arrives: a request waiting for its response holds no empty head.
+    std::unique_ptr<http1::ResponseHead> head_;
 };
 
 }  // namespace winhttp
