@@ -93,7 +93,10 @@ RequestEngine::RequestEngine(Request& owner, bool async)
 }
 
 // Silent: the handle is gone, HANDLE_CLOSING may already have been delivered.
-RequestEngine::~RequestEngine() { drop_connection(false); }
+RequestEngine::~RequestEngine() {
+    drop_connection(false);
+    end_exchange();
+}
 
 // A request closed once its whole response has arrived leaves its connection in the pool, even
 // with the body unread or its end not yet seen by a read (Wine notification.c, verified on
@@ -167,7 +170,7 @@ bool RequestEngine::tcp_stats(net::TcpStats& out, ULONGLONG& age) const {
 }
 
 Http1Exchange* RequestEngine::http1() const noexcept {
-    return exchange_ ? exchange_->http1() : nullptr;
+    return codecs_->h1 ? &*codecs_->h1 : nullptr;
 }
 
 bool RequestEngine::holds_connection() const noexcept {
@@ -175,8 +178,7 @@ bool RequestEngine::holds_connection() const noexcept {
 }
 
 const http1::ResponseHead& RequestEngine::response_head() const noexcept {
-    static const http1::ResponseHead no_response;  // before any response
-    return exchange_ ? exchange_->head() : no_response;
+    return exchange_ ? exchange_->head() : http1::kNoResponse;
 }
 
 void RequestEngine::set_resolution_host(std::string host) {
@@ -754,7 +756,7 @@ bool RequestEngine::checks_revocation() const {
 // MAX_CONNS_PER_SERVER. With a proxy list, a proxy that cannot be reached (name not resolved,
 // connection refused or timed out) passes the request to the next one.
 Task<DWORD> RequestEngine::open_connection() {
-    exchange_.reset();  // a failed attempt's
+    end_exchange();  // a failed attempt's
     conn_reused_ = false;
     proxy_.reset();
     if (route_.empty()) co_return co_await open_route(nullptr);
@@ -883,12 +885,21 @@ Task<DWORD> RequestEngine::open_route(const proxy::ProxyServer* via, bool resume
     adopt_h2(key);
     opener.end(!exchange_);  // after adopt_h2: the waiters find the shared connection
     if (!exchange_) {
-        auto h1 = std::make_unique<Http1Exchange>(std::move(setup_), conn_reused_, owner_, io_,
-                                                  metrics_);
-        if (proxy_connect_response_) h1->take_answer(refused, method_ == "HEAD");
-        exchange_ = std::move(h1);
+        start_h1(std::move(setup_));
+        if (proxy_connect_response_) http1()->take_answer(refused, method_ == "HEAD");
     }
     co_return check_required_protocol();
+}
+
+void RequestEngine::start_h1(std::unique_ptr<Connection> conn) {
+    end_exchange();
+    exchange_ = &codecs_->h1.emplace(std::move(conn), conn_reused_, owner_, io_, metrics_);
+}
+
+void RequestEngine::end_exchange() noexcept {
+    exchange_ = nullptr;
+    codecs_->h1.reset();
+    codecs_->h2.reset();
 }
 
 namespace {
@@ -1034,7 +1045,7 @@ Task<DWORD> RequestEngine::transmit_request() {
     // its exchange kept (finish_message); any other exchange goes, with the last response.
     const bool held = hold_connection_ && http1() && http1()->holds_connection();
     hold_connection_ = false;
-    if (!held) exchange_.reset();
+    if (!held) end_exchange();
     used_h2_ = false;
     if (const DWORD e = co_await decide_route()) co_return e;
     bool auth_failed = false;
@@ -1054,7 +1065,7 @@ Task<DWORD> RequestEngine::transmit_request() {
         if (attempt == 0 && held && held_proxy && secure_ && !http1()->tls()) {
             // The 407 answered the CONNECT: the tunnel is asked for again on this connection.
             setup_ = http1()->take_connection();
-            exchange_.reset();
+            end_exchange();
             e = co_await open_route(&*held_proxy, true);
             if (e == ERROR_SUCCESS) proxy_ = held_proxy;
         } else if (attempt == 0 && held) {
@@ -1073,40 +1084,35 @@ Task<DWORD> RequestEngine::transmit_request() {
             http1::serialize_request(sent_head_, wire);
             wire += optional_;
         }
-        bool again = false;
-        e = co_await exchange_send(wire, again);
-        if (e == ERROR_SUCCESS) co_return e;
-        // A stale pooled connection, a GOAWAY that raced us, HTTP_1_1_REQUIRED: once more.
+        used_h2_ = exchange_->protocol() == WINHTTP_PROTOCOL_FLAG_HTTP2;
+        // :authority (HTTP/2 only: HTTP/1.1 sends the wire bytes as they are).
+        const std::string* host = used_h2_ ? find_header(sent_head_.headers, "Host") : nullptr;
+        const OutgoingRequest req{sent_head_, host ? *host : host_, optional_, total_len_, wire};
+        metrics_.mark(WinHttpSendRequestStart);
+        note_server_certificate();
+        status(WINHTTP_CALLBACK_STATUS_SENDING_REQUEST);
+        DWORD sent = 0;
+        e = co_await exchange_->send(req, send_deadline(), sent);
+        if (e == ERROR_SUCCESS) {
+            metrics_.mark(WinHttpSendRequestHeadersEnd);
+            metrics_.mark(WinHttpSendRequestEnd);
+            status(WINHTTP_CALLBACK_STATUS_REQUEST_SENT, &sent, sizeof(sent), sizeof(sent));
+            co_return ERROR_SUCCESS;
+        }
+        const bool again = goes_again(e);
+        drop_connection();
         if (again && attempt == 0) continue;
         co_return again ? ERROR_WINHTTP_CONNECTION_ERROR : e;
     }
     co_return ERROR_WINHTTP_CONNECTION_ERROR;
 }
 
-// The request goes out on exchange_. `again`: it did not reach the server (a stale pooled
-// connection, a GOAWAY or REFUSED_STREAM raced it, or HTTP_1_1_REQUIRED sends it over
-// HTTP/1.1): transmit it again.
-Task<DWORD> RequestEngine::exchange_send(std::string_view wire, bool& again) {
-    again = false;
-    used_h2_ = exchange_->protocol() == WINHTTP_PROTOCOL_FLAG_HTTP2;
-    const std::string* host = find_header(sent_head_.headers, "Host");
-    metrics_.mark(WinHttpSendRequestStart);
-    note_server_certificate();
-    status(WINHTTP_CALLBACK_STATUS_SENDING_REQUEST);
-    DWORD sent = 0;
-    const OutgoingRequest req{sent_head_, host ? *host : host_, optional_, total_len_, wire};
-    const DWORD e = co_await exchange_->send(req, send_deadline(), sent);
-    if (e) {
-        again = e == ERROR_WINHTTP_RESEND_REQUEST ||
-                (exchange_->refused() && e != ERROR_WINHTTP_OPERATION_CANCELLED);
-        if (e != ERROR_WINHTTP_RESEND_REQUEST && fall_back_to_http11(e)) again = true;
-        drop_connection();
-        co_return e;
-    }
-    metrics_.mark(WinHttpSendRequestHeadersEnd);
-    metrics_.mark(WinHttpSendRequestEnd);
-    status(WINHTTP_CALLBACK_STATUS_REQUEST_SENT, &sent, sizeof(sent), sizeof(sent));
-    co_return ERROR_SUCCESS;
+// The send failed without reaching the server (a stale pooled connection, a GOAWAY or
+// REFUSED_STREAM raced it, or HTTP_1_1_REQUIRED sends it over HTTP/1.1): it goes again.
+bool RequestEngine::goes_again(DWORD e) {
+    if (e == ERROR_WINHTTP_RESEND_REQUEST) return true;
+    if (exchange_->refused() && e != ERROR_WINHTTP_OPERATION_CANCELLED) return true;
+    return fall_back_to_http11(e);
 }
 
 DWORD RequestEngine::check_write(DWORD len) const {

@@ -293,9 +293,12 @@ private:
     // The exchange of the request's last transmission (core/exchange.h: Http1Exchange or
     // H2Exchange), from open_route on. It lets go of its connection when the response ends
     // or the request gives up, and stays for the response head until the next transmission.
-    std::unique_ptr<Exchange> exchange_;
-    // Sends the request on exchange_; `again`: it did not reach the server.
-    Task<DWORD> exchange_send(std::string_view wire, bool& again);
+    Exchange* exchange_ = nullptr;  // Codecs::h1 or Codecs::h2
+    // The last transmission's exchange goes (with its response head).
+    void end_exchange() noexcept;
+    void start_h1(std::unique_ptr<Connection> conn);
+    // After a failed send on exchange_: the request did not reach the server, send it again.
+    bool goes_again(DWORD e);
     bool used_h2_ = false;
 };
 

@@ -7,6 +7,7 @@
 #include "core/engine.h"
 #include "core/request.h"
 #include "core/session.h"
+#include "core/engine_codecs.h"
 #include "core/h2_exchange.h"
 #include "http2/h2_connection.h"
 #include "util/wide.h"
@@ -47,7 +48,9 @@ bool RequestEngine::attach_h2(const std::string& key) {
     metrics_.mark(WinHttpConnectionAcquireWaitEnd);
     metrics_.mark(WinHttpConnectionAcquireEnd);
     metrics_.set_connection(1, 0);
-    exchange_ = std::make_unique<H2Exchange>(std::move(h2conn), owner_, io_);
+    end_exchange();
+    codecs_->h2 = std::make_unique<H2Exchange>(std::move(h2conn), owner_, io_);
+    exchange_ = codecs_->h2.get();
     return true;
 }
 
@@ -61,7 +64,9 @@ void RequestEngine::adopt_h2(const std::string& key) {
     io_.forget_fd(setup_->socket.fd());
     auto shared = std::make_shared<h2::Connection>(std::move(setup_), owner_.session().pool(),
                                                    settings);
-    exchange_ = std::make_unique<H2Exchange>(shared, owner_, io_);
+    end_exchange();
+    codecs_->h2 = std::make_unique<H2Exchange>(shared, owner_, io_);
+    exchange_ = codecs_->h2.get();
     shared->start_keepalive();
     owner_.session().pool().add_shared(key, std::move(shared));
 }

@@ -21,8 +21,6 @@ namespace net {
 class TlsStream;
 }
 
-class Http1Exchange;
-
 // What goes out with WinHttpSendRequest.
 struct OutgoingRequest {
     const http1::RequestHead& head;  // as built (QueryHeaders reads the engine's copy)
@@ -79,9 +77,6 @@ public:
     virtual bool refused() = 0;
     // ... or it asked for HTTP/1.1 (RFC 9113 HTTP_1_1_REQUIRED).
     virtual bool http11_required() = 0;
-    // The HTTP/1.1 exchange's own calls (connection policy, reads straight into the caller's
-    // buffer), asked once per operation; null for HTTP/2.
-    virtual Http1Exchange* http1() noexcept { return nullptr; }
 };
 
 }  // namespace winhttp

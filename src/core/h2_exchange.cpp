@@ -25,8 +25,7 @@ const net::TlsStream* H2Exchange::tls() const noexcept {
 }
 
 const http1::ResponseHead& H2Exchange::head() const noexcept {
-    static const http1::ResponseHead no_response;
-    return head_ ? *head_ : no_response;
+    return head_ ? *head_ : http1::kNoResponse;
 }
 
 void H2Exchange::release(bool) noexcept {

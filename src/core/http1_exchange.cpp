@@ -16,9 +16,36 @@ namespace {
 constexpr size_t kReadChunk = 64 * 1024;
 }  // namespace
 
+namespace {
+
+// InputBuffer's per-thread cache: one block of the usual size. Not under ASan, which should
+// see a released buffer's memory freed.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kCacheBuffers = false;
+#else
+constexpr bool kCacheBuffers = true;
+#endif
+struct SpareBuffer {
+    std::unique_ptr<char[]> mem;
+};
+thread_local SpareBuffer t_spare;
+
+}  // namespace
+
+void InputBuffer::release() noexcept {
+    if (kCacheBuffers && mem && cap == kReadChunk && !t_spare.mem) t_spare.mem = std::move(mem);
+    mem.reset();
+    cap = off = len = 0;
+}
+
 char* InputBuffer::prepare(size_t n) {
     if (off == len) off = len = 0;
     if (cap - len >= n) return mem.get() + len;
+    if (cap == 0 && n <= kReadChunk && t_spare.mem) {
+        mem = std::move(t_spare.mem);
+        cap = kReadChunk;
+        return mem.get();
+    }
     if (off > 0) {  // slide the unread tail to the front first
         std::memmove(mem.get(), mem.get() + off, len - off);
         len -= off;
@@ -56,15 +83,20 @@ Task<DWORD> write_all(RequestIo& io, net::Stream& s, const char* data, size_t le
     co_return ERROR_SUCCESS;
 }
 
-Task<DWORD> receive_some(Request& owner, RequestIo& io, net::Stream& s, char* dst, size_t cap,
-                         size_t& n, net::Deadline deadline, InputBuffer* spare) {
-    n = 0;
+namespace {
+
+// Both receive_some: into dst (n set), or into the end of *in (in->len grown).
+Task<DWORD> receive(Request& owner, RequestIo& io, net::Stream& s, char* dst, size_t cap,
+                    size_t* n, net::Deadline deadline, InputBuffer* in) {
+    if (n) *n = 0;
+    if (in) dst = in->prepare(cap);
     if (owner.wants(WINHTTP_CALLBACK_STATUS_RECEIVING_RESPONSE))
         owner.status(WINHTTP_CALLBACK_STATUS_RECEIVING_RESPONSE, nullptr, 0, 0);
     for (;;) {
         const net::IoResult r = s.read_some(dst, cap);
         if (r.status == net::IoStatus::Done) {
-            n = r.n;
+            if (n) *n = r.n;
+            if (in) in->len += r.n;
             DWORD got = static_cast<DWORD>(r.n);
             if (owner.wants(WINHTTP_CALLBACK_STATUS_RESPONSE_RECEIVED))
                 owner.status(WINHTTP_CALLBACK_STATUS_RESPONSE_RECEIVED, &got, sizeof(got),
@@ -73,12 +105,25 @@ Task<DWORD> receive_some(Request& owner, RequestIo& io, net::Stream& s, char* ds
         }
         if (r.status == net::IoStatus::Closed) co_return kPeerClosed;
         if (r.status == net::IoStatus::Failed) co_return r.error;
-        const bool release = spare && io.async() && spare->unread() == 0;
-        if (release) spare->release();
+        const bool release = in && io.async() && in->unread() == 0;
+        if (release) in->release();
         const DWORD e = co_await io.ready(s.fd(), net::wait_events(r.status), deadline);
         if (e) co_return e;
-        if (release) dst = spare->prepare(cap);
+        if (release) dst = in->prepare(cap);
     }
+}
+
+}  // namespace
+
+// Not coroutines themselves: the caller awaits receive()'s frame directly.
+Task<DWORD> receive_some(Request& owner, RequestIo& io, net::Stream& s, char* dst, size_t cap,
+                         size_t& n, net::Deadline deadline) {
+    return receive(owner, io, s, dst, cap, &n, deadline, nullptr);
+}
+
+Task<DWORD> receive_some(Request& owner, RequestIo& io, net::Stream& s, InputBuffer& in,
+                         net::Deadline deadline) {
+    return receive(owner, io, s, nullptr, kReadChunk, nullptr, deadline, &in);
 }
 
 void close_connection(std::unique_ptr<Connection> conn, Request& owner, RequestIo& io,
@@ -129,8 +174,7 @@ const net::TlsStream* Http1Exchange::tls() const noexcept {
 }
 
 const http1::ResponseHead& Http1Exchange::head() const noexcept {
-    static const http1::ResponseHead no_response;
-    return parser_ ? parser_->head() : no_response;
+    return parser_ ? parser_->head() : http1::kNoResponse;
 }
 
 void Http1Exchange::keep_tcp_stats() {
@@ -170,11 +214,7 @@ Task<DWORD> Http1Exchange::write(const char* data, size_t len, bool, net::Deadli
 
 // Reads what the socket has (at least one byte) into in_. kPeerClosed on an orderly close.
 Task<DWORD> Http1Exchange::fill_input(net::Deadline deadline) {
-    size_t n = 0;
-    const DWORD e = co_await receive_some(owner_, io_, conn_->stream(), in_.prepare(kReadChunk),
-                                          kReadChunk, n, deadline, &in_);
-    in_.len += n;
-    co_return e;
+    return receive_some(owner_, io_, conn_->stream(), in_, deadline);
 }
 
 Task<DWORD> Http1Exchange::read_head(size_t& bytes, net::Deadline deadline) {

@@ -4,7 +4,7 @@
 // response parser; the engine keeps the connection policy (pool, hold, close) and asks for the
 // connection back with take_connection(). Identity-framed bodies have fast paths that read the
 // socket straight into the caller's buffer (docs/design/read-path.md); the engine asks for them
-// once per read through http1(). docs/design/http2.md "One exchange interface" says who owns what.
+// once per read. docs/design/http2.md "One exchange interface" says who owns what.
 #pragma once
 #include <memory>
 #include <optional>
@@ -24,30 +24,36 @@ class RequestMetrics;
 // Internal result of a read: the peer closed the connection (never leaves the engine).
 constexpr DWORD kPeerClosed = 0xE0F00001u;
 
-// Bytes read from the socket; [off, len) not parsed yet. Not zero-filled on growth.
+// Bytes read from the socket; [off, len) not parsed yet. Not zero-filled on growth. The memory
+// of a buffer that goes (release, destruction) waits in a one-slot per-thread cache for the
+// next buffer made on that thread: a request's 64 KiB read buffer costs no malloc/free.
 struct InputBuffer {
     std::unique_ptr<char[]> mem;
     size_t cap = 0, off = 0, len = 0;
+    InputBuffer() = default;
+    InputBuffer(const InputBuffer&) = delete;
+    InputBuffer& operator=(const InputBuffer&) = delete;
+    ~InputBuffer() { release(); }
     const char* unread_data() const { return mem.get() + off; }
     size_t unread() const { return len - off; }
     char* prepare(size_t n);  // room for n more bytes at the end
     void append(const char* data, size_t n);
     void clear() { off = len = 0; }
-    void release() {  // nothing unread: give the memory back
-        mem.reset();
-        cap = off = len = 0;
-    }
+    void release() noexcept;  // nothing unread: give the memory back
 };
 
 // Writes all of `data` on `s`, waiting through `io` until `deadline`.
 Task<DWORD> write_all(RequestIo& io, net::Stream& s, const char* data, size_t len,
                       net::Deadline deadline);
 // One read of at least one byte into dst, with RECEIVING_RESPONSE and RESPONSE_RECEIVED for
-// `owner`; kPeerClosed on an orderly close. `spare`: dst is spare->prepare(cap) of an empty
-// buffer, which an async request frees while it waits (issue 16: 64 KiB per waiting request
-// otherwise) and makes again after.
+// `owner`; kPeerClosed on an orderly close.
 Task<DWORD> receive_some(Request& owner, RequestIo& io, net::Stream& s, char* dst, size_t cap,
-                         size_t& n, net::Deadline deadline, InputBuffer* spare = nullptr);
+                         size_t& n, net::Deadline deadline);
+// The same into the end of `in` (its len grows by the bytes read). An async request frees an
+// empty buffer while it waits and makes it again after (issue 16: 64 KiB per waiting request
+// otherwise).
+Task<DWORD> receive_some(Request& owner, RequestIo& io, net::Stream& s, InputBuffer& in,
+                         net::Deadline deadline);
 // Closes a connection the request held: its TCP figures are kept in `metrics`, and with
 // `notify` the application hears CLOSING_CONNECTION and CONNECTION_CLOSED (when it was
 // connected). Its pool slot is given up.
@@ -74,7 +80,6 @@ public:
     void release(bool notify) noexcept override;
     bool refused() override { return stale_; }
     bool http11_required() override { return false; }
-    Http1Exchange* http1() noexcept override { return this; }
 
     // --- the engine's connection policy ---
     Connection* connection() const noexcept { return conn_.get(); }

@@ -27,6 +27,9 @@ struct ResponseHead {
     HeaderList trailers;        // chunked trailers, filled when the body ends
 };
 
+// What a request without a response reads (empty: constant-initialized, no guard to check).
+inline const ResponseHead kNoResponse{};
+
 // A request head as it will be written on the wire.
 struct RequestHead {
     std::string method;         // "GET"
