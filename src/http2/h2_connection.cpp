@@ -240,15 +240,33 @@ void Connection::hand_off_locked() {
     if (reader_ || waiting_.empty()) return;
     for (Exchange* x : waiting_)
         if (x->signalled_) return;  // it runs soon: it finishes (and hands off) or reads
-    (*waiting_.begin())->wake_locked();
+    waiting_.front()->wake_locked();
+}
+
+void Connection::add_waiting_locked(Exchange* x) {
+    if (x->in_waiting_) return;
+    x->in_waiting_ = true;
+    waiting_.push_back(x);
+}
+
+void Connection::remove_waiting_locked(Exchange* x) {
+    if (!x->in_waiting_) return;
+    x->in_waiting_ = false;
+    for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
+        if (*it == x) {
+            *it = waiting_.back();
+            waiting_.pop_back();
+            return;
+        }
+    }
 }
 
 // --- Exchange --------------------------------------------------------------------------------
 
 Exchange::Exchange(std::shared_ptr<Connection> conn)
-    : conn_(std::move(conn)), stream_(std::make_shared<Stream>()) {
-    stream_->notify = wake;
-    stream_->notify_ctx = this;
+    : conn_(std::move(conn)) {
+    stream_.notify = wake;
+    stream_.notify_ctx = this;
     {
         std::lock_guard lock(conn_->mutex_);
         if (!conn_->spare_wakes_.empty()) {
@@ -261,12 +279,12 @@ Exchange::Exchange(std::shared_ptr<Connection> conn)
 
 Exchange::~Exchange() {
     std::lock_guard lock(conn_->mutex_);
-    conn_->waiting_.erase(this);
+    conn_->remove_waiting_locked(this);
     // A wait that never resumed (its coroutine was destroyed) leaves the socket to another; so
     // does a waiter that held the hand-over's wake-up.
     if (conn_->reader_ == this) conn_->reader_ = nullptr;
     conn_->hand_off_locked();
-    conn_->codec_.cancel(*stream_);
+    conn_->codec_.cancel(stream_);
     conn_->pump_locked();  // sends the RST_STREAM now when the socket takes it
     // The descriptor goes back unsignalled (every signal is under this lock, through
     // wake_locked). The RequestIo that waited on it has forgotten it (wake_fd()).
@@ -280,61 +298,66 @@ DWORD Exchange::submit(const std::string& method, const std::string& authority,
                        const std::string& path, const http1::HeaderList& headers, bool has_body) {
     std::lock_guard lock(conn_->mutex_);
     if (conn_->dead_) {
-        stream_->refused = true;
+        stream_.refused = true;
         return ERROR_WINHTTP_CONNECTION_ERROR;
     }
     const DWORD e = conn_->codec_.submit(stream_, method, authority, path, headers, has_body);
-    if (e) stream_->refused = true;
+    if (e) stream_.refused = true;
     return e;
 }
 
 void Exchange::queue_body(const char* data, size_t len, bool last) {
     std::lock_guard lock(conn_->mutex_);
-    stream_->out.append(data, len);
-    if (last) stream_->body_done = true;
-    conn_->codec_.resume(*stream_);
+    stream_.out.append(data, len);
+    if (last) stream_.body_done = true;
+    conn_->codec_.resume(stream_);
 }
 
 bool Exchange::head(http1::ResponseHead& out, std::vector<unsigned>& interim, size_t& bytes) {
     std::lock_guard lock(conn_->mutex_);
-    if (!stream_->head_done) return false;
-    out = stream_->head;
+    if (!stream_.head_done) return false;
+    // Moved, not copied (the headers are strings): the stream keeps trailers arriving later.
+    out.status = stream_.head.status;
     out.version_major = 2;
     out.version_minor = 0;
+    out.reason.clear();
+    out.headers = std::move(stream_.head.headers);
+    stream_.head.headers.clear();
     out.trailers.clear();
-    interim = stream_->interim;
-    bytes = stream_->head_bytes;
+    interim = std::move(stream_.interim);
+    stream_.interim.clear();
+    bytes = stream_.head_bytes;
     return true;
 }
 
 void Exchange::take_body(std::string& out, bool& ended, DWORD& error) {
     std::lock_guard lock(conn_->mutex_);
-    if (stream_->closed) {
+    if (stream_.closed) {
         out.clear();
-        out.swap(stream_->data);
+        out.swap(stream_.data);
     } else {
-        conn_->codec_.take_body(*stream_, out);
+        conn_->codec_.take_body(stream_, out);
         // The WINDOW_UPDATE goes out now; reading is the reader's (or the next wait's) job.
         conn_->flush_locked();
     }
-    ended = stream_->data.empty() && (stream_->ended || stream_->closed);
-    error = stream_->ended && !stream_->error ? ERROR_SUCCESS : stream_->error;
-    if (ended && !stream_->ended && !error) error = ERROR_WINHTTP_CONNECTION_ERROR;
+    ended = stream_.data.empty() && (stream_.ended || stream_.closed);
+    error = stream_.ended && !stream_.error ? ERROR_SUCCESS : stream_.error;
+    if (ended && !stream_.ended && !error) error = ERROR_WINHTTP_CONNECTION_ERROR;
 }
 
 void Exchange::take_trailers(http1::HeaderList& out) {
     std::lock_guard lock(conn_->mutex_);
-    out = stream_->head.trailers;
+    out = stream_.head.trailers;
 }
 
 bool Exchange::refused() {
     std::lock_guard lock(conn_->mutex_);
-    return stream_->refused;
+    return stream_.refused;
 }
 
 bool Exchange::http11_required() {
     std::lock_guard lock(conn_->mutex_);
-    return stream_->http11_required;
+    return stream_.http11_required;
 }
 
 Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
@@ -354,8 +377,8 @@ Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
             // What a response brought may already be here: then this request needs no read
             // (each read that finds nothing is a recvfrom returning EAGAIN). A Sent wait pumps
             // first: its stream's frames go out that way.
-            if (want != Want::Sent && c.done_locked(*stream_, want, result)) {
-                c.waiting_.erase(this);
+            if (want != Want::Sent && c.done_locked(stream_, want, result)) {
+                c.remove_waiting_locked(this);
                 c.hand_off_locked();
                 co_return result;
             }
@@ -365,8 +388,8 @@ Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
             // round trip per read).
             for (int spin = 0;; ++spin) {
                 c.pump_locked(&lock);
-                if (c.done_locked(*stream_, want, result)) {
-                    c.waiting_.erase(this);
+                if (c.done_locked(stream_, want, result)) {
+                    c.remove_waiting_locked(this);
                     // Nobody reads for the others now: one of them takes the socket over.
                     c.hand_off_locked();
                     co_return result;
@@ -380,12 +403,12 @@ Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
             if (!c.reader_ && !c.io_busy_) {
                 c.reader_ = this;
                 reader = true;
-                c.waiting_.erase(this);
+                c.remove_waiting_locked(this);
                 // Input is always welcome (the server may be waiting for us to read before it
                 // reads); output only while some is queued.
                 if (!c.out_.empty()) events |= POLLOUT;
             } else {
-                c.waiting_.insert(this);
+                c.add_waiting_locked(this);
                 if (c.io_busy_) c.io_deferred_ = true;
             }
         }
@@ -403,7 +426,7 @@ Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
             e = co_await io.ready(wake_->fd(), POLLIN, deadline);
             if (e) {
                 std::lock_guard lock(c.mutex_);
-                c.waiting_.erase(this);
+                c.remove_waiting_locked(this);
                 c.hand_off_locked();  // the wake-up it may have held was the hand-over
             }
         }

@@ -17,7 +17,6 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -52,8 +51,8 @@ public:
     // Waits until `want` holds. ERROR_SUCCESS, the stream's error, a timeout or a cancel.
     Task<DWORD> wait(RequestIo& io, Want want, net::Deadline deadline);
 
-    // Under the connection's lock, copies of the stream's state.
-    // `interim`: the status codes of the 1xx blocks that came before it.
+    // Under the connection's lock, the final head, moved out of the stream (once: a second call
+    // finds its headers gone). `interim`: the status codes of the 1xx blocks that came before.
     bool head(http1::ResponseHead& out, std::vector<unsigned>& interim, size_t& bytes);
     // Moves buffered body bytes into `out`; `ended` when nothing more will come.
     void take_body(std::string& out, bool& ended, DWORD& error);
@@ -79,11 +78,12 @@ public:
 private:
     friend class Connection;
     std::shared_ptr<Connection> conn_;
-    std::shared_ptr<Stream> stream_;
+    Stream stream_;  // the codec points at it from submit until it closes or ~Exchange cancels it
     // Signalled when something arrives for the stream. Borrowed from the connection's spares
     // and given back unsignalled (an eventfd2 and a close per request cost two system calls).
     std::unique_ptr<net::CancelEvent> wake_;
     bool signalled_ = false;  // wake_ holds a signal not drained yet (under the connection's lock)
+    bool in_waiting_ = false;  // in the connection's waiting_ (under the connection's lock)
 };
 
 class Connection final : public SharedConnection, public std::enable_shared_from_this<Connection> {
@@ -144,7 +144,11 @@ private:
     // The unlocked pump's input (only the io_busy_ holder touches it): raw reads land here,
     // decrypted, then the codec takes them under mutex_.
     std::unique_ptr<char[]> in_buf_;
-    std::set<Exchange*> waiting_;  // exchanges waiting on their wake-up descriptor
+    // Exchanges waiting on their wake-up descriptor (Exchange::in_waiting_ says which; a vector
+    // whose capacity stays: no allocation per wait, unlike a std::set node).
+    std::vector<Exchange*> waiting_;
+    void add_waiting_locked(Exchange* x);
+    void remove_waiting_locked(Exchange* x);
     // Wake-up descriptors of finished exchanges, unsignalled, for the next ones (a few hundred
     // at most: as many as streams were open at once).
     std::vector<std::unique_ptr<net::CancelEvent>> spare_wakes_;
