@@ -267,14 +267,6 @@ Exchange::Exchange(std::shared_ptr<Connection> conn)
     : conn_(std::move(conn)) {
     stream_.notify = wake;
     stream_.notify_ctx = this;
-    {
-        std::lock_guard lock(conn_->mutex_);
-        if (!conn_->spare_wakes_.empty()) {
-            wake_ = std::move(conn_->spare_wakes_.back());
-            conn_->spare_wakes_.pop_back();
-        }
-    }
-    if (!wake_) wake_ = std::make_unique<net::CancelEvent>();
 }
 
 Exchange::~Exchange() {
@@ -288,7 +280,9 @@ Exchange::~Exchange() {
     conn_->pump_locked();  // sends the RST_STREAM now when the socket takes it
     // The descriptor goes back unsignalled (every signal is under this lock, through
     // wake_locked). The RequestIo that waited on it has forgotten it (wake_fd()).
-    if (signalled_) drain(*wake_);
+    signal_io_ = nullptr;
+    if (!wake_) return;
+    if (fd_signalled_) drain(*wake_);
     constexpr size_t kSpareWakes = 512;
     if (wake_->fd() >= 0 && conn_->spare_wakes_.size() < kSpareWakes)
         conn_->spare_wakes_.push_back(std::move(wake_));
@@ -369,9 +363,20 @@ Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
         {
             std::unique_lock lock(c.mutex_);
             // Every signal goes through wake_locked(): a descriptor not signalled needs no read.
-            if (signalled_) {
+            if (fd_signalled_) {
                 drain(*wake_);
-                signalled_ = false;
+                fd_signalled_ = false;
+            }
+            signalled_ = false;
+            signal_io_ = nullptr;
+            // A sync wait polls a descriptor: borrow one (kept until the Exchange goes).
+            if (!io.async() && !wake_) {
+                if (!c.spare_wakes_.empty()) {
+                    wake_ = std::move(c.spare_wakes_.back());
+                    c.spare_wakes_.pop_back();
+                } else {
+                    wake_ = std::make_unique<net::CancelEvent>();
+                }
             }
             DWORD result;
             // What a response brought may already be here: then this request needs no read
@@ -411,24 +416,50 @@ Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
                 c.add_waiting_locked(this);
                 if (c.io_busy_) c.io_deferred_ = true;
             }
+            if (io.async()) {
+                signal_io_ = &io;
+                // A wake-up given during this section (a pump's frame for this stream that is
+                // not yet what it waits for) found no RequestIo: it ends the wait at once.
+                if (signalled_) io.signal();
+            }
         }
         DWORD e;
-        if (reader) {
+        if (io.async()) {
+            // Woken by signal() (wake_locked), not through a descriptor: the reader watches only
+            // the socket, a waiter nothing. signal_io_ is set under the lock that decided the
+            // role (a wake-up given before the wait suspends ends it at once) and cleared by the
+            // next locked section, or by the guard when the frame is destroyed without resuming.
+            struct SignalScope {
+                Exchange& x;
+                bool armed = true;
+                ~SignalScope() {
+                    if (!armed) return;
+                    std::lock_guard lock(x.conn_->mutex_);
+                    x.signal_io_ = nullptr;
+                }
+            } scope{*this};
+            e = co_await io.ready_or_signal(reader ? fd : -1, events, deadline);
+            // Resumed: the next locked section below (or at the top of the loop) clears it.
+            scope.armed = false;
+        } else if (reader) {
             int which = 0;
             e = co_await io.ready_either(fd, events, wake_->fd(), POLLIN, deadline, which);
+        } else {
+            e = co_await io.ready(wake_->fd(), POLLIN, deadline);
+        }
+        if (reader) {
             io.forget_fd(fd);  // the next reader may be another request on the event loop
             std::lock_guard lock(c.mutex_);
             c.reader_ = nullptr;
+            signal_io_ = nullptr;
             // Going on, this request pumps again and takes the socket back unless its stream is
             // done (then it wakes the waiters, above); leaving, it hands the socket over now.
             if (e) c.hand_off_locked();
-        } else {
-            e = co_await io.ready(wake_->fd(), POLLIN, deadline);
-            if (e) {
-                std::lock_guard lock(c.mutex_);
-                c.remove_waiting_locked(this);
-                c.hand_off_locked();  // the wake-up it may have held was the hand-over
-            }
+        } else if (e) {
+            std::lock_guard lock(c.mutex_);
+            signal_io_ = nullptr;
+            c.remove_waiting_locked(this);
+            c.hand_off_locked();  // the wake-up it may have held was the hand-over
         }
         if (e) co_return e;
     }

@@ -65,24 +65,40 @@ public:
     // The descriptor wait() watches besides the socket. The RequestIo that waited must forget
     // it before the Exchange goes: a stale deregistration of its number, once reused by another
     // Exchange's eventfd, would silence that one on the event loop.
-    int wake_fd() const { return wake_->fd(); }
+    // -1 when it has none: an async request is woken through its RequestIo (signal()), only a
+    // sync one polls a descriptor.
+    int wake_fd() const { return wake_ ? wake_->fd() : -1; }
     const std::shared_ptr<Connection>& shared() const { return conn_; }
     // Under the connection's lock: signals wake_ unless it already is (one eventfd write per
     // wait, not one per frame for the stream).
+    // An async request in a wait is signalled through its RequestIo (no system call when its
+    // strand runs on this thread; no descriptor registered with the loop per wait); a sync one
+    // through its eventfd; one not waiting finds signalled_ at its next wait.
     void wake_locked() {
         if (signalled_) return;
         signalled_ = true;
-        wake_->signal();
+        if (signal_io_) {
+            signal_io_->signal();
+        } else if (wake_) {
+            wake_->signal();
+            fd_signalled_ = true;
+        }
     }
 
 private:
     friend class Connection;
     std::shared_ptr<Connection> conn_;
     Stream stream_;  // the codec points at it from submit until it closes or ~Exchange cancels it
-    // Signalled when something arrives for the stream. Borrowed from the connection's spares
-    // and given back unsignalled (an eventfd2 and a close per request cost two system calls).
+    // Sync handles: signalled when something arrives for the stream. Borrowed from the
+    // connection's spares at the first wait and given back unsignalled (an eventfd2 and a close
+    // per request cost two system calls). Async handles have none (signal_io_).
     std::unique_ptr<net::CancelEvent> wake_;
-    bool signalled_ = false;  // wake_ holds a signal not drained yet (under the connection's lock)
+    // Under the connection's lock: a wake-up not taken yet by a wait; wake_ holds a count not
+    // drained yet; the RequestIo of an async wait in progress (set and cleared by the wait; its
+    // request is referenced by the async operation all along, so signal() may take a reference).
+    bool signalled_ = false;
+    bool fd_signalled_ = false;
+    RequestIo* signal_io_ = nullptr;
     bool in_waiting_ = false;  // in the connection's waiting_ (under the connection's lock)
 };
 
