@@ -3,6 +3,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -54,10 +55,8 @@ struct MemPool {
             while (f) std::free(std::exchange(f, f->next));
     }
 
-    static unsigned shift_for(size_t total) {
-        unsigned sh = kMinShift;
-        while ((size_t{1} << sh) < total) ++sh;
-        return sh;
+    static unsigned shift_for(size_t total) {  // total > 1
+        return std::max(static_cast<unsigned>(std::bit_width(total - 1)), kMinShift);
     }
     static unsigned& cls(void* block) { return *static_cast<unsigned*>(block); }
     static void* user(void* block) { return static_cast<char*>(block) + kHeader; }

@@ -237,31 +237,44 @@ void Connection::flush_locked() {
 }
 
 void Connection::hand_off_locked() {
-    if (reader_ || waiting_.empty()) return;
-    for (Exchange* x : waiting_)
-        if (x->signalled_) return;  // it runs soon: it finishes (and hands off) or reads
+    // A waiter holding a wake-up runs soon: it finishes (and hands off) or reads.
+    if (reader_ || waiting_.empty() || signalled_waiting_) return;
     waiting_.front()->wake_locked();
 }
 
 void Connection::add_waiting_locked(Exchange* x) {
-    if (x->in_waiting_) return;
-    x->in_waiting_ = true;
+    if (x->waiting_at_ != Exchange::kNotWaiting) return;
+    x->waiting_at_ = waiting_.size();
     waiting_.push_back(x);
+    if (x->signalled_) ++signalled_waiting_;
 }
 
 void Connection::remove_waiting_locked(Exchange* x) {
-    if (!x->in_waiting_) return;
-    x->in_waiting_ = false;
-    for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
-        if (*it == x) {
-            *it = waiting_.back();
-            waiting_.pop_back();
-            return;
-        }
+    const size_t at = x->waiting_at_;
+    if (at == Exchange::kNotWaiting) return;
+    if (x->signalled_) --signalled_waiting_;
+    x->waiting_at_ = Exchange::kNotWaiting;
+    Exchange* last = waiting_.back();
+    waiting_.pop_back();
+    if (last != x) {
+        waiting_[at] = last;
+        last->waiting_at_ = at;
     }
 }
 
 // --- Exchange --------------------------------------------------------------------------------
+
+void Exchange::wake_locked() {
+    if (signalled_) return;
+    signalled_ = true;
+    if (waiting_at_ != kNotWaiting) ++conn_->signalled_waiting_;
+    if (signal_io_) {
+        signal_io_->signal();
+    } else if (wake_) {
+        wake_->signal();
+        fd_signalled_ = true;
+    }
+}
 
 Exchange::Exchange(std::shared_ptr<Connection> conn)
     : conn_(std::move(conn)) {
@@ -367,6 +380,7 @@ Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
                 drain(*wake_);
                 fd_signalled_ = false;
             }
+            if (signalled_ && waiting_at_ != kNotWaiting) --c.signalled_waiting_;
             signalled_ = false;
             signal_io_ = nullptr;
             // A sync wait polls a descriptor: borrow one (kept until the Exchange goes).

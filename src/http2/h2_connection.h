@@ -69,21 +69,11 @@ public:
     // sync one polls a descriptor.
     int wake_fd() const { return wake_ ? wake_->fd() : -1; }
     const std::shared_ptr<Connection>& shared() const { return conn_; }
-    // Under the connection's lock: signals wake_ unless it already is (one eventfd write per
-    // wait, not one per frame for the stream).
-    // An async request in a wait is signalled through its RequestIo (no system call when its
-    // strand runs on this thread; no descriptor registered with the loop per wait); a sync one
-    // through its eventfd; one not waiting finds signalled_ at its next wait.
-    void wake_locked() {
-        if (signalled_) return;
-        signalled_ = true;
-        if (signal_io_) {
-            signal_io_->signal();
-        } else if (wake_) {
-            wake_->signal();
-            fd_signalled_ = true;
-        }
-    }
+    // Under the connection's lock: wakes the request unless a wake-up is already pending (one
+    // per wait, not one per frame for the stream). An async request in a wait is signalled
+    // through its RequestIo (a strand post: no descriptor registered with the loop per wait);
+    // a sync one through its eventfd; one not waiting finds signalled_ at its next wait.
+    void wake_locked();
 
 private:
     friend class Connection;
@@ -99,7 +89,9 @@ private:
     bool signalled_ = false;
     bool fd_signalled_ = false;
     RequestIo* signal_io_ = nullptr;
-    bool in_waiting_ = false;  // in the connection's waiting_ (under the connection's lock)
+    // Its index in the connection's waiting_, kNotWaiting when not there (under the lock).
+    static constexpr size_t kNotWaiting = static_cast<size_t>(-1);
+    size_t waiting_at_ = kNotWaiting;
 };
 
 class Connection final : public SharedConnection, public std::enable_shared_from_this<Connection> {
@@ -160,9 +152,11 @@ private:
     // The unlocked pump's input (only the io_busy_ holder touches it): raw reads land here,
     // decrypted, then the codec takes them under mutex_.
     std::unique_ptr<char[]> in_buf_;
-    // Exchanges waiting on their wake-up descriptor (Exchange::in_waiting_ says which; a vector
-    // whose capacity stays: no allocation per wait, unlike a std::set node).
+    // Exchanges waiting for a wake-up (Exchange::waiting_at_ is the index; a vector whose
+    // capacity stays: no allocation per wait, unlike a std::set node), and how many of them
+    // hold one not taken yet (hand_off_locked needs no scan of the 256 of W7).
     std::vector<Exchange*> waiting_;
+    size_t signalled_waiting_ = 0;
     void add_waiting_locked(Exchange* x);
     void remove_waiting_locked(Exchange* x);
     // Wake-up descriptors of finished exchanges, unsignalled, for the next ones (a few hundred
