@@ -40,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (int i = 0; i < streams; ++i) {
         auto s = std::make_shared<winhttp::h2::Stream>();
         const bool body = i == 1;
-        if (codec.submit(s, i == 1 ? "POST" : "GET", "localhost", "/x", {{"Accept", "*/*"}},
+        if (codec.submit(*s, i == 1 ? "POST" : "GET", "localhost", "/x", {{"Accept", "*/*"}},
                          body) != ERROR_SUCCESS)
             return 0;
         if (body) s->out = "request body";

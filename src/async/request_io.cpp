@@ -72,6 +72,7 @@ struct RequestIo::Async {
     void finish(unsigned g, DWORD r) {
         if (g != gen || !waiter) return;  // a stale completion of an earlier wait
         ++gen;
+        signal_wait = false;
         timer.cancel();
         if (desc.is_open()) desc.cancel();
         if (desc2.is_open()) desc2.cancel();
@@ -90,6 +91,7 @@ struct RequestIo::Async {
     void abandon(unsigned g) {
         if (g != gen) return;
         ++gen;
+        signal_wait = false;
         waiter = nullptr;
         timer.cancel();
         if (desc.is_open()) desc.cancel();
@@ -117,6 +119,10 @@ struct RequestIo::Async {
     DWORD* result_slot = nullptr;
     unsigned gen = 0;
     std::shared_ptr<OneShot> job;  // pending lookup or pool wait
+    // ready_or_signal(): the current wait ends on a signal (strand only); a signal not yet
+    // taken by a wait (any thread sets it, the strand takes it).
+    bool signal_wait = false;
+    std::atomic<bool> signal_pending{false};
 };
 
 RequestIo::RequestIo(Object& owner, bool async) : owner_(owner), async_(async) {
@@ -244,6 +250,51 @@ bool RequestIo::suspend_ready(std::coroutine_handle<> h, DWORD* result, int fd, 
     // gives the wait up and the coroutine goes on at once, on this thread (a second completion
     // of the same wait is ignored: finish checks the generation). The caller has just seen
     // EAGAIN, so no look before queuing (issue 16: one poll per wait, not two).
+    if (::poll(&now, 1, 0) > 0) {
+        a.abandon(g);
+        *result = ERROR_SUCCESS;
+        return false;
+    }
+    return true;
+}
+
+RequestIo::SignalWait RequestIo::ready_or_signal(int fd, short events, net::Deadline deadline) {
+    return SignalWait{*this, fd, events, deadline};
+}
+
+void RequestIo::signal() noexcept {
+    Async* a = a_.get();
+    // One queued handler per signal not yet taken: a second signal adds nothing.
+    if (!a || a->signal_pending.exchange(true, std::memory_order_acq_rel)) return;
+    queue_on(a->strand, [k = a->keep(), a] {
+        // No signal wait in progress: the flag stays, and the next one ends at once.
+        if (a->signal_wait && a->signal_pending.exchange(false, std::memory_order_acq_rel))
+            a->finish(a->gen, ERROR_SUCCESS);
+    });
+}
+
+bool RequestIo::suspend_signal(std::coroutine_handle<> h, DWORD* result, int fd, short events,
+                               const net::Deadline& deadline) {
+    Async& a = *a_;
+    if (a.signal_pending.exchange(false, std::memory_order_acq_rel)) {
+        *result = ERROR_SUCCESS;
+        return false;
+    }
+    const unsigned g = a.begin(h, result, deadline);
+    a.signal_wait = true;
+    if (fd < 0) return true;
+    if (!a.watch(a.desc, fd)) {
+        a.finish_later(g, ERROR_WINHTTP_CONNECTION_ERROR);
+        return true;
+    }
+    auto on_ready = [k = a.keep(), &a, g](const asio::error_code& ec) {
+        if (ec == asio::error::operation_aborted) return;
+        a.finish(g, ec ? ERROR_WINHTTP_CONNECTION_ERROR : ERROR_SUCCESS);
+    };
+    if (events & POLLIN) a.desc.async_wait(asio::posix::descriptor_base::wait_read, on_ready);
+    if (events & POLLOUT) a.desc.async_wait(asio::posix::descriptor_base::wait_write, on_ready);
+    // Look once the waits are queued (see suspend_ready).
+    pollfd now{fd, events, 0};
     if (::poll(&now, 1, 0) > 0) {
         a.abandon(g);
         *result = ERROR_SUCCESS;

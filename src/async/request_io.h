@@ -68,6 +68,16 @@ public:
     // POLLOUT too while output is queued, and its wake-up eventfd for POLLIN).
     EitherWait ready_either(int fd0, short events0, int fd1, short events1,
                             net::Deadline deadline, int& which);
+    // Async handles only: readiness of `fd` for `events` (none when fd is -1), or a signal().
+    // A signal given while no such wait is in progress ends the next one at once (a spurious
+    // wake-up is possible: the caller looks again). Result as ready(). No descriptor, no
+    // system call: an h2 stream's waiter is woken this way instead of through an eventfd
+    // registered with the loop for the wait (issue 16).
+    struct SignalWait;
+    SignalWait ready_or_signal(int fd, short events, net::Deadline deadline);
+    // Any thread, async handles only: ends the current (or next) ready_or_signal wait. The
+    // caller must know the owner is alive (it takes a reference until the strand runs it).
+    void signal() noexcept;
     // Name lookup. Result: ERROR_SUCCESS, ERROR_WINHTTP_NAME_NOT_RESOLVED, _TIMEOUT, _CANCELLED.
     struct ResolveWait;
     ResolveWait resolve(std::string host, unsigned short port, std::vector<net::Address>& out,
@@ -95,6 +105,8 @@ private:
     // false: the socket is ready already, the coroutine goes on without suspending.
     bool suspend_ready(std::coroutine_handle<> h, DWORD* result, int fd, short events,
                        const net::Deadline& deadline);
+    bool suspend_signal(std::coroutine_handle<> h, DWORD* result, int fd, short events,
+                        const net::Deadline& deadline);
     bool suspend_either(std::coroutine_handle<> h, DWORD* result, const int (&fds)[2],
                         const short (&events)[2], const net::Deadline& deadline, int* which);
     void suspend_resolve(std::coroutine_handle<> h, DWORD* result, const std::string& host,
@@ -151,6 +163,23 @@ struct RequestIo::EitherWait {
     bool await_ready();
     bool await_suspend(std::coroutine_handle<> h) {
         return io.suspend_either(h, &result, fds, events, deadline, which);
+    }
+    DWORD await_resume() const noexcept { return result; }
+};
+
+struct RequestIo::SignalWait {
+    RequestIo& io;
+    int fd;
+    short events;
+    net::Deadline deadline;
+    DWORD result = ERROR_SUCCESS;
+    bool await_ready() noexcept {
+        if (!io.cancelled()) return false;
+        result = ERROR_WINHTTP_OPERATION_CANCELLED;
+        return true;
+    }
+    bool await_suspend(std::coroutine_handle<> h) {
+        return io.suspend_signal(h, &result, fd, events, deadline);
     }
     DWORD await_resume() const noexcept { return result; }
 };

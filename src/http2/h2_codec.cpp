@@ -3,7 +3,11 @@
 #include <nghttp2/nghttp2.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "util/wide.h"
@@ -20,13 +24,6 @@ bool connection_specific(std::string_view name) {
     return false;
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
 nghttp2_nv nv(const std::string& name, const std::string& value) {
     // nghttp2 takes non-const pointers but does not write through them (NO_COPY flags unset).
     return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
@@ -35,6 +32,101 @@ nghttp2_nv nv(const std::string& name, const std::string& value) {
 }
 
 }  // namespace
+
+// Free lists by power-of-two size class (32 bytes .. 4 KiB, the 16-byte header included) for
+// nghttp2's allocations; larger ones go to malloc. nghttp2 frees without a size, so each block
+// starts with its class. A class keeps at most kMaxFree blocks (the peak of a few hundred open
+// streams); the rest go back to malloc.
+struct MemPool {
+    static constexpr size_t kHeader = 16;  // keeps malloc's 16-byte alignment
+    static constexpr unsigned kMinShift = 5, kMaxShift = 12, kLarge = 0xff;
+    static constexpr size_t kMaxFree = 2048;
+    struct Free {
+        Free* next;
+    };
+    Free* lists[kMaxShift + 1] = {};
+    size_t counts[kMaxShift + 1] = {};
+
+    MemPool() = default;
+    MemPool(const MemPool&) = delete;
+    MemPool& operator=(const MemPool&) = delete;
+    ~MemPool() {
+        for (Free*& f : lists)
+            while (f) std::free(std::exchange(f, f->next));
+    }
+
+    static unsigned shift_for(size_t total) {  // total > 1
+        return std::max(static_cast<unsigned>(std::bit_width(total - 1)), kMinShift);
+    }
+    static unsigned& cls(void* block) { return *static_cast<unsigned*>(block); }
+    static void* user(void* block) { return static_cast<char*>(block) + kHeader; }
+    static void* block_of(void* p) { return static_cast<char*>(p) - kHeader; }
+    static size_t capacity(void* p) {
+        const unsigned c = cls(block_of(p));
+        return c == kLarge ? 0 : (size_t{1} << c) - kHeader;
+    }
+
+    void* alloc(size_t n) {
+        const size_t total = n + kHeader;
+        if (total > (size_t{1} << kMaxShift)) {
+            void* b = std::malloc(total);
+            if (!b) return nullptr;
+            cls(b) = kLarge;
+            return user(b);
+        }
+        const unsigned sh = shift_for(total);
+        void* b;
+        if (lists[sh]) {
+            b = lists[sh];
+            lists[sh] = lists[sh]->next;
+            --counts[sh];
+        } else {
+            b = std::malloc(size_t{1} << sh);
+            if (!b) return nullptr;
+        }
+        cls(b) = sh;
+        return user(b);
+    }
+    void release(void* p) {
+        if (!p) return;
+        void* b = block_of(p);
+        const unsigned sh = cls(b);
+        if (sh == kLarge || counts[sh] >= kMaxFree) return std::free(b);
+        auto* f = static_cast<Free*>(b);
+        f->next = lists[sh];
+        lists[sh] = f;
+        ++counts[sh];
+    }
+
+    static void* m_malloc(size_t n, void* ud) { return static_cast<MemPool*>(ud)->alloc(n); }
+    static void m_free(void* p, void* ud) { static_cast<MemPool*>(ud)->release(p); }
+    static void* m_calloc(size_t k, size_t n, void* ud) {
+        if (n && k > SIZE_MAX / n) return nullptr;
+        void* p = static_cast<MemPool*>(ud)->alloc(k * n);
+        if (p) std::memset(p, 0, k * n);
+        return p;
+    }
+    static void* m_realloc(void* p, size_t n, void* ud) {
+        auto* pool = static_cast<MemPool*>(ud);
+        if (!p) return pool->alloc(n);
+        if (n == 0) {
+            pool->release(p);
+            return nullptr;
+        }
+        void* b = block_of(p);
+        if (cls(b) == kLarge) {
+            void* nb = std::realloc(b, n + kHeader);
+            return nb ? user(nb) : nullptr;
+        }
+        const size_t have = capacity(p);
+        if (n <= have) return p;
+        void* q = pool->alloc(n);
+        if (!q) return nullptr;
+        std::memcpy(q, p, have);
+        pool->release(p);
+        return q;
+    }
+};
 
 struct Callbacks {
     static Codec& self(void* user) { return *static_cast<Codec*>(user); }
@@ -63,7 +155,14 @@ struct Callbacks {
             for (char c : v) st = st * 10 + static_cast<unsigned>(c - '0');  // nghttp2 checked it
             s->head.status = st;
         } else if (!n.empty() && n[0] != ':') {
+            // One allocation for a typical response's headers, not one per doubling.
+            if (s->head.headers.capacity() == 0) s->head.headers.reserve(12);
             s->head.headers.push_back({std::string(n), std::string(v)});
+            if (n == "content-length") {  // nghttp2 checked it is digits (RFC 9113 8.1.1)
+                size_t len = 0;
+                for (char c : v) len = len * 10 + static_cast<size_t>(c - '0');
+                s->content_length = len;
+            }
         }
         return 0;
     }
@@ -73,17 +172,17 @@ struct Callbacks {
         if (frame->hd.type == NGHTTP2_SETTINGS && !(frame->hd.flags & NGHTTP2_FLAG_ACK) &&
             !c.settings_seen_) {
             c.settings_seen_ = true;
-            for (auto& [id, s] : c.streams_) c.resume(*s);
+            for (Stream* s = c.streams_; s; s = s->next) c.resume(*s);
             return 0;
         }
         if (frame->hd.type == NGHTTP2_GOAWAY) {
             c.goaway_ = true;
             // HTTP_1_1_REQUIRED on the connection: every stream of it may go again over HTTP/1.1.
             if (frame->goaway.error_code == NGHTTP2_HTTP_1_1_REQUIRED)
-                for (auto& [id, s] : c.streams_) s->http11_required = true;
+                for (Stream* s = c.streams_; s; s = s->next) s->http11_required = true;
             // Streams above last_stream_id were not processed: they may go again (RFC 9113 6.8).
-            for (auto& [id, s] : c.streams_)
-                if (id > frame->goaway.last_stream_id && !s->closed) s->refused = true;
+            for (Stream* s = c.streams_; s; s = s->next)
+                if (s->id > frame->goaway.last_stream_id && !s->closed) s->refused = true;
             return 0;
         }
         Stream* s = c.find(frame->hd.stream_id);
@@ -96,6 +195,7 @@ struct Callbacks {
                 s->interim.push_back(s->head.status);
                 s->head.headers.clear();
                 s->head_bytes = 0;
+                s->content_length = 0;
             }
             c.notify(*s);
         }
@@ -114,6 +214,10 @@ struct Callbacks {
         nghttp2_session_consume_connection(session, len);
         Stream* s = c.find(stream_id);
         if (!s) return 0;
+        // The body arrives in pieces (a DATA frame split over reads): size the buffer once for
+        // the announced length (bounded by the stream window), not once per doubling.
+        if (s->data.capacity() < s->data.size() + len && s->content_length > s->data.size())
+            s->data.reserve(std::min<size_t>(s->content_length, c.settings_.stream_window));
         s->data.append(reinterpret_cast<const char*>(data), len);
         c.notify(*s);
         return 0;
@@ -122,10 +226,9 @@ struct Callbacks {
     static int on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t error_code,
                                void* user) {
         Codec& c = self(user);
-        auto it = c.streams_.find(stream_id);
-        if (it == c.streams_.end()) return 0;
-        std::shared_ptr<Stream> s = it->second;
-        c.streams_.erase(it);
+        Stream* s = c.find(stream_id);
+        if (!s) return 0;
+        c.unlink(*s);
         if (error_code == NGHTTP2_HTTP_1_1_REQUIRED) s->http11_required = true;
         if (error_code == NGHTTP2_NO_ERROR && s->ended) {
             c.finish(*s, ERROR_SUCCESS, false);
@@ -161,7 +264,8 @@ struct Callbacks {
     }
 };
 
-Codec::Codec(const Settings& settings) : settings_(settings) {
+Codec::Codec(const Settings& settings)
+    : settings_(settings), buckets_(std::make_unique<Stream*[]>(kBuckets)) {
     nghttp2_session_callbacks* cb = nullptr;
     if (nghttp2_session_callbacks_new(&cb) != 0) return;
     nghttp2_session_callbacks_set_on_begin_headers_callback(cb, Callbacks::on_begin_headers);
@@ -172,7 +276,10 @@ Codec::Codec(const Settings& settings) : settings_(settings) {
     nghttp2_option* opt = nullptr;
     if (nghttp2_option_new(&opt) == 0) {
         nghttp2_option_set_no_auto_window_update(opt, 1);
-        if (nghttp2_session_client_new2(&session_, cb, this, opt) != 0) session_ = nullptr;
+        pool_ = std::make_unique<MemPool>();
+        nghttp2_mem mem{pool_.get(), MemPool::m_malloc, MemPool::m_free, MemPool::m_calloc,
+                        MemPool::m_realloc};
+        if (nghttp2_session_client_new3(&session_, cb, this, opt, &mem) != 0) session_ = nullptr;
         nghttp2_option_del(opt);
     }
     nghttp2_session_callbacks_del(cb);
@@ -189,9 +296,41 @@ Codec::Codec(const Settings& settings) : settings_(settings) {
 
 Codec::~Codec() { nghttp2_session_del(session_); }
 
+// Open streams by id: kBuckets chains through Stream::hnext (ids are consecutive odd numbers,
+// so the streams open at once spread over the buckets). No allocation per stream.
 Stream* Codec::find(int32_t id) {
-    auto it = streams_.find(id);
-    return it == streams_.end() ? nullptr : it->second.get();
+    if (id <= 0) return nullptr;
+    for (Stream* s = buckets_[bucket(id)]; s; s = s->hnext)
+        if (s->id == id) return s;
+    return nullptr;
+}
+
+void Codec::link(Stream& s) {
+    s.prev = nullptr;
+    s.next = streams_;
+    if (streams_) streams_->prev = &s;
+    streams_ = &s;
+    Stream*& head = buckets_[bucket(s.id)];
+    s.hnext = head;
+    head = &s;
+    s.registered = true;
+    ++count_;
+}
+
+void Codec::unlink(Stream& s) {
+    if (!s.registered) return;
+    if (s.prev) s.prev->next = s.next;
+    else streams_ = s.next;
+    if (s.next) s.next->prev = s.prev;
+    for (Stream** p = &buckets_[bucket(s.id)]; *p; p = &(*p)->hnext) {
+        if (*p == &s) {
+            *p = s.hnext;
+            break;
+        }
+    }
+    s.prev = s.next = s.hnext = nullptr;
+    s.registered = false;
+    --count_;
 }
 
 void Codec::finish(Stream& s, DWORD error, bool refused) {
@@ -205,43 +344,46 @@ bool Codec::wants_io() const {
     return session_ && (nghttp2_session_want_read(session_) || nghttp2_session_want_write(session_));
 }
 
-DWORD Codec::submit(std::shared_ptr<Stream> stream, const std::string& method,
-                    const std::string& authority, const std::string& path,
-                    const http1::HeaderList& headers, bool has_body) {
+DWORD Codec::submit(Stream& stream, const std::string& method, const std::string& authority,
+                    const std::string& path, const http1::HeaderList& headers, bool has_body) {
     if (!accepting()) return ERROR_WINHTTP_CONNECTION_ERROR;
-    const std::string k_method = ":method", k_scheme = ":scheme", k_authority = ":authority",
-                      k_path = ":path", https = "https";
-    std::vector<std::string> names;
-    names.reserve(headers.size());
-    std::vector<nghttp2_nv> nva;
-    nva.reserve(headers.size() + 4);
-    nva.push_back(nv(k_method, method));
-    nva.push_back(nv(k_scheme, https));
-    nva.push_back(nv(k_authority, authority));
-    nva.push_back(nv(k_path, path));
+    static const std::string k_method = ":method", k_scheme = ":scheme",
+                             k_authority = ":authority", k_path = ":path", https = "https";
+    // RFC 9113 8.2.1: field names are lowercase. The lowered names go into names_ one after
+    // the other (reserved first: the nva below points into it).
+    size_t name_bytes = 0;
+    for (const auto& h : headers) name_bytes += h.name.size();
+    names_.clear();
+    names_.reserve(name_bytes);
+    nva_.clear();
+    nva_.reserve(headers.size() + 4);
+    nva_.push_back(nv(k_method, method));
+    nva_.push_back(nv(k_scheme, https));
+    nva_.push_back(nv(k_authority, authority));
+    nva_.push_back(nv(k_path, path));
     for (const auto& h : headers) {
         if (connection_specific(h.name)) continue;
-        names.push_back(lower(h.name));  // RFC 9113 8.2.1: field names are lowercase
-    }
-    size_t i = 0;
-    for (const auto& h : headers) {
-        if (connection_specific(h.name)) continue;
+        const size_t at = names_.size();
+        for (char c : h.name) names_.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+        const std::string_view name(names_.data() + at, h.name.size());
         // "TE: trailers" is the only TE allowed (RFC 9113 8.2.2).
-        if (names[i] == "te" && !iequals(h.value, "trailers")) {
-            ++i;
+        if (name == "te" && !iequals(h.value, "trailers")) {
+            names_.resize(at);
             continue;
         }
-        nva.push_back(nv(names[i++], h.value));
+        nva_.push_back(nghttp2_nv{reinterpret_cast<uint8_t*>(names_.data() + at),
+                                  reinterpret_cast<uint8_t*>(const_cast<char*>(h.value.data())),
+                                  h.name.size(), h.value.size(), NGHTTP2_NV_FLAG_NONE});
     }
-    stream->body_done = !has_body;
+    stream.body_done = !has_body;
     nghttp2_data_provider prd{};
-    prd.source.ptr = stream.get();
+    prd.source.ptr = &stream;
     prd.read_callback = Callbacks::read_body;
-    const int32_t id = nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(),
+    const int32_t id = nghttp2_submit_request(session_, nullptr, nva_.data(), nva_.size(),
                                               has_body ? &prd : nullptr, nullptr);
     if (id < 0) return id == NGHTTP2_ERR_NOMEM ? ERROR_NOT_ENOUGH_MEMORY : ERROR_WINHTTP_CONNECTION_ERROR;
-    stream->id = id;
-    streams_[id] = std::move(stream);
+    stream.id = id;
+    link(stream);
     return ERROR_SUCCESS;
 }
 
@@ -256,7 +398,7 @@ void Codec::cancel(Stream& s) {
         nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, s.id, NGHTTP2_CANCEL);
     s.notify = nullptr;
     s.notify_ctx = nullptr;
-    streams_.erase(s.id);
+    unlink(s);
     s.closed = true;
 }
 
@@ -300,9 +442,8 @@ void Codec::take_output(std::string& out) {
 
 void Codec::fail_all(DWORD error) {
     broken_ = true;
-    auto streams = std::move(streams_);
-    streams_.clear();
-    for (auto& [id, s] : streams) {
+    while (Stream* s = streams_) {
+        unlink(*s);
         // A stream with no answer at all may go again on a new connection.
         const bool unanswered = !s->head_done && s->head.status == 0 && s->data.empty();
         finish(*s, error, unanswered);

@@ -237,40 +237,65 @@ void Connection::flush_locked() {
 }
 
 void Connection::hand_off_locked() {
-    if (reader_ || waiting_.empty()) return;
-    for (Exchange* x : waiting_)
-        if (x->signalled_) return;  // it runs soon: it finishes (and hands off) or reads
-    (*waiting_.begin())->wake_locked();
+    // A waiter holding a wake-up runs soon: it finishes (and hands off) or reads.
+    if (reader_ || waiting_.empty() || signalled_waiting_) return;
+    waiting_.front()->wake_locked();
+}
+
+void Connection::add_waiting_locked(Exchange* x) {
+    if (x->waiting_at_ != Exchange::kNotWaiting) return;
+    x->waiting_at_ = waiting_.size();
+    waiting_.push_back(x);
+    if (x->signalled_) ++signalled_waiting_;
+}
+
+void Connection::remove_waiting_locked(Exchange* x) {
+    const size_t at = x->waiting_at_;
+    if (at == Exchange::kNotWaiting) return;
+    if (x->signalled_) --signalled_waiting_;
+    x->waiting_at_ = Exchange::kNotWaiting;
+    Exchange* last = waiting_.back();
+    waiting_.pop_back();
+    if (last != x) {
+        waiting_[at] = last;
+        last->waiting_at_ = at;
+    }
 }
 
 // --- Exchange --------------------------------------------------------------------------------
 
-Exchange::Exchange(std::shared_ptr<Connection> conn)
-    : conn_(std::move(conn)), stream_(std::make_shared<Stream>()) {
-    stream_->notify = wake;
-    stream_->notify_ctx = this;
-    {
-        std::lock_guard lock(conn_->mutex_);
-        if (!conn_->spare_wakes_.empty()) {
-            wake_ = std::move(conn_->spare_wakes_.back());
-            conn_->spare_wakes_.pop_back();
-        }
+void Exchange::wake_locked() {
+    if (signalled_) return;
+    signalled_ = true;
+    if (waiting_at_ != kNotWaiting) ++conn_->signalled_waiting_;
+    if (signal_io_) {
+        signal_io_->signal();
+    } else if (wake_) {
+        wake_->signal();
+        fd_signalled_ = true;
     }
-    if (!wake_) wake_ = std::make_unique<net::CancelEvent>();
+}
+
+Exchange::Exchange(std::shared_ptr<Connection> conn)
+    : conn_(std::move(conn)) {
+    stream_.notify = wake;
+    stream_.notify_ctx = this;
 }
 
 Exchange::~Exchange() {
     std::lock_guard lock(conn_->mutex_);
-    conn_->waiting_.erase(this);
+    conn_->remove_waiting_locked(this);
     // A wait that never resumed (its coroutine was destroyed) leaves the socket to another; so
     // does a waiter that held the hand-over's wake-up.
     if (conn_->reader_ == this) conn_->reader_ = nullptr;
     conn_->hand_off_locked();
-    conn_->codec_.cancel(*stream_);
+    conn_->codec_.cancel(stream_);
     conn_->pump_locked();  // sends the RST_STREAM now when the socket takes it
     // The descriptor goes back unsignalled (every signal is under this lock, through
     // wake_locked). The RequestIo that waited on it has forgotten it (wake_fd()).
-    if (signalled_) drain(*wake_);
+    signal_io_ = nullptr;
+    if (!wake_) return;
+    if (fd_signalled_) drain(*wake_);
     constexpr size_t kSpareWakes = 512;
     if (wake_->fd() >= 0 && conn_->spare_wakes_.size() < kSpareWakes)
         conn_->spare_wakes_.push_back(std::move(wake_));
@@ -280,61 +305,66 @@ DWORD Exchange::submit(const std::string& method, const std::string& authority,
                        const std::string& path, const http1::HeaderList& headers, bool has_body) {
     std::lock_guard lock(conn_->mutex_);
     if (conn_->dead_) {
-        stream_->refused = true;
+        stream_.refused = true;
         return ERROR_WINHTTP_CONNECTION_ERROR;
     }
     const DWORD e = conn_->codec_.submit(stream_, method, authority, path, headers, has_body);
-    if (e) stream_->refused = true;
+    if (e) stream_.refused = true;
     return e;
 }
 
 void Exchange::queue_body(const char* data, size_t len, bool last) {
     std::lock_guard lock(conn_->mutex_);
-    stream_->out.append(data, len);
-    if (last) stream_->body_done = true;
-    conn_->codec_.resume(*stream_);
+    stream_.out.append(data, len);
+    if (last) stream_.body_done = true;
+    conn_->codec_.resume(stream_);
 }
 
 bool Exchange::head(http1::ResponseHead& out, std::vector<unsigned>& interim, size_t& bytes) {
     std::lock_guard lock(conn_->mutex_);
-    if (!stream_->head_done) return false;
-    out = stream_->head;
+    if (!stream_.head_done) return false;
+    // Moved, not copied (the headers are strings): the stream keeps trailers arriving later.
+    out.status = stream_.head.status;
     out.version_major = 2;
     out.version_minor = 0;
+    out.reason.clear();
+    out.headers = std::move(stream_.head.headers);
+    stream_.head.headers.clear();
     out.trailers.clear();
-    interim = stream_->interim;
-    bytes = stream_->head_bytes;
+    interim = std::move(stream_.interim);
+    stream_.interim.clear();
+    bytes = stream_.head_bytes;
     return true;
 }
 
 void Exchange::take_body(std::string& out, bool& ended, DWORD& error) {
     std::lock_guard lock(conn_->mutex_);
-    if (stream_->closed) {
+    if (stream_.closed) {
         out.clear();
-        out.swap(stream_->data);
+        out.swap(stream_.data);
     } else {
-        conn_->codec_.take_body(*stream_, out);
+        conn_->codec_.take_body(stream_, out);
         // The WINDOW_UPDATE goes out now; reading is the reader's (or the next wait's) job.
         conn_->flush_locked();
     }
-    ended = stream_->data.empty() && (stream_->ended || stream_->closed);
-    error = stream_->ended && !stream_->error ? ERROR_SUCCESS : stream_->error;
-    if (ended && !stream_->ended && !error) error = ERROR_WINHTTP_CONNECTION_ERROR;
+    ended = stream_.data.empty() && (stream_.ended || stream_.closed);
+    error = stream_.ended && !stream_.error ? ERROR_SUCCESS : stream_.error;
+    if (ended && !stream_.ended && !error) error = ERROR_WINHTTP_CONNECTION_ERROR;
 }
 
 void Exchange::take_trailers(http1::HeaderList& out) {
     std::lock_guard lock(conn_->mutex_);
-    out = stream_->head.trailers;
+    out = stream_.head.trailers;
 }
 
 bool Exchange::refused() {
     std::lock_guard lock(conn_->mutex_);
-    return stream_->refused;
+    return stream_.refused;
 }
 
 bool Exchange::http11_required() {
     std::lock_guard lock(conn_->mutex_);
-    return stream_->http11_required;
+    return stream_.http11_required;
 }
 
 Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
@@ -346,16 +376,28 @@ Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
         {
             std::unique_lock lock(c.mutex_);
             // Every signal goes through wake_locked(): a descriptor not signalled needs no read.
-            if (signalled_) {
+            if (fd_signalled_) {
                 drain(*wake_);
-                signalled_ = false;
+                fd_signalled_ = false;
+            }
+            if (signalled_ && waiting_at_ != kNotWaiting) --c.signalled_waiting_;
+            signalled_ = false;
+            signal_io_ = nullptr;
+            // A sync wait polls a descriptor: borrow one (kept until the Exchange goes).
+            if (!io.async() && !wake_) {
+                if (!c.spare_wakes_.empty()) {
+                    wake_ = std::move(c.spare_wakes_.back());
+                    c.spare_wakes_.pop_back();
+                } else {
+                    wake_ = std::make_unique<net::CancelEvent>();
+                }
             }
             DWORD result;
             // What a response brought may already be here: then this request needs no read
             // (each read that finds nothing is a recvfrom returning EAGAIN). A Sent wait pumps
             // first: its stream's frames go out that way.
-            if (want != Want::Sent && c.done_locked(*stream_, want, result)) {
-                c.waiting_.erase(this);
+            if (want != Want::Sent && c.done_locked(stream_, want, result)) {
+                c.remove_waiting_locked(this);
                 c.hand_off_locked();
                 co_return result;
             }
@@ -365,8 +407,8 @@ Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
             // round trip per read).
             for (int spin = 0;; ++spin) {
                 c.pump_locked(&lock);
-                if (c.done_locked(*stream_, want, result)) {
-                    c.waiting_.erase(this);
+                if (c.done_locked(stream_, want, result)) {
+                    c.remove_waiting_locked(this);
                     // Nobody reads for the others now: one of them takes the socket over.
                     c.hand_off_locked();
                     co_return result;
@@ -380,32 +422,58 @@ Task<DWORD> Exchange::wait(RequestIo& io, Want want, net::Deadline deadline) {
             if (!c.reader_ && !c.io_busy_) {
                 c.reader_ = this;
                 reader = true;
-                c.waiting_.erase(this);
+                c.remove_waiting_locked(this);
                 // Input is always welcome (the server may be waiting for us to read before it
                 // reads); output only while some is queued.
                 if (!c.out_.empty()) events |= POLLOUT;
             } else {
-                c.waiting_.insert(this);
+                c.add_waiting_locked(this);
                 if (c.io_busy_) c.io_deferred_ = true;
+            }
+            if (io.async()) {
+                signal_io_ = &io;
+                // A wake-up given during this section (a pump's frame for this stream that is
+                // not yet what it waits for) found no RequestIo: it ends the wait at once.
+                if (signalled_) io.signal();
             }
         }
         DWORD e;
-        if (reader) {
+        if (io.async()) {
+            // Woken by signal() (wake_locked), not through a descriptor: the reader watches only
+            // the socket, a waiter nothing. signal_io_ is set under the lock that decided the
+            // role (a wake-up given before the wait suspends ends it at once) and cleared by the
+            // next locked section, or by the guard when the frame is destroyed without resuming.
+            struct SignalScope {
+                Exchange& x;
+                bool armed = true;
+                ~SignalScope() {
+                    if (!armed) return;
+                    std::lock_guard lock(x.conn_->mutex_);
+                    x.signal_io_ = nullptr;
+                }
+            } scope{*this};
+            e = co_await io.ready_or_signal(reader ? fd : -1, events, deadline);
+            // Resumed: the next locked section below (or at the top of the loop) clears it.
+            scope.armed = false;
+        } else if (reader) {
             int which = 0;
             e = co_await io.ready_either(fd, events, wake_->fd(), POLLIN, deadline, which);
+        } else {
+            e = co_await io.ready(wake_->fd(), POLLIN, deadline);
+        }
+        if (reader) {
             io.forget_fd(fd);  // the next reader may be another request on the event loop
             std::lock_guard lock(c.mutex_);
             c.reader_ = nullptr;
+            signal_io_ = nullptr;
             // Going on, this request pumps again and takes the socket back unless its stream is
             // done (then it wakes the waiters, above); leaving, it hands the socket over now.
             if (e) c.hand_off_locked();
-        } else {
-            e = co_await io.ready(wake_->fd(), POLLIN, deadline);
-            if (e) {
-                std::lock_guard lock(c.mutex_);
-                c.waiting_.erase(this);
-                c.hand_off_locked();  // the wake-up it may have held was the hand-over
-            }
+        } else if (e) {
+            std::lock_guard lock(c.mutex_);
+            signal_io_ = nullptr;
+            c.remove_waiting_locked(this);
+            c.hand_off_locked();  // the wake-up it may have held was the hand-over
         }
         if (e) co_return e;
     }

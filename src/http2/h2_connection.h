@@ -17,7 +17,6 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -52,8 +51,8 @@ public:
     // Waits until `want` holds. ERROR_SUCCESS, the stream's error, a timeout or a cancel.
     Task<DWORD> wait(RequestIo& io, Want want, net::Deadline deadline);
 
-    // Under the connection's lock, copies of the stream's state.
-    // `interim`: the status codes of the 1xx blocks that came before it.
+    // Under the connection's lock, the final head, moved out of the stream (once: a second call
+    // finds its headers gone). `interim`: the status codes of the 1xx blocks that came before.
     bool head(http1::ResponseHead& out, std::vector<unsigned>& interim, size_t& bytes);
     // Moves buffered body bytes into `out`; `ended` when nothing more will come.
     void take_body(std::string& out, bool& ended, DWORD& error);
@@ -66,24 +65,33 @@ public:
     // The descriptor wait() watches besides the socket. The RequestIo that waited must forget
     // it before the Exchange goes: a stale deregistration of its number, once reused by another
     // Exchange's eventfd, would silence that one on the event loop.
-    int wake_fd() const { return wake_->fd(); }
+    // -1 when it has none: an async request is woken through its RequestIo (signal()), only a
+    // sync one polls a descriptor.
+    int wake_fd() const { return wake_ ? wake_->fd() : -1; }
     const std::shared_ptr<Connection>& shared() const { return conn_; }
-    // Under the connection's lock: signals wake_ unless it already is (one eventfd write per
-    // wait, not one per frame for the stream).
-    void wake_locked() {
-        if (signalled_) return;
-        signalled_ = true;
-        wake_->signal();
-    }
+    // Under the connection's lock: wakes the request unless a wake-up is already pending (one
+    // per wait, not one per frame for the stream). An async request in a wait is signalled
+    // through its RequestIo (a strand post: no descriptor registered with the loop per wait);
+    // a sync one through its eventfd; one not waiting finds signalled_ at its next wait.
+    void wake_locked();
 
 private:
     friend class Connection;
     std::shared_ptr<Connection> conn_;
-    std::shared_ptr<Stream> stream_;
-    // Signalled when something arrives for the stream. Borrowed from the connection's spares
-    // and given back unsignalled (an eventfd2 and a close per request cost two system calls).
+    Stream stream_;  // the codec points at it from submit until it closes or ~Exchange cancels it
+    // Sync handles: signalled when something arrives for the stream. Borrowed from the
+    // connection's spares at the first wait and given back unsignalled (an eventfd2 and a close
+    // per request cost two system calls). Async handles have none (signal_io_).
     std::unique_ptr<net::CancelEvent> wake_;
-    bool signalled_ = false;  // wake_ holds a signal not drained yet (under the connection's lock)
+    // Under the connection's lock: a wake-up not taken yet by a wait; wake_ holds a count not
+    // drained yet; the RequestIo of an async wait in progress (set and cleared by the wait; its
+    // request is referenced by the async operation all along, so signal() may take a reference).
+    bool signalled_ = false;
+    bool fd_signalled_ = false;
+    RequestIo* signal_io_ = nullptr;
+    // Its index in the connection's waiting_, kNotWaiting when not there (under the lock).
+    static constexpr size_t kNotWaiting = static_cast<size_t>(-1);
+    size_t waiting_at_ = kNotWaiting;
 };
 
 class Connection final : public SharedConnection, public std::enable_shared_from_this<Connection> {
@@ -144,7 +152,13 @@ private:
     // The unlocked pump's input (only the io_busy_ holder touches it): raw reads land here,
     // decrypted, then the codec takes them under mutex_.
     std::unique_ptr<char[]> in_buf_;
-    std::set<Exchange*> waiting_;  // exchanges waiting on their wake-up descriptor
+    // Exchanges waiting for a wake-up (Exchange::waiting_at_ is the index; a vector whose
+    // capacity stays: no allocation per wait, unlike a std::set node), and how many of them
+    // hold one not taken yet (hand_off_locked needs no scan of the 256 of W7).
+    std::vector<Exchange*> waiting_;
+    size_t signalled_waiting_ = 0;
+    void add_waiting_locked(Exchange* x);
+    void remove_waiting_locked(Exchange* x);
     // Wake-up descriptors of finished exchanges, unsignalled, for the next ones (a few hundred
     // at most: as many as streams were open at once).
     std::vector<std::unique_ptr<net::CancelEvent>> spare_wakes_;
