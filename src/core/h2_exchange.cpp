@@ -42,7 +42,7 @@ bool H2Exchange::refused() { return stream_ && stream_->refused(); }
 bool H2Exchange::http11_required() { return stream_ && stream_->http11_required(); }
 
 Task<DWORD> H2Exchange::send(const OutgoingRequest& req, net::Deadline deadline, DWORD& sent) {
-    stream_ = std::make_unique<h2::Exchange>(std::move(conn_));
+    stream_.emplace(std::move(conn_));
     const bool has_body = req.total_len > 0;
     DWORD e = stream_->submit(req.head.method, req.authority, req.head.target, req.head.headers,
                               has_body);
@@ -72,9 +72,10 @@ Task<DWORD> H2Exchange::read_head(size_t& bytes, net::Deadline deadline) {
     std::vector<unsigned> interim;
     bytes = 0;
     if (e) co_return e;
-    auto head = std::make_unique<http1::ResponseHead>();
-    if (!stream_->head(*head, interim, bytes)) co_return ERROR_WINHTTP_INVALID_SERVER_RESPONSE;
-    head_ = std::move(head);
+    if (!stream_->head(head_.emplace(), interim, bytes)) {
+        head_.reset();
+        co_return ERROR_WINHTTP_INVALID_SERVER_RESPONSE;
+    }
     if (interim.size() > owner_.settings().max_status_continue) {
         release();  // answered: neither refused nor sent back to HTTP/1.1
         co_return ERROR_WINHTTP_INVALID_SERVER_RESPONSE;

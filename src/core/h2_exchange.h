@@ -5,18 +5,16 @@
 // reads it, else on the stream's own wake-up descriptor (docs/design/http2.md).
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/exchange.h"
+#include "http2/h2_connection.h"
 
 namespace winhttp {
 
 class Request;
 class RequestIo;
-namespace h2 {
-class Connection;
-class Exchange;
-}  // namespace h2
 
 class H2Exchange final : public Exchange {
 public:
@@ -42,10 +40,10 @@ private:
     Request& owner_;
     RequestIo& io_;
     std::shared_ptr<h2::Connection> conn_;  // attached, no stream yet
-    std::unique_ptr<h2::Exchange> stream_;  // the request's stream, from send() on
+    std::optional<h2::Exchange> stream_;    // the request's stream, from send() on (in place:
+                                            // no allocation per request)
     std::string body_;                      // the body piece being delivered
-    // Allocated when it arrives: a request waiting for its response holds no empty head.
-    std::unique_ptr<http1::ResponseHead> head_;
+    std::optional<http1::ResponseHead> head_;  // once it arrived
 };
 
 }  // namespace winhttp

@@ -62,6 +62,7 @@ public:
     bool http11_required();
 
     Connection& connection() { return *conn_; }
+    const Connection& connection() const { return *conn_; }
     // The descriptor wait() watches besides the socket. The RequestIo that waited must forget
     // it before the Exchange goes: a stale deregistration of its number, once reused by another
     // Exchange's eventfd, would silence that one on the event loop.

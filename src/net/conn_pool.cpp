@@ -192,14 +192,20 @@ std::shared_ptr<SharedConnection> ConnectionPool::find_shared(const std::string&
     // has_room() may read the socket (and takes the connection's lock): never under mutex_,
     // which every request of the session takes. Look at a copy, then forget the dead ones.
     std::vector<std::shared_ptr<SharedConnection>> list;
+    std::shared_ptr<SharedConnection> only;  // the usual case: no vector copied per request
     {
         std::lock_guard lock(mutex_);
         auto it = shared_.find(key);
         if (it == shared_.end()) return nullptr;
-        list = it->second;
+        if (it->second.size() == 1) only = it->second.front();
+        else list = it->second;
     }
     std::shared_ptr<SharedConnection> found;
     std::vector<SharedConnection*> gone;
+    if (only) {
+        if (only->has_room()) return only;
+        gone.push_back(only.get());
+    }
     for (const auto& c : list) {
         if (c->has_room()) {
             found = c;
