@@ -518,11 +518,6 @@ namespace {
 // section 5 recommends 250 ms within 100 ms..2 s. We keep Windows' number.
 constexpr DWORD kIpv6HeadStartMs = 300;
 
-net::Deadline earlier(const net::Deadline& a, const net::Deadline& b) {
-    if (a.infinite) return b;
-    if (b.infinite) return a;
-    return a.at <= b.at ? a : b;
-}
 
 }  // namespace
 
@@ -583,7 +578,7 @@ Task<DWORD> RequestEngine::connect_race(const net::Address& v6, const net::Addre
 
     start(0, v6);
     if (at.pending[0]) {  // the head start
-        const auto head = earlier(net::Deadline::after_ms(kIpv6HeadStartMs), at.deadline[0]);
+        const auto head = net::Deadline::earlier(net::Deadline::after_ms(kIpv6HeadStartMs), at.deadline[0]);
         const DWORD e = co_await io_.ready(at.socket[0].fd(), POLLOUT, head);
         if (e == ERROR_WINHTTP_OPERATION_CANCELLED) co_return e;
         if (e == ERROR_SUCCESS) settle(0);
@@ -595,7 +590,7 @@ Task<DWORD> RequestEngine::connect_race(const net::Address& v6, const net::Addre
         int which = at.pending[0] ? 0 : 1;
         if (at.pending[0] && at.pending[1]) {
             e = co_await io_.ready_either(at.socket[0].fd(), at.socket[1].fd(), POLLOUT,
-                                          earlier(at.deadline[0], at.deadline[1]), which);
+                                          net::Deadline::earlier(at.deadline[0], at.deadline[1]), which);
         } else {
             e = co_await io_.ready(at.socket[which].fd(), POLLOUT, at.deadline[which]);
         }
@@ -638,6 +633,7 @@ Task<DWORD> RequestEngine::establish_tunnel(std::string& refused) {
     parser.reset(true);  // a 2xx answer to CONNECT has no body
     // Every byte of the answer is kept: a refused tunnel's answer is parsed again as the response.
     std::string raw;
+    InputBuffer in;
     size_t off = 0;
     const auto deadline = receive_deadline();
     for (;;) {
@@ -668,14 +664,12 @@ Task<DWORD> RequestEngine::establish_tunnel(std::string& refused) {
             }
             if (step.event == http1::ParseEvent::NeedMore) break;
         }
-        const size_t had = raw.size();
-        raw.resize(had + kReadChunk);
-        size_t n = 0;
-        e = co_await receive_some(owner_, io_, setup_->stream(), raw.data() + had, kReadChunk, n,
-                                  deadline);
-        raw.resize(had + n);
+        // Read through an InputBuffer: an async request holds none while it waits.
+        e = co_await receive_some(owner_, io_, setup_->stream(), in, deadline);
         if (e == kPeerClosed) co_return ERROR_WINHTTP_CONNECTION_ERROR;
         if (e) co_return e;
+        raw.append(in.unread_data(), in.unread());
+        in.clear();
     }
 }
 
@@ -1111,8 +1105,10 @@ Task<DWORD> RequestEngine::transmit_request() {
 // REFUSED_STREAM raced it, or HTTP_1_1_REQUIRED sends it over HTTP/1.1): it goes again.
 bool RequestEngine::goes_again(DWORD e) {
     if (e == ERROR_WINHTTP_RESEND_REQUEST) return true;
-    if (exchange_->refused() && e != ERROR_WINHTTP_OPERATION_CANCELLED) return true;
-    return fall_back_to_http11(e);
+    // Asked first: a GOAWAY with HTTP_1_1_REQUIRED also refuses the stream, and the next
+    // attempt must not offer h2 again.
+    if (fall_back_to_http11(e)) return true;
+    return exchange_->refused() && e != ERROR_WINHTTP_OPERATION_CANCELLED;
 }
 
 DWORD RequestEngine::check_write(DWORD len) const {
@@ -1150,11 +1146,8 @@ Task<DWORD> RequestEngine::write(const void* data, DWORD len, DWORD* written) {
 
 Task<DWORD> RequestEngine::read_head() {
     promised_ = 0;
-    auto deadline = receive_deadline();
-    if (!head_deadline_.infinite && (deadline.infinite || head_deadline_.at < deadline.at))
-        deadline = head_deadline_;
     size_t bytes = 0;
-    const DWORD e = co_await exchange_->read_head(bytes, deadline);
+    const DWORD e = co_await exchange_->read_head(bytes, head_deadline_);
     if (e) {
         if (fall_back_to_http11(e)) co_return ERROR_WINHTTP_RESEND_REQUEST;
         // A request the server never processed goes again: on a pooled HTTP/1.1 connection the

@@ -56,8 +56,9 @@ public:
     virtual Task<DWORD> send(const OutgoingRequest& req, net::Deadline deadline, DWORD& sent) = 0;
     // WriteData's bytes; `last`: the declared length is complete.
     virtual Task<DWORD> write(const char* data, size_t len, bool last, net::Deadline deadline) = 0;
-    // Waits for the final response head; `bytes`: its size on the wire.
-    virtual Task<DWORD> read_head(size_t& bytes, net::Deadline deadline) = 0;
+    // Waits for the final response head; `bytes`: its size on the wire. Each wait is bounded
+    // by the receive timeout in force then and never goes past `cap` (RECEIVE_RESPONSE_TIMEOUT).
+    virtual Task<DWORD> read_head(size_t& bytes, net::Deadline cap) = 0;
     // The final response head once read_head succeeded (with its trailers once the body
     // ended); kept after release(), until the exchange goes with the next transmission.
     virtual const http1::ResponseHead& head() const noexcept = 0;

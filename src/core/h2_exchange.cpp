@@ -66,9 +66,12 @@ Task<DWORD> H2Exchange::write(const char* data, size_t len, bool last, net::Dead
     co_return co_await stream_->wait(io_, h2::Want::Sent, deadline);
 }
 
-Task<DWORD> H2Exchange::read_head(size_t& bytes, net::Deadline deadline) {
+// One wait for the whole head block: its deadline is taken once.
+Task<DWORD> H2Exchange::read_head(size_t& bytes, net::Deadline cap) {
     status(WINHTTP_CALLBACK_STATUS_RECEIVING_RESPONSE);
-    const DWORD e = co_await stream_->wait(io_, h2::Want::Head, deadline);
+    const auto receive = net::Deadline::after_ms(owner_.settings().timeouts.receive);
+    const DWORD e =
+        co_await stream_->wait(io_, h2::Want::Head, net::Deadline::earlier(receive, cap));
     std::vector<unsigned> interim;
     bytes = 0;
     if (e) co_return e;

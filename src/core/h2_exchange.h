@@ -27,7 +27,7 @@ public:
     Task<DWORD> send(const OutgoingRequest& req, net::Deadline deadline, DWORD& sent) override;
     Task<DWORD> write(const char* data, size_t len, bool last, net::Deadline deadline) override;
     bool holds_connection() const noexcept override { return stream_ || conn_; }
-    Task<DWORD> read_head(size_t& bytes, net::Deadline deadline) override;
+    Task<DWORD> read_head(size_t& bytes, net::Deadline cap) override;
     const http1::ResponseHead& head() const noexcept override;
     Task<DWORD> next_body(BodyPiece& piece) override;
     void release(bool notify = true) noexcept override;

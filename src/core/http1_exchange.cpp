@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "async/request_io.h"
 #include "core/request.h"
@@ -19,21 +20,45 @@ constexpr size_t kReadChunk = 64 * 1024;
 namespace {
 
 // InputBuffer's per-thread cache: one block of the usual size. Not under ASan, which should
-// see a released buffer's memory freed.
+// see a released buffer's memory freed (gcc and clang say so differently).
 #if defined(__SANITIZE_ADDRESS__)
+#define WINHTTP_INPUT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WINHTTP_INPUT_ASAN 1
+#endif
+#endif
+#ifdef WINHTTP_INPUT_ASAN
 constexpr bool kCacheBuffers = false;
 #else
 constexpr bool kCacheBuffers = true;
 #endif
-struct SpareBuffer {
-    std::unique_ptr<char[]> mem;
+
+// The slot is a trivially destructible pointer (no guard on the hot path). A thread_local
+// teardown, armed when the slot is first filled, frees the block at thread exit and leaves the
+// slot pointing at a sentinel that refuses blocks, for buffers released later in the exit.
+constinit thread_local char* t_spare = nullptr;
+char g_dead_slot_tag;
+char* dead_slot() { return &g_dead_slot_tag; }
+
+struct SpareTeardown {
+    ~SpareTeardown() {
+        char* block = t_spare;
+        t_spare = dead_slot();
+        if (block && block != dead_slot()) delete[] block;
+    }
 };
-thread_local SpareBuffer t_spare;
+thread_local SpareTeardown t_spare_teardown;
 
 }  // namespace
 
 void InputBuffer::release() noexcept {
-    if (kCacheBuffers && mem && cap == kReadChunk && !t_spare.mem) t_spare.mem = std::move(mem);
+    if (kCacheBuffers && mem && cap == kReadChunk && t_spare == nullptr) {
+        // The first odr-use constructs the teardown on this thread (its destructor frees the slot).
+        SpareTeardown* volatile arm = &t_spare_teardown;
+        (void)arm;
+        t_spare = mem.release();
+    }
     mem.reset();
     cap = off = len = 0;
 }
@@ -41,8 +66,8 @@ void InputBuffer::release() noexcept {
 char* InputBuffer::prepare(size_t n) {
     if (off == len) off = len = 0;
     if (cap - len >= n) return mem.get() + len;
-    if (cap == 0 && n <= kReadChunk && t_spare.mem) {
-        mem = std::move(t_spare.mem);
+    if (cap == 0 && n <= kReadChunk && t_spare != nullptr && t_spare != dead_slot()) {
+        mem.reset(std::exchange(t_spare, nullptr));
         cap = kReadChunk;
         return mem.get();
     }
@@ -217,7 +242,7 @@ Task<DWORD> Http1Exchange::fill_input(net::Deadline deadline) {
     return receive_some(owner_, io_, conn_->stream(), in_, deadline);
 }
 
-Task<DWORD> Http1Exchange::read_head(size_t& bytes, net::Deadline deadline) {
+Task<DWORD> Http1Exchange::read_head(size_t& bytes, net::Deadline cap) {
     parser_.emplace(http1::ParseLimits{owner_.settings().max_response_header_size});
     parser_->reset(head_request_);
     ended_ = false;
@@ -246,7 +271,7 @@ Task<DWORD> Http1Exchange::read_head(size_t& bytes, net::Deadline deadline) {
                 parser_->reset(head_request_);
             if (step.event != http1::ParseEvent::NeedMore) continue;
         }
-        const DWORD e = co_await fill_input(deadline);
+        const DWORD e = co_await fill_input(net::Deadline::earlier(receive_deadline(), cap));
         // A pooled connection the server closed before answering: refused(), the engine sends
         // the request again when it may.
         stale_ = !got_bytes && reused_ && (e == kPeerClosed || e == ERROR_WINHTTP_CONNECTION_ERROR);

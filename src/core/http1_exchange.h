@@ -73,7 +73,7 @@ public:
     bool holds_connection() const noexcept override { return conn_ != nullptr; }
     Task<DWORD> send(const OutgoingRequest& req, net::Deadline deadline, DWORD& sent) override;
     Task<DWORD> write(const char* data, size_t len, bool last, net::Deadline deadline) override;
-    Task<DWORD> read_head(size_t& bytes, net::Deadline deadline) override;
+    Task<DWORD> read_head(size_t& bytes, net::Deadline cap) override;
     const http1::ResponseHead& head() const noexcept override;
     Task<DWORD> next_body(BodyPiece& piece) override;
     size_t buffered() const noexcept override { return in_.unread(); }

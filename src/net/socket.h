@@ -27,6 +27,12 @@ struct Deadline {
     static Deadline after_ms(DWORD ms);  // 0 and INFINITE mean no deadline
     int poll_timeout_ms() const;         // -1 for infinite, else >= 0
     bool expired() const { return !infinite && Clock::now() >= at; }
+    // The earlier of the two.
+    static Deadline earlier(const Deadline& a, const Deadline& b) {
+        if (a.infinite) return b;
+        if (b.infinite) return a;
+        return a.at <= b.at ? a : b;
+    }
 };
 
 // An eventfd that a closing thread signals to abort a blocked wait.

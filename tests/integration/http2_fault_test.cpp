@@ -492,6 +492,41 @@ TEST_P(Http2Fault, Http11RequiredResendsTheRequestBody) {
     EXPECT_NE(head->find("Content-Length: 7\r\n"), std::string::npos) << *head;
 }
 
+// The same when the refusal comes while the request is still being sent: a body larger than
+// the stream's first window waits for a WINDOW_UPDATE, and a GOAWAY(last-stream-id 0,
+// HTTP_1_1_REQUIRED) comes instead. The stream is both refused and asked for HTTP/1.1: the next
+// attempt must offer only http/1.1 (an h2 retry would be refused the same way).
+TEST_P(Http2Fault, Http11RequiredWhileTheBodyIsSentRetriesOverHttp11) {
+    const std::string payload = std::string(100000, 'p') + "END";
+    auto seen = std::make_shared<Http11Seen>();
+    auto srv = server({
+        [](H2Peer& p) {
+            if (!p.start()) return;
+            p.read_request();
+            p.goaway(0, f::ERR_HTTP_1_1_REQUIRED);
+        },
+        [seen](H2Peer& p) {
+            seen->alpn = p.alpn();
+            seen->head = p.read_until("END");
+            p.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            p.read_until("\r\n\r\n");
+        },
+    });
+    Handle s = session();
+    Handle c = connect(s, *srv);
+    RequestSpec spec = get(L"/big");
+    spec.verb = L"POST";
+    spec.optional = payload;
+    DWORD used = 0xFFFFFFFF;
+    const Response r = run(c, with_protocol_used(spec, used));
+    EXPECT_EQ(r.error, ERROR_SUCCESS) << r;
+    EXPECT_EQ(r.body, "ok");
+    EXPECT_EQ(used, 0u);
+    EXPECT_EQ(srv->connections(), 2u);
+    EXPECT_EQ(seen->alpn, "");  // h2 not offered again
+    EXPECT_EQ(seen->head.rfind("POST /big HTTP/1.1\r\n", 0), 0u) << seen->head.substr(0, 200);
+}
+
 // 1xx over h2 (RFC 9113 8.1: informational HEADERS before the final ones) are skipped as over
 // HTTP/1.1 (Option Flags page, WINHTTP_OPTION_MAX_HTTP_STATUS_CONTINUE): the application sees
 // the final status, headers and body only.

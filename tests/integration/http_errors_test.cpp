@@ -155,6 +155,26 @@ TEST(ReceiveResponse, TricklingHeadFailsAtTheReceiveResponseTimeout) {
     EXPECT_LT(sw.ms(), 5000);
 }
 
+// docs/design/windows-facts.md: without RECEIVE_RESPONSE_TIMEOUT (INFINITE, as Windows reports)
+// the wait for the head is bounded by the receive timeout per read (WinHttpSetTimeouts page:
+// dwReceiveTimeout), not in total: a head trickling in for longer than the receive timeout,
+// each piece well within it, and 1xx blocks before it, is received.
+TEST(ReceiveResponse, ReceiveTimeoutBoundsEachReadOfTheHeadNotTheWhole) {
+    const std::string head = "HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 200 OK\r\nX-Slow: " +
+                             std::string(16, 's') + "\r\nContent-Length: 2\r\n\r\nok";
+    ScriptedServer server({{Step::read_request(), Step::send_slowly(head, 40ms)}});
+    Client c = open_client(server.port(), L"GET", L"/slow");
+    ASSERT_TRUE(c.request);
+    // About 80 bytes at 40 ms each: over 3 s in all, 40 ms between reads.
+    ASSERT_TRUE(WinHttpSetTimeouts(c.request, 2000, 2000, 2000, 1000));
+    ASSERT_TRUE(WinHttpSendRequest(c.request, WINHTTP_NO_ADDITIONAL_HEADERS, 0,
+                                   WINHTTP_NO_REQUEST_DATA, 0, 0, 0));
+    ASSERT_TRUE(WinHttpReceiveResponse(c.request, nullptr)) << GetLastError();
+    std::string body;
+    EXPECT_EQ(read_body(c.request, body), static_cast<DWORD>(ERROR_SUCCESS));
+    EXPECT_EQ(body, "ok");
+}
+
 // ===== Broken connections =====================================================================
 
 // WinHttpReadData page: ERROR_WINHTTP_CONNECTION_ERROR "The connection with the server has been
