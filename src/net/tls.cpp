@@ -514,8 +514,12 @@ SSL_SESSION* TlsContext::take_session(const std::string& key) {
     std::lock_guard lock(sessions_mutex_);
     auto it = sessions_.find(key);
     if (it == sessions_.end()) return nullptr;
-    SSL_SESSION_up_ref(it->second);
-    return it->second;
+    // A copy, not a share: OpenSSL reads a resumed connection's session (ssl_session_dup for
+    // each new TLS 1.3 ticket, inside SSL_read) without a lock, so two connections sharing one
+    // SSL_SESSION while store_session frees the cached reference race (TSan saw the peer chain
+    // freed under a concurrent dup). Each connection owns its own; only the cache is shared,
+    // under sessions_mutex_.
+    return SSL_SESSION_dup(it->second);
 }
 
 void TlsContext::store_session(const std::string& key, SSL_SESSION* session) {

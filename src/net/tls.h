@@ -148,10 +148,10 @@ class TlsContext {
     ssl_ctx_st* native() const { return ctx_; }
 
     // Client-side session cache, keyed by "host:port" plus the client identity. Take returns a
-    // new reference (caller frees) or null. The cache holds its own copies: OpenSSL marks a
+    // copy of the cached session (caller frees; connections never share one) or null. The cache holds its own copies: OpenSSL marks a
     // connection's session not resumable when the connection is freed without close_notify,
     // which is how pooled HTTP connections usually end.
-    ssl_session_st* take_session(const std::string& key);
+    ssl_session_st* take_session(const std::string& key);  // a copy the caller owns
     void store_session(const std::string& key, ssl_session_st* session);  // adopts the reference
     void forget_session(const std::string& key);
     size_t cached_sessions() const;
