@@ -238,6 +238,42 @@ TEST_P(Http2Fault, FlowControlStallOfRequestBodyTimesOut) {
     EXPECT_EQ(r.api, static_cast<DWORD>(API_SEND_REQUEST)) << r;
 }
 
+// A ReadData that waits for body bytes has them written straight into its buffer (what does not
+// fit stays for the next read), and the stream window grows back for them as for buffered ones:
+// the server sends the next half window only after the client's WINDOW_UPDATE for the stream,
+// which nghttp2 sends once the application took half the window (512 KiB of 1 MiB). The reads
+// after each update find nothing buffered and wait; 10,000-byte reads split the 16 KiB frames.
+TEST_P(Http2Fault, ReadsWaitingForDataGetItInOrderAndGiveTheWindowBack) {
+    constexpr size_t kHalfWindow = 512 * 1024, kRounds = 3;
+    std::string body(kHalfWindow * kRounds, '\0');
+    for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + (i * 7 + i / 9973) % 26);
+    auto srv = server({[body](H2Peer& p) {
+        if (!p.start()) return;
+        const uint32_t id = p.read_request();
+        p.headers(id, 200, {{"content-length", std::to_string(body.size())}}, false);
+        for (size_t r = 0; r < kRounds; ++r) {
+            if (r > 0) {  // the client took the previous half window
+                bool updated = false;
+                while (auto fr = p.read_frame())
+                    if (fr->type == f::WINDOW_UPDATE && fr->stream == id && (updated = true)) break;
+                if (!updated) return;
+            }
+            p.data(id, body.substr(r * kHalfWindow, kHalfWindow), r + 1 == kRounds);
+        }
+        p.wait_closed();
+    }});
+    Handle s = session();
+    Handle c = connect(s, *srv);
+    RequestSpec spec = get();
+    spec.query_first = false;
+    spec.read_size = 10000;
+    const Response r = run(c, spec);
+    EXPECT_EQ(r.error, ERROR_SUCCESS) << r;
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(r.body.size(), body.size());
+    EXPECT_TRUE(r.body == body);
+}
+
 // Headers and the start of the body, then silence: the read ends with the receive timeout.
 TEST_P(Http2Fault, BodyStallTimesOut) {
     auto srv = server({[](H2Peer& p) {
