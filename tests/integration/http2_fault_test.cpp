@@ -238,8 +238,8 @@ TEST_P(Http2Fault, FlowControlStallOfRequestBodyTimesOut) {
     EXPECT_EQ(r.api, static_cast<DWORD>(API_SEND_REQUEST)) << r;
 }
 
-// A ReadData that waits for body bytes has them written straight into its buffer (what does not
-// fit stays for the next read), and the stream window grows back for them as for buffered ones:
+// ReadData calls that wait for body bytes get them in order (what does not fit stays for the
+// next read), and the stream window grows back as the application reads (RFC 9113 6.9):
 // the server sends the next half window only after the client's WINDOW_UPDATE for the stream,
 // which nghttp2 sends once the application took half the window (512 KiB of 1 MiB). The reads
 // after each update find nothing buffered and wait; 10,000-byte reads split the 16 KiB frames.
