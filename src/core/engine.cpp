@@ -1523,9 +1523,12 @@ Task<DWORD> RequestEngine::decode_more() {
         decoded_.resize(produced);
         metrics_.add_stat(WinHttpResponseBodySize, produced);
         if (done && produced == 0) {
-            // Trailing bytes after the compressed stream are ignored.
+            // Trailing bytes after the compressed stream are ignored. The body is over for the
+            // application even when draining them closed the connection (over
+            // MAX_RESPONSE_DRAIN_SIZE): later reads find the end, never the closed connection.
             body_left_ = 0;
             if (!message_done_) co_await drain_body();
+            message_done_ = true;
             co_return ERROR_SUCCESS;
         }
     }

@@ -303,6 +303,7 @@ Task<DWORD> Http1Exchange::next_body(BodyPiece& piece) {
             default: break;
         }
         if (in_.unread() > 0) continue;
+        if (!conn_) co_return ERROR_WINHTTP_CONNECTION_ERROR;  // let go of (not reachable now)
         const DWORD e = co_await fill_input(receive_deadline());
         if (e == kPeerClosed) {
             auto end = parser_->finish();

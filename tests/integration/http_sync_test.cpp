@@ -726,6 +726,41 @@ TEST(Decompression, OptionSendsAcceptEncodingAndDecodesScriptedGzip) {
         << wire[0];
 }
 
+// Bytes after the end of the gzip stream (within Content-Length) are ignored; when there are
+// more of them than WINHTTP_OPTION_MAX_RESPONSE_DRAIN_SIZE allows to drain, the connection is
+// closed instead, and the reads after that still end the body cleanly (they must not touch the
+// closed connection).
+TEST(Decompression, TrailingBytesPastTheDrainLimitEndTheBodyCleanly) {
+    const std::string text(3000, 'z');
+    const std::string gz = gzip(text);
+    const std::string junk(4096, 'j');  // of the 10,000 the length announces: the rest never comes
+    ScriptedServer server({{Step::read_request(),
+                            Step::send("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n"
+                                       "Content-Length: " + std::to_string(gz.size() + 10000) +
+                                       "\r\n\r\n" + gz),
+                            Step::sleep(20ms), Step::send(junk.substr(0, 1000)),
+                            Step::sleep(20ms), Step::send(junk.substr(1000)), Step::stall()}});
+    Client c = open_client(server.port(), L"GET", L"/gz");
+    ASSERT_TRUE(c.request);
+    ASSERT_TRUE(set_dword_option(c.request, WINHTTP_OPTION_DECOMPRESSION,
+                                 WINHTTP_DECOMPRESSION_FLAG_ALL));
+    ASSERT_TRUE(set_dword_option(c.request, WINHTTP_OPTION_MAX_RESPONSE_DRAIN_SIZE, 100));
+    ASSERT_TRUE(WinHttpSendRequest(c.request, WINHTTP_NO_ADDITIONAL_HEADERS, 0,
+                                   WINHTTP_NO_REQUEST_DATA, 0, 0, 0));
+    ASSERT_TRUE(WinHttpReceiveResponse(c.request, nullptr)) << GetLastError();
+    std::string body;
+    EXPECT_EQ(read_body(c.request, body, 100), ERROR_SUCCESS);
+    EXPECT_EQ(body, text);
+    // After the end, more reads find the end again (WinHttpReadData page: TRUE, 0 bytes).
+    DWORD n = 1;
+    EXPECT_TRUE(WinHttpQueryDataAvailable(c.request, &n)) << GetLastError();
+    EXPECT_EQ(n, 0u);
+    char more[16];
+    n = 1;
+    EXPECT_TRUE(WinHttpReadData(c.request, more, sizeof(more), &n)) << GetLastError();
+    EXPECT_EQ(n, 0u);
+}
+
 // Option Flags page, WINHTTP_DECOMPRESSION_FLAG_DEFLATE: "deflate" content (RFC 9110 §8.4.1.2,
 // the zlib format) is decoded too.
 TEST(Decompression, DeflateBodyIsDecoded) {
