@@ -629,7 +629,12 @@ TEST_P(Http2Fault, WaitersOpenTheirOwnWhenTheFirstIsHttp11) {
         threads.emplace_back([&, i] { got[i] = run(c, get()); });
     for (auto& t : threads) t.join();
     for (const Response& r : got) EXPECT_EQ(r.body, "http1") << r;
-    EXPECT_EQ(srv->connections(), static_cast<unsigned>(kRequests));
+    // Usually three. A waiter scheduled only after the first request finished takes that
+    // connection from the pool instead, which is right too (seen in the short-I/O build under
+    // load, where each exchange is slow): two or more show the waiters did not all queue
+    // behind the first connection.
+    EXPECT_GE(srv->connections(), 2u);
+    EXPECT_LE(srv->connections(), static_cast<unsigned>(kRequests));
 }
 
 // OpenSSL reads ahead (src/net/tls.h): one read from the socket takes many records, and what
