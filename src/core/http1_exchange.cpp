@@ -151,16 +151,23 @@ Task<DWORD> receive_some(Request& owner, RequestIo& io, net::Stream& s, InputBuf
     return receive(owner, io, s, nullptr, kReadChunk, nullptr, deadline, &in);
 }
 
+namespace {
+
+// No getsockopt here: the figures are read when an application asks, or when the connection
+// closes (net::TcpStatsCell).
+void keep_stats(Connection& conn, RequestMetrics& metrics) {
+    if (!conn.stats) conn.stats = std::make_shared<net::TcpStatsCell>(conn.socket.fd(), conn.opened);
+    metrics.keep_tcp_stats(conn.stats);
+}
+
+}  // namespace
+
 void close_connection(std::unique_ptr<Connection> conn, Request& owner, RequestIo& io,
                       RequestMetrics& metrics, bool notify) {
     if (!conn) return;
     const std::string key = conn->key;
     const bool open = notify && conn->connected;
-    if (open) {
-        if (!conn->stats)
-            conn->stats = std::make_shared<net::TcpStatsCell>(conn->socket.fd(), conn->opened);
-        metrics.keep_tcp_stats(conn->stats);
-    }
+    if (open) keep_stats(*conn, metrics);
     io.forget_fd(conn->socket.fd());
     if (open && trace::on()) trace::line("conn %p closed %s", owner.handle(), key.c_str());
     if (open && owner.wants(WINHTTP_CALLBACK_STATUS_CLOSING_CONNECTION))
@@ -202,11 +209,7 @@ const http1::ResponseHead& Http1Exchange::head() const noexcept {
     return parser_ ? parser_->head() : http1::kNoResponse;
 }
 
-void Http1Exchange::keep_tcp_stats() {
-    if (!conn_->stats)
-        conn_->stats = std::make_shared<net::TcpStatsCell>(conn_->socket.fd(), conn_->opened);
-    metrics_.keep_tcp_stats(conn_->stats);
-}
+void Http1Exchange::keep_tcp_stats() { keep_stats(*conn_, metrics_); }
 
 void Http1Exchange::take_answer(const std::string& raw, bool head_request) {
     in_.clear();
